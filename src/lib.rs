@@ -1,0 +1,14 @@
+//! tollgate: a conformance and load-testing harness for Confluence REST API
+//! authentication.
+//!
+//! Stages pass plain data: [`scenario`] loads YAML into typed scenarios, [`run`]
+//! executes them against a target (the embedded [`mock`] by default) and produces a
+//! [`report::model::RunReport`], which every reporter reads. See ARCHITECTURE.md.
+
+pub mod auth;
+pub mod cli;
+pub mod expect;
+pub mod mock;
+pub mod report;
+pub mod run;
+pub mod scenario;

@@ -1,0 +1,3 @@
+//! Reporters. Each reads only [`model`] and writes to an `impl io::Write`.
+
+pub mod model;

@@ -1,0 +1,154 @@
+//! The report model: plain data the runner produces and every reporter reads.
+//!
+//! Everything here has already passed through [`crate::report::redact`]: a
+//! reporter may print any field as it is.
+
+use serde::Serialize;
+
+/// The result of one step, one scenario, or a whole run.
+///
+/// Ordered from best to worst, so a scenario's outcome is the `max` of its steps'.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Skip,
+    Fail,
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Skip => "skip",
+            Outcome::Fail => "fail",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// Where something is written in a scenario file (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceLoc {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl std::fmt::Display for SourceLoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub tool_version: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    /// The base URL of a real target, or `embedded mock` when each scenario ran
+    /// against its own emulator instance.
+    pub target: String,
+    pub scenarios: Vec<ScenarioReport>,
+    pub counts: Counts,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub skipped: usize,
+}
+
+impl Counts {
+    pub fn tally<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> Self {
+        let mut counts = Counts::default();
+        for outcome in outcomes {
+            counts.total += 1;
+            match outcome {
+                Outcome::Pass => counts.passed += 1,
+                Outcome::Skip => counts.skipped += 1,
+                Outcome::Fail => counts.failed += 1,
+                Outcome::Error => counts.errored += 1,
+            }
+        }
+        counts
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioReport {
+    pub id: String,
+    pub title: String,
+    /// Where the scenario's `id:` is written.
+    pub source: SourceLoc,
+    pub tags: Vec<String>,
+    pub refs: Vec<String>,
+    pub outcome: Outcome,
+    /// Why the scenario was skipped (`outcome == Skip`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
+    pub duration_ms: u64,
+    pub steps: Vec<StepReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepReport {
+    pub name: String,
+    /// Where the step's `name:` is written.
+    pub source: SourceLoc,
+    pub outcome: Outcome,
+    pub duration_ms: u64,
+    /// Every expectation the response missed (`outcome == Fail`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<Failure>,
+    /// Why no answer could be judged (`outcome == Error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The exchange, redacted. Absent when nothing was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<Transcript>,
+}
+
+/// One missed expectation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Failure {
+    /// What was checked, e.g. `status`, `header location`, `json $.username`.
+    pub check: String,
+    pub expected: String,
+    pub actual: String,
+    /// Where the expectation is written in the scenario.
+    pub source: SourceLoc,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Transcript {
+    pub request: RequestRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseRecord>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The first bytes of the body, lossily decoded, redacted.
+    pub body: String,
+    /// The body was longer than what is kept.
+    pub body_truncated: bool,
+    pub duration_ms: u64,
+}

@@ -1,0 +1,1 @@
+//! The `mock:` block of a scenario: plain data describing the embedded emulator.
