@@ -1,1 +1,12 @@
 //! The `mock:` block of a scenario: plain data describing the embedded emulator.
+//! (Placeholder until the emulator lands.)
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct MockConfig {
+    pub tls: bool,
+    pub confluence: serde_json::Value,
+}

@@ -1,6 +1,165 @@
 //! The YAML contract: scenario files → typed [`model::Scenario`]s with spans.
 //!
 //! Knows nothing of HTTP; never imports `run`, `mock`, `expect` or `report`.
+//! Loading reports every error of a file at once, each with `file:line:col`.
 
+pub mod de;
+pub mod diagnostic;
 pub mod duration;
 pub mod mock_config;
+pub mod model;
+pub mod validate;
+pub mod vars;
+pub mod yaml;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub use diagnostic::Diagnostic;
+use model::{Scenario, Step};
+use yaml::{Node, NodeKind, Pos};
+
+/// Reads and checks one scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
+    let source = std::fs::read_to_string(path).map_err(|e| vec![Diagnostic::file(path, format!("cannot read: {e}"))])?;
+    load_str(&source, path, &|name| std::env::var(name).ok())
+}
+
+/// Reads and checks scenario text; `env` answers `${env:…}` lookups.
+pub fn load_str(source: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Scenario, Vec<Diagnostic>> {
+    let at = |pos: Pos, message: String, help: Option<String>| Diagnostic::at(path, source, pos, message, help);
+
+    let mut root = yaml::parse(source).map_err(|e| vec![at(e.pos, e.message, None)])?;
+    if !matches!(root.kind, NodeKind::Map(_)) {
+        return Err(vec![at(root.pos, "a scenario file is a mapping with id, title and steps".into(), None)]);
+    }
+
+    let mut diagnostics = Vec::new();
+    let mut env_values = Vec::new();
+    root.for_each_scalar_mut(&mut |text, pos| match vars::resolve_env(text, env) {
+        Ok(values) => env_values.extend(values),
+        Err(var) => diagnostics.push(at(
+            pos,
+            format!("environment variable '{var}' is not set"),
+            Some(format!("set it, or give a default: ${{env:{var}:-value}}")),
+        )),
+    });
+
+    // Steps are read one by one, so a mistake in one step does not hide the others'.
+    let step_nodes = take_steps(&mut root);
+    let soft = RefCell::new(Vec::new());
+    let head = de::from_node::<Scenario>(&root, &soft);
+    let mut steps = Vec::new();
+    let mut step_errors = Vec::new();
+    for node in &step_nodes {
+        match de::from_node::<de::Spanned<Step>>(node, &soft) {
+            Ok(step) => steps.push(step),
+            Err(e) => step_errors.push(e),
+        }
+    }
+    let errors = soft.into_inner().into_iter().chain(head.as_ref().err().cloned()).chain(step_errors);
+    for e in errors {
+        diagnostics.push(at(e.pos.unwrap_or(root.pos), e.message, e.help));
+    }
+
+    let Ok(mut scenario) = head else {
+        return Err(sorted(diagnostics));
+    };
+    scenario.steps = steps;
+    scenario.file = path.to_path_buf();
+    scenario.env_values = env_values;
+    if diagnostics.is_empty() {
+        for (pos, message, help) in validate::check(&scenario, &step_nodes) {
+            diagnostics.push(at(pos, message, help));
+        }
+    }
+    if diagnostics.is_empty() { Ok(scenario) } else { Err(sorted(diagnostics)) }
+}
+
+/// Removes the `steps:` list from the root mapping and returns its items.
+fn take_steps(root: &mut Node) -> Vec<Node> {
+    let NodeKind::Map(entries) = &mut root.kind else {
+        return Vec::new();
+    };
+    let Some(index) = entries.iter().position(|(k, _)| k.as_str() == Some("steps")) else {
+        return Vec::new();
+    };
+    let (key, value) = entries.remove(index);
+    match value.kind {
+        NodeKind::Seq(items) => {
+            // Keep an empty list in place so `steps` still counts as written.
+            entries.push((key, Node { kind: NodeKind::Seq(Vec::new()), pos: value.pos }));
+            items
+        }
+        kind => {
+            entries.push((key, Node { kind, pos: value.pos }));
+            Vec::new()
+        }
+    }
+}
+
+fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics.sort_by_key(|d| d.pos);
+    diagnostics.dedup_by(|a, b| a.pos == b.pos && a.message == b.message);
+    diagnostics
+}
+
+/// The scenario files under `paths`: files as given, folders searched recursively
+/// for `*.yaml` / `*.yml`, in a stable (sorted) order.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut files).map_err(|e| Diagnostic::file(path, format!("cannot list: {e}")))?;
+        } else if path.is_file() {
+            files.push(path.clone());
+        } else {
+            return Err(Diagnostic::file(path, "no such file or folder".into()));
+        }
+    }
+    files.dedup();
+    Ok(files)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, files)?;
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Loads every scenario under `paths`. All files are read even when some fail,
+/// and ids must be unique across the suite.
+pub fn load_suite(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
+    let files = discover(paths).map_err(|d| vec![d])?;
+    let mut scenarios = Vec::new();
+    let mut diagnostics = Vec::new();
+    for file in &files {
+        match load_file(file) {
+            Ok(s) => scenarios.push(s),
+            Err(d) => diagnostics.extend(d),
+        }
+    }
+    let mut seen: HashMap<String, &Scenario> = HashMap::new();
+    for scenario in &scenarios {
+        if let Some(first) = seen.insert(scenario.id.value.clone(), scenario) {
+            let source = std::fs::read_to_string(&scenario.file).unwrap_or_default();
+            diagnostics.push(Diagnostic::at(
+                &scenario.file,
+                &source,
+                scenario.id.pos,
+                format!("duplicate id '{}'", scenario.id.value),
+                Some(format!("also used in {}:{}", first.file.display(), first.id.pos.line)),
+            ));
+        }
+    }
+    if diagnostics.is_empty() { Ok(scenarios) } else { Err(diagnostics) }
+}

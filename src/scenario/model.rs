@@ -1,0 +1,485 @@
+//! The typed scenario format (scenario-format.md), read by [`super::load`] and
+//! described to editors by `tollgate schema`.
+//!
+//! Strings in steps may hold `${name}` references; they are resolved at send
+//! time, since captures only exist once earlier steps have run.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use super::de::Spanned;
+use super::duration::Duration;
+use super::mock_config::MockConfig;
+
+/// One scenario: a named auth flow of ordered steps.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Scenario {
+    /// Unique in the suite, `[A-Z0-9-]+`; the name in every report.
+    pub id: Spanned<String>,
+    /// One line: what a passing target does.
+    pub title: String,
+    /// For `--tag` selection.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Ids of facts in confluence-auth-facts.md that this scenario checks.
+    #[serde(default)]
+    pub refs: Vec<Spanned<String>>,
+    /// `mock`: needs the emulator; skipped, with that reason, against a real target.
+    #[serde(default)]
+    pub only: Option<Only>,
+    /// Signing keys by name (not yet supported).
+    #[serde(default)]
+    pub keys: Option<Spanned<serde_json::Value>>,
+    /// Values for `${name}`; may use `${env:NAME}` and `${env:NAME:-default}`.
+    #[serde(default)]
+    pub vars: IndexMap<String, String>,
+    /// The embedded emulator's configuration; ignored against a real target.
+    #[serde(default)]
+    pub mock: MockConfig,
+    /// The ordered steps.
+    #[serde(default)]
+    #[schemars(required, length(min = 1))]
+    pub steps: Vec<Spanned<Step>>,
+    /// How `tollgate load` drives this scenario (not yet supported).
+    #[serde(default)]
+    pub load: Option<Spanned<serde_json::Value>>,
+    /// The file the scenario was read from.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub file: PathBuf,
+    /// Values that came from `${env:…}`: never shown in any report.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub env_values: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Only {
+    /// The scenario needs the embedded emulator (faults, seeded state).
+    Mock,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Step {
+    /// Shown in reports.
+    pub name: String,
+    /// A pause before the step, e.g. `1500ms`.
+    #[serde(default)]
+    pub wait: Option<Duration>,
+    pub request: Request,
+    /// Send the request N times, C at once (not yet supported).
+    #[serde(default)]
+    pub burst: Option<Spanned<serde_json::Value>>,
+    /// What the response must show.
+    #[serde(default)]
+    pub expect: Expect,
+    /// Values to take from the response for later steps: `name: { cookie: C }`.
+    #[serde(default)]
+    pub capture: IndexMap<String, Spanned<Capture>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Request {
+    /// Default GET.
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Joined to the target's base URL; may hold a query.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// An absolute URL, e.g. `${idp_url}/token`.
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub query: IndexMap<String, String>,
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    #[serde(default)]
+    pub cookies: IndexMap<String, String>,
+    /// A raw body.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// A JSON body (sets `Content-Type: application/json`).
+    #[serde(default)]
+    pub json: Option<serde_json::Value>,
+    /// A form body (sets `Content-Type: application/x-www-form-urlencoded`).
+    #[serde(default)]
+    pub form: Option<IndexMap<String, String>>,
+    #[serde(default)]
+    pub auth: Option<Spanned<Auth>>,
+    /// Default false: a redirect is judged, not followed.
+    #[serde(default)]
+    pub follow_redirects: bool,
+    /// Default 10s.
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+}
+
+fn default_method() -> String {
+    "GET".to_string()
+}
+
+/// What a step sends to authenticate; exactly one form.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    /// Nothing (anonymous).
+    None,
+    /// `Authorization: Basic …`, preemptively.
+    Basic { user: String, password: String },
+    /// `Authorization: Bearer TOKEN`.
+    Bearer(String),
+    /// A JWT minted at send time (not yet supported).
+    Jwt(serde_json::Value),
+    /// A token from the identity provider (not yet supported).
+    Oauth(serde_json::Value),
+    /// A Crowd SSO cookie (not yet supported).
+    CrowdSso(serde_json::Value),
+}
+
+impl Auth {
+    pub fn form_name(&self) -> &'static str {
+        match self {
+            Auth::None => "none",
+            Auth::Basic { .. } => "basic",
+            Auth::Bearer(_) => "bearer",
+            Auth::Jwt(_) => "jwt",
+            Auth::Oauth(_) => "oauth",
+            Auth::CrowdSso(_) => "crowd_sso",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Expect {
+    /// `200`, `[200, 204]`, `"2xx"` or `{ not: 200 }`.
+    #[serde(default)]
+    pub status: Option<Spanned<StatusExpect>>,
+    /// By name (case-insensitive): `"exact"` or a matcher.
+    #[serde(default)]
+    pub headers: IndexMap<String, Spanned<Matcher>>,
+    /// Set-Cookie by name.
+    #[serde(default)]
+    pub cookies: IndexMap<String, Spanned<CookieExpect>>,
+    /// JSONPath (RFC 9535) → matcher; a scalar means equals.
+    #[serde(default)]
+    pub json: IndexMap<String, Spanned<Matcher>>,
+    #[serde(default)]
+    pub body: Option<Spanned<Matcher>>,
+    #[serde(default)]
+    pub duration: Option<Spanned<DurationExpect>>,
+    /// Burst only (not yet supported).
+    #[serde(default)]
+    pub statuses: Option<Spanned<serde_json::Value>>,
+    /// Burst only (not yet supported).
+    #[serde(default)]
+    pub each: Option<Spanned<serde_json::Value>>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DurationExpect {
+    pub max: Duration,
+}
+
+/// One status pattern: `200`, or a class such as `"4xx"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusPattern {
+    Exact(u16),
+    Class(u16),
+}
+
+impl StatusPattern {
+    pub fn matches(self, status: u16) -> bool {
+        match self {
+            StatusPattern::Exact(code) => code == status,
+            StatusPattern::Class(class) => status / 100 == class,
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if let Ok(code) = text.parse::<u16>() {
+            return (100..=599).contains(&code).then_some(StatusPattern::Exact(code));
+        }
+        let lower = text.to_ascii_lowercase();
+        let digit = lower.strip_suffix("xx")?.parse::<u16>().ok()?;
+        (1..=5).contains(&digit).then_some(StatusPattern::Class(digit))
+    }
+}
+
+impl fmt::Display for StatusPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StatusPattern::Exact(code) => write!(f, "{code}"),
+            StatusPattern::Class(class) => write!(f, "{class}xx"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusExpect {
+    AnyOf(Vec<StatusPattern>),
+    Not(Vec<StatusPattern>),
+}
+
+impl StatusExpect {
+    pub fn matches(&self, status: u16) -> bool {
+        match self {
+            StatusExpect::AnyOf(patterns) => patterns.iter().any(|p| p.matches(status)),
+            StatusExpect::Not(patterns) => !patterns.iter().any(|p| p.matches(status)),
+        }
+    }
+}
+
+impl fmt::Display for StatusExpect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (prefix, patterns) = match self {
+            StatusExpect::AnyOf(p) => ("", p),
+            StatusExpect::Not(p) => ("not ", p),
+        };
+        let list: Vec<String> = patterns.iter().map(ToString::to_string).collect();
+        write!(f, "{prefix}{}", list.join(" or "))
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusExpect {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StatusVisitor;
+
+        fn pattern<E: de::Error>(text: &str) -> Result<StatusPattern, E> {
+            StatusPattern::parse(text)
+                .ok_or_else(|| E::custom(format_args!("'{text}' is not a status: write 200, \"2xx\", [200, 204] or {{ not: 200 }}")))
+        }
+
+        impl<'de> Visitor<'de> for StatusVisitor {
+            type Value = StatusExpect;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a status: 200, \"2xx\", [200, 204] or { not: 200 }")
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusExpect, E> {
+                Ok(StatusExpect::AnyOf(vec![pattern(&v.to_string())?]))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusExpect, E> {
+                Ok(StatusExpect::AnyOf(vec![pattern(&v.to_string())?]))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusExpect, E> {
+                Ok(StatusExpect::AnyOf(vec![pattern(v)?]))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusExpect, A::Error> {
+                let mut patterns = Vec::new();
+                while let Some(item) = seq.next_element::<StatusExpect>()? {
+                    match item {
+                        StatusExpect::AnyOf(p) => patterns.extend(p),
+                        StatusExpect::Not(_) => return Err(de::Error::custom("`not` cannot be inside a list")),
+                    }
+                }
+                if patterns.is_empty() {
+                    return Err(de::Error::custom("an empty list of statuses matches nothing"));
+                }
+                Ok(StatusExpect::AnyOf(patterns))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StatusExpect, A::Error> {
+                let mut result = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != "not" {
+                        return Err(de::Error::unknown_field(&key, &["not"]));
+                    }
+                    match map.next_value::<StatusExpect>()? {
+                        StatusExpect::AnyOf(p) => result = Some(StatusExpect::Not(p)),
+                        StatusExpect::Not(_) => return Err(de::Error::custom("`not: { not: … }` says nothing; drop both")),
+                    }
+                }
+                result.ok_or_else(|| de::Error::missing_field("not"))
+            }
+        }
+
+        deserializer.deserialize_any(StatusVisitor)
+    }
+}
+
+impl JsonSchema for StatusExpect {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StatusExpect".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let one = serde_json::json!({ "anyOf": [
+            { "type": "integer", "minimum": 100, "maximum": 599 },
+            { "type": "string", "pattern": "^([1-5][0-9][0-9]|[1-5][xX][xX])$" }
+        ]});
+        schemars::json_schema!({
+            "description": "200, \"2xx\", [200, 204] or { not: 200 }",
+            "anyOf": [
+                one.clone(),
+                { "type": "array", "items": one.clone(), "minItems": 1 },
+                { "type": "object", "properties": { "not": { "anyOf": [one.clone(), { "type": "array", "items": one }] } },
+                  "required": ["not"], "additionalProperties": false }
+            ]
+        })
+    }
+}
+
+/// A check of one value. A scalar in the file means `equals`; a mapping may
+/// combine several checks, all of which must hold.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Matcher {
+    Equals(serde_json::Value),
+    Spec(Box<MatcherSpec>),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatcherSpec {
+    /// Exactly this value (text for headers and bodies, any JSON for `json`).
+    #[serde(default)]
+    pub equals: Option<serde_json::Value>,
+    /// A regular expression that must match somewhere in the value.
+    #[serde(default)]
+    pub matches: Option<String>,
+    /// A substring (text) or an element (JSON array).
+    #[serde(default)]
+    pub contains: Option<serde_json::Value>,
+    /// The header, cookie or JSONPath result is there.
+    #[serde(default)]
+    pub present: Option<bool>,
+    /// The header, cookie or JSONPath result is not there.
+    #[serde(default)]
+    pub absent: Option<bool>,
+    /// JSONPath only: the path selects something (`true`) or nothing (`false`).
+    #[serde(default)]
+    pub exists: Option<bool>,
+    /// JSONPath only: `string`, `number`, `boolean`, `array`, `object` or `null`.
+    #[serde(default, rename = "type")]
+    pub json_type: Option<JsonType>,
+    /// Length of a string or array.
+    #[serde(default)]
+    pub length: Option<usize>,
+    /// Body only: the body is empty (`true`) or not (`false`).
+    #[serde(default)]
+    pub empty: Option<bool>,
+    /// The inner matcher must fail.
+    #[serde(default)]
+    pub not: Option<Box<Matcher>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonType {
+    String,
+    Number,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+impl<'de> Deserialize<'de> for Matcher {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MatcherVisitor;
+
+        impl<'de> Visitor<'de> for MatcherVisitor {
+            type Value = Matcher;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a value, or a mapping of equals, matches, contains, present, absent, exists, type, length, empty, not")
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Matcher, E> {
+                Ok(Matcher::Equals(v.into()))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Matcher, E> {
+                Ok(Matcher::Equals(v.into()))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Matcher, E> {
+                Ok(Matcher::Equals(v.into()))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Matcher, E> {
+                Ok(Matcher::Equals(v.into()))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Matcher, E> {
+                Ok(Matcher::Equals(v.into()))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Matcher, E> {
+                Ok(Matcher::Equals(serde_json::Value::Null))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Matcher, A::Error> {
+                let spec = MatcherSpec::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                if spec == MatcherSpec::default() {
+                    return Err(de::Error::custom("an empty matcher checks nothing"));
+                }
+                Ok(Matcher::Spec(Box::new(spec)))
+            }
+        }
+
+        deserializer.deserialize_any(MatcherVisitor)
+    }
+}
+
+impl JsonSchema for Matcher {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Matcher".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let spec = generator.subschema_for::<MatcherSpec>();
+        schemars::json_schema!({
+            "description": "A scalar means equals; a mapping combines checks.",
+            "anyOf": [ { "type": ["string", "number", "boolean", "null"] }, spec ]
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CookieExpect {
+    #[serde(default)]
+    pub present: Option<bool>,
+    #[serde(default)]
+    pub absent: Option<bool>,
+    #[serde(default)]
+    pub value: Option<Matcher>,
+    #[serde(default)]
+    pub secure: Option<bool>,
+    #[serde(default)]
+    pub http_only: Option<bool>,
+    #[serde(default)]
+    pub same_site: Option<String>,
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// Where a later step's `${name}` comes from.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Capture {
+    /// A response header's value.
+    Header(String),
+    /// A cookie's value from `Set-Cookie`.
+    Cookie(String),
+    /// The first value a JSONPath selects.
+    Json(String),
+    /// The first group of a regular expression over the body.
+    Body(String),
+}

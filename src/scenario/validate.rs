@@ -1,0 +1,176 @@
+//! Checks a scenario beyond its shape: ids, references to variables that will
+//! exist when a step runs, regular expressions and JSONPaths that compile, and
+//! features whose issue has not landed yet.
+
+use regex::Regex;
+use serde_json_path::JsonPath;
+
+use super::de::{Spanned, closest};
+use super::model::{Auth, Capture, Matcher, Scenario, Step};
+use super::vars::{self, BUILTINS};
+use super::yaml::{Node, NodeKind, Pos};
+
+pub type Problem = (Pos, String, Option<String>);
+
+/// Every problem in `scenario`; `step_nodes` are the steps as written, for the
+/// positions of `${…}` references.
+pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut report = |pos: Pos, message: String| problems.push((pos, message, None));
+
+    let id = &scenario.id;
+    if id.value.is_empty() || !id.value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-') {
+        report(id.pos, format!("id '{}' must match [A-Z0-9-]+", id.value));
+    }
+    if scenario.title.trim().is_empty() {
+        report(id.pos, "title must say what a passing target does".into());
+    }
+    if scenario.steps.is_empty() {
+        report(id.pos, "a scenario needs at least one step".into());
+    }
+    for fact in &scenario.refs {
+        if !is_fact_id(&fact.value) {
+            report(fact.pos, format!("'{}' is not a fact id like F-BASIC-2", fact.value));
+        }
+    }
+    for (name, value) in [("keys", &scenario.keys), ("load", &scenario.load)] {
+        if let Some(v) = value {
+            report(v.pos, format!("`{name}` is not yet supported by this version of tollgate"));
+        }
+    }
+    for step in &scenario.steps {
+        check_step(step, &mut report);
+    }
+    check_references(scenario, step_nodes, &mut problems);
+    problems
+}
+
+fn is_fact_id(text: &str) -> bool {
+    let mut parts = text.split('-');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("F"), Some(area), Some(n), None)
+            if !area.is_empty() && area.bytes().all(|b| b.is_ascii_uppercase()) && n.parse::<u32>().is_ok()
+    )
+}
+
+fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
+    let request = &step.request;
+    match (&request.path, &request.url) {
+        (Some(_), Some(_)) => report(step.pos, "a request has `path` or `url`, not both".into()),
+        (None, None) => report(step.pos, "a request needs `path` (joined to the target) or `url`".into()),
+        _ => {}
+    }
+    let bodies = [request.body.is_some(), request.json.is_some(), request.form.is_some()];
+    if bodies.iter().filter(|b| **b).count() > 1 {
+        report(step.pos, "a request has at most one of `body`, `json`, `form`".into());
+    }
+    if request.method.is_empty() || !request.method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        report(step.pos, format!("'{}' is not an HTTP method", request.method));
+    }
+    if let Some(auth) = &request.auth {
+        if matches!(auth.value, Auth::Jwt(_) | Auth::Oauth(_) | Auth::CrowdSso(_)) {
+            report(auth.pos, format!("`auth: {}` is not yet supported by this version of tollgate", auth.form_name()));
+        }
+    }
+    if let Some(burst) = &step.burst {
+        report(burst.pos, "`burst` is not yet supported by this version of tollgate".into());
+    }
+    for (name, value) in [("statuses", &step.expect.statuses), ("each", &step.expect.each)] {
+        if let Some(v) = value {
+            report(v.pos, format!("`expect.{name}` is for `burst` steps, which are not yet supported"));
+        }
+    }
+    let expect = &step.expect;
+    for matcher in expect.headers.values().chain(expect.json.values()).chain(expect.body.iter()) {
+        check_matcher(&matcher.value, matcher.pos, report);
+    }
+    for cookie in expect.cookies.values() {
+        if let Some(value) = &cookie.value.value {
+            check_matcher(value, cookie.pos, report);
+        }
+    }
+    for (path, matcher) in &expect.json {
+        if !path.contains("${") {
+            if let Err(e) = JsonPath::parse(path) {
+                report(matcher.pos, format!("'{path}' is not a JSONPath: {e}"));
+            }
+        }
+    }
+    for capture in step.capture.values() {
+        match &capture.value {
+            Capture::Json(path) if !path.contains("${") => {
+                if let Err(e) = JsonPath::parse(path) {
+                    report(capture.pos, format!("'{path}' is not a JSONPath: {e}"));
+                }
+            }
+            Capture::Body(pattern) if !pattern.contains("${") => match Regex::new(pattern) {
+                Ok(re) if re.captures_len() == 2 => {}
+                Ok(_) => report(capture.pos, "a body capture needs exactly one group: (…)".into()),
+                Err(e) => report(capture.pos, format!("invalid regular expression: {e}")),
+            },
+            _ => {}
+        }
+    }
+}
+
+fn check_matcher(matcher: &Matcher, pos: Pos, report: &mut impl FnMut(Pos, String)) {
+    let Matcher::Spec(spec) = matcher else {
+        return;
+    };
+    if let Some(pattern) = spec.matches.as_deref().filter(|p| !p.contains("${")) {
+        if let Err(e) = Regex::new(pattern) {
+            report(pos, format!("invalid regular expression: {e}"));
+        }
+    }
+    if spec.present.is_some() && spec.absent.is_some() {
+        report(pos, "use `present` or `absent`, not both".into());
+    }
+    if let Some(inner) = &spec.not {
+        check_matcher(inner, pos, report);
+    }
+}
+
+/// Each `${name}` in a step must name a var, a built-in, or a capture of an
+/// earlier step: a typo is caught before anything is sent.
+fn check_references(scenario: &Scenario, step_nodes: &[Node], problems: &mut Vec<Problem>) {
+    let mut known: Vec<String> = scenario.vars.keys().cloned().chain(BUILTINS.iter().map(|s| s.to_string())).collect();
+    for (step, node) in scenario.steps.iter().zip(step_nodes) {
+        each_value_scalar(node, &mut |text, pos| match vars::references(text) {
+            Err(_) => problems.push((pos, "'${' is never closed with '}'".into(), None)),
+            Ok(refs) => {
+                for r in refs.iter().filter(|r| !known.iter().any(|k| k == r.name)) {
+                    let names: Vec<&str> = known.iter().map(String::as_str).collect();
+                    problems.push((
+                        pos,
+                        format!("unknown variable '{}' (not in vars, not captured by an earlier step)", r.name),
+                        closest(r.name, &names).map(|c| format!("did you mean '{c}'?")),
+                    ));
+                }
+            }
+        });
+        known.extend(step.capture.keys().cloned());
+    }
+}
+
+fn each_value_scalar(node: &Node, f: &mut dyn FnMut(&str, Pos)) {
+    match &node.kind {
+        NodeKind::Scalar { text, .. } => f(text, node.pos),
+        NodeKind::Seq(items) => items.iter().for_each(|n| each_value_scalar(n, f)),
+        NodeKind::Map(entries) => entries.iter().for_each(|(_, v)| each_value_scalar(v, f)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fact_ids_have_three_parts() {
+        assert!(is_fact_id("F-BASIC-2"));
+        assert!(is_fact_id("F-PLUG-7"));
+        assert!(!is_fact_id("F-basic-2"));
+        assert!(!is_fact_id("BASIC-2"));
+        assert!(!is_fact_id("F-BASIC-x"));
+    }
+}

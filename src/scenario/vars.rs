@@ -1,0 +1,121 @@
+//! `${name}` references: finding them, and replacing them with values.
+//!
+//! `${env:NAME}` and `${env:NAME:-default}` are resolved when a file is loaded
+//! ([`resolve_env`]); every other `${name}` when a step is sent, from the
+//! scenario's vars, the captures so far and the built-ins.
+
+/// Names every scenario can use without declaring them.
+pub const BUILTINS: &[&str] = &["base_url", "idp_url"];
+
+/// One `${…}` in a text: its byte range and the name inside.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reference<'a> {
+    pub start: usize,
+    pub end: usize,
+    pub name: &'a str,
+}
+
+/// Every `${…}` in `text`, or the offset of an unclosed `${`.
+pub fn references(text: &str) -> Result<Vec<Reference<'_>>, usize> {
+    let mut found = Vec::new();
+    let mut rest = 0;
+    while let Some(offset) = text[rest..].find("${") {
+        let start = rest + offset;
+        let Some(close) = text[start..].find('}') else {
+            return Err(start);
+        };
+        let end = start + close + 1;
+        found.push(Reference {
+            start,
+            end,
+            name: text[start + 2..end - 1].trim(),
+        });
+        rest = end;
+    }
+    Ok(found)
+}
+
+/// Replaces each `${name}` by `lookup(name)`; the error names the first unknown one.
+pub fn interpolate(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let refs = references(text).map_err(|at| format!("'${{' at byte {at} is never closed with '}}'"))?;
+    if refs.is_empty() {
+        return Ok(text.to_string());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for r in refs {
+        out.push_str(&text[last..r.start]);
+        match lookup(r.name) {
+            Some(value) => out.push_str(&value),
+            None => return Err(format!("unknown variable '{}'", r.name)),
+        }
+        last = r.end;
+    }
+    out.push_str(&text[last..]);
+    Ok(out)
+}
+
+/// An `${env:NAME}` or `${env:NAME:-default}` reference, split.
+pub fn env_reference(name: &str) -> Option<(&str, Option<&str>)> {
+    let spec = name.strip_prefix("env:")?;
+    Some(match spec.split_once(":-") {
+        Some((var, default)) => (var.trim(), Some(default)),
+        None => (spec.trim(), None),
+    })
+}
+
+/// Replaces the `${env:…}` references of `text`, leaving other references alone.
+/// Returns the values that were put in (they are secrets) or the first missing
+/// variable's name.
+pub fn resolve_env(text: &mut String, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<String>, String> {
+    let Ok(refs) = references(text) else {
+        return Ok(Vec::new());
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut values = Vec::new();
+    let mut last = 0;
+    for r in refs {
+        let Some((var, default)) = env_reference(r.name) else {
+            continue;
+        };
+        let value = match (env(var), default) {
+            (Some(value), _) => value,
+            (None, Some(default)) => default.to_string(),
+            (None, None) => return Err(var.to_string()),
+        };
+        out.push_str(&text[last..r.start]);
+        out.push_str(&value);
+        values.push(value);
+        last = r.end;
+    }
+    if !values.is_empty() {
+        out.push_str(&text[last..]);
+        *text = out;
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_and_replaces_references() {
+        let lookup = |n: &str| (n == "user").then(|| "alice".to_string());
+        assert_eq!(interpolate("hi ${user}!", lookup).unwrap(), "hi alice!");
+        assert_eq!(interpolate("no refs", lookup).unwrap(), "no refs");
+        assert_eq!(interpolate("${nope}", lookup).unwrap_err(), "unknown variable 'nope'");
+        assert!(interpolate("${open", lookup).is_err());
+    }
+
+    #[test]
+    fn env_references_use_the_environment_then_the_default() {
+        let env = |n: &str| (n == "SET").then(|| "from-env".to_string());
+        let mut text = "${env:SET} ${env:UNSET:-fallback} ${user}".to_string();
+        let values = resolve_env(&mut text, &env).unwrap();
+        assert_eq!(text, "from-env fallback ${user}");
+        assert_eq!(values, ["from-env", "fallback"]);
+        let mut missing = "${env:UNSET}".to_string();
+        assert_eq!(resolve_env(&mut missing, &env).unwrap_err(), "UNSET");
+    }
+}
