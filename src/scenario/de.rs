@@ -477,12 +477,12 @@ const SPANNED_FIELDS: &[&str] = &["$__line", "$__col", "$__value"];
 #[derive(Clone, Debug, PartialEq)]
 pub struct Spanned<T> {
     pub pos: Pos,
-    pub value: T,
+    pub inner: T,
 }
 
 impl<T> Spanned<T> {
     pub fn new(value: T, pos: Pos) -> Self {
-        Spanned { pos, value }
+        Spanned { pos, inner: value }
     }
 }
 
@@ -490,7 +490,7 @@ impl<T> std::ops::Deref for Spanned<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.value
+        &self.inner
     }
 }
 
@@ -538,7 +538,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
                 let value = map.next_value()?;
                 Ok(Spanned {
                     pos: Pos { line, col },
-                    value,
+                    inner: value,
                 })
             }
         }

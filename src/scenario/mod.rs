@@ -150,13 +150,13 @@ pub fn load_suite(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
     }
     let mut seen: HashMap<String, &Scenario> = HashMap::new();
     for scenario in &scenarios {
-        if let Some(first) = seen.insert(scenario.id.value.clone(), scenario) {
+        if let Some(first) = seen.insert(scenario.id.inner.clone(), scenario) {
             let source = std::fs::read_to_string(&scenario.file).unwrap_or_default();
             diagnostics.push(Diagnostic::at(
                 &scenario.file,
                 &source,
                 scenario.id.pos,
-                format!("duplicate id '{}'", scenario.id.value),
+                format!("duplicate id '{}'", scenario.id.inner),
                 Some(format!("also used in {}:{}", first.file.display(), first.id.pos.line)),
             ));
         }

@@ -19,8 +19,8 @@ pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
     let mut report = |pos: Pos, message: String| problems.push((pos, message, None));
 
     let id = &scenario.id;
-    if id.value.is_empty() || !id.value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-') {
-        report(id.pos, format!("id '{}' must match [A-Z0-9-]+", id.value));
+    if id.inner.is_empty() || !id.inner.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-') {
+        report(id.pos, format!("id '{}' must match [A-Z0-9-]+", id.inner));
     }
     if scenario.title.trim().is_empty() {
         report(id.pos, "title must say what a passing target does".into());
@@ -29,8 +29,8 @@ pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
         report(id.pos, "a scenario needs at least one step".into());
     }
     for fact in &scenario.refs {
-        if !is_fact_id(&fact.value) {
-            report(fact.pos, format!("'{}' is not a fact id like F-BASIC-2", fact.value));
+        if !is_fact_id(&fact.inner) {
+            report(fact.pos, format!("'{}' is not a fact id like F-BASIC-2", fact.inner));
         }
     }
     for (name, value) in [("keys", &scenario.keys), ("load", &scenario.load)] {
@@ -69,7 +69,7 @@ fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
         report(step.pos, format!("'{}' is not an HTTP method", request.method));
     }
     if let Some(auth) = &request.auth {
-        if matches!(auth.value, Auth::Jwt(_) | Auth::Oauth(_) | Auth::CrowdSso(_)) {
+        if matches!(auth.inner, Auth::Jwt(_) | Auth::Oauth(_) | Auth::CrowdSso(_)) {
             report(auth.pos, format!("`auth: {}` is not yet supported by this version of tollgate", auth.form_name()));
         }
     }
@@ -83,10 +83,10 @@ fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
     }
     let expect = &step.expect;
     for matcher in expect.headers.values().chain(expect.json.values()).chain(expect.body.iter()) {
-        check_matcher(&matcher.value, matcher.pos, report);
+        check_matcher(&matcher.inner, matcher.pos, report);
     }
     for cookie in expect.cookies.values() {
-        if let Some(value) = &cookie.value.value {
+        if let Some(value) = &cookie.inner.value {
             check_matcher(value, cookie.pos, report);
         }
     }
@@ -98,7 +98,7 @@ fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
         }
     }
     for capture in step.capture.values() {
-        match &capture.value {
+        match &capture.inner {
             Capture::Json(path) if !path.contains("${") => {
                 if let Err(e) = JsonPath::parse(path) {
                     report(capture.pos, format!("'{path}' is not a JSONPath: {e}"));
