@@ -26,6 +26,21 @@ impl Outcome {
             Outcome::Error => "error",
         }
     }
+
+    /// The upper-case tag the console and reports show, e.g. `FAIL`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Outcome::Pass => "PASS",
+            Outcome::Skip => "SKIP",
+            Outcome::Fail => "FAIL",
+            Outcome::Error => "ERROR",
+        }
+    }
+
+    /// Whether this outcome needs a reader's attention (fail or error).
+    pub fn is_problem(self) -> bool {
+        matches!(self, Outcome::Fail | Outcome::Error)
+    }
 }
 
 /// Where something is written in a scenario file (1-based line and column).
@@ -81,6 +96,17 @@ impl Counts {
     }
 }
 
+impl RunReport {
+    /// The worst scenario outcome; an empty run passes.
+    pub fn outcome(&self) -> Outcome {
+        self.scenarios
+            .iter()
+            .map(|s| s.outcome)
+            .max()
+            .unwrap_or(Outcome::Pass)
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ScenarioReport {
     pub id: String,
@@ -95,6 +121,13 @@ pub struct ScenarioReport {
     pub skip_reason: Option<String>,
     pub duration_ms: u64,
     pub steps: Vec<StepReport>,
+}
+
+impl ScenarioReport {
+    /// The steps that failed or errored, in order.
+    pub fn problem_steps(&self) -> impl Iterator<Item = &StepReport> {
+        self.steps.iter().filter(|step| step.outcome.is_problem())
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -1,10 +1,111 @@
-//! Placeholder until the reporters land: the real redactor replaces this file.
+//! The one place that decides what is secret, and what is noise in a snapshot.
+//!
+//! The runner passes every header, URL, body and error message of a step through a
+//! [`Redactor`] before it builds the report, so reporters can print the model as it
+//! is. Rules live here and nowhere else, so a leak is fixed once for every format.
+//!
+//! [`normalize_for_snapshot`] sits next to it for the same reason nextest keeps its
+//! `redact.rs`: ports, durations and timestamps are "noise" the way credentials are
+//! "secret", and tests that snapshot user-facing output share one definition.
 
+use std::sync::LazyLock;
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use regex::{Regex, RegexBuilder};
+
+/// What replaces a secret in every report and log.
 pub const REDACTED: &str = "[redacted]";
 
+/// Field names whose values are credentials, in JSON bodies and in form or query
+/// strings. `os_password` is Confluence's own login form field (`dologin.action`).
+const SECRET_FIELDS: &str =
+    "password|os_password|access_token|refresh_token|id_token|client_secret|rawToken|token|secret";
+
+/// Authorization schemes worth keeping when a header carries only the scheme word:
+/// a lone `Basic` is evidence of a malformed request, a lone unknown word may be a
+/// raw token.
+const SCHEMES: &[&str] = &[
+    "basic",
+    "bearer",
+    "jwt",
+    "digest",
+    "negotiate",
+    "ntlm",
+    "oauth",
+    "token",
+];
+
+/// A JWT: three base64url segments, the header starting `eyJ` (`{"`). The signature
+/// must be non-empty: an unsigned token (`alg: none`) has nothing to hide.
+static JWT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\.[A-Za-z0-9_-]+").expect("valid regex")
+});
+
+/// `"password": "…"` in JSON; empty strings are kept because "sent an empty
+/// password" is evidence, not a secret.
+static JSON_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r#"(?i)("(?:{SECRET_FIELDS})"\s*:\s*")(?:[^"\\]|\\.)+""#
+    ))
+    .expect("valid regex")
+});
+
+/// `password=…` in a form body or a query string. The regex crate has no
+/// look-behind, so the separator before the key is captured and written back.
+static FORM_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r#"(?i)(^|[?&;\s])((?:{SECRET_FIELDS})=)[^&;#\s"]+"#
+    ))
+    .expect("valid regex")
+});
+
+/// The `jwt` query parameter of Atlassian Connect requests: replaced whole in URLs.
+static JWT_PARAM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)([?&;]jwt=)[^&#\s]+").expect("valid regex"));
+
+/// The password of `scheme://user:password@host`.
+static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Za-z][A-Za-z0-9+.-]*://[^/?#@:\s]*:)[^/?#@\s]+@").expect("valid regex")
+});
+
+/// Runs of base64 (standard or url-safe alphabet) long enough to hold `u:abc`.
+static BASE64_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_-]{4,}={0,2}").expect("valid regex"));
+
+/// Decoders that accept padded and unpadded input and stray trailing bits, since a
+/// token cut out of free text rarely arrives canonical.
+fn lenient(alphabet: &base64::alphabet::Alphabet) -> GeneralPurpose {
+    GeneralPurpose::new(
+        alphabet,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    )
+}
+static B64_STANDARD: LazyLock<GeneralPurpose> =
+    LazyLock::new(|| lenient(&base64::alphabet::STANDARD));
+static B64_URL_SAFE: LazyLock<GeneralPurpose> =
+    LazyLock::new(|| lenient(&base64::alphabet::URL_SAFE));
+
+/// RFC 3986 unreserved characters stay as they are; the rest is percent-encoded.
+/// Encoders differ on this; [`NON_ALPHANUMERIC`] covers the stricter ones.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Knows the secret values of a run and rewrites what may be shown.
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
-    secrets: Vec<String>,
+    /// Every form a secret may take on the wire: raw, percent-encoded,
+    /// form-encoded, JSON-escaped.
+    forms: Vec<String>,
+    /// One alternation of `forms`, longest first, so one pass replaces them all and
+    /// a secret inside a longer one cannot leave a tail behind.
+    matcher: Option<Regex>,
 }
 
 impl Redactor {
@@ -12,29 +113,426 @@ impl Redactor {
         Self::default()
     }
 
+    /// A value that must never be shown (a password, a value from `${env:…}`, a
+    /// captured session id). Strings shorter than 3 characters are ignored: blanking
+    /// every `a` or `42` would make reports unreadable and protect nothing.
     pub fn add_secret(&mut self, value: impl Into<String>) {
         let value = value.into();
-        if value.len() >= 3 {
-            self.secrets.push(value);
+        if value.chars().count() < 3 {
+            return;
         }
+        let json = serde_json::to_string(&value).expect("a string serializes");
+        let candidates = [
+            utf8_percent_encode(&value, UNRESERVED).to_string(),
+            utf8_percent_encode(&value, NON_ALPHANUMERIC).to_string(),
+            url::form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+            json[1..json.len() - 1].to_owned(),
+            value,
+        ];
+        for form in candidates {
+            if !self.forms.contains(&form) {
+                self.forms.push(form);
+            }
+        }
+        self.forms
+            .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        let pattern = self
+            .forms
+            .iter()
+            .map(|f| regex::escape(f))
+            .collect::<Vec<_>>()
+            .join("|");
+        // Thousands of secrets would exceed the default size limit; a run never has
+        // that many, but raising the limit costs nothing.
+        self.matcher = Some(
+            RegexBuilder::new(&pattern)
+                .size_limit(64 << 20)
+                .build()
+                .expect("escaped literals always compile"),
+        );
     }
 
+    /// A header value as it may be shown.
+    ///
+    /// - `Authorization`, `Proxy-Authorization`: only the scheme word stays
+    ///   (`Basic [redacted]`); a JWT keeps header and claims, never its signature.
+    /// - `Cookie`: names only (`JSESSIONID=[redacted]; other=[redacted]`).
+    /// - `Set-Cookie`: the value goes, the attributes stay, because `Path`,
+    ///   `HttpOnly` or `Max-Age=0` are what a scenario checks.
+    /// - Every other header goes through [`Redactor::text`].
+    ///
+    /// Empty cookie values stay empty: a cleared cookie is evidence, not a secret.
     pub fn header(&self, name: &str, value: &str) -> String {
-        match name.to_ascii_lowercase().as_str() {
-            "authorization" | "proxy-authorization" | "cookie" | "set-cookie" => REDACTED.into(),
-            _ => self.text(value),
+        if name.eq_ignore_ascii_case("authorization")
+            || name.eq_ignore_ascii_case("proxy-authorization")
+        {
+            self.authorization(value)
+        } else if name.eq_ignore_ascii_case("cookie") {
+            value
+                .split(';')
+                .map(str::trim)
+                .filter(|pair| !pair.is_empty())
+                .map(redact_cookie_pair)
+                .collect::<Vec<_>>()
+                .join("; ")
+        } else if name.eq_ignore_ascii_case("set-cookie") {
+            let mut parts = value.split(';');
+            let first = redact_cookie_pair(parts.next().unwrap_or_default().trim());
+            std::iter::once(first)
+                .chain(
+                    parts
+                        .map(str::trim)
+                        .filter(|a| !a.is_empty())
+                        .map(|a| self.text(a)),
+                )
+                .collect::<Vec<_>>()
+                .join("; ")
+        } else {
+            self.text(value)
         }
     }
 
+    fn authorization(&self, value: &str) -> String {
+        let value = value.trim();
+        match value.split_once(char::is_whitespace) {
+            Some((scheme, credentials)) => {
+                let credentials = credentials.trim();
+                if credentials.is_empty() {
+                    return scheme.to_owned();
+                }
+                // A JWT alone: show what was claimed, hide what proves it.
+                let is_jwt = JWT
+                    .find(credentials)
+                    .is_some_and(|m| m.start() == 0 && m.end() == credentials.len());
+                if is_jwt {
+                    format!("{scheme} {}", self.text(credentials))
+                } else {
+                    format!("{scheme} {REDACTED}")
+                }
+            }
+            None if value.is_empty() => String::new(),
+            None if SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(value)) => value.to_owned(),
+            None => REDACTED.to_owned(),
+        }
+    }
+
+    /// A URL with the `jwt` query parameter, a userinfo password, secret query
+    /// fields and every known secret replaced.
     pub fn url(&self, url: &str) -> String {
-        self.text(url)
+        let url = JWT_PARAM.replace_all(url, format!("${{1}}{REDACTED}"));
+        self.text(&url)
     }
 
+    /// Free text (bodies, error messages) as it may be shown.
+    ///
+    /// In order: known secrets in any encoding; base64 runs that decode to text
+    /// holding a known secret (`Basic` credentials leaked into a body); JWT
+    /// signatures; the password of a URL's userinfo; JSON string fields and
+    /// form/query fields named like a credential.
     pub fn text(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in &self.secrets {
-            out = out.replace(s, REDACTED);
+        let mut out = match &self.matcher {
+            Some(matcher) => matcher.replace_all(text, REDACTED).into_owned(),
+            None => text.to_owned(),
+        };
+        if let Some(matcher) = &self.matcher {
+            out = BASE64_RUN
+                .replace_all(&out, |caps: &regex::Captures<'_>| {
+                    let run = &caps[0];
+                    if decodes_to_secret(run, matcher) {
+                        REDACTED.to_owned()
+                    } else {
+                        run.to_owned()
+                    }
+                })
+                .into_owned();
         }
-        out
+        let out = JWT.replace_all(&out, format!("${{1}}.{REDACTED}"));
+        let out = URL_USERINFO.replace_all(&out, format!("${{1}}{REDACTED}@"));
+        let out = JSON_FIELD.replace_all(&out, format!("${{1}}{REDACTED}\""));
+        let out = FORM_FIELD.replace_all(&out, format!("${{1}}${{2}}{REDACTED}"));
+        out.into_owned()
+    }
+}
+
+/// `name=value` → `name=[redacted]`; a pair with no `=` is all value.
+fn redact_cookie_pair(pair: &str) -> String {
+    match pair.split_once('=') {
+        Some((name, "")) => format!("{}=", name.trim()),
+        Some((name, _)) => format!("{}={REDACTED}", name.trim()),
+        None if pair.is_empty() => String::new(),
+        None => REDACTED.to_owned(),
+    }
+}
+
+fn decodes_to_secret(run: &str, matcher: &Regex) -> bool {
+    let unpadded = run.trim_end_matches('=');
+    [&*B64_STANDARD, &*B64_URL_SAFE].iter().any(|engine| {
+        engine
+            .decode(unpadded)
+            .is_ok_and(|bytes| matcher.is_match(&String::from_utf8_lossy(&bytes)))
+    })
+}
+
+static LOOPBACK_PORT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(127\.0\.0\.1|localhost|\[::1\]):\d+").expect("valid regex"));
+static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
+        .expect("valid regex")
+});
+static DURATION_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"("\w*duration_ms"\s*:\s*)\d+|(\btime=")[0-9.]+""#).expect("valid regex")
+});
+static DURATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d+(?:\.\d+)?(?:ms|s)\b").expect("valid regex"));
+
+/// Output with its run-to-run noise replaced, for snapshots: loopback ports
+/// (`127.0.0.1:[port]`), RFC 3339 timestamps (`[time]`), durations (`1.23s`, `45ms`,
+/// `"duration_ms": 12`, JUnit `time="0.045"` → `[duration]`).
+pub fn normalize_for_snapshot(text: &str) -> String {
+    let out = LOOPBACK_PORT.replace_all(text, "${1}:[port]");
+    // Timestamps before durations: `…:49.5Z` must go whole.
+    let out = TIMESTAMP.replace_all(&out, "[time]");
+    let out = DURATION_FIELD.replace_all(&out, |caps: &regex::Captures<'_>| {
+        match (caps.get(1), caps.get(2)) {
+            (Some(key), _) => format!("{}[duration]", key.as_str()),
+            (_, Some(attr)) => format!("{}[duration]\"", attr.as_str()),
+            _ => caps[0].to_owned(),
+        }
+    });
+    DURATION.replace_all(&out, "[duration]").into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const USER: &str = "admin";
+    const PASSWORD: &str = "Canary-Pa55 w0rd!";
+    const TOKEN: &str = "canaryPAT0123456789abcdef";
+    const SIGNATURE: &str = "SiGcanary_0123456789-abcdefXYZ";
+
+    fn redactor() -> Redactor {
+        let mut r = Redactor::new();
+        r.add_secret(PASSWORD);
+        r.add_secret(TOKEN);
+        r
+    }
+
+    fn jwt() -> String {
+        let b64 = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.{SIGNATURE}",
+            b64.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+            b64.encode(r#"{"iss":"tollgate","qsh":"abc","exp":1}"#)
+        )
+    }
+
+    fn basic() -> String {
+        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
+    }
+
+    /// No trace of the canaries, in any encoding a reader could undo by eye.
+    fn assert_clean(shown: &str) {
+        for canary in [PASSWORD, TOKEN, SIGNATURE, &basic()] {
+            assert!(!shown.contains(canary), "{canary:?} leaked in {shown:?}");
+        }
+        assert!(
+            !shown.contains("Pa55"),
+            "part of the password leaked in {shown:?}"
+        );
+    }
+
+    #[test]
+    fn authorization_keeps_only_the_scheme() {
+        let r = redactor();
+        let shown = r.header("Authorization", &format!("Basic {}", basic()));
+        assert_eq!(shown, "Basic [redacted]");
+        let shown = r.header("authorization", &format!("Bearer {TOKEN}"));
+        assert_eq!(shown, "Bearer [redacted]");
+        // Unknown secrets too: the header alone decides.
+        let shown = Redactor::new().header("Proxy-Authorization", "Basic Zm9vOmJhcg==");
+        assert_eq!(shown, "Basic [redacted]");
+        assert_eq!(r.header("Authorization", "Basic"), "Basic");
+        assert_eq!(r.header("Authorization", "rawtokenvalue"), REDACTED);
+        assert_eq!(r.header("Authorization", ""), "");
+    }
+
+    #[test]
+    fn jwt_bearer_keeps_header_and_claims_not_signature() {
+        let token = jwt();
+        let (kept, _) = token.rsplit_once('.').unwrap();
+        for scheme in ["Bearer", "JWT"] {
+            let shown = Redactor::new().header("Authorization", &format!("{scheme} {token}"));
+            assert_eq!(shown, format!("{scheme} {kept}.{REDACTED}"));
+            assert_clean(&shown);
+        }
+        // A JWT that is itself a known secret (a captured token) goes whole.
+        let mut r = redactor();
+        r.add_secret(token.clone());
+        assert_eq!(
+            r.header("Authorization", &format!("Bearer {token}")),
+            "Bearer [redacted]"
+        );
+    }
+
+    #[test]
+    fn cookies_show_names_only_and_set_cookie_keeps_attributes() {
+        let r = redactor();
+        assert_eq!(
+            r.header(
+                "Cookie",
+                "JSESSIONID=ABC123DEF; other=xyz;seraph.rememberme.cookie=q"
+            ),
+            "JSESSIONID=[redacted]; other=[redacted]; seraph.rememberme.cookie=[redacted]"
+        );
+        assert_eq!(
+            r.header("Set-Cookie", "JSESSIONID=ABC123DEF; Path=/; HttpOnly"),
+            "JSESSIONID=[redacted]; Path=/; HttpOnly"
+        );
+        // Clearing a cookie is evidence of logout, not a secret.
+        assert_eq!(
+            r.header("set-cookie", "JSESSIONID=; Max-Age=0; Path=/"),
+            "JSESSIONID=; Max-Age=0; Path=/"
+        );
+        assert_eq!(
+            r.header("Cookie", &format!("tok={TOKEN}")),
+            "tok=[redacted]"
+        );
+    }
+
+    #[test]
+    fn other_headers_go_through_text() {
+        let r = redactor();
+        assert_eq!(r.header("X-Api-Key", TOKEN), REDACTED);
+        assert_eq!(
+            r.header("WWW-Authenticate", r#"Basic realm="Confluence""#),
+            r#"Basic realm="Confluence""#
+        );
+    }
+
+    #[test]
+    fn url_hides_jwt_param_userinfo_and_secrets() {
+        let r = redactor();
+        let token = jwt();
+        let shown = r.url(&format!(
+            "http://127.0.0.1:8090/rest/api/space?jwt={token}&limit=1"
+        ));
+        assert_eq!(
+            shown,
+            "http://127.0.0.1:8090/rest/api/space?jwt=[redacted]&limit=1"
+        );
+        let shown = r.url(&format!(
+            "https://{USER}:{PASSWORD}@wiki.example/x?access_token={TOKEN}"
+        ));
+        assert_clean(&shown);
+        assert_eq!(
+            shown,
+            "https://admin:[redacted]@wiki.example/x?access_token=[redacted]"
+        );
+        // Percent-encoded, as a query string carries it.
+        let encoded = utf8_percent_encode(PASSWORD, NON_ALPHANUMERIC).to_string();
+        let shown = r.url(&format!("http://h/login?pw={encoded}&next=/"));
+        assert_eq!(shown, "http://h/login?pw=[redacted]&next=/");
+    }
+
+    #[test]
+    fn text_hides_known_secrets_in_every_encoding() {
+        let r = redactor();
+        let form: String = url::form_urlencoded::byte_serialize(PASSWORD.as_bytes()).collect();
+        let json = serde_json::to_string(PASSWORD).unwrap();
+        let cases = [
+            format!("login failed for {USER} with {PASSWORD}"),
+            format!("pw={form}&x=1"),
+            format!(r#"{{"pw":{json}}}"#),
+            format!("leaked header: Authorization: Basic {}", basic()),
+            format!(
+                "url-safe: {}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode(format!("{USER}:{PASSWORD}"))
+            ),
+            format!("token {TOKEN}."),
+        ];
+        for case in cases {
+            let shown = r.text(&case);
+            assert_clean(&shown);
+            assert!(shown.contains(REDACTED), "{shown}");
+        }
+    }
+
+    #[test]
+    fn text_hides_unknown_credentials_by_shape() {
+        // No secret registered: the rules by field name and by JWT shape still hold.
+        let r = Redactor::new();
+        let token = jwt();
+        let (kept, _) = token.rsplit_once('.').unwrap();
+        let shown = r.text(&format!("token was {token}, rejected"));
+        assert_eq!(shown, format!("token was {kept}.{REDACTED}, rejected"));
+
+        let body = r#"{"access_token": "at-SECRET-1", "refresh_token":"rt-SECRET-2", "id_token":"x\"SECRET-3", "token_type":"Bearer", "Password":"SECRET-4", "rawToken":"SECRET-5", "client_secret":"SECRET-6", "secret":"SECRET-7", "token":"SECRET-8", "password":""}"#;
+        let shown = r.text(body);
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains(r#""token_type":"Bearer""#), "{shown}");
+        assert!(shown.contains(r#""password":"""#), "empty stays: {shown}");
+
+        let form = "os_username=admin&os_password=SECRET-1&grant_type=password&client_secret=SECRET-2&token=SECRET-3&password=";
+        let shown = r.text(form);
+        assert_eq!(
+            shown,
+            "os_username=admin&os_password=[redacted]&grant_type=password&client_secret=[redacted]&token=[redacted]&password="
+        );
+    }
+
+    #[test]
+    fn non_secret_text_passes_unchanged() {
+        let r = redactor();
+        for text in [
+            "",
+            "HTTP 401: Basic authentication failed",
+            r#"{"username":"admin","displayName":"Admin | Ops","type":"known","token_type":"Bearer"}"#,
+            "os_username=admin&os_destination=%2Fwiki&atl_token=",
+            "http://127.0.0.1:8090/rest/api/content?limit=25&expand=body.storage",
+            "Basic realm=\"Confluence\", charset=\"UTF-8\"",
+            "connection refused (os error 111)",
+        ] {
+            assert_eq!(r.text(text), text);
+            assert_eq!(r.url(text), text);
+        }
+        assert_eq!(
+            r.header("Content-Type", "application/json"),
+            "application/json"
+        );
+    }
+
+    #[test]
+    fn short_and_empty_secrets_are_ignored() {
+        let mut r = Redactor::new();
+        r.add_secret("");
+        r.add_secret("ab");
+        assert_eq!(r.text("abc ab a"), "abc ab a");
+        r.add_secret("abc");
+        assert_eq!(r.text("abc ab a"), "[redacted] ab a");
+    }
+
+    #[test]
+    fn overlapping_secrets_leave_no_tail() {
+        let mut r = Redactor::new();
+        r.add_secret("secret-one");
+        r.add_secret("secret-one-and-more");
+        assert_eq!(r.text("x secret-one-and-more y"), "x [redacted] y");
+    }
+
+    #[test]
+    fn normalize_replaces_ports_durations_and_times() {
+        let text = r#"GET http://127.0.0.1:41234/x and localhost:8090 in 1.84s (45ms)
+"started_at": "2026-11-23T14:15:49Z", "duration_ms": 1840, "step_duration_ms": 3
+<testcase name="a" time="0.045"> at 2026-11-23T14:15:49.123+01:00
+12 scenarios: 11 passed"#;
+        assert_eq!(
+            normalize_for_snapshot(text),
+            r#"GET http://127.0.0.1:[port]/x and localhost:[port] in [duration] ([duration])
+"started_at": "[time]", "duration_ms": [duration], "step_duration_ms": [duration]
+<testcase name="a" time="[duration]"> at [time]
+12 scenarios: 11 passed"#
+        );
     }
 }

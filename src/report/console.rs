@@ -1,0 +1,214 @@
+//! The console reporter: one line per scenario as it finishes, the details of
+//! what went wrong under it, and a summary that ends with the counts.
+//!
+//! Colour is decided once by the caller ([`color_wanted`]) and passed in, so tests
+//! render the plain text deterministically.
+
+use std::ffi::OsStr;
+use std::io::{self, IsTerminal, Write};
+
+use owo_colors::{OwoColorize, Style};
+
+use super::model::{Outcome, RunReport, ScenarioReport};
+use super::{counts_line, format_duration, indent};
+
+/// Whether stdout should get colour: not when `NO_COLOR` is set and non-empty
+/// (<https://no-color.org>), not when stdout is a file or a pipe.
+pub fn color_wanted() -> bool {
+    color_wanted_from(
+        std::env::var_os("NO_COLOR").as_deref(),
+        io::stdout().is_terminal(),
+    )
+}
+
+/// [`color_wanted`] without the environment, so the rule is testable.
+fn color_wanted_from(no_color: Option<&OsStr>, is_terminal: bool) -> bool {
+    is_terminal && no_color.is_none_or(OsStr::is_empty)
+}
+
+/// Prints scenario results and the run summary.
+#[derive(Clone, Copy, Debug)]
+pub struct Console {
+    color: bool,
+}
+
+impl Console {
+    pub fn new(color: bool) -> Self {
+        Console { color }
+    }
+
+    fn paint(&self, text: &str, style: Style) -> String {
+        if self.color {
+            text.style(style).to_string()
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn tag(&self, outcome: Outcome) -> String {
+        // Padded before painting so the columns line up with and without colour.
+        let tag = format!("{:<5}", outcome.tag());
+        let style = match outcome {
+            Outcome::Pass => Style::new().green().bold(),
+            Outcome::Skip => Style::new().yellow().bold(),
+            Outcome::Fail => Style::new().red().bold(),
+            Outcome::Error => Style::new().magenta().bold(),
+        };
+        self.paint(&tag, style)
+    }
+
+    fn location(&self, loc: &impl std::fmt::Display) -> String {
+        self.paint(&format!("--> {loc}"), Style::new().dimmed())
+    }
+
+    /// One line for a finished scenario, then, for a failure or an error, each
+    /// unsuccessful step with its failures (check, expected, actual, where the
+    /// expectation is written) or its error; for a skip, the reason.
+    pub fn scenario_finished(
+        &self,
+        out: &mut impl Write,
+        scenario: &ScenarioReport,
+    ) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} {} — {} ({})",
+            self.tag(scenario.outcome),
+            self.paint(&scenario.id, Style::new().bold()),
+            scenario.title,
+            format_duration(scenario.duration_ms)
+        )?;
+        if let (Outcome::Skip, Some(reason)) = (scenario.outcome, &scenario.skip_reason) {
+            writeln!(out, "      reason: {reason}")?;
+        }
+        for step in scenario.problem_steps() {
+            writeln!(
+                out,
+                "      step `{}` {} {}",
+                self.paint(&step.name, Style::new().bold()),
+                self.paint(step.outcome.as_str(), Style::new().red()),
+                self.location(&step.source)
+            )?;
+            for failure in &step.failures {
+                let expected = self.paint(&failure.expected, Style::new().green());
+                let actual = self.paint(&failure.actual, Style::new().red());
+                let single = |v: &str| !v.contains('\n');
+                if single(&failure.expected) && single(&failure.actual) {
+                    writeln!(
+                        out,
+                        "        {}: expected {expected}, actual {actual}",
+                        failure.check
+                    )?;
+                } else {
+                    writeln!(out, "        {}:", failure.check)?;
+                    writeln!(
+                        out,
+                        "          expected:\n{}",
+                        indent(&expected, "            ")
+                    )?;
+                    writeln!(
+                        out,
+                        "          actual:\n{}",
+                        indent(&actual, "            ")
+                    )?;
+                }
+                writeln!(out, "          {}", self.location(&failure.source))?;
+            }
+            if let Some(error) = &step.error {
+                let label = self.paint("error:", Style::new().magenta().bold());
+                writeln!(out, "{}", indent(&format!("{label} {error}"), "        "))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The run summary: the scenarios that need attention, the target, and last
+    /// the counts with the wall time, so `tail -1` of a CI log says it all.
+    pub fn summary(&self, out: &mut impl Write, report: &RunReport) -> io::Result<()> {
+        let problems: Vec<_> = report
+            .scenarios
+            .iter()
+            .filter(|s| s.outcome.is_problem())
+            .collect();
+        writeln!(out)?;
+        if !problems.is_empty() {
+            writeln!(out, "{}", self.paint("Problems:", Style::new().bold()))?;
+            for scenario in problems {
+                writeln!(
+                    out,
+                    "  {} {} {}",
+                    self.tag(scenario.outcome),
+                    scenario.id,
+                    self.location(&scenario.source)
+                )?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "target: {}, tollgate {}",
+            report.target, report.tool_version
+        )?;
+        let line = counts_line(&report.counts, report.duration_ms);
+        let style = match report.outcome() {
+            Outcome::Pass | Outcome::Skip => Style::new().green().bold(),
+            Outcome::Fail | Outcome::Error => Style::new().red().bold(),
+        };
+        writeln!(out, "{}", self.paint(&line, style))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::redact::normalize_for_snapshot;
+    use crate::report::sample;
+
+    fn render(color: bool) -> String {
+        let report = sample::report();
+        let console = Console::new(color);
+        let mut out = Vec::new();
+        for scenario in &report.scenarios {
+            console.scenario_finished(&mut out, scenario).unwrap();
+        }
+        console.summary(&mut out, &report).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn summary_ends_with_counts_and_wall_time() {
+        let text = render(false);
+        assert_eq!(
+            text.lines().last(),
+            Some("4 scenarios: 1 passed, 1 failed, 1 error, 1 skipped in 1.84s")
+        );
+        assert!(!text.contains('\x1b'), "no colour asked, none given");
+        assert!(text.contains("FAIL  session/logout-invalidates — Logout"));
+        assert!(text.contains("status: expected 401, actual 200"));
+        assert!(text.contains("--> scenarios/session/logout-invalidates.yaml:24:17"));
+        assert!(text.contains("reason: needs a Crowd server: pass --idp"));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let text = render(true);
+        assert!(text.contains("\x1b["), "colour asked, none given");
+        // Same words under the paint.
+        let stripped = regex::Regex::new("\x1b\\[[0-9;]*m")
+            .unwrap()
+            .replace_all(&text, "");
+        assert_eq!(stripped, render(false));
+    }
+
+    #[test]
+    fn color_rule_follows_no_color_and_tty() {
+        assert!(color_wanted_from(None, true));
+        assert!(color_wanted_from(Some(OsStr::new("")), true));
+        assert!(!color_wanted_from(Some(OsStr::new("1")), true));
+        assert!(!color_wanted_from(None, false));
+    }
+
+    #[test]
+    fn console_snapshot() {
+        insta::assert_snapshot!("console", normalize_for_snapshot(&render(false)));
+    }
+}

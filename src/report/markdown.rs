@@ -1,0 +1,216 @@
+//! The Markdown report, shaped for a GitHub Actions step summary
+//! (`$GITHUB_STEP_SUMMARY`): a heading, the counts, a table of scenarios, then a
+//! collapsed `<details>` per failed or errored scenario with its failures and the
+//! step transcripts.
+//!
+//! Values come from targets and scenario authors, so everything is escaped for
+//! where it lands: table cells (`|`, newlines), HTML (`<summary>`), code spans and
+//! fences (backticks).
+
+use std::io::{self, Write};
+
+use super::model::{Outcome, RunReport, ScenarioReport};
+use super::{counts_line, format_duration, transcript_text};
+
+/// Writes `report` as GitHub-flavoured Markdown.
+pub fn write_markdown(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
+    let (icon, verdict) = match report.outcome() {
+        Outcome::Pass | Outcome::Skip => ("✅", "passed"),
+        Outcome::Fail | Outcome::Error => ("❌", "failed"),
+    };
+    writeln!(out, "## tollgate: {icon} {verdict}\n")?;
+    writeln!(
+        out,
+        "**{}** · target {} · tollgate {}\n",
+        counts_line(&report.counts, report.duration_ms),
+        code(&report.target),
+        report.tool_version
+    )?;
+
+    writeln!(out, "| Outcome | Scenario | Title | Duration |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    for scenario in &report.scenarios {
+        let mut title = cell(&scenario.title);
+        if let Some(reason) = &scenario.skip_reason {
+            title.push_str(&format!("<br>*skipped: {}*", cell(reason)));
+        }
+        writeln!(
+            out,
+            "| {} {} | {} | {} | {} |",
+            emoji(scenario.outcome),
+            scenario.outcome.as_str(),
+            cell(&code(&scenario.id)),
+            title,
+            format_duration(scenario.duration_ms)
+        )?;
+    }
+
+    let problems: Vec<_> = report
+        .scenarios
+        .iter()
+        .filter(|s| s.outcome.is_problem())
+        .collect();
+    if !problems.is_empty() {
+        writeln!(out, "\n### Failures and errors")?;
+        for scenario in problems {
+            write_details(scenario, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_details(scenario: &ScenarioReport, out: &mut impl Write) -> io::Result<()> {
+    // A blank line after `<summary>` lets GitHub render the Markdown inside.
+    writeln!(
+        out,
+        "\n<details>\n<summary>{} {} <code>{}</code> — {}</summary>\n",
+        emoji(scenario.outcome),
+        scenario.outcome.tag(),
+        html(&scenario.id),
+        html(&scenario.title)
+    )?;
+    writeln!(out, "Defined at {}.", code(&scenario.source.to_string()))?;
+    for step in scenario.problem_steps() {
+        writeln!(
+            out,
+            "\n#### Step {} ({}) — {}\n",
+            code(&step.name),
+            step.outcome.as_str(),
+            code(&step.source.to_string())
+        )?;
+        for failure in &step.failures {
+            writeln!(
+                out,
+                "- **{}** at {}: expected {}, actual {}",
+                inline(&failure.check),
+                code(&failure.source.to_string()),
+                value(&failure.expected),
+                value(&failure.actual)
+            )?;
+        }
+        if let Some(error) = &step.error {
+            writeln!(out, "- **error**: {}", value(error))?;
+        }
+        if let Some(transcript) = &step.transcript {
+            writeln!(out)?;
+            writeln!(out, "{}", fenced(&transcript_text(transcript), "http"))?;
+        }
+    }
+    writeln!(out, "\n</details>")
+}
+
+fn emoji(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pass => "✅",
+        Outcome::Skip => "⏭️",
+        Outcome::Fail => "❌",
+        Outcome::Error => "💥",
+    }
+}
+
+/// Text safe inside a table cell: `|` would end the cell, a newline the row.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace('\n', "<br>")
+}
+
+/// Text safe inside HTML elements.
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A code span that survives backticks in `text`: the fence is one backtick longer
+/// than the longest run inside (CommonMark), padded when `text` touches a backtick.
+fn code(text: &str) -> String {
+    let fence = "`".repeat(longest_backtick_run(text) + 1);
+    if text.starts_with('`') || text.ends_with('`') {
+        format!("{fence} {text} {fence}")
+    } else {
+        format!("{fence}{text}{fence}")
+    }
+}
+
+/// Inline Markdown text with its emphasis and HTML characters neutralised.
+fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(ch, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// An expected or actual value: a code span when it fits on a line, otherwise a
+/// fenced block on its own lines (code spans cannot hold line breaks).
+fn value(text: &str) -> String {
+    if text.contains('\n') {
+        format!("\n\n{}\n", indent_block(&fenced(text, "")))
+    } else {
+        code(text)
+    }
+}
+
+/// Indents a block so it stays inside the list item it follows.
+fn indent_block(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A fenced block whose fence no line of `text` can close.
+fn fenced(text: &str, lang: &str) -> String {
+    let fence = "`".repeat((longest_backtick_run(text) + 1).max(3));
+    format!("{fence}{lang}\n{text}\n{fence}")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::redact::normalize_for_snapshot;
+    use crate::report::sample;
+
+    fn render() -> String {
+        let mut out = Vec::new();
+        write_markdown(&sample::report(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn markdown_has_table_and_details_for_problems_only() {
+        let text = render();
+        assert!(text.starts_with("## tollgate: ❌ failed\n"));
+        let rows = text.lines().filter(|l| l.starts_with("| ")).count();
+        assert_eq!(rows, 1 + 4, "header plus one row per scenario");
+        assert!(text.contains("Logout invalidates the session \\| cookie"));
+        assert_eq!(text.matches("<details>").count(), 2);
+        assert_eq!(text.matches("</details>").count(), 2);
+        assert!(text.contains("expected `401`, actual `200`"));
+        sample::assert_no_canary(&text);
+    }
+
+    #[test]
+    fn escaping_keeps_structure() {
+        assert_eq!(cell("a|b\nc"), "a\\|b<br>c");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(html("<b>&"), "&lt;b&gt;&amp;");
+        assert_eq!(inline("json $.a_b[0]"), "json $.a\\_b\\[0\\]");
+        assert_eq!(fenced("```\nx", "http"), "````http\n```\nx\n````");
+        assert_eq!(value("a\nb"), "\n\n  ```\n  a\n  b\n  ```\n");
+    }
+
+    #[test]
+    fn markdown_snapshot() {
+        insta::assert_snapshot!("markdown", normalize_for_snapshot(&render()));
+    }
+}
