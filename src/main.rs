@@ -1,3 +1,17 @@
-fn main() {
-    println!("tollgate");
+//! The `tollgate` binary: parse arguments, run the command, exit with its code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tollgate::cli::{Cli, Command};
+use tollgate::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Run(args) => commands::run(args),
+        Command::Check(args) => commands::check(args),
+        Command::Mock(args) => commands::mock(args),
+        Command::Schema => commands::schema(),
+    }
 }

@@ -41,9 +41,10 @@ pub fn credential(auth: &Auth, vars: Vars<'_>) -> Result<Credential, String> {
                 secrets: vec![token],
             })
         }
-        Auth::Jwt(_) | Auth::Oauth(_) | Auth::CrowdSso(_) => {
-            Err(format!("auth: {} is not yet supported by this version of tollgate", auth.form_name()))
-        }
+        Auth::Jwt(_) | Auth::Oauth(_) | Auth::CrowdSso(_) => Err(format!(
+            "auth: {} is not yet supported by this version of tollgate",
+            auth.form_name()
+        )),
     }
 }
 
@@ -59,7 +60,10 @@ mod tests {
             password: "alice-pw".into(),
         };
         let credential = credential(&auth, &vars).unwrap();
-        assert_eq!(credential.authorization.as_deref(), Some("Basic YWxpY2U6YWxpY2UtcHc="));
+        assert_eq!(
+            credential.authorization.as_deref(),
+            Some("Basic YWxpY2U6YWxpY2UtcHc=")
+        );
         assert!(credential.secrets.contains(&"alice-pw".to_string()));
     }
 }

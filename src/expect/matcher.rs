@@ -61,10 +61,12 @@ fn resolve(value: &Value, vars: Vars<'_>) -> Result<Value, String> {
 fn equals(expected: &Value, subject: Subject<'_>, vars: Vars<'_>) -> Result<(), String> {
     let expected = resolve(expected, vars)?;
     let passed = match subject {
-        Subject::Json(nodes) => nodes.first().is_some_and(|node| loosely_equal(node, &expected)),
+        Subject::Json(nodes) => nodes
+            .first()
+            .is_some_and(|node| loosely_equal(node, &expected)),
         _ => {
             let want = json_text(&expected);
-            subject.texts().iter().any(|t| *t == want)
+            subject.texts().contains(&want)
         }
     };
     if passed {
@@ -78,7 +80,9 @@ fn equals(expected: &Value, subject: Subject<'_>, vars: Vars<'_>) -> Result<(), 
 /// yields text) also equals a number or boolean with the same text.
 fn loosely_equal(actual: &Value, expected: &Value) -> bool {
     match (actual, expected) {
-        (Value::Number(_) | Value::Bool(_), Value::String(s)) => actual.to_string() == *s,
+        (Value::Number(_) | Value::Bool(_), Value::String(s)) => {
+            s.as_str() == actual.to_string().as_str()
+        }
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
         _ => actual == expected,
     }
@@ -126,7 +130,10 @@ fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, vars: Vars<'_>) -> Resul
                 Value::String(s) => s.contains(&json_text(&needle)),
                 _ => false,
             }),
-            _ => subject.texts().iter().any(|t| t.contains(&json_text(&needle))),
+            _ => subject
+                .texts()
+                .iter()
+                .any(|t| t.contains(&json_text(&needle))),
         };
         if !found {
             misses.push(format!("containing {}", show(&needle)));
@@ -175,7 +182,11 @@ fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, vars: Vars<'_>) -> Resul
             misses.push(format!("not {}", describe(inner)));
         }
     }
-    if misses.is_empty() { Ok(()) } else { Err(misses.join(" and ")) }
+    if misses.is_empty() {
+        Ok(())
+    } else {
+        Err(misses.join(" and "))
+    }
 }
 
 fn type_of(value: &Value) -> JsonType {
@@ -215,10 +226,14 @@ fn describe(matcher: &Matcher) -> String {
             if let Some(v) = &spec.contains {
                 parts.push(format!("containing {}", show(v)));
             }
-            if spec.present == Some(true) || spec.exists == Some(true) || spec.absent == Some(false) {
+            if spec.present == Some(true) || spec.exists == Some(true) || spec.absent == Some(false)
+            {
                 parts.push("present".into());
             }
-            if spec.absent == Some(true) || spec.present == Some(false) || spec.exists == Some(false) {
+            if spec.absent == Some(true)
+                || spec.present == Some(false)
+                || spec.exists == Some(false)
+            {
                 parts.push("absent".into());
             }
             if let Some(t) = spec.json_type {
@@ -256,28 +271,70 @@ mod tests {
         let values = ["OAuth realm=\"x\"", "Basic realm=\"y\""];
         let subject = Subject::Texts(&values);
         assert!(check(&spec(json!({"contains": "Basic"})), subject, &no_vars).is_ok());
-        let miss = check(&spec(json!({"not": {"contains": "Basic"}})), subject, &no_vars).unwrap_err();
+        let miss = check(
+            &spec(json!({"not": {"contains": "Basic"}})),
+            subject,
+            &no_vars,
+        )
+        .unwrap_err();
         assert_eq!(miss, "not containing 'Basic'");
-        assert!(check(&spec(json!({"absent": true})), Subject::Texts(&[]), &no_vars).is_ok());
-        assert_eq!(check(&spec(json!({"absent": true})), subject, &no_vars).unwrap_err(), "absent");
+        assert!(
+            check(
+                &spec(json!({"absent": true})),
+                Subject::Texts(&[]),
+                &no_vars
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            check(&spec(json!({"absent": true})), subject, &no_vars).unwrap_err(),
+            "absent"
+        );
     }
 
     #[test]
     fn json_equality_is_loose_only_for_text_from_the_scenario() {
         let id = json!(65537);
         let nodes = [&id];
-        assert!(check(&Matcher::Equals(json!("65537")), Subject::Json(&nodes), &no_vars).is_ok());
-        assert!(check(&Matcher::Equals(json!(65537)), Subject::Json(&nodes), &no_vars).is_ok());
+        assert!(
+            check(
+                &Matcher::Equals(json!("65537")),
+                Subject::Json(&nodes),
+                &no_vars
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                &Matcher::Equals(json!(65537)),
+                Subject::Json(&nodes),
+                &no_vars
+            )
+            .is_ok()
+        );
         assert!(check(&Matcher::Equals(json!(1)), Subject::Json(&nodes), &no_vars).is_err());
-        assert_eq!(check(&Matcher::Equals(json!("x")), Subject::Json(&[]), &no_vars).unwrap_err(), "equal to 'x'");
+        assert_eq!(
+            check(&Matcher::Equals(json!("x")), Subject::Json(&[]), &no_vars).unwrap_err(),
+            "equal to 'x'"
+        );
     }
 
     #[test]
     fn body_checks_and_variables() {
         let vars = |s: &str| Ok(s.replace("${user}", "alice"));
         let body = Subject::Body("hello alice");
-        assert!(check(&spec(json!({"contains": "${user}", "matches": "^hello"})), body, &vars).is_ok());
-        assert_eq!(check(&spec(json!({"empty": true})), body, &vars).unwrap_err(), "empty");
+        assert!(
+            check(
+                &spec(json!({"contains": "${user}", "matches": "^hello"})),
+                body,
+                &vars
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            check(&spec(json!({"empty": true})), body, &vars).unwrap_err(),
+            "empty"
+        );
         assert!(check(&spec(json!({"empty": true})), Subject::Body(""), &vars).is_ok());
     }
 
@@ -286,7 +343,17 @@ mod tests {
         let list = json!([1, 2, 3]);
         let nodes = [&list];
         let subject = Subject::Json(&nodes);
-        assert!(check(&spec(json!({"type": "array", "length": 3, "contains": 2})), subject, &no_vars).is_ok());
-        assert_eq!(check(&spec(json!({"exists": false})), subject, &no_vars).unwrap_err(), "absent");
+        assert!(
+            check(
+                &spec(json!({"type": "array", "length": 3, "contains": 2})),
+                subject,
+                &no_vars
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            check(&spec(json!({"exists": false})), subject, &no_vars).unwrap_err(),
+            "absent"
+        );
     }
 }

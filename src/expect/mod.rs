@@ -55,7 +55,13 @@ impl Response {
 pub type Vars<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 /// Everything `response` misses of `expect`.
-pub fn judge(expect: &Expect, response: &Response, file: &str, vars: Vars<'_>, redactor: &Redactor) -> Vec<Failure> {
+pub fn judge(
+    expect: &Expect,
+    response: &Response,
+    file: &str,
+    vars: Vars<'_>,
+    redactor: &Redactor,
+) -> Vec<Failure> {
     let mut failures = Vec::new();
     let mut fail = |check: String, expected: String, actual: String, pos: Pos| {
         failures.push(Failure {
@@ -72,16 +78,33 @@ pub fn judge(expect: &Expect, response: &Response, file: &str, vars: Vars<'_>, r
 
     if let Some(status) = &expect.status {
         if !status.matches(response.status) {
-            fail("status".into(), status.to_string(), response.status.to_string(), status.pos);
+            fail(
+                "status".into(),
+                status.to_string(),
+                response.status.to_string(),
+                status.pos,
+            );
         }
     }
 
     for (name, matcher) in &expect.headers {
-        let values: Vec<String> = response.header_values(name).map(|v| redactor.header(name, v)).collect();
+        let values: Vec<String> = response
+            .header_values(name)
+            .map(|v| redactor.header(name, v))
+            .collect();
         let raw: Vec<&str> = response.header_values(name).collect();
         if let Err(miss) = check(&matcher.inner, Subject::Texts(&raw), vars) {
-            let actual = if values.is_empty() { "(absent)".into() } else { values.join(" | ") };
-            fail(format!("header {name}"), redactor.text(&miss), actual, matcher.pos);
+            let actual = if values.is_empty() {
+                "(absent)".into()
+            } else {
+                values.join(" | ")
+            };
+            fail(
+                format!("header {name}"),
+                redactor.text(&miss),
+                actual,
+                matcher.pos,
+            );
         }
     }
 
@@ -90,7 +113,11 @@ pub fn judge(expect: &Expect, response: &Response, file: &str, vars: Vars<'_>, r
         for (name, cookie_expect) in &expect.cookies {
             let found = cookies.iter().find(|c| c.name() == name);
             for (what, expected, actual) in judge_cookie(cookie_expect, found, vars) {
-                let check = if what.is_empty() { format!("cookie {name}") } else { format!("cookie {name} {what}") };
+                let check = if what.is_empty() {
+                    format!("cookie {name}")
+                } else {
+                    format!("cookie {name} {what}")
+                };
                 fail(check, redactor.text(&expected), actual, cookie_expect.pos);
             }
         }
@@ -101,10 +128,18 @@ pub fn judge(expect: &Expect, response: &Response, file: &str, vars: Vars<'_>, r
         for (path, matcher) in &expect.json {
             let check_name = format!("json {path}");
             let Some(document) = &document else {
-                fail(check_name, "a JSON body".into(), describe_body(response, redactor), matcher.pos);
+                fail(
+                    check_name,
+                    "a JSON body".into(),
+                    describe_body(response, redactor),
+                    matcher.pos,
+                );
                 continue;
             };
-            let query = match vars(path).map_err(|e| e.to_string()).and_then(|p| JsonPath::parse(&p).map_err(|e| e.to_string())) {
+            let query = match vars(path)
+                .map_err(|e| e.to_string())
+                .and_then(|p| JsonPath::parse(&p).map_err(|e| e.to_string()))
+            {
                 Ok(query) => query,
                 Err(e) => {
                     fail(check_name, "a valid JSONPath".into(), e, matcher.pos);
@@ -116,9 +151,15 @@ pub fn judge(expect: &Expect, response: &Response, file: &str, vars: Vars<'_>, r
                 let actual = match nodes.as_slice() {
                     [] => "(nothing)".to_string(),
                     [one] => one.to_string(),
-                    many => serde_json::Value::Array(many.iter().map(|v| (*v).clone()).collect()).to_string(),
+                    many => serde_json::Value::Array(many.iter().map(|v| (*v).clone()).collect())
+                        .to_string(),
                 };
-                fail(check_name, redactor.text(&miss), redactor.text(&actual), matcher.pos);
+                fail(
+                    check_name,
+                    redactor.text(&miss),
+                    redactor.text(&actual),
+                    matcher.pos,
+                );
             }
         }
     }
@@ -126,7 +167,12 @@ pub fn judge(expect: &Expect, response: &Response, file: &str, vars: Vars<'_>, r
     if let Some(matcher) = &expect.body {
         let text = response.body_text();
         if let Err(miss) = check(&matcher.inner, Subject::Body(&text), vars) {
-            fail("body".into(), redactor.text(&miss), describe_body(response, redactor), matcher.pos);
+            fail(
+                "body".into(),
+                redactor.text(&miss),
+                describe_body(response, redactor),
+                matcher.pos,
+            );
         }
     }
 
@@ -158,12 +204,20 @@ fn describe_body(response: &Response, redactor: &Redactor) -> String {
 }
 
 /// Misses of one cookie expectation: (what, expected, actual).
-fn judge_cookie(expect: &Spanned<CookieExpect>, found: Option<&Cookie<'_>>, vars: Vars<'_>) -> Vec<(String, String, String)> {
+fn judge_cookie(
+    expect: &Spanned<CookieExpect>,
+    found: Option<&Cookie<'_>>,
+    vars: Vars<'_>,
+) -> Vec<(String, String, String)> {
     let mut misses = Vec::new();
     let wants_present = expect.present != Some(false) && expect.absent != Some(true);
     let Some(cookie) = found else {
         if wants_present {
-            misses.push((String::new(), "set by the response".into(), "not set".into()));
+            misses.push((
+                String::new(),
+                "set by the response".into(),
+                "not set".into(),
+            ));
         }
         return misses;
     };
@@ -183,7 +237,10 @@ fn judge_cookie(expect: &Spanned<CookieExpect>, found: Option<&Cookie<'_>>, vars
         }
     }
     if let Some(same_site) = &expect.same_site {
-        let actual = cookie.same_site().map(|s| s.to_string()).unwrap_or_else(|| "(none)".into());
+        let actual = cookie
+            .same_site()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "(none)".into());
         if !actual.eq_ignore_ascii_case(same_site) {
             misses.push(("SameSite".into(), same_site.clone(), actual));
         }

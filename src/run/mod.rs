@@ -1,1 +1,314 @@
-//! run
+//! Running scenarios: each against its own fresh embedded mock (or a real
+//! target), in parallel, step by step, into a [`RunReport`].
+
+pub mod plan;
+pub mod step;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+
+use crate::mock;
+use crate::report::model::{Counts, Outcome, RunReport, ScenarioReport, SourceLoc, StepReport};
+use crate::report::redact::Redactor;
+use crate::scenario::model::{Auth, Only, Scenario};
+use crate::scenario::vars;
+use step::{Scope, StepContext, millis, run_step};
+
+/// Where scenarios are sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A fresh emulator per scenario, on 127.0.0.1:0.
+    Embedded,
+    /// A real server's base URL.
+    Remote(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub target: Target,
+    /// Scenarios run at once.
+    pub jobs: usize,
+    /// Start no scenario after one fails or errors.
+    pub fail_fast: bool,
+    /// `--var K=V`: wins over a scenario's own vars.
+    pub vars: Vec<(String, String)>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            target: Target::Embedded,
+            jobs: num_cpus::get().max(1),
+            fail_fast: false,
+            vars: Vec::new(),
+        }
+    }
+}
+
+/// The HTTP clients every step uses. No cookie store: a scenario's cookies come
+/// only from `cookies:` and captures.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub direct: reqwest::Client,
+    pub following: reqwest::Client,
+}
+
+/// How long a connection may take before the target counts as down.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Clients {
+    pub fn new() -> Result<Self, String> {
+        let build = |policy| {
+            reqwest::Client::builder()
+                .redirect(policy)
+                .connect_timeout(CONNECT_TIMEOUT)
+                // Loopback targets must never go through a proxy from the environment.
+                .no_proxy()
+                .user_agent(concat!("tollgate/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+        };
+        Ok(Clients {
+            direct: build(reqwest::redirect::Policy::none())?,
+            following: build(reqwest::redirect::Policy::limited(10))?,
+        })
+    }
+}
+
+/// Runs `scenarios`, calling `on_finished` as each one ends (in completion order);
+/// the report lists them in the order given.
+pub async fn run_suite(
+    scenarios: Vec<Scenario>,
+    options: &RunOptions,
+    mut on_finished: impl FnMut(&ScenarioReport),
+) -> Result<RunReport, String> {
+    let started_at = now_rfc3339();
+    let started = Instant::now();
+    let clients = Clients::new()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let options_shared = Arc::new(options.clone());
+
+    let tasks = scenarios.into_iter().enumerate().map(|(index, scenario)| {
+        let clients = clients.clone();
+        let stop = stop.clone();
+        let options = options_shared.clone();
+        async move {
+            let handle = tokio::spawn(async move {
+                if stop.load(Ordering::Relaxed) {
+                    return skipped(
+                        &scenario,
+                        "not run: an earlier scenario failed (--fail-fast)".into(),
+                    );
+                }
+                let report = run_scenario(&scenario, &options, &clients).await;
+                if options.fail_fast && matches!(report.outcome, Outcome::Fail | Outcome::Error) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                report
+            });
+            (index, handle.await)
+        }
+    });
+    let mut results = Vec::new();
+    let mut stream = futures::stream::iter(tasks).buffer_unordered(options.jobs.max(1));
+    while let Some((index, joined)) = stream.next().await {
+        let report = joined.map_err(|e| format!("a scenario task ended abnormally: {e}"))?;
+        on_finished(&report);
+        results.push((index, report));
+    }
+    results.sort_by_key(|(index, _)| *index);
+    let scenarios: Vec<ScenarioReport> = results.into_iter().map(|(_, r)| r).collect();
+    Ok(RunReport {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at,
+        finished_at: now_rfc3339(),
+        duration_ms: millis(started.elapsed()),
+        target: match &options.target {
+            Target::Embedded => "embedded mock".to_string(),
+            Target::Remote(url) => url.clone(),
+        },
+        counts: Counts::tally(scenarios.iter().map(|s| &s.outcome)),
+        scenarios,
+    })
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn source_of(scenario: &Scenario) -> SourceLoc {
+    SourceLoc {
+        file: scenario.file.display().to_string(),
+        line: scenario.id.pos.line,
+        col: scenario.id.pos.col,
+    }
+}
+
+fn skeleton(scenario: &Scenario, outcome: Outcome) -> ScenarioReport {
+    ScenarioReport {
+        id: scenario.id.inner.clone(),
+        title: scenario.title.clone(),
+        source: source_of(scenario),
+        tags: scenario.tags.clone(),
+        refs: scenario.refs.iter().map(|r| r.inner.clone()).collect(),
+        outcome,
+        skip_reason: None,
+        duration_ms: 0,
+        steps: Vec::new(),
+    }
+}
+
+fn skipped(scenario: &Scenario, reason: String) -> ScenarioReport {
+    ScenarioReport {
+        skip_reason: Some(reason),
+        ..skeleton(scenario, Outcome::Skip)
+    }
+}
+
+/// Runs one scenario to its end, or to its first step that does not pass.
+pub async fn run_scenario(
+    scenario: &Scenario,
+    options: &RunOptions,
+    clients: &Clients,
+) -> ScenarioReport {
+    let started = Instant::now();
+    let mut report = skeleton(scenario, Outcome::Pass);
+    let mut redactor = secrets_of(scenario);
+
+    let (base_url, running) = match &options.target {
+        Target::Remote(url) => {
+            if scenario.only == Some(Only::Mock) {
+                return skipped(scenario, "needs the embedded mock (only: mock)".into());
+            }
+            (url.trim_end_matches('/').to_string(), None)
+        }
+        Target::Embedded => match mock::start(&scenario.mock).await {
+            Ok(running) => (running.base_url().to_string(), Some(running)),
+            Err(e) => {
+                report.outcome = Outcome::Error;
+                report.steps.push(setup_error(
+                    scenario,
+                    format!("cannot start the embedded mock: {e}"),
+                ));
+                return report;
+            }
+        },
+    };
+
+    match initial_scope(scenario, options, &base_url) {
+        Ok(mut scope) => {
+            let file = scenario.file.display().to_string();
+            for (index, step) in scenario.steps.iter().enumerate() {
+                let ctx = StepContext {
+                    clients,
+                    base_url: &base_url,
+                    file: &file,
+                    scope: &mut scope,
+                    redactor: &mut redactor,
+                };
+                let result = run_step(step, ctx).await;
+                let stop = result.outcome != Outcome::Pass;
+                report.steps.push(result);
+                if stop {
+                    // Later steps build on this one's captures and state.
+                    for later in &scenario.steps[index + 1..] {
+                        report.steps.push(StepReport {
+                            name: later.name.clone(),
+                            source: SourceLoc {
+                                file: file.clone(),
+                                line: later.pos.line,
+                                col: later.pos.col,
+                            },
+                            outcome: Outcome::Skip,
+                            duration_ms: 0,
+                            failures: Vec::new(),
+                            error: Some(format!("not run: step {} did not pass", index + 1)),
+                            transcript: None,
+                        });
+                    }
+                    break;
+                }
+            }
+        }
+        Err(e) => report.steps.push(setup_error(scenario, redactor.text(&e))),
+    }
+    if let Some(running) = running {
+        running.shutdown().await;
+    }
+    report.outcome = report
+        .steps
+        .iter()
+        .map(|s| s.outcome)
+        .filter(|o| *o != Outcome::Skip)
+        .max()
+        .unwrap_or(Outcome::Pass);
+    report.duration_ms = millis(started.elapsed());
+    report
+}
+
+fn setup_error(scenario: &Scenario, message: String) -> StepReport {
+    StepReport {
+        name: "set up".into(),
+        source: source_of(scenario),
+        outcome: Outcome::Error,
+        duration_ms: 0,
+        failures: Vec::new(),
+        error: Some(message),
+        transcript: None,
+    }
+}
+
+/// The scenario's vars (each may use earlier ones), `--var` overrides, built-ins.
+fn initial_scope(
+    scenario: &Scenario,
+    options: &RunOptions,
+    base_url: &str,
+) -> Result<Scope, String> {
+    let mut scope = Scope::new();
+    scope.insert("base_url".into(), base_url.to_string());
+    // The identity provider arrives with the token issue; until then it is the target.
+    scope.insert("idp_url".into(), base_url.to_string());
+    for (name, value) in &scenario.vars {
+        if let Some((_, forced)) = options.vars.iter().find(|(k, _)| k == name) {
+            scope.insert(name.clone(), forced.clone());
+            continue;
+        }
+        let value = vars::interpolate(value, |n| scope.get(n).cloned())
+            .map_err(|e| format!("var '{name}': {e}"))?;
+        scope.insert(name.clone(), value);
+    }
+    for (name, value) in &options.vars {
+        scope.entry(name.clone()).or_insert_with(|| value.clone());
+    }
+    Ok(scope)
+}
+
+/// What a scenario declares secret before anything is sent: values from the
+/// environment, the passwords of the emulator's users, and literal credentials
+/// written in steps.
+fn secrets_of(scenario: &Scenario) -> Redactor {
+    let mut redactor = Redactor::new();
+    for value in &scenario.env_values {
+        redactor.add_secret(value.clone());
+    }
+    for password in scenario.mock.secrets() {
+        redactor.add_secret(password);
+    }
+    for step in &scenario.steps {
+        match step.request.auth.as_ref().map(|a| &a.inner) {
+            Some(Auth::Basic { password, .. }) if !password.contains("${") => {
+                redactor.add_secret(password.clone())
+            }
+            Some(Auth::Bearer(token)) if !token.contains("${") => {
+                redactor.add_secret(token.clone())
+            }
+            _ => {}
+        }
+    }
+    redactor
+}

@@ -97,17 +97,28 @@ impl de::Error for Error {
 
 /// The valid name closest to a misspelt one, if any is close enough to suggest.
 pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let name = name.to_lowercase();
     candidates
         .iter()
-        .map(|c| (*c, strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase())))
-        .filter(|(_, score)| *score >= 0.8)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .filter_map(|c| {
+            let candidate = c.to_lowercase();
+            let edits = strsim::osa_distance(&name, &candidate);
+            // Transpositions in short words ("tsl") score low on similarity alone.
+            let close = strsim::jaro_winkler(&name, &candidate) >= 0.8
+                || edits <= 1
+                || (edits <= 2 && name.len() > 4);
+            close.then_some((*c, edits))
+        })
+        .min_by_key(|(_, edits)| *edits)
         .map(|(c, _)| c)
 }
 
 /// Deserializes `T` from `node`. Soft errors (unknown keys) go to `soft`; the
 /// returned error, if any, is the first hard one.
-pub fn from_node<T: de::DeserializeOwned>(node: &Node, soft: &RefCell<Vec<Error>>) -> Result<T, Error> {
+pub fn from_node<T: de::DeserializeOwned>(
+    node: &Node,
+    soft: &RefCell<Vec<Error>>,
+) -> Result<T, Error> {
     T::deserialize(NodeDe { node, soft })
 }
 
@@ -130,7 +141,9 @@ impl<'a> NodeDe<'a> {
 
     fn type_error(&self, expected: &str) -> Error {
         let found = match &self.node.kind {
-            NodeKind::Scalar { text, .. } if self.node.is_null() && text.is_empty() => "nothing".to_string(),
+            NodeKind::Scalar { text, .. } if self.node.is_null() && text.is_empty() => {
+                "nothing".to_string()
+            }
             NodeKind::Scalar { text, .. } => format!("'{text}'"),
             NodeKind::Seq(_) => "a list".to_string(),
             NodeKind::Map(_) => "a mapping".to_string(),
@@ -149,7 +162,9 @@ macro_rules! number {
     ($method:ident, $visit:ident, $ty:ty, $what:literal) => {
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
             let value: $ty = self.parse_number($what)?;
-            visitor.$visit::<Error>(value).map_err(|e| e.at(self.node.pos))
+            visitor
+                .$visit::<Error>(value)
+                .map_err(|e| e.at(self.node.pos))
         }
     };
 }
@@ -215,8 +230,14 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
         // value means "", which is what a scenario author writing `password:` wants.
         match &self.node.kind {
             NodeKind::Scalar { text, plain } => {
-                let text = if *plain && matches!(text.as_str(), "~" | "null") { "" } else { text };
-                visitor.visit_str::<Error>(text).map_err(|e| e.at(self.node.pos))
+                let text = if *plain && matches!(text.as_str(), "~" | "null") {
+                    ""
+                } else {
+                    text
+                };
+                visitor
+                    .visit_str::<Error>(text)
+                    .map_err(|e| e.at(self.node.pos))
             }
             _ => Err(self.type_error("text")),
         }
@@ -250,11 +271,19 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         let pos = self.node.pos;
         visitor.visit_newtype_struct(self).map_err(|e| e.at(pos))
     }
@@ -281,7 +310,12 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, _: usize, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         self.deserialize_seq(visitor)
     }
 
@@ -343,7 +377,11 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
 }
 
 impl<'a> NodeDe<'a> {
-    fn visit_mapping<'de, V: Visitor<'de>>(self, fields: Option<&'static [&'static str]>, visitor: V) -> Result<V::Value, Error> {
+    fn visit_mapping<'de, V: Visitor<'de>>(
+        self,
+        fields: Option<&'static [&'static str]>,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         let entries: &[(Node, Node)] = match &self.node.kind {
             NodeKind::Map(entries) => entries,
             _ if self.node.is_null() => &[],
@@ -356,7 +394,8 @@ impl<'a> NodeDe<'a> {
 }
 
 fn looks_numeric(text: &str) -> bool {
-    text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+    text.bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
 }
 
 struct SeqDe<'a> {
@@ -367,9 +406,17 @@ struct SeqDe<'a> {
 impl<'de, 'a> de::SeqAccess<'de> for SeqDe<'a> {
     type Error = Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
         match self.items.next() {
-            Some(node) => seed.deserialize(NodeDe { node, soft: self.soft }).map(Some),
+            Some(node) => seed
+                .deserialize(NodeDe {
+                    node,
+                    soft: self.soft,
+                })
+                .map(Some),
             None => Ok(None),
         }
     }
@@ -387,7 +434,11 @@ struct MapDe<'a> {
 }
 
 impl<'a> MapDe<'a> {
-    fn new(entries: &'a [(Node, Node)], soft: &'a RefCell<Vec<Error>>, fields: Option<&'static [&'static str]>) -> Self {
+    fn new(
+        entries: &'a [(Node, Node)],
+        soft: &'a RefCell<Vec<Error>>,
+        fields: Option<&'static [&'static str]>,
+    ) -> Self {
         MapDe {
             entries: entries.iter(),
             value: None,
@@ -400,16 +451,24 @@ impl<'a> MapDe<'a> {
 impl<'de, 'a> de::MapAccess<'de> for MapDe<'a> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         for (key, value) in self.entries.by_ref() {
             let name = key.as_str().unwrap_or_default();
             if let Some(fields) = self.fields.filter(|f| !f.contains(&name)) {
-                self.soft.borrow_mut().push(Error::unknown("key", name, fields).at(key.pos));
+                self.soft
+                    .borrow_mut()
+                    .push(Error::unknown("key", name, fields).at(key.pos));
                 continue;
             }
             self.value = Some(value);
             return seed
-                .deserialize(NodeDe { node: key, soft: self.soft })
+                .deserialize(NodeDe {
+                    node: key,
+                    soft: self.soft,
+                })
                 .map(Some)
                 .map_err(|e| e.at(key.pos));
         }
@@ -417,8 +476,14 @@ impl<'de, 'a> de::MapAccess<'de> for MapDe<'a> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let node = self.value.take().expect("serde asks for a value after its key");
-        seed.deserialize(NodeDe { node, soft: self.soft })
+        let node = self
+            .value
+            .take()
+            .expect("serde asks for a value after its key");
+        seed.deserialize(NodeDe {
+            node,
+            soft: self.soft,
+        })
     }
 }
 
@@ -443,7 +508,10 @@ impl<'de, 'a> de::VariantAccess<'de> for EnumDe<'a> {
 
     fn unit_variant(self) -> Result<(), Error> {
         match self.value {
-            Some(value) if !value.node.is_null() => Err(Error::new(format!("'{}' takes no value", self.tag), value.node.pos)),
+            Some(value) if !value.node.is_null() => Err(Error::new(
+                format!("'{}' takes no value", self.tag),
+                value.node.pos,
+            )),
             _ => Ok(()),
         }
     }
@@ -451,7 +519,10 @@ impl<'de, 'a> de::VariantAccess<'de> for EnumDe<'a> {
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
         match self.value {
             Some(value) => seed.deserialize(value),
-            None => Err(Error::new(format!("'{}' needs a value", self.tag), self.pos)),
+            None => Err(Error::new(
+                format!("'{}' needs a value", self.tag),
+                self.pos,
+            )),
         }
     }
 
@@ -462,10 +533,17 @@ impl<'de, 'a> de::VariantAccess<'de> for EnumDe<'a> {
         }
     }
 
-    fn struct_variant<V: Visitor<'de>>(self, fields: &'static [&'static str], visitor: V) -> Result<V::Value, Error> {
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         match self.value {
             Some(value) => value.deserialize_struct("", fields, visitor),
-            None => Err(Error::new(format!("'{}' needs a mapping", self.tag), self.pos)),
+            None => Err(Error::new(
+                format!("'{}' needs a mapping", self.tag),
+                self.pos,
+            )),
         }
     }
 }
@@ -524,10 +602,15 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
             }
 
             fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Spanned<T>, A::Error> {
-                fn expect_key<'de, A: de::MapAccess<'de>>(map: &mut A, expected: &str) -> Result<(), A::Error> {
+                fn expect_key<'de, A: de::MapAccess<'de>>(
+                    map: &mut A,
+                    expected: &str,
+                ) -> Result<(), A::Error> {
                     match map.next_key::<String>()? {
                         Some(key) if key == expected => Ok(()),
-                        _ => Err(de::Error::custom("Spanned values come only from scenario files")),
+                        _ => Err(de::Error::custom(
+                            "Spanned values come only from scenario files",
+                        )),
                     }
                 }
                 expect_key(&mut map, SPANNED_FIELDS[0])?;
@@ -543,7 +626,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
             }
         }
 
-        deserializer.deserialize_struct(SPANNED_NAME, SPANNED_FIELDS, SpannedVisitor(std::marker::PhantomData))
+        deserializer.deserialize_struct(
+            SPANNED_NAME,
+            SPANNED_FIELDS,
+            SpannedVisitor(std::marker::PhantomData),
+        )
     }
 }
 
@@ -556,9 +643,14 @@ struct SpannedDe<'a> {
 impl<'de, 'a> de::MapAccess<'de> for SpannedDe<'a> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match SPANNED_FIELDS.get(self.field) {
-            Some(name) => seed.deserialize(de::value::StrDeserializer::new(name)).map(Some),
+            Some(name) => seed
+                .deserialize(de::value::StrDeserializer::new(name))
+                .map(Some),
             None => Ok(None),
         }
     }
@@ -610,7 +702,10 @@ mod tests {
         assert_eq!(soft.len(), 2);
         assert_eq!(soft[0].pos, Some(Pos { line: 3, col: 3 }));
         assert_eq!(soft[0].help.as_deref(), Some("did you mean 'count'?"));
-        assert_eq!(soft[1].message, "unknown key 'lsit', expected one of inner, list");
+        assert_eq!(
+            soft[1].message,
+            "unknown key 'lsit', expected one of inner, list"
+        );
     }
 
     #[test]
@@ -633,6 +728,8 @@ mod tests {
     fn spanned_values_know_their_position() {
         let (result, _) = load::<Outer>("list: [a]\ninner: { name: x }\n");
         let outer = result.unwrap();
+        assert_eq!(outer.list, ["a"]);
+        assert_eq!(outer.inner.count, 0);
         assert_eq!(outer.inner.pos, Pos { line: 2, col: 8 });
         assert_eq!(outer.inner.name, "x");
     }
@@ -648,8 +745,14 @@ mod tests {
     #[test]
     fn enums_read_as_a_word_or_a_single_key() {
         assert_eq!(load::<Mode>("none").0.unwrap(), Mode::None);
-        assert_eq!(load::<Mode>("bearer: abc").0.unwrap(), Mode::Bearer("abc".into()));
-        assert_eq!(load::<Mode>("basic: { user: a }").0.unwrap(), Mode::Basic { user: "a".into() });
+        assert_eq!(
+            load::<Mode>("bearer: abc").0.unwrap(),
+            Mode::Bearer("abc".into())
+        );
+        assert_eq!(
+            load::<Mode>("basic: { user: a }").0.unwrap(),
+            Mode::Basic { user: "a".into() }
+        );
         let err = load::<Mode>("baisc: { user: a }").0.unwrap_err();
         assert_eq!(err.help.as_deref(), Some("did you mean 'basic'?"));
         assert_eq!(err.pos, Some(Pos { line: 1, col: 1 }));

@@ -32,7 +32,10 @@ impl Diagnostic {
             pos: Some(pos),
             message,
             help,
-            line_text: source.lines().nth(pos.line.saturating_sub(1)).map(str::to_string),
+            line_text: source
+                .lines()
+                .nth(pos.line.saturating_sub(1))
+                .map(str::to_string),
         }
     }
 
@@ -70,7 +73,11 @@ impl fmt::Display for Diagnostic {
         writeln!(f, "{pad}--> {}", self.location())?;
         writeln!(f, "{pad} |")?;
         writeln!(f, "{} | {line}", pos.line)?;
-        let before: String = line.chars().take(pos.col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+        let before: String = line
+            .chars()
+            .take(pos.col.saturating_sub(1))
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
         let width = line
             .chars()
             .skip(pos.col.saturating_sub(1))

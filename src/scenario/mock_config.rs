@@ -10,3 +10,10 @@ pub struct MockConfig {
     pub tls: bool,
     pub confluence: serde_json::Value,
 }
+
+impl MockConfig {
+    /// Values configured here that are credentials (users' passwords).
+    pub fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
+}

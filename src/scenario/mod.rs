@@ -22,17 +22,28 @@ use yaml::{Node, NodeKind, Pos};
 
 /// Reads and checks one scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
-    let source = std::fs::read_to_string(path).map_err(|e| vec![Diagnostic::file(path, format!("cannot read: {e}"))])?;
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| vec![Diagnostic::file(path, format!("cannot read: {e}"))])?;
     load_str(&source, path, &|name| std::env::var(name).ok())
 }
 
 /// Reads and checks scenario text; `env` answers `${env:…}` lookups.
-pub fn load_str(source: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Scenario, Vec<Diagnostic>> {
-    let at = |pos: Pos, message: String, help: Option<String>| Diagnostic::at(path, source, pos, message, help);
+pub fn load_str(
+    source: &str,
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scenario, Vec<Diagnostic>> {
+    let at = |pos: Pos, message: String, help: Option<String>| {
+        Diagnostic::at(path, source, pos, message, help)
+    };
 
     let mut root = yaml::parse(source).map_err(|e| vec![at(e.pos, e.message, None)])?;
     if !matches!(root.kind, NodeKind::Map(_)) {
-        return Err(vec![at(root.pos, "a scenario file is a mapping with id, title and steps".into(), None)]);
+        return Err(vec![at(
+            root.pos,
+            "a scenario file is a mapping with id, title and steps".into(),
+            None,
+        )]);
     }
 
     let mut diagnostics = Vec::new();
@@ -58,7 +69,11 @@ pub fn load_str(source: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>)
             Err(e) => step_errors.push(e),
         }
     }
-    let errors = soft.into_inner().into_iter().chain(head.as_ref().err().cloned()).chain(step_errors);
+    let errors = soft
+        .into_inner()
+        .into_iter()
+        .chain(head.as_ref().err().cloned())
+        .chain(step_errors);
     for e in errors {
         diagnostics.push(at(e.pos.unwrap_or(root.pos), e.message, e.help));
     }
@@ -69,12 +84,27 @@ pub fn load_str(source: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>)
     scenario.steps = steps;
     scenario.file = path.to_path_buf();
     scenario.env_values = env_values;
-    if diagnostics.is_empty() {
-        for (pos, message, help) in validate::check(&scenario, &step_nodes) {
+    // Checks beyond the shape still run when some steps failed to read, so one
+    // `check` shows as much as it can; references need every step in place.
+    let nodes: &[Node] = if scenario.steps.len() == step_nodes.len() {
+        &step_nodes
+    } else {
+        &[]
+    };
+    if step_nodes.is_empty() {
+        let pos = root.get("steps").map_or(scenario.id.pos, |n| n.pos);
+        diagnostics.push(at(pos, "a scenario needs at least one step".into(), None));
+    }
+    {
+        for (pos, message, help) in validate::check(&scenario, nodes) {
             diagnostics.push(at(pos, message, help));
         }
     }
-    if diagnostics.is_empty() { Ok(scenario) } else { Err(sorted(diagnostics)) }
+    if diagnostics.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(sorted(diagnostics))
+    }
 }
 
 /// Removes the `steps:` list from the root mapping and returns its items.
@@ -82,18 +112,33 @@ fn take_steps(root: &mut Node) -> Vec<Node> {
     let NodeKind::Map(entries) = &mut root.kind else {
         return Vec::new();
     };
-    let Some(index) = entries.iter().position(|(k, _)| k.as_str() == Some("steps")) else {
+    let Some(index) = entries
+        .iter()
+        .position(|(k, _)| k.as_str() == Some("steps"))
+    else {
         return Vec::new();
     };
     let (key, value) = entries.remove(index);
     match value.kind {
         NodeKind::Seq(items) => {
             // Keep an empty list in place so `steps` still counts as written.
-            entries.push((key, Node { kind: NodeKind::Seq(Vec::new()), pos: value.pos }));
+            entries.push((
+                key,
+                Node {
+                    kind: NodeKind::Seq(Vec::new()),
+                    pos: value.pos,
+                },
+            ));
             items
         }
         kind => {
-            entries.push((key, Node { kind, pos: value.pos }));
+            entries.push((
+                key,
+                Node {
+                    kind,
+                    pos: value.pos,
+                },
+            ));
             Vec::new()
         }
     }
@@ -111,7 +156,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            walk(path, &mut files).map_err(|e| Diagnostic::file(path, format!("cannot list: {e}")))?;
+            walk(path, &mut files)
+                .map_err(|e| Diagnostic::file(path, format!("cannot list: {e}")))?;
         } else if path.is_file() {
             files.push(path.clone());
         } else {
@@ -129,7 +175,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry.path();
         if path.is_dir() {
             walk(&path, files)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
             files.push(path);
         }
     }
@@ -157,9 +206,61 @@ pub fn load_suite(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
                 &source,
                 scenario.id.pos,
                 format!("duplicate id '{}'", scenario.id.inner),
-                Some(format!("also used in {}:{}", first.file.display(), first.id.pos.line)),
+                Some(format!(
+                    "also used in {}:{}",
+                    first.file.display(),
+                    first.id.pos.line
+                )),
             ));
         }
     }
-    if diagnostics.is_empty() { Ok(scenarios) } else { Err(diagnostics) }
+    if diagnostics.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+/// The emulator configuration for `tollgate mock --config FILE`: a scenario (its
+/// `mock:` block), a file holding only `mock:`, or the block's contents.
+pub fn load_mock_file(path: &Path) -> Result<mock_config::MockConfig, Vec<Diagnostic>> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| vec![Diagnostic::file(path, format!("cannot read: {e}"))])?;
+    let env = |name: &str| std::env::var(name).ok();
+    let at = |pos: Pos, message: String, help: Option<String>| {
+        Diagnostic::at(path, &source, pos, message, help)
+    };
+    let mut root = yaml::parse(&source).map_err(|e| vec![at(e.pos, e.message, None)])?;
+    if root.get("steps").is_some() || root.get("id").is_some() {
+        return load_str(&source, path, &env).map(|s| s.mock);
+    }
+    let mut diagnostics = Vec::new();
+    root.for_each_scalar_mut(&mut |text, pos| {
+        if let Err(var) = vars::resolve_env(text, &env) {
+            diagnostics.push(at(
+                pos,
+                format!("environment variable '{var}' is not set"),
+                None,
+            ));
+        }
+    });
+    let node = match &root.kind {
+        NodeKind::Map(entries) if entries.len() == 1 && entries[0].0.as_str() == Some("mock") => {
+            &entries[0].1
+        }
+        _ => &root,
+    };
+    let soft = RefCell::new(Vec::new());
+    let config = de::from_node::<mock_config::MockConfig>(node, &soft);
+    for e in soft
+        .into_inner()
+        .into_iter()
+        .chain(config.as_ref().err().cloned())
+    {
+        diagnostics.push(at(e.pos.unwrap_or(node.pos), e.message, e.help));
+    }
+    match config {
+        Ok(config) if diagnostics.is_empty() => Ok(config),
+        _ => Err(sorted(diagnostics)),
+    }
 }

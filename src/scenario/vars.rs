@@ -37,7 +37,8 @@ pub fn references(text: &str) -> Result<Vec<Reference<'_>>, usize> {
 
 /// Replaces each `${name}` by `lookup(name)`; the error names the first unknown one.
 pub fn interpolate(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
-    let refs = references(text).map_err(|at| format!("'${{' at byte {at} is never closed with '}}'"))?;
+    let refs =
+        references(text).map_err(|at| format!("'${{' at byte {at} is never closed with '}}'"))?;
     if refs.is_empty() {
         return Ok(text.to_string());
     }
@@ -67,7 +68,10 @@ pub fn env_reference(name: &str) -> Option<(&str, Option<&str>)> {
 /// Replaces the `${env:…}` references of `text`, leaving other references alone.
 /// Returns the values that were put in (they are secrets) or the first missing
 /// variable's name.
-pub fn resolve_env(text: &mut String, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<String>, String> {
+pub fn resolve_env(
+    text: &mut String,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<String>, String> {
     let Ok(refs) = references(text) else {
         return Ok(Vec::new());
     };
@@ -104,7 +108,10 @@ mod tests {
         let lookup = |n: &str| (n == "user").then(|| "alice".to_string());
         assert_eq!(interpolate("hi ${user}!", lookup).unwrap(), "hi alice!");
         assert_eq!(interpolate("no refs", lookup).unwrap(), "no refs");
-        assert_eq!(interpolate("${nope}", lookup).unwrap_err(), "unknown variable 'nope'");
+        assert_eq!(
+            interpolate("${nope}", lookup).unwrap_err(),
+            "unknown variable 'nope'"
+        );
         assert!(interpolate("${open", lookup).is_err());
     }
 

@@ -28,7 +28,10 @@ impl Pos {
 pub enum NodeKind {
     /// A scalar. `plain` scalars (unquoted, not block) may be read as null, bool or
     /// number; quoted ones are always strings.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -250,8 +253,14 @@ mod tests {
     #[test]
     fn quoted_scalars_are_not_plain() {
         let root = parse("a: '200'\nb: 200\n").unwrap();
-        assert!(matches!(root.get("a").unwrap().kind, NodeKind::Scalar { plain: false, .. }));
-        assert!(matches!(root.get("b").unwrap().kind, NodeKind::Scalar { plain: true, .. }));
+        assert!(matches!(
+            root.get("a").unwrap().kind,
+            NodeKind::Scalar { plain: false, .. }
+        ));
+        assert!(matches!(
+            root.get("b").unwrap().kind,
+            NodeKind::Scalar { plain: true, .. }
+        ));
     }
 
     #[test]
@@ -266,6 +275,9 @@ mod tests {
     #[test]
     fn aliases_copy_their_anchor() {
         let root = parse("x: &u { name: alice }\ny: *u\n").unwrap();
-        assert_eq!(root.get("y").unwrap().get("name").unwrap().as_str(), Some("alice"));
+        assert_eq!(
+            root.get("y").unwrap().get("name").unwrap().as_str(),
+            Some("alice")
+        );
     }
 }

@@ -1,0 +1,160 @@
+//! What each subcommand does, returning the documented exit code:
+//! 0 all selected scenarios passed, 1 one failed or errored, 2 usage or scenario
+//! file error (nothing was sent).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::{CheckArgs, MockArgs, RunArgs};
+use crate::report::console::{Console, color_wanted};
+use crate::report::model::Outcome;
+use crate::report::write_report_file;
+use crate::run::{RunOptions, Target, plan, run_suite};
+use crate::scenario::{self, Diagnostic};
+
+pub const EXIT_PASS: u8 = 0;
+pub const EXIT_FAIL: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let mut err = std::io::stderr().lock();
+    for d in diagnostics {
+        let _ = writeln!(err, "{d}");
+    }
+    let files: std::collections::BTreeSet<_> = diagnostics.iter().map(|d| &d.file).collect();
+    let _ = writeln!(
+        err,
+        "{} error(s) in {} file(s); nothing was sent",
+        diagnostics.len(),
+        files.len()
+    );
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+pub fn check(args: &CheckArgs) -> ExitCode {
+    match scenario::load_suite(&args.paths) {
+        Ok(scenarios) => {
+            println!("ok: {} scenario(s) are valid", scenarios.len());
+            ExitCode::from(EXIT_PASS)
+        }
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics);
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+pub fn schema() -> ExitCode {
+    let schema = schemars::schema_for!(scenario::model::Scenario);
+    match serde_json::to_string_pretty(&schema) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::from(EXIT_PASS)
+        }
+        Err(e) => usage_error(&format!("cannot render the schema: {e}")),
+    }
+}
+
+fn parse_target(target: Option<&str>) -> Result<Target, String> {
+    let Some(text) = target else {
+        return Ok(Target::Embedded);
+    };
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok(Target::Remote(text.to_string()))
+        }
+        _ => Err(format!(
+            "--target '{text}' is not an http(s) URL such as https://confluence.example.com"
+        )),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+pub fn run(args: &RunArgs) -> ExitCode {
+    let target = match parse_target(args.target.as_deref()) {
+        Ok(target) => target,
+        Err(e) => return usage_error(&e),
+    };
+    let scenarios = match scenario::load_suite(&args.paths) {
+        Ok(scenarios) => plan::select(scenarios, &args.tags, &args.ids),
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics);
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if scenarios.is_empty() {
+        return usage_error("no scenario matches the given paths, --tag and --id");
+    }
+    let options = RunOptions {
+        target,
+        jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
+        fail_fast: args.fail_fast,
+        vars: args.vars.clone(),
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(e) => return usage_error(&e),
+    };
+    let console = Console::new(color_wanted());
+    let report = runtime.block_on(run_suite(scenarios, &options, |finished| {
+        let _ = console.scenario_finished(&mut std::io::stdout().lock(), finished);
+    }));
+    // Stop the embedded mocks' leftover tasks now rather than at exit.
+    runtime.shutdown_background();
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => return usage_error(&e),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut exit = if report.outcome() <= Outcome::Skip {
+        EXIT_PASS
+    } else {
+        EXIT_FAIL
+    };
+    for spec in &args.reports {
+        if let Err(e) = write_report_file(spec, &report) {
+            eprintln!("error: cannot write {}: {e}", spec.path.display());
+            exit = EXIT_FAIL;
+        }
+    }
+    let _ = console.summary(&mut stdout, &report);
+    ExitCode::from(exit)
+}
+
+pub fn mock(args: &MockArgs) -> ExitCode {
+    let config = match &args.config {
+        None => Default::default(),
+        Some(path) => match scenario::load_mock_file(path) {
+            Ok(config) => config,
+            Err(diagnostics) => {
+                print_diagnostics(&diagnostics);
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(e) => return usage_error(&e),
+    };
+    runtime.block_on(async {
+        let running = match crate::mock::start_on(&config, args.bind).await {
+            Ok(running) => running,
+            Err(e) => return usage_error(&format!("cannot listen on {}: {e}", args.bind)),
+        };
+        println!("mock Confluence listening on {}", running.base_url());
+        println!("press Ctrl-C to stop");
+        let _ = tokio::signal::ctrl_c().await;
+        running.shutdown().await;
+        ExitCode::from(EXIT_PASS)
+    })
+}

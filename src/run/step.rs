@@ -1,0 +1,414 @@
+//! One step: build the request, send it, judge the answer, take captures, and
+//! record a redacted transcript.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderName, HeaderValue};
+use serde_json::Value;
+
+use super::Clients;
+use crate::auth;
+use crate::expect::{self, Response};
+use crate::report::model::{
+    Failure, Outcome, RequestRecord, ResponseRecord, SourceLoc, StepReport, Transcript,
+};
+use crate::report::redact::Redactor;
+use crate::scenario::de::Spanned;
+use crate::scenario::model::{Capture, Request, Step};
+use crate::scenario::vars;
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// What is read of a body to judge it; the rest is dropped unread.
+const BODY_LIMIT: usize = 1 << 20;
+/// What a transcript keeps of a body.
+const TRANSCRIPT_BODY: usize = 4096;
+
+/// The variables a step can see: the scenario's vars, built-ins, and captures.
+pub type Scope = HashMap<String, String>;
+
+/// Everything a step needs besides itself.
+pub struct StepContext<'a> {
+    pub clients: &'a Clients,
+    pub base_url: &'a str,
+    pub file: &'a str,
+    pub scope: &'a mut Scope,
+    pub redactor: &'a mut Redactor,
+}
+
+pub async fn run_step(step: &Spanned<Step>, ctx: StepContext<'_>) -> StepReport {
+    let started = Instant::now();
+    let source = SourceLoc {
+        file: ctx.file.to_string(),
+        line: step.pos.line,
+        col: step.pos.col,
+    };
+    let mut report = StepReport {
+        name: step.name.clone(),
+        source,
+        outcome: Outcome::Pass,
+        duration_ms: 0,
+        failures: Vec::new(),
+        error: None,
+        transcript: None,
+    };
+    if let Some(wait) = step.wait {
+        tokio::time::sleep(wait.get()).await;
+    }
+
+    let scope = &*ctx.scope;
+    let lookup = |text: &str| vars::interpolate(text, |name| scope.get(name).cloned());
+    let prepared = match prepare(&step.request, ctx.base_url, &lookup, ctx.clients) {
+        Ok(prepared) => prepared,
+        Err(e) => return finish_error(report, ctx.redactor.text(&e), started),
+    };
+    for secret in &prepared.secrets {
+        ctx.redactor.add_secret(secret.clone());
+    }
+    let request_record = record_request(&prepared.request, ctx.redactor);
+
+    let sent = Instant::now();
+    let outcome = prepared.client.execute(prepared.request).await;
+    let response = match outcome {
+        Ok(response) => read_response(response, sent).await,
+        Err(e) => Err(describe_error(&e)),
+    };
+    let response = match response {
+        Ok(response) => response,
+        Err(e) => {
+            report.transcript = Some(Transcript {
+                request: request_record,
+                response: None,
+            });
+            return finish_error(report, ctx.redactor.text(&e), started);
+        }
+    };
+
+    report.failures = expect::judge(&step.expect, &response, ctx.file, &lookup, ctx.redactor);
+    let captured = capture(step, &response, ctx.file);
+    report.transcript = Some(Transcript {
+        request: request_record,
+        response: Some(record_response(&response, ctx.redactor)),
+    });
+    match captured {
+        Ok(values) => {
+            for (name, value, secret) in values {
+                if secret {
+                    ctx.redactor.add_secret(value.clone());
+                }
+                ctx.scope.insert(name, value);
+            }
+        }
+        Err(failures) => report.failures.extend(failures),
+    }
+    if !report.failures.is_empty() {
+        report.outcome = Outcome::Fail;
+    }
+    report.duration_ms = millis(started.elapsed());
+    report
+}
+
+fn finish_error(mut report: StepReport, message: String, started: Instant) -> StepReport {
+    report.outcome = Outcome::Error;
+    report.error = Some(message);
+    report.duration_ms = millis(started.elapsed());
+    report
+}
+
+pub fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+struct Prepared<'c> {
+    client: &'c reqwest::Client,
+    request: reqwest::Request,
+    secrets: Vec<String>,
+}
+
+fn prepare<'c>(
+    request: &Request,
+    base_url: &str,
+    vars: expect::Vars<'_>,
+    clients: &'c Clients,
+) -> Result<Prepared<'c>, String> {
+    let mut url = match (&request.url, &request.path) {
+        (Some(url), _) => vars(url)?,
+        (None, Some(path)) => {
+            let path = vars(path)?;
+            let slash = if path.starts_with('/') { "" } else { "/" };
+            format!("{}{slash}{path}", base_url.trim_end_matches('/'))
+        }
+        (None, None) => return Err("the request has neither `path` nor `url`".into()),
+    };
+    if !request.query.is_empty() {
+        let mut parsed = url::Url::parse(&url).map_err(|e| format!("invalid URL: {e}"))?;
+        {
+            let mut pairs = parsed.query_pairs_mut();
+            for (name, value) in &request.query {
+                pairs.append_pair(&vars(name)?, &vars(value)?);
+            }
+        }
+        url = parsed.into();
+    }
+    let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| format!("'{}' is not an HTTP method", request.method))?;
+    let client = if request.follow_redirects {
+        &clients.following
+    } else {
+        &clients.direct
+    };
+    let mut builder = client
+        .request(method, &url)
+        .timeout(request.timeout.map_or(DEFAULT_TIMEOUT, |t| t.get()));
+
+    let mut secrets = Vec::new();
+    if let Some(auth) = &request.auth {
+        let credential = auth::credential(auth, vars)?;
+        if let Some(value) = credential.authorization {
+            builder = builder.header(reqwest::header::AUTHORIZATION, header_value(&value)?);
+        }
+        secrets.extend(credential.secrets);
+    }
+    for (name, value) in &request.headers {
+        let name = HeaderName::from_bytes(vars(name)?.as_bytes())
+            .map_err(|_| format!("'{name}' is not a header name"))?;
+        builder = builder.header(name, header_value(&vars(value)?)?);
+    }
+    if !request.cookies.is_empty() {
+        let mut pairs = Vec::new();
+        for (name, value) in &request.cookies {
+            let value = vars(value)?;
+            // A cookie sent is a credential, whatever its name.
+            secrets.push(value.clone());
+            pairs.push(format!("{}={value}", vars(name)?));
+        }
+        builder = builder.header(reqwest::header::COOKIE, header_value(&pairs.join("; "))?);
+    }
+    if let Some(body) = &request.body {
+        builder = builder.body(vars(body)?);
+    } else if let Some(json) = &request.json {
+        builder = builder.json(&interpolate_json(json, vars)?);
+    } else if let Some(form) = &request.form {
+        let mut pairs = Vec::new();
+        for (name, value) in form {
+            pairs.push((vars(name)?, vars(value)?));
+        }
+        builder = builder.form(&pairs);
+    }
+    let request = builder
+        .build()
+        .map_err(|e| format!("cannot build the request: {}", describe_error(&e)))?;
+    Ok(Prepared {
+        client,
+        request,
+        secrets,
+    })
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, String> {
+    HeaderValue::from_str(value)
+        .map_err(|_| "a header value holds a character HTTP does not allow".to_string())
+}
+
+fn interpolate_json(value: &Value, vars: expect::Vars<'_>) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => Value::String(vars(s)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| interpolate_json(v, vars))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((vars(k)?, interpolate_json(v, vars)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+async fn read_response(mut response: reqwest::Response, sent: Instant) -> Result<Response, String> {
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| describe_error(&e))? {
+        let room = BODY_LIMIT - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= BODY_LIMIT {
+            break;
+        }
+    }
+    Ok(Response {
+        status,
+        headers,
+        body,
+        elapsed: sent.elapsed(),
+    })
+}
+
+/// A transport error in words: the cause chain, since reqwest's top-level message
+/// ("error sending request") alone does not say what went wrong.
+fn describe_error(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !causes.contains(&text) {
+            causes.push(text);
+        }
+        source = cause.source();
+    }
+    let url = error.url().map(|u| format!(" to {u}")).unwrap_or_default();
+    if causes.is_empty() {
+        format!("{kind}{url}")
+    } else {
+        format!("{kind}{url}: {}", causes.join(": "))
+    }
+}
+
+fn record_request(request: &reqwest::Request, redactor: &Redactor) -> RequestRecord {
+    RequestRecord {
+        method: request.method().to_string(),
+        url: redactor.url(request.url().as_str()),
+        headers: request
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.to_string(),
+                    redactor.header(n.as_str(), &String::from_utf8_lossy(v.as_bytes())),
+                )
+            })
+            .collect(),
+        body: request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .map(|bytes| redactor.text(&truncate(bytes).0)),
+    }
+}
+
+fn record_response(response: &Response, redactor: &Redactor) -> ResponseRecord {
+    let (body, body_truncated) = truncate(&response.body);
+    ResponseRecord {
+        status: response.status,
+        headers: response
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), redactor.header(n, v)))
+            .collect(),
+        body: redactor.text(&body),
+        body_truncated,
+        duration_ms: millis(response.elapsed),
+    }
+}
+
+fn truncate(bytes: &[u8]) -> (String, bool) {
+    let kept = &bytes[..bytes.len().min(TRANSCRIPT_BODY)];
+    (
+        String::from_utf8_lossy(kept).into_owned(),
+        kept.len() < bytes.len(),
+    )
+}
+
+/// The step's captures, each with whether it is a credential; or a failure per
+/// capture that found nothing.
+fn capture(
+    step: &Spanned<Step>,
+    response: &Response,
+    file: &str,
+) -> Result<Vec<(String, String, bool)>, Vec<Failure>> {
+    let mut values = Vec::new();
+    let mut failures = Vec::new();
+    for (name, capture) in &step.capture {
+        let found = match &capture.inner {
+            Capture::Header(header) => response.header_values(header).next().map(str::to_string),
+            Capture::Cookie(cookie) => response
+                .set_cookies()
+                .into_iter()
+                .find(|c| c.name() == cookie)
+                .map(|c| c.value().to_string()),
+            Capture::Json(path) => serde_json_path::JsonPath::parse(path)
+                .ok()
+                .and_then(|query| {
+                    let document = response.json()?;
+                    query.query(&document).first().map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                }),
+            Capture::Body(pattern) => regex::Regex::new(pattern).ok().and_then(|re| {
+                re.captures(&response.body_text())
+                    .and_then(|c| c.get(1))
+                    .map(|m| m.as_str().to_string())
+            }),
+        };
+        match found {
+            Some(value) => values.push((name.clone(), value, is_credential(name, &capture.inner))),
+            None => failures.push(Failure {
+                check: format!("capture {name}"),
+                expected: describe_capture(&capture.inner),
+                actual: "nothing".into(),
+                source: SourceLoc {
+                    file: file.to_string(),
+                    line: capture.pos.line,
+                    col: capture.pos.col,
+                },
+            }),
+        }
+    }
+    if failures.is_empty() {
+        Ok(values)
+    } else {
+        Err(failures)
+    }
+}
+
+fn describe_capture(capture: &Capture) -> String {
+    match capture {
+        Capture::Header(h) => format!("a {h} header"),
+        Capture::Cookie(c) => format!("a Set-Cookie for {c}"),
+        Capture::Json(p) => format!("a value at {p}"),
+        Capture::Body(p) => format!("a match of /{p}/ in the body"),
+    }
+}
+
+/// Cookies are credentials; so is anything whose name says token, secret,
+/// password or session. Those never reach a report.
+fn is_credential(name: &str, capture: &Capture) -> bool {
+    let named = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        [
+            "token",
+            "secret",
+            "password",
+            "session",
+            "cookie",
+            "authorization",
+            "jwt",
+        ]
+        .iter()
+        .any(|word| text.contains(word))
+    };
+    match capture {
+        Capture::Cookie(_) => true,
+        Capture::Header(h) => named(h) || named(name),
+        Capture::Json(p) | Capture::Body(p) => named(p) || named(name),
+    }
+}
