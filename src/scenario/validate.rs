@@ -154,11 +154,19 @@ fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
                     capture.pos,
                     "a body capture needs exactly one group: (…)".into(),
                 ),
-                Err(e) => report(capture.pos, format!("invalid regular expression: {e}")),
+                Err(e) => report(capture.pos, regex_error(&e)),
             },
             _ => {}
         }
     }
+}
+
+/// regex's messages draw their own caret over several lines; ours points at the
+/// file, so keep only the last line, which names the problem.
+fn regex_error(error: &regex::Error) -> String {
+    let text = error.to_string();
+    let reason = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(&text).trim();
+    format!("invalid regular expression: {}", reason.trim_start_matches("error: "))
 }
 
 fn check_matcher(matcher: &Matcher, pos: Pos, report: &mut impl FnMut(Pos, String)) {
@@ -167,7 +175,7 @@ fn check_matcher(matcher: &Matcher, pos: Pos, report: &mut impl FnMut(Pos, Strin
     };
     if let Some(pattern) = spec.matches.as_deref().filter(|p| !p.contains("${")) {
         if let Err(e) = Regex::new(pattern) {
-            report(pos, format!("invalid regular expression: {e}"));
+            report(pos, regex_error(&e));
         }
     }
     if spec.present.is_some() && spec.absent.is_some() {
