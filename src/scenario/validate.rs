@@ -165,8 +165,16 @@ fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
 /// file, so keep only the last line, which names the problem.
 fn regex_error(error: &regex::Error) -> String {
     let text = error.to_string();
-    let reason = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(&text).trim();
-    format!("invalid regular expression: {}", reason.trim_start_matches("error: "))
+    let reason = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(&text)
+        .trim();
+    format!(
+        "invalid regular expression: {}",
+        reason.trim_start_matches("error: ")
+    )
 }
 
 fn check_matcher(matcher: &Matcher, pos: Pos, report: &mut impl FnMut(Pos, String)) {

@@ -1,0 +1,139 @@
+//! The runner against targets that misbehave at the HTTP level (wiremock) or are
+//! not there at all: every case ends in a `fail` or `error` result, never a hang.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tollgate::report::model::{Outcome, RunReport};
+use tollgate::run::{RunOptions, Target, run_suite};
+use tollgate::scenario;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn scenario(yaml: &str) -> scenario::model::Scenario {
+    scenario::load_str(yaml, Path::new("inline.yaml"), &|_| None)
+        .unwrap_or_else(|d| panic!("{}", d.iter().map(ToString::to_string).collect::<String>()))
+}
+
+async fn run(yaml: &str, target: &str) -> RunReport {
+    let options = RunOptions {
+        target: Target::Remote(target.to_string()),
+        ..RunOptions::default()
+    };
+    run_suite(vec![scenario(yaml)], &options, |_| {})
+        .await
+        .expect("suite runs")
+}
+
+#[tokio::test]
+async fn a_slow_target_is_an_error_after_the_step_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/slow"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let yaml = "id: SLOW\ntitle: t\nsteps:\n  - name: slow\n    request: { path: /slow, timeout: 300ms }\n    expect: { status: 200 }\n";
+    let report = run(yaml, &server.uri()).await;
+    let step = &report.scenarios[0].steps[0];
+    assert_eq!(step.outcome, Outcome::Error);
+    assert!(
+        step.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("timed out"),
+        "{:?}",
+        step.error
+    );
+    assert!(report.duration_ms < 10_000, "the timeout bounds the step");
+}
+
+#[tokio::test]
+async fn nothing_listening_is_an_error_not_a_hang() {
+    let yaml = "id: DOWN\ntitle: t\nsteps:\n  - name: one\n    request: { path: / }\n    expect: { status: 200 }\n  - name: two\n    request: { path: / }\n";
+    let report = run(yaml, "http://127.0.0.1:9").await;
+    let scenario = &report.scenarios[0];
+    assert_eq!(scenario.outcome, Outcome::Error);
+    assert!(
+        scenario.steps[0]
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("could not connect")
+    );
+    assert_eq!(
+        scenario.steps[1].outcome,
+        Outcome::Skip,
+        "later steps are not run"
+    );
+    assert_eq!(report.counts.errored, 1);
+}
+
+#[tokio::test]
+async fn a_garbage_body_fails_json_expectations_with_evidence() {
+    let server = MockServer::start().await;
+    Mock::given(path("/rest/api/user/current"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"\xff\xfe not json".to_vec()))
+        .mount(&server)
+        .await;
+    let yaml = "id: GARBAGE\ntitle: t\nsteps:\n  - name: one\n    request: { path: /rest/api/user/current }\n    expect:\n      status: 200\n      json: { \"$.username\": alice }\n";
+    let report = run(yaml, &server.uri()).await;
+    let step = &report.scenarios[0].steps[0];
+    assert_eq!(step.outcome, Outcome::Fail);
+    let failure = &step.failures[0];
+    assert_eq!(failure.check, "json $.username");
+    assert_eq!(failure.expected, "a JSON body");
+    assert_eq!((failure.source.line, failure.source.col), (8, 29));
+}
+
+#[tokio::test]
+async fn redirects_are_judged_not_followed_and_captures_feed_later_steps() {
+    let server = MockServer::start().await;
+    Mock::given(path("/login"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", "/home")
+                .insert_header("set-cookie", "JSESSIONID=abc123; Path=/; HttpOnly"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/home"))
+        .and(wiremock::matchers::header("cookie", "JSESSIONID=abc123"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("welcome"))
+        .mount(&server)
+        .await;
+    let yaml = r#"
+id: REDIRECT
+title: t
+steps:
+  - name: login redirects
+    request: { path: /login }
+    expect:
+      status: 302
+      headers: { location: /home }
+      cookies: { JSESSIONID: { http_only: true, path: / } }
+    capture:
+      session: { cookie: JSESSIONID }
+  - name: the captured cookie is sent
+    request: { path: /home, cookies: { JSESSIONID: "${session}" } }
+    expect: { status: 200, body: { contains: welcome } }
+  - name: following the redirect without the cookie ends elsewhere
+    request: { path: /login, follow_redirects: true }
+    expect: { status: 404 }
+"#;
+    let report = run(yaml, &server.uri()).await;
+    let scenario = &report.scenarios[0];
+    assert_eq!(scenario.outcome, Outcome::Pass, "{:#?}", scenario.steps);
+    let transcript = scenario.steps[1].transcript.as_ref().expect("a transcript");
+    let cookie = transcript
+        .request
+        .headers
+        .iter()
+        .find(|(n, _)| n == "cookie")
+        .expect("cookie sent");
+    assert!(
+        !cookie.1.contains("abc123"),
+        "a captured session id is never shown: {}",
+        cookie.1
+    );
+}
