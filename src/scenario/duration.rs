@@ -79,10 +79,16 @@ mod tests {
 
     #[test]
     fn parses_the_units_scenarios_use() {
-        assert_eq!("1500ms".parse::<Duration>().unwrap().get().as_millis(), 1500);
+        assert_eq!(
+            "1500ms".parse::<Duration>().unwrap().get().as_millis(),
+            1500
+        );
         assert_eq!("2s".parse::<Duration>().unwrap().get().as_secs(), 2);
         assert_eq!("10".parse::<Duration>().unwrap().get().as_secs(), 10);
-        assert_eq!("90d".parse::<Duration>().unwrap().get().as_secs(), 90 * 86_400);
+        assert_eq!(
+            "90d".parse::<Duration>().unwrap().get().as_secs(),
+            90 * 86_400
+        );
         assert!("soon".parse::<Duration>().unwrap_err().contains("500ms"));
     }
 }
