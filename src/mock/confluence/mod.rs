@@ -135,7 +135,7 @@ impl State {
     /// `path` below the context path (`/confluence/rest/x` → `/rest/x`).
     pub fn relative<'a>(&self, path: &'a str) -> &'a str {
         match path.strip_prefix(self.context_path.as_str()) {
-            Some(rest) if rest.is_empty() => "/",
+            Some("") => "/",
             Some(rest) if rest.starts_with('/') => rest,
             _ => path,
         }
@@ -237,7 +237,7 @@ pub fn html(status: StatusCode, title: &str, body: &str) -> Response {
         .into_response()
 }
 
-/// Escapes text for HTML.
+/// Escapes text for HTML (`'` is left alone: attributes here use `"`).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -246,7 +246,6 @@ pub fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
     }

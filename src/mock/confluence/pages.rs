@@ -53,45 +53,38 @@ fn redirect(location: &str) -> Response {
 }
 
 /// Who may see pages: users with content permission, anonymous only with
-/// anonymous access (or the `anonymous_read` fault).
-fn page_gate(
-    state: &State,
-    caller: &Caller,
-    headers: &HeaderMap,
-    uri: &Uri,
-) -> Result<(), Response> {
+/// anonymous access (or the `anonymous_read` fault). `Some` is the refusal.
+fn page_gate(state: &State, caller: &Caller, headers: &HeaderMap, uri: &Uri) -> Option<Response> {
     let json = wants_json(headers);
-    match caller {
-        Caller::Anonymous
-            if state.config.anonymous_access || state.faults.has(Fault::AnonymousRead) =>
-        {
-            Ok(())
+    let allowed = match caller {
+        Caller::Anonymous => {
+            state.config.anonymous_access || state.faults.has(Fault::AnonymousRead)
         }
-        // F-ANON-1 for browsers, F-ANON-2 (401 JSON) for JSON clients.
-        Caller::Anonymous if json => Err(rest_error(
-            StatusCode::UNAUTHORIZED,
-            "Not permitted: please log in",
-        )),
-        Caller::Anonymous => Err(login_redirect(state, uri)),
-        Caller::User(name)
-            if state
-                .directory
-                .get(name)
-                .is_some_and(|u| u.can_view_content()) =>
-        {
-            Ok(())
+        Caller::User(name) => state
+            .directory
+            .get(name)
+            .is_some_and(|u| u.can_view_content()),
+    };
+    if allowed {
+        return None;
+    }
+    Some(match (caller, json) {
+        // F-ANON-2: JSON clients get 401 (anonymous) or 403 (a user without permission).
+        (Caller::Anonymous, true) => {
+            rest_error(StatusCode::UNAUTHORIZED, "Not permitted: please log in")
         }
-        // F-ANON-2: a user without permission gets 403.
-        Caller::User(_) if json => Err(rest_error(
+        (Caller::User(_), true) => rest_error(
             StatusCode::FORBIDDEN,
             "You are not permitted to view this page",
-        )),
-        Caller::User(_) => Err(html(
+        ),
+        // F-ANON-1: browsers go to the login page.
+        (Caller::Anonymous, false) => login_redirect(state, uri),
+        (Caller::User(_), false) => html(
             StatusCode::FORBIDDEN,
             "Not Permitted",
             "<p>You are not permitted to perform this operation.</p>",
-        )),
-    }
+        ),
+    })
 }
 
 async fn root(AxumState(state): AxumState<State>) -> Response {
@@ -196,7 +189,7 @@ async fn dologin(
     let mut response = redirect(&state.path(destination));
     let out = response.headers_mut();
     out.insert(X_SERAPH_LOGIN_REASON, HeaderValue::from_static("OK"));
-    if let Ok(value) = HeaderValue::from_str(&name) {
+    if let Some(value) = seraph::username_header(&name) {
         out.insert(X_AUSERNAME, value);
     }
     out.append(
@@ -234,7 +227,7 @@ async fn dashboard(
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    if let Err(denied) = page_gate(&state, &caller, &headers, &uri) {
+    if let Some(denied) = page_gate(&state, &caller, &headers, &uri) {
         return denied;
     }
     html(StatusCode::OK, "Dashboard", "<h1>Dashboard</h1>")
@@ -246,7 +239,7 @@ async fn viewpage(
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    if let Err(denied) = page_gate(&state, &caller, &headers, &uri) {
+    if let Some(denied) = page_gate(&state, &caller, &headers, &uri) {
         return denied;
     }
     let id = request::query_param(&uri, "pageId").and_then(|id| id.parse::<u64>().ok());
@@ -261,7 +254,7 @@ async fn display(
     OriginalUri(uri): OriginalUri,
     Path((space, title)): Path<(String, String)>,
 ) -> Response {
-    if let Err(denied) = page_gate(&state, &caller, &headers, &uri) {
+    if let Some(denied) = page_gate(&state, &caller, &headers, &uri) {
         return denied;
     }
     // Titles in /display/ URLs write spaces as `+`.

@@ -43,29 +43,23 @@ enum Access {
     Full,
     /// A user without content permission: direct reads are 403, lists are empty.
     NoPermission,
+    /// Refused outright; the response says how.
+    Denied(Response),
 }
 
 /// Content and space reads (F-ANON-3/4): anonymous only with anonymous access.
-fn read_access(state: &State, caller: &Caller, uri: &axum::http::Uri) -> Result<Access, Response> {
+fn read_access(state: &State, caller: &Caller, uri: &axum::http::Uri) -> Access {
     match caller {
-        Caller::User(name) => Ok(match state.directory.get(name) {
+        Caller::User(name) => match state.directory.get(name) {
             Some(user) if user.can_view_content() => Access::Full,
             _ => Access::NoPermission,
-        }),
+        },
         Caller::Anonymous
             if state.config.anonymous_access || state.faults.has(Fault::AnonymousRead) =>
         {
-            Ok(Access::Full)
+            Access::Full
         }
-        Caller::Anonymous => Err(anonymous_denied(state, uri, true)),
-    }
-}
-
-/// Resources that need a user whatever the anonymous-access setting.
-fn require_user(state: &State, caller: &Caller, uri: &axum::http::Uri) -> Result<String, Response> {
-    match caller {
-        Caller::User(name) => Ok(name.clone()),
-        Caller::Anonymous => Err(anonymous_denied(state, uri, false)),
+        Caller::Anonymous => Access::Denied(anonymous_denied(state, uri, true)),
     }
 }
 
@@ -222,8 +216,8 @@ async fn list_spaces(
 ) -> Response {
     let query = ListQuery::of(&uri);
     let access = match read_access(&state, &caller, &uri) {
-        Ok(access) => access,
-        Err(denied) => return denied,
+        Access::Denied(denied) => return denied,
+        access => access,
     };
     let results = match access {
         Access::Full => lock(&state.content)
@@ -231,7 +225,7 @@ async fn list_spaces(
             .iter()
             .map(|s| space_json(&state, s))
             .collect(),
-        Access::NoPermission => Vec::new(),
+        Access::NoPermission | Access::Denied(_) => Vec::new(),
     };
     let (start, limit) = query.window();
     json(
@@ -247,9 +241,9 @@ async fn get_space(
     Path(key): Path<String>,
 ) -> Response {
     match read_access(&state, &caller, &uri) {
-        Err(denied) => denied,
-        Ok(Access::NoPermission) => forbidden(&format!("space {key}")),
-        Ok(Access::Full) => match lock(&state.content).space(&key) {
+        Access::Denied(denied) => denied,
+        Access::NoPermission => forbidden(&format!("space {key}")),
+        Access::Full => match lock(&state.content).space(&key) {
             Some(space) => json(StatusCode::OK, &space_json(&state, space)),
             None => rest_error(
                 StatusCode::NOT_FOUND,
@@ -266,11 +260,11 @@ async fn list_content(
 ) -> Response {
     let query = ListQuery::of(&uri);
     let access = match read_access(&state, &caller, &uri) {
-        Ok(access) => access,
-        Err(denied) => return denied,
+        Access::Denied(denied) => return denied,
+        access => access,
     };
     let results = match access {
-        Access::NoPermission => Vec::new(),
+        Access::NoPermission | Access::Denied(_) => Vec::new(),
         // Only pages exist; any other type lists nothing.
         Access::Full if query.kind.as_deref().is_some_and(|t| t != "page") => Vec::new(),
         Access::Full => {
@@ -305,8 +299,8 @@ async fn get_content(
 ) -> Response {
     let query = ListQuery::of(&uri);
     let access = match read_access(&state, &caller, &uri) {
-        Ok(access) => access,
-        Err(denied) => return denied,
+        Access::Denied(denied) => return denied,
+        access => access,
     };
     let content = lock(&state.content);
     let page = id.parse::<u64>().ok().and_then(|n| content.page(n));
@@ -316,7 +310,9 @@ async fn get_content(
             StatusCode::NOT_FOUND,
             &format!("No content found with id : ContentId{{id={id}}}"),
         ),
-        (Access::NoPermission, Some(_)) => forbidden(&format!("content with id {id}")),
+        (Access::NoPermission | Access::Denied(_), Some(_)) => {
+            forbidden(&format!("content with id {id}"))
+        }
         (Access::Full, Some(page)) => json(
             StatusCode::OK,
             &content_json(
@@ -361,9 +357,10 @@ async fn create_content(
     OriginalUri(uri): OriginalUri,
     body: Bytes,
 ) -> Response {
-    let name = match require_user(&state, &caller, &uri) {
-        Ok(name) => name,
-        Err(denied) => return denied,
+    // Needs a user whatever the anonymous-access setting (F-ANON-3).
+    let name = match caller {
+        Caller::User(name) => name,
+        Caller::Anonymous => return anonymous_denied(&state, &uri, false),
     };
     if !state
         .directory

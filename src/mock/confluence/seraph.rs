@@ -188,7 +188,7 @@ pub async fn authenticate(
     match &caller {
         // F-BASIC-7: X-AUSERNAME names the user, and only a user.
         Caller::User(name) => {
-            if let Ok(value) = HeaderValue::from_str(name) {
+            if let Some(value) = username_header(name) {
                 headers.entry(X_AUSERNAME).or_insert(value);
             }
         }
@@ -211,6 +211,16 @@ pub async fn authenticate(
         headers.append(header::SET_COOKIE, session_cookie_header(&state, &id));
     }
     response
+}
+
+/// `X-AUSERNAME` for `name`, written in ISO-8859-1 as servlet containers write
+/// headers; `None` for a name outside Latin-1 or with control characters.
+pub fn username_header(name: &str) -> Option<HeaderValue> {
+    let bytes: Option<Vec<u8>> = name
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect();
+    HeaderValue::from_bytes(&bytes?).ok()
 }
 
 /// F-BASIC-8: every 401 also carries `WWW-Authenticate: OAuth realm="<base URL>"`
