@@ -44,7 +44,8 @@ pub struct ConfluenceConfig {
     /// Whether anonymous users may read content (the global "anonymous access").
     pub anonymous_access: bool,
     /// Status of an anonymous content read when anonymous access is off:
-    /// 401 (the default, F-ANON-3 body) or 404 (F-ANON-4 body). F-ANON-4 is inferred.
+    /// 401 (the default, F-ANON-3 body) or 404 (F-ANON-4 body); any other value
+    /// reads as 401. F-ANON-4 is inferred, hence the switch.
     pub anonymous_denied_status: u16,
     /// The users Seraph knows.
     pub users: Vec<UserConfig>,
