@@ -1,0 +1,283 @@
+//! The emulated Confluence node: shared [`State`] and the axum [`router`].
+//!
+//! One layer a concern, outermost first: [`limits`] (oversized headers) →
+//! [`seraph::oauth_challenge`] (F-BASIC-8 on every 401) → [`seraph::authenticate`]
+//! (session, remember-me, Basic; puts a [`Caller`] in the request) → the resources
+//! ([`rest`], [`pages`], [`control`]), which authorize the caller themselves.
+
+pub mod content;
+pub mod control;
+pub mod limits;
+pub mod pages;
+pub mod request;
+pub mod rest;
+pub mod seraph;
+pub mod sessions;
+pub mod users;
+
+use std::ops::Deref;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+
+use crate::mock::clock::Clock;
+use crate::mock::faults::FaultSet;
+use crate::scenario::mock_config::{ConfluenceConfig, Fault};
+
+use content::ContentStore;
+use sessions::{Expiry, TokenStore};
+use users::Directory;
+
+/// Lifetime of the remember-me cookie and its token (F-SESS-2: Max-Age 1209600).
+pub const REMEMBER_ME_SECS: u64 = 1_209_600;
+
+/// Who a request is, as [`seraph::authenticate`] decided (F-BASIC-1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Caller {
+    Anonymous,
+    /// The stored user name.
+    User(String),
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    /// The caller [`seraph::authenticate`] stored; anonymous if that layer is absent.
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or(Caller::Anonymous))
+    }
+}
+
+/// Everything one mock Confluence instance knows. Cheap to clone (an `Arc`).
+#[derive(Clone, Debug)]
+pub struct State(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub config: ConfluenceConfig,
+    /// Normalized context path: empty, or `/name` without a trailing slash.
+    pub context_path: String,
+    /// What OAuth realms and absolute links name (no trailing slash).
+    pub base_url: String,
+    pub faults: FaultSet,
+    pub clock: Clock,
+    pub directory: Directory,
+    pub sessions: Mutex<TokenStore>,
+    pub remember_me: Mutex<TokenStore>,
+    pub content: Mutex<ContentStore>,
+}
+
+impl Deref for State {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl State {
+    /// `origin` is where the server listens (`http://127.0.0.1:43121`); it becomes
+    /// the base URL (plus the context path) when `base_url` is `auto`.
+    pub fn new(config: &ConfluenceConfig, origin: &str) -> Self {
+        let context_path = normalize_context_path(&config.context_path);
+        let base_url = if config.base_url.trim().is_empty() || config.base_url == "auto" {
+            format!("{}{context_path}", origin.trim_end_matches('/'))
+        } else {
+            config.base_url.trim_end_matches('/').to_owned()
+        };
+        let faults = FaultSet::new(&config.faults);
+        let threshold = (config.captcha.enabled && !faults.has(Fault::NoCaptcha))
+            .then_some(config.captcha.threshold);
+        let max = config.sessions.max;
+        Self(Arc::new(Inner {
+            context_path,
+            base_url,
+            directory: Directory::new(&config.users, threshold),
+            sessions: Mutex::new(TokenStore::new(
+                Expiry::Idle(config.sessions.idle_timeout.get()),
+                max,
+            )),
+            remember_me: Mutex::new(TokenStore::new(
+                Expiry::Fixed(Duration::from_secs(REMEMBER_ME_SECS)),
+                max,
+            )),
+            content: Mutex::new(ContentStore::new(config.content)),
+            faults,
+            clock: Clock::new(),
+            config: config.clone(),
+        }))
+    }
+
+    /// The mock's clock; advance it to expire sessions without sleeping.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn context_path(&self) -> &str {
+        &self.context_path
+    }
+
+    /// `path` below the context path (`/confluence/rest/x` → `/rest/x`).
+    pub fn relative<'a>(&self, path: &'a str) -> &'a str {
+        match path.strip_prefix(self.context_path.as_str()) {
+            Some("") => "/",
+            Some(rest) if rest.starts_with('/') => rest,
+            _ => path,
+        }
+    }
+
+    /// An absolute path inside the instance (`/login.action` → `/confluence/login.action`).
+    pub fn path(&self, relative: &str) -> String {
+        format!("{}{relative}", self.context_path)
+    }
+
+    /// Forgets sessions, remember-me tokens, failed logins and created content.
+    pub fn reset(&self) {
+        lock(&self.sessions).clear();
+        lock(&self.remember_me).clear();
+        self.directory.reset_counters();
+        *lock(&self.content) = ContentStore::new(self.config.content);
+    }
+}
+
+/// `confluence` → `/confluence`, `/` → ``, `/a/` → `/a`.
+fn normalize_context_path(raw: &str) -> String {
+    let trimmed = raw.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+/// Locks a mutex, shrugging off poisoning: a panicked handler must not take the
+/// whole mock down with it.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The router of one instance, with every layer; mounted under the context path.
+pub fn router(state: State) -> Router {
+    let app = Router::new()
+        .merge(rest::routes())
+        .merge(pages::routes())
+        .merge(control::routes())
+        .fallback(not_found)
+        .with_state(state.clone());
+    let app = if state.context_path.is_empty() {
+        app
+    } else {
+        Router::new()
+            .nest(&state.context_path, app)
+            .fallback(not_found)
+    };
+    app.layer(from_fn_with_state(state.clone(), seraph::authenticate))
+        .layer(from_fn_with_state(state, seraph::oauth_challenge))
+        .layer(from_fn(limits::header_limit))
+}
+
+async fn not_found() -> Response {
+    html(
+        StatusCode::NOT_FOUND,
+        "Page Not Found",
+        "<p>The page you asked for does not exist.</p>",
+    )
+}
+
+/// `application/json;charset=UTF-8`, the content type of every REST answer.
+pub const JSON_UTF8: &str = "application/json;charset=UTF-8";
+
+/// A JSON response with Confluence's content type.
+pub fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
+    raw_json(status, text)
+}
+
+/// A JSON response from text already serialized (for byte-exact bodies).
+pub fn raw_json(status: StatusCode, text: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8))],
+        text,
+    )
+        .into_response()
+}
+
+/// A minimal HTML page.
+pub fn html(status: StatusCode, title: &str, body: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html>\n<html><head><title>{} - Confluence</title></head>\n<body>{body}</body></html>\n",
+        escape(title)
+    );
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html;charset=UTF-8"),
+        )],
+        page,
+    )
+        .into_response()
+}
+
+/// Escapes text for HTML (`'` is left alone: attributes here use `"`).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_paths_and_base_urls() {
+        assert_eq!(normalize_context_path(""), "");
+        assert_eq!(normalize_context_path("/"), "");
+        assert_eq!(normalize_context_path("confluence/"), "/confluence");
+        let config = ConfluenceConfig {
+            context_path: "/wiki".into(),
+            ..Default::default()
+        };
+        let state = State::new(&config, "http://127.0.0.1:9");
+        assert_eq!(state.base_url(), "http://127.0.0.1:9/wiki");
+        assert_eq!(state.relative("/wiki/rest/api"), "/rest/api");
+        assert_eq!(state.relative("/wiki"), "/");
+        assert_eq!(state.relative("/wikipedia"), "/wikipedia");
+        assert_eq!(state.path("/login.action"), "/wiki/login.action");
+        let config = ConfluenceConfig {
+            base_url: "https://c.example.com/".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            State::new(&config, "http://x").base_url(),
+            "https://c.example.com"
+        );
+    }
+}

@@ -1,0 +1,444 @@
+//! Authentication the way Seraph does it (F-BASIC-*, F-SESS-*): who is calling,
+//! what a failed login answers, and the headers every response carries.
+//!
+//! [`authenticate`] tries the HTTP session, then the remember-me cookie, then the
+//! Basic header; the first that yields a user wins (F-BASIC-1). It never
+//! challenges on its own (F-BASIC-2). [`oauth_challenge`] adds the OAuth 1 challenge
+//! to every 401, whoever produced it (F-BASIC-8).
+
+use axum::extract::{Request, State as AxumState};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::Serialize;
+
+use super::request::{self, form_encode};
+use super::users::LoginOutcome;
+use super::{Caller, REMEMBER_ME_SECS, State, escape, json, lock};
+use crate::scenario::mock_config::Fault;
+
+pub const SESSION_COOKIE: &str = "JSESSIONID";
+pub const REMEMBER_ME_COOKIE: &str = "seraph.confluence";
+pub const X_SERAPH_LOGIN_REASON: HeaderName = HeaderName::from_static("x-seraph-loginreason");
+pub const X_AUSERNAME: HeaderName = HeaderName::from_static("x-ausername");
+
+/// `os_authType` (F-BASIC-3): what the client says it authenticates with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthType {
+    Basic,
+    Cookie,
+    Any,
+    None,
+}
+
+impl AuthType {
+    /// From the query; absent means `any` under `/rest/` and `none` elsewhere, and
+    /// an unknown value means `none`.
+    pub fn of(uri: &Uri, is_rest: bool) -> Self {
+        match request::query_param(uri, "os_authType").as_deref() {
+            Some("basic") => AuthType::Basic,
+            Some("cookie") => AuthType::Cookie,
+            Some("any") => AuthType::Any,
+            Some(_) => AuthType::None,
+            None if is_rest => AuthType::Any,
+            None => AuthType::None,
+        }
+    }
+}
+
+/// What the `Authorization` header holds, as far as Basic is concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BasicHeader {
+    /// No header, or another scheme: not Basic, so the request stays anonymous.
+    Absent,
+    /// `Basic ` followed by something that is not base64.
+    Malformed,
+    Credentials {
+        user: String,
+        password: String,
+    },
+}
+
+/// Parses Basic credentials (F-BASIC-4): only a header starting with exactly
+/// `Basic ` counts (the scheme is case-sensitive in Seraph, unlike RFC 7617);
+/// the payload is base64 of ISO-8859-1 text, split at the first `:`, and with no
+/// colon both user and password are empty. `any_case` is the
+/// `lowercase_basic_accepted` fault.
+pub fn parse_basic(headers: &HeaderMap, any_case: bool) -> BasicHeader {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return BasicHeader::Absent;
+    };
+    let bytes = value.as_bytes();
+    let is_basic = bytes.starts_with(b"Basic ")
+        || (any_case && bytes.len() >= 6 && bytes[..6].eq_ignore_ascii_case(b"basic "));
+    if !is_basic {
+        return BasicHeader::Absent;
+    }
+    let payload = bytes[6..].trim_ascii();
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT.decode(payload)
+    else {
+        return BasicHeader::Malformed;
+    };
+    // ISO-8859-1: every byte is the code point of the same value.
+    let text: String = decoded.iter().map(|&b| char::from(b)).collect();
+    match text.split_once(':') {
+        Some((user, password)) => BasicHeader::Credentials {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        },
+        None => BasicHeader::Credentials {
+            user: String::new(),
+            password: String::new(),
+        },
+    }
+}
+
+/// What authentication adds to the response once the resource has answered.
+#[derive(Debug, Default)]
+struct Stamp {
+    reason: Option<&'static str>,
+    new_session: Option<String>,
+}
+
+/// The authenticate layer: decides the [`Caller`], answers failed logins and
+/// `os_authType` demands itself, and stamps the Seraph headers on the way out.
+pub async fn authenticate(
+    AxumState(state): AxumState<State>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let is_rest = state.relative(req.uri().path()).starts_with("/rest/");
+    let auth_type = AuthType::of(req.uri(), is_rest);
+    let now = state.clock.now();
+    let mut stamp = Stamp::default();
+
+    // F-BASIC-1, first the HTTP session.
+    let session_cookie = request::cookie(req.headers(), SESSION_COOKIE);
+    let mut user = session_cookie
+        .as_deref()
+        .and_then(|id| lock(&state.sessions).lookup(id, now))
+        .filter(|name| state.directory.can_login(name));
+
+    // F-BASIC-1, then the remember-me cookie (F-SESS-2); it opens a new session.
+    if user.is_none() {
+        let remembered = request::cookie(req.headers(), REMEMBER_ME_COOKIE)
+            .and_then(|token| lock(&state.remember_me).lookup(&token, now))
+            .filter(|name| state.directory.can_login(name));
+        if let Some(name) = remembered {
+            stamp.new_session = Some(lock(&state.sessions).create(&name, now));
+            stamp.reason = Some("OK");
+            user = Some(name);
+        }
+    }
+
+    // F-BASIC-1, last the Basic header; a Basic login opens a session (F-BASIC-7).
+    if user.is_none() {
+        match parse_basic(
+            req.headers(),
+            state.faults.has(Fault::LowercaseBasicAccepted),
+        ) {
+            BasicHeader::Absent => {}
+            // Undecodable credentials are a failed login, never a crash (F-BASIC-4/5).
+            BasicHeader::Malformed => return login_failed(is_rest, "AUTHENTICATED_FAILED"),
+            BasicHeader::Credentials {
+                user: name,
+                password,
+            } => {
+                match state.directory.login(&name, &password) {
+                    LoginOutcome::Ok(name) => {
+                        stamp.new_session = Some(lock(&state.sessions).create(&name, now));
+                        stamp.reason = Some("OK");
+                        user = Some(name);
+                    }
+                    // F-BASIC-5 (AUTHENTICATED_FAILED), F-BASIC-6 (AUTHENTICATION_DENIED).
+                    failed => return login_failed(is_rest, failed.reason()),
+                }
+            }
+        }
+    }
+
+    if user.is_none() {
+        // F-BASIC-3: the only way to get a Basic challenge is to ask for one.
+        if auth_type == AuthType::Basic {
+            return basic_challenge();
+        }
+        if auth_type == AuthType::Cookie {
+            return send_error(
+                StatusCode::UNAUTHORIZED,
+                "os_authType was 'cookie' but no valid cookie was sent.",
+            );
+        }
+        // F-SESS-1: a dead session cookie under `any` is refused, not made anonymous.
+        if auth_type == AuthType::Any
+            && session_cookie.is_some()
+            && !state.faults.has(Fault::StaleSessionAnonymous)
+        {
+            return send_error(
+                StatusCode::UNAUTHORIZED,
+                "os_authType was 'any' and an invalid cookie was sent.",
+            );
+        }
+    }
+
+    let caller = user.map_or(Caller::Anonymous, Caller::User);
+    req.extensions_mut().insert(caller.clone());
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    match &caller {
+        // F-BASIC-7: X-AUSERNAME names the user, and only a user.
+        Caller::User(name) => {
+            if let Some(value) = username_header(name) {
+                headers.entry(X_AUSERNAME).or_insert(value);
+            }
+        }
+        Caller::Anonymous => {
+            if state.faults.has(Fault::BasicChallenge) {
+                // The `basic_challenge` fault breaks F-BASIC-2.
+                headers.append(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"Confluence\""),
+                );
+            }
+        }
+    }
+    if let Some(reason) = stamp.reason {
+        headers
+            .entry(X_SERAPH_LOGIN_REASON)
+            .or_insert(HeaderValue::from_static(reason));
+    }
+    if let Some(id) = stamp.new_session {
+        headers.append(header::SET_COOKIE, session_cookie_header(&state, &id));
+    }
+    response
+}
+
+/// `X-AUSERNAME` for `name`, written in ISO-8859-1 as servlet containers write
+/// headers; `None` for a name outside Latin-1 or with control characters.
+pub fn username_header(name: &str) -> Option<HeaderValue> {
+    let bytes: Option<Vec<u8>> = name
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect();
+    HeaderValue::from_bytes(&bytes?).ok()
+}
+
+/// F-BASIC-8: every 401 also carries `WWW-Authenticate: OAuth realm="<base URL>"`
+/// with the base URL form-encoded, as the OAuth 1 filter writes it.
+pub async fn oauth_challenge(
+    AxumState(state): AxumState<State>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(req).await;
+    if response.status() == StatusCode::UNAUTHORIZED {
+        let challenge = format!("OAuth realm=\"{}\"", form_encode(&state.base_url));
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response
+                .headers_mut()
+                .append(header::WWW_AUTHENTICATE, value);
+        }
+    }
+    response
+}
+
+/// `Set-Cookie` for a new session (F-BASIC-7): `Path` is the context path or `/`.
+pub fn session_cookie_header(state: &State, id: &str) -> HeaderValue {
+    cookie_header(&format!(
+        "{SESSION_COOKIE}={id}; Path={}; HttpOnly",
+        cookie_path(state)
+    ))
+}
+
+/// `Set-Cookie` for the remember-me token (F-SESS-2): HttpOnly, Max-Age 1209600,
+/// `Path` the context path or `/`, `Secure` only when the request came over HTTPS
+/// (the mock serves HTTP only so far, so callers pass `false`).
+pub fn remember_me_cookie_header(state: &State, token: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    cookie_header(&format!(
+        "{REMEMBER_ME_COOKIE}={token}; Max-Age={REMEMBER_ME_SECS}; Path={}{secure}; HttpOnly",
+        cookie_path(state)
+    ))
+}
+
+/// `Set-Cookie` that deletes the remember-me cookie (logout).
+pub fn remember_me_clear_header(state: &State) -> HeaderValue {
+    cookie_header(&format!(
+        "{REMEMBER_ME_COOKIE}=; Max-Age=0; Path={}; HttpOnly",
+        cookie_path(state)
+    ))
+}
+
+fn cookie_path(state: &State) -> &str {
+    if state.context_path.is_empty() {
+        "/"
+    } else {
+        &state.context_path
+    }
+}
+
+fn cookie_header(text: &str) -> HeaderValue {
+    // Ids are hex and paths come from config; a path with control characters is the
+    // only way to fail here, and then the cookie is simply not set.
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// The F-ANON-4 error shape of `/rest/api/*`, fields in Confluence's order.
+#[derive(Serialize)]
+pub struct RestError<'a> {
+    #[serde(rename = "statusCode")]
+    pub status_code: u16,
+    pub data: RestErrorData,
+    pub message: &'a str,
+    pub reason: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct RestErrorData {
+    pub authorized: bool,
+    pub valid: bool,
+    pub errors: [(); 0],
+    pub successful: bool,
+}
+
+/// A `/rest/api` error response (F-ANON-4).
+pub fn rest_error(status: StatusCode, message: &str) -> Response {
+    let body = RestError {
+        status_code: status.as_u16(),
+        data: RestErrorData {
+            authorized: status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+            valid: true,
+            errors: [],
+            successful: false,
+        },
+        message,
+        reason: status.canonical_reason().unwrap_or(""),
+    };
+    json(status, &body)
+}
+
+/// F-BASIC-5/6: a refused login. The body names the reason: JSON under `/rest/`,
+/// Seraph's text elsewhere.
+fn login_failed(is_rest: bool, reason: &'static str) -> Response {
+    let message = format!("Basic Authentication Failure - Reason : {reason}");
+    let mut response = if is_rest {
+        rest_error(StatusCode::UNAUTHORIZED, &message)
+    } else {
+        (StatusCode::UNAUTHORIZED, message).into_response()
+    };
+    response
+        .headers_mut()
+        .insert(X_SERAPH_LOGIN_REASON, HeaderValue::from_static(reason));
+    response
+}
+
+/// F-BASIC-3: the challenge asked for with `os_authType=basic`.
+fn basic_challenge() -> Response {
+    let mut response = send_error(StatusCode::UNAUTHORIZED, "Basic authentication required");
+    response.headers_mut().append(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"protected-area\""),
+    );
+    response
+}
+
+/// Tomcat's error page, as `HttpServletResponse.sendError` produces it.
+pub fn send_error(status: StatusCode, message: &str) -> Response {
+    let title = format!(
+        "HTTP Status {} – {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    );
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><title>{title}</title></head><body><h1>{title}</h1>\
+         <p><b>Message</b> {}</p></body></html>",
+        escape(message)
+    );
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html;charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(value: &[u8]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_bytes(value).unwrap(),
+        );
+        headers
+    }
+
+    fn creds(user: &str, password: &str) -> BasicHeader {
+        BasicHeader::Credentials {
+            user: user.into(),
+            password: password.into(),
+        }
+    }
+
+    #[test]
+    fn basic_is_case_sensitive_latin1_and_split_at_the_first_colon() {
+        assert_eq!(
+            parse_basic(&auth(b"Basic YWxpY2U6YWxpY2UtcHc="), false),
+            creds("alice", "alice-pw")
+        );
+        assert_eq!(
+            parse_basic(&auth(b"basic YWxpY2U6YWxpY2UtcHc="), false),
+            BasicHeader::Absent
+        );
+        assert_eq!(
+            parse_basic(&auth(b"basic YWxpY2U6YWxpY2UtcHc="), true),
+            creds("alice", "alice-pw")
+        );
+        assert_eq!(
+            parse_basic(&auth(b"BASIC YWxpY2U6YWxpY2UtcHc="), false),
+            BasicHeader::Absent
+        );
+        // "a:b:c" → user a, password b:c
+        assert_eq!(
+            parse_basic(&auth(b"Basic YTpiOmM="), false),
+            creds("a", "b:c")
+        );
+        // "alice" without a colon → empty user and password
+        assert_eq!(parse_basic(&auth(b"Basic YWxpY2U="), false), creds("", ""));
+        // 0xE9 is é in ISO-8859-1: "\xe9:x"
+        assert_eq!(parse_basic(&auth(b"Basic 6Tp4"), false), creds("é", "x"));
+        assert_eq!(
+            parse_basic(&auth(b"Basic !!not base64!!"), false),
+            BasicHeader::Malformed
+        );
+        assert_eq!(
+            parse_basic(&auth(b"Bearer abc"), false),
+            BasicHeader::Absent
+        );
+        assert_eq!(parse_basic(&HeaderMap::new(), false), BasicHeader::Absent);
+    }
+
+    #[test]
+    fn auth_type_defaults_to_any_under_rest() {
+        let uri = |s: &str| s.parse::<Uri>().unwrap();
+        assert_eq!(AuthType::of(&uri("/rest/api/space"), true), AuthType::Any);
+        assert_eq!(AuthType::of(&uri("/login.action"), false), AuthType::None);
+        assert_eq!(
+            AuthType::of(&uri("/x?os_authType=basic"), false),
+            AuthType::Basic
+        );
+        assert_eq!(
+            AuthType::of(&uri("/rest/x?os_authType=weird"), true),
+            AuthType::None
+        );
+        assert_eq!(
+            AuthType::of(&uri("/x?os_authType=cookie"), false),
+            AuthType::Cookie
+        );
+    }
+}
