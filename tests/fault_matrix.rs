@@ -9,7 +9,10 @@ use tollgate::scenario::{self, mock_config::Fault, model::Scenario};
 
 fn suite() -> Vec<Scenario> {
     scenario::load_suite(&[PathBuf::from("scenarios")]).unwrap_or_else(|d| {
-        panic!("the suite loads: {}", d.iter().map(ToString::to_string).collect::<String>())
+        panic!(
+            "the suite loads: {}",
+            d.iter().map(ToString::to_string).collect::<String>()
+        )
     })
 }
 
@@ -20,7 +23,9 @@ async fn failing_with(faults: &[Fault]) -> Vec<String> {
     for scenario in &mut scenarios {
         scenario.mock.confluence.faults.extend_from_slice(faults);
     }
-    let report = run_suite(scenarios, &RunOptions::default(), |_| {}).await.expect("suite runs");
+    let report = run_suite(scenarios, &RunOptions::default(), |_| {})
+        .await
+        .expect("suite runs");
     report
         .scenarios
         .iter()
@@ -32,7 +37,11 @@ async fn failing_with(faults: &[Fault]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_clean_mock_passes_every_scenario() {
     let scenarios = suite();
-    assert!(scenarios.len() >= 15, "the suite has {} scenarios", scenarios.len());
+    assert!(
+        scenarios.len() >= 15,
+        "the suite has {} scenarios",
+        scenarios.len()
+    );
     assert_eq!(failing_with(&[]).await, Vec::<String>::new());
 }
 
@@ -46,5 +55,8 @@ async fn every_fault_is_caught_by_at_least_one_scenario() {
             uncaught.push(fault.name());
         }
     }
-    assert!(uncaught.is_empty(), "faults no scenario caught: {uncaught:?}");
+    assert!(
+        uncaught.is_empty(),
+        "faults no scenario caught: {uncaught:?}"
+    );
 }

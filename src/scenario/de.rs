@@ -8,7 +8,7 @@
 //! Structs that are reached through `deserialize_struct` get the soft unknown-key
 //! check for free. Types that read a map through their own visitor (a matcher that
 //! is "a string or a mapping") use `#[serde(deny_unknown_fields)]`, and
-//! [`Error::unknown_field`] gives the same message, as a hard error.
+//! `Error::unknown_field` (serde's hook) gives the same message, as a hard error.
 
 use std::cell::RefCell;
 use std::fmt;

@@ -204,6 +204,18 @@ impl std::fmt::Display for Fault {
     }
 }
 
+impl MockConfig {
+    /// Values configured here that are credentials (the users' passwords): the
+    /// runner hands them to the redactor before anything is sent.
+    pub fn secrets(&self) -> Vec<String> {
+        self.confluence
+            .users
+            .iter()
+            .map(|u| u.password.clone())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,13 +272,5 @@ mod tests {
             let back: Fault = serde_json::from_str(&json).unwrap();
             assert_eq!(back, *fault);
         }
-    }
-}
-
-impl MockConfig {
-    /// Values configured here that are credentials (the users' passwords): the
-    /// runner hands them to the redactor before anything is sent.
-    pub fn secrets(&self) -> Vec<String> {
-        self.confluence.users.iter().map(|u| u.password.clone()).collect()
     }
 }

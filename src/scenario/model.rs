@@ -1,4 +1,4 @@
-//! The typed scenario format (scenario-format.md), read by [`super::load`] and
+//! The typed scenario format (scenario-format.md), read by [`super::load_file`] and
 //! described to editors by `tollgate schema`.
 //!
 //! Strings in steps may hold `${name}` references; they are resolved at send

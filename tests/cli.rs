@@ -1,0 +1,286 @@
+//! The contract users script against, through the real binary: exit codes,
+//! reports on disk, and secrets kept out of every output.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn tollgate(args: &[&str], dir: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    command.args(args).env("NO_COLOR", "1");
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    command.output().expect("tollgate runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn the_suite_passes_on_the_embedded_mock_with_one_junit_testcase_per_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("out/junit.xml");
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let output = tollgate(
+        &[
+            "run",
+            scenarios.to_str().unwrap(),
+            "--report",
+            &format!("junit={}", junit.display()),
+        ],
+        None,
+    );
+    let stdout = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(summary.contains("passed, 0 failed, 0 errors"), "{summary}");
+    assert!(
+        summary.contains(" in "),
+        "the summary ends with the wall time: {summary}"
+    );
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let document = roxmltree::Document::parse(&xml).expect("valid XML");
+    let testcases = document
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    let files = walk_yaml(&scenarios);
+    assert_eq!(testcases, files, "one testcase per scenario file");
+}
+
+fn walk_yaml(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            if p.is_dir() {
+                walk_yaml(&p)
+            } else {
+                usize::from(p.extension().is_some_and(|e| e == "yaml"))
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn a_target_with_nothing_listening_exits_1_with_errors_quickly() {
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let started = Instant::now();
+    let output = tollgate(
+        &[
+            "run",
+            scenarios.to_str().unwrap(),
+            "--target",
+            "http://127.0.0.1:9",
+        ],
+        None,
+    );
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("ERROR"), "{out}");
+    assert!(out.contains("could not connect"), "{out}");
+    assert!(
+        out.contains("SKIP"),
+        "only: mock scenarios are skipped with a reason: {out}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(
+        tollgate(&["run", "--target", "not a url"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        tollgate(&["run", "no/such/folder"], None).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        tollgate(&["run", "--report", "xml=x"], None).status.code(),
+        Some(2)
+    );
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let none = tollgate(
+        &["run", scenarios.to_str().unwrap(), "--tag", "no-such-tag"],
+        None,
+    );
+    assert_eq!(none.status.code(), Some(2), "{}", text(&none));
+}
+
+#[test]
+fn schema_is_json_describing_the_scenario_keys() {
+    let output = tollgate(&["schema"], None);
+    assert_eq!(output.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let properties = schema["properties"].as_object().expect("properties");
+    for key in [
+        "id", "title", "tags", "refs", "only", "vars", "mock", "steps",
+    ] {
+        assert!(properties.contains_key(key), "schema lacks {key}");
+    }
+    assert_eq!(schema["additionalProperties"], false);
+}
+
+const PASSWORD: &str = "Canary-Pw-7f3a91c2";
+const TOKEN: &str = "canaryToken5b2e8d41x";
+const FROM_ENV: &str = "canaryEnv9d0c77aa";
+
+#[test]
+fn no_report_or_console_line_shows_a_canary_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = format!(
+        r#"
+id: CANARY-001
+title: Secrets stay out of every report, even in failures
+mock:
+  confluence:
+    users: [{{ name: canary, password: "{PASSWORD}" }}]
+vars:
+  extra: ${{env:TOLLGATE_CANARY}}
+steps:
+  - name: basic login, expected to fail so evidence is printed
+    request:
+      path: /rest/api/user/current?os_password={PASSWORD}&x=${{extra}}
+      auth: {{ basic: {{ user: canary, password: "{PASSWORD}" }} }}
+    expect:
+      json: {{ "$.username": "{PASSWORD}" }}
+      headers: {{ x-ausername: "${{extra}}" }}
+"#
+    );
+    let bearer = format!(
+        r#"
+id: CANARY-002
+title: A bearer token and a form password are never shown
+mock:
+  confluence:
+    users: [{{ name: canary, password: "{PASSWORD}" }}]
+steps:
+  - name: form login with the password in the body
+    request:
+      method: POST
+      path: /dologin.action
+      form: {{ os_username: canary, os_password: "{PASSWORD}" }}
+    expect: {{ status: 302 }}
+    capture:
+      session: {{ cookie: JSESSIONID }}
+  - name: a bearer token the server does not know, expected to fail
+    request:
+      path: /rest/api/space
+      auth: {{ bearer: "{TOKEN}" }}
+      cookies: {{ JSESSIONID: "${{session}}" }}
+    expect:
+      status: 418
+      body: {{ contains: "{TOKEN}" }}
+"#
+    );
+    std::fs::write(dir.path().join("canary.yaml"), scenario).unwrap();
+    std::fs::write(dir.path().join("bearer.yaml"), bearer).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("TOLLGATE_CANARY", FROM_ENV)
+        .args([
+            "run",
+            ".",
+            "--report",
+            "junit=r.xml",
+            "--report",
+            "json=r.json",
+            "--report",
+            "md=r.md",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "both scenarios fail on purpose: {}",
+        text(&output)
+    );
+    let mut outputs = vec![("console", text(&output))];
+    for file in ["r.xml", "r.json", "r.md"] {
+        outputs.push((
+            file,
+            std::fs::read_to_string(dir.path().join(file)).unwrap(),
+        ));
+    }
+    for (name, content) in &outputs {
+        for canary in [PASSWORD, TOKEN, FROM_ENV] {
+            assert!(
+                !content.contains(canary),
+                "{name} shows {canary}:\n{content}"
+            );
+        }
+        assert!(
+            content.contains("[redacted]"),
+            "{name} shows the evidence, redacted"
+        );
+    }
+    // The evidence is still there: the failing step is reported with its check.
+    assert!(outputs[0].1.contains("x-ausername"), "{}", outputs[0].1);
+}
+
+/// Stops the standalone mock even when an assertion fails first.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_suite_passes_against_a_standalone_mock_as_a_real_target() {
+    use std::io::{BufRead, BufReader};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["mock", "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("mock starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let _guard = KillOnDrop(child);
+    let mut first_line = String::new();
+    BufReader::new(stdout).read_line(&mut first_line).unwrap();
+    let url = first_line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("the line ends with the URL")
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first_line}");
+
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let output = tollgate(
+        &[
+            "run",
+            scenarios.to_str().unwrap(),
+            "--target",
+            &url,
+            "--jobs",
+            "1",
+        ],
+        None,
+    );
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("SKIP"),
+        "only: mock scenarios are skipped against a target: {out}"
+    );
+}
