@@ -38,7 +38,7 @@ fn usage_error(message: &str) -> ExitCode {
 pub fn check(args: &CheckArgs) -> ExitCode {
     match scenario::load_suite(&args.paths) {
         Ok(scenarios) => {
-            println!("ok: {} scenario(s) are valid", scenarios.len());
+            let _ = writeln!(std::io::stdout(), "ok: {} scenario(s) are valid", scenarios.len());
             ExitCode::from(EXIT_PASS)
         }
         Err(diagnostics) => {
@@ -52,7 +52,8 @@ pub fn schema() -> ExitCode {
     let schema = schemars::schema_for!(scenario::model::Scenario);
     match serde_json::to_string_pretty(&schema) {
         Ok(text) => {
-            println!("{text}");
+            // A closed pipe (`tollgate schema | head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout(), "{text}");
             ExitCode::from(EXIT_PASS)
         }
         Err(e) => usage_error(&format!("cannot render the schema: {e}")),
@@ -151,8 +152,13 @@ pub fn mock(args: &MockArgs) -> ExitCode {
             Ok(running) => running,
             Err(e) => return usage_error(&format!("cannot listen on {}: {e}", args.bind)),
         };
-        println!("mock Confluence listening on {}", running.base_url());
-        println!("press Ctrl-C to stop");
+        // The first line is for scripts: it ends with the URL. A closed stdout (a
+        // script that read that line and left) must not stop the server.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "mock Confluence listening on {}", running.base_url());
+        let _ = writeln!(out, "press Ctrl-C to stop");
+        let _ = out.flush();
+        drop(out);
         let _ = tokio::signal::ctrl_c().await;
         running.shutdown().await;
         ExitCode::from(EXIT_PASS)
