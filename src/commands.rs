@@ -38,7 +38,11 @@ fn usage_error(message: &str) -> ExitCode {
 pub fn check(args: &CheckArgs) -> ExitCode {
     match scenario::load_suite(&args.paths) {
         Ok(scenarios) => {
-            let _ = writeln!(std::io::stdout(), "ok: {} scenario(s) are valid", scenarios.len());
+            let _ = writeln!(
+                std::io::stdout(),
+                "ok: {} scenario(s) are valid",
+                scenarios.len()
+            );
             ExitCode::from(EXIT_PASS)
         }
         Err(diagnostics) => {

@@ -4,6 +4,8 @@
 //! Returns the header to send and the values that must never be shown, so the
 //! runner can hand them to the redactor before anything is recorded.
 
+pub mod keys;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 

@@ -1,0 +1,310 @@
+//! Named signing keys: generated with rcgen (aws-lc-rs) or read from PEM, used to
+//! mint JWTs, and exported (PEM, JWKS) so a real server's admin can trust them.
+
+use std::fmt;
+
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The algorithms a key may be for: what Connect JWT and REST-auth plugins use
+/// (F-JWT-1: HS256 and RS256; ES256 for plugins verifying with a public key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Alg {
+    RS256,
+    ES256,
+    HS256,
+}
+
+impl Alg {
+    pub fn algorithm(self) -> Algorithm {
+        match self {
+            Alg::RS256 => Algorithm::RS256,
+            Alg::ES256 => Algorithm::ES256,
+            Alg::HS256 => Algorithm::HS256,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Alg::RS256 => "RS256",
+            Alg::ES256 => "ES256",
+            Alg::HS256 => "HS256",
+        }
+    }
+}
+
+impl std::str::FromStr for Alg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.to_ascii_uppercase().as_str() {
+            "RS256" => Ok(Alg::RS256),
+            "ES256" => Ok(Alg::ES256),
+            "HS256" => Ok(Alg::HS256),
+            _ => Err(format!("'{text}' is not one of RS256, ES256, HS256")),
+        }
+    }
+}
+
+impl fmt::Display for Alg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot generate a {alg} key: {reason}")]
+    Generate { alg: Alg, reason: String },
+    #[error("key '{name}': not a {alg} private key in PEM (PKCS#8): {reason}")]
+    BadPem {
+        name: String,
+        alg: Alg,
+        reason: String,
+    },
+    #[error("key '{name}': {alg} has no public half")]
+    NoPublicHalf { name: String, alg: Alg },
+}
+
+/// The material behind a key: a private key in PKCS#8 PEM, or an HMAC secret.
+#[derive(Clone)]
+enum Material {
+    Asymmetric {
+        private_pem: String,
+        public_pem: String,
+    },
+    Secret(Vec<u8>),
+}
+
+/// A named key, ready to sign and to verify.
+#[derive(Clone)]
+pub struct SigningKey {
+    name: String,
+    alg: Alg,
+    material: Material,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+/// Never prints key material.
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("name", &self.name)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Bytes of an HS256 secret made at run time.
+const GENERATED_SECRET_LEN: usize = 32;
+
+impl SigningKey {
+    /// A fresh key: RSA 2048 or P-256 by rcgen (aws-lc-rs), or 32 random bytes.
+    pub fn generate(name: &str, alg: Alg) -> Result<Self, KeyError> {
+        let rcgen_alg = match alg {
+            Alg::HS256 => {
+                let secret: [u8; GENERATED_SECRET_LEN] = rand::random();
+                return Ok(Self::from_secret(name, secret.to_vec()));
+            }
+            Alg::RS256 => &rcgen::PKCS_RSA_SHA256,
+            Alg::ES256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+        };
+        let pair = rcgen::KeyPair::generate_for(rcgen_alg).map_err(|e| KeyError::Generate {
+            alg,
+            reason: e.to_string(),
+        })?;
+        Self::from_private_pem(name, alg, &pair.serialize_pem())
+    }
+
+    /// An HS256 key from its shared secret.
+    pub fn from_secret(name: &str, secret: Vec<u8>) -> Self {
+        SigningKey {
+            name: name.to_string(),
+            alg: Alg::HS256,
+            encoding: EncodingKey::from_secret(&secret),
+            decoding: DecodingKey::from_secret(&secret),
+            material: Material::Secret(secret),
+        }
+    }
+
+    /// An RS256 or ES256 key from its private half in PKCS#8 PEM.
+    pub fn from_private_pem(name: &str, alg: Alg, pem: &str) -> Result<Self, KeyError> {
+        let bad = |reason: String| KeyError::BadPem {
+            name: name.to_string(),
+            alg,
+            reason,
+        };
+        let pair = rcgen::KeyPair::from_pem(pem).map_err(|e| bad(e.to_string()))?;
+        let expected = match alg {
+            Alg::RS256 => &rcgen::PKCS_RSA_SHA256,
+            Alg::ES256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+            Alg::HS256 => return Err(bad("HS256 keys are secrets, not PEM".into())),
+        };
+        // rcgen reads any RSA key as PKCS#1 v1.5 SHA-256; a P-384 key is not ES256.
+        if !pair.is_compatible(expected) && alg == Alg::ES256 {
+            return Err(bad("the key is not on the P-256 curve".into()));
+        }
+        let public_pem = pair.public_key_pem();
+        let (encoding, decoding) = match alg {
+            Alg::RS256 => (
+                EncodingKey::from_rsa_pem(pem.as_bytes()),
+                DecodingKey::from_rsa_pem(public_pem.as_bytes()),
+            ),
+            _ => (
+                EncodingKey::from_ec_pem(pem.as_bytes()),
+                DecodingKey::from_ec_pem(public_pem.as_bytes()),
+            ),
+        };
+        Ok(SigningKey {
+            name: name.to_string(),
+            alg,
+            encoding: encoding.map_err(|e| bad(e.to_string()))?,
+            decoding: decoding.map_err(|e| bad(e.to_string()))?,
+            material: Material::Asymmetric {
+                private_pem: pair.serialize_pem(),
+                public_pem,
+            },
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    pub fn encoding_key(&self) -> &EncodingKey {
+        &self.encoding
+    }
+
+    pub fn decoding_key(&self) -> &DecodingKey {
+        &self.decoding
+    }
+
+    /// The public half as SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub fn public_pem(&self) -> Option<&str> {
+        match &self.material {
+            Material::Asymmetric { public_pem, .. } => Some(public_pem),
+            Material::Secret(_) => None,
+        }
+    }
+
+    /// The private half as PKCS#8 PEM; for `tollgate keys gen` only.
+    pub fn private_pem(&self) -> Option<&str> {
+        match &self.material {
+            Material::Asymmetric { private_pem, .. } => Some(private_pem),
+            Material::Secret(_) => None,
+        }
+    }
+
+    /// The HMAC secret of an HS256 key.
+    pub fn secret(&self) -> Option<&[u8]> {
+        match &self.material {
+            Material::Secret(secret) => Some(secret),
+            Material::Asymmetric { .. } => None,
+        }
+    }
+
+    /// The public half as a JWK with `kid` = the key's name.
+    pub fn jwk(&self) -> Result<Jwk, KeyError> {
+        if self.alg == Alg::HS256 {
+            return Err(KeyError::NoPublicHalf {
+                name: self.name.clone(),
+                alg: self.alg,
+            });
+        }
+        let mut jwk =
+            Jwk::from_encoding_key(&self.encoding, self.alg.algorithm()).map_err(|e| {
+                KeyError::BadPem {
+                    name: self.name.clone(),
+                    alg: self.alg,
+                    reason: e.to_string(),
+                }
+            })?;
+        jwk.common.key_id = Some(self.name.clone());
+        jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
+        Ok(jwk)
+    }
+}
+
+/// A JWKS of the asymmetric keys among `keys` (HMAC secrets are never published).
+pub fn jwks<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> JwkSet {
+    JwkSet {
+        keys: keys.into_iter().filter_map(|k| k.jwk().ok()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{Header, Validation, decode, encode};
+    use serde_json::json;
+
+    fn round_trip(key: &SigningKey) {
+        let claims = json!({ "sub": "alice", "exp": 4_000_000_000u64 });
+        let token = encode(
+            &Header::new(key.alg().algorithm()),
+            &claims,
+            key.encoding_key(),
+        )
+        .unwrap();
+        let mut validation = Validation::new(key.alg().algorithm());
+        validation.required_spec_claims.clear();
+        let decoded = decode::<serde_json::Value>(&token, key.decoding_key(), &validation).unwrap();
+        assert_eq!(decoded.claims["sub"], "alice");
+    }
+
+    #[test]
+    fn generated_keys_sign_and_verify() {
+        for alg in [Alg::RS256, Alg::ES256, Alg::HS256] {
+            round_trip(&SigningKey::generate("k", alg).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_key_read_back_from_its_pem_verifies_the_original_signatures() {
+        let key = SigningKey::generate("app-rs256", Alg::RS256).unwrap();
+        let again =
+            SigningKey::from_private_pem("app-rs256", Alg::RS256, key.private_pem().unwrap())
+                .unwrap();
+        assert_eq!(key.public_pem(), again.public_pem());
+        round_trip(&again);
+    }
+
+    #[test]
+    fn jwks_publish_public_halves_only() {
+        let rs = SigningKey::generate("rs", Alg::RS256).unwrap();
+        let es = SigningKey::generate("es", Alg::ES256).unwrap();
+        let hs = SigningKey::generate("hs", Alg::HS256).unwrap();
+        let set = jwks([&rs, &es, &hs]);
+        assert_eq!(set.keys.len(), 2);
+        let rs_jwk = set.find("rs").unwrap();
+        let from_jwk = DecodingKey::from_jwk(rs_jwk).unwrap();
+        let token = encode(
+            &Header::new(Algorithm::RS256),
+            &json!({"exp": 4_000_000_000u64}),
+            rs.encoding_key(),
+        )
+        .unwrap();
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.required_spec_claims.clear();
+        assert!(decode::<serde_json::Value>(&token, &from_jwk, &validation).is_ok());
+        let text = serde_json::to_string(&set).unwrap();
+        assert!(!text.contains("\"d\""), "no private exponent in a JWKS");
+    }
+
+    #[test]
+    fn a_wrong_pem_is_a_clear_error() {
+        let err = SigningKey::from_private_pem("x", Alg::RS256, "not a pem").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("key 'x': not a RS256 private key"),
+            "{err}"
+        );
+    }
+}
