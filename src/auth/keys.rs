@@ -5,52 +5,15 @@ use std::fmt;
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
-/// The algorithms a key may be for: what Connect JWT and REST-auth plugins use
-/// (F-JWT-1: HS256 and RS256; ES256 for plugins verifying with a public key).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-pub enum Alg {
-    RS256,
-    ES256,
-    HS256,
-}
+pub use crate::scenario::model::Alg;
 
-impl Alg {
-    pub fn algorithm(self) -> Algorithm {
-        match self {
-            Alg::RS256 => Algorithm::RS256,
-            Alg::ES256 => Algorithm::ES256,
-            Alg::HS256 => Algorithm::HS256,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Alg::RS256 => "RS256",
-            Alg::ES256 => "ES256",
-            Alg::HS256 => "HS256",
-        }
-    }
-}
-
-impl std::str::FromStr for Alg {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text.to_ascii_uppercase().as_str() {
-            "RS256" => Ok(Alg::RS256),
-            "ES256" => Ok(Alg::ES256),
-            "HS256" => Ok(Alg::HS256),
-            _ => Err(format!("'{text}' is not one of RS256, ES256, HS256")),
-        }
-    }
-}
-
-impl fmt::Display for Alg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+/// jsonwebtoken's name for an [`Alg`].
+pub fn algorithm(alg: Alg) -> Algorithm {
+    match alg {
+        Alg::RS256 => Algorithm::RS256,
+        Alg::ES256 => Algorithm::ES256,
+        Alg::HS256 => Algorithm::HS256,
     }
 }
 
@@ -218,14 +181,13 @@ impl SigningKey {
                 alg: self.alg,
             });
         }
-        let mut jwk =
-            Jwk::from_encoding_key(&self.encoding, self.alg.algorithm()).map_err(|e| {
-                KeyError::BadPem {
-                    name: self.name.clone(),
-                    alg: self.alg,
-                    reason: e.to_string(),
-                }
-            })?;
+        let mut jwk = Jwk::from_encoding_key(&self.encoding, algorithm(self.alg)).map_err(|e| {
+            KeyError::BadPem {
+                name: self.name.clone(),
+                alg: self.alg,
+                reason: e.to_string(),
+            }
+        })?;
         jwk.common.key_id = Some(self.name.clone());
         jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
         Ok(jwk)
@@ -248,12 +210,12 @@ mod tests {
     fn round_trip(key: &SigningKey) {
         let claims = json!({ "sub": "alice", "exp": 4_000_000_000u64 });
         let token = encode(
-            &Header::new(key.alg().algorithm()),
+            &Header::new(algorithm(key.alg())),
             &claims,
             key.encoding_key(),
         )
         .unwrap();
-        let mut validation = Validation::new(key.alg().algorithm());
+        let mut validation = Validation::new(algorithm(key.alg()));
         validation.required_spec_claims.clear();
         let decoded = decode::<serde_json::Value>(&token, key.decoding_key(), &validation).unwrap();
         assert_eq!(decoded.claims["sub"], "alice");

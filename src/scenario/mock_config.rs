@@ -26,11 +26,83 @@ pub struct MockConfig {
     pub idp: IdpConfig,
 }
 
-/// Placeholder for the identity provider's configuration: accepts `{}` (and, until
-/// the IdP exists, any mapping) so scenarios written ahead of it still load.
+/// The identity provider served beside the mock Confluence (emulator.md,
+/// "Identity provider").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct IdpConfig {
+    /// OAuth clients and the grants each may use.
+    pub clients: Vec<IdpClient>,
+    /// Resource owners (password grant, userinfo, introspection `username`).
+    pub users: Vec<IdpUser>,
+    /// A key of the scenario's `keys:` (RS256 or ES256); generated if absent.
+    pub signing_key: Option<String>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// `jwt`: signed access tokens; `opaque`: only introspection can validate them.
+    pub format: TokenFormat,
+    /// `aud` of issued JWTs.
+    pub audience: String,
+}
+
+impl Default for IdpConfig {
+    fn default() -> Self {
+        Self {
+            clients: vec![IdpClient {
+                id: "tollgate".to_owned(),
+                secret: "tollgate-secret".to_owned(),
+                grants: vec![
+                    Grant::ClientCredentials,
+                    Grant::Password,
+                    Grant::RefreshToken,
+                ],
+            }],
+            users: vec![IdpUser {
+                name: "alice".to_owned(),
+                password: "alice-pw".to_owned(),
+                claims: serde_json::Map::new(),
+            }],
+            signing_key: None,
+            access_token_ttl: Duration::from_secs(300),
+            refresh_token_ttl: Duration::from_secs(3600),
+            format: TokenFormat::Jwt,
+            audience: "confluence".to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(transparent)]
-pub struct IdpConfig(pub serde_json::Value);
+#[serde(default)]
+pub struct IdpClient {
+    pub id: String,
+    pub secret: String,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    ClientCredentials,
+    Password,
+    RefreshToken,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct IdpUser {
+    pub name: String,
+    pub password: String,
+    /// Extra claims for tokens and userinfo, e.g. `{ email: alice@corp }`.
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenFormat {
+    #[default]
+    Jwt,
+    Opaque,
+}
 
 /// The Confluence side of the mock.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -55,6 +127,17 @@ pub struct ConfluenceConfig {
     pub captcha: CaptchaConfig,
     /// HTTP sessions (JSESSIONID).
     pub sessions: SessionsConfig,
+    /// Personal access tokens (F-PAT-*).
+    pub pats: PatsConfig,
+    /// The `/rest/token-auth/api/` mirror (F-TOKAUTH-*).
+    pub token_auth: TokenAuthConfig,
+    /// Atlassian Connect JWT (F-JWT-*).
+    pub connect_jwt: ConnectJwtConfig,
+    /// Confluence's own OAuth 2 provider (F-OAUTH-1/2).
+    pub native_oauth: NativeOauthConfig,
+    /// A third-party REST-auth plugin in front of the REST API (seeds 002/003);
+    /// absent = no plugin.
+    pub plugin: Option<PluginConfig>,
     /// Switches that make the mock non-conforming on purpose.
     pub faults: Vec<Fault>,
 }
@@ -74,6 +157,11 @@ impl Default for ConfluenceConfig {
             content: ContentPreset::Default,
             captcha: CaptchaConfig::default(),
             sessions: SessionsConfig::default(),
+            pats: PatsConfig::default(),
+            token_auth: TokenAuthConfig::default(),
+            connect_jwt: ConnectJwtConfig::default(),
+            native_oauth: NativeOauthConfig::default(),
+            plugin: None,
             faults: Vec::new(),
         }
     }
@@ -154,6 +242,177 @@ impl Default for SessionsConfig {
     }
 }
 
+/// Personal access tokens (F-PAT-1..4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct PatsConfig {
+    pub enabled: bool,
+    /// Tokens a user may hold at once (F-PAT-4: 10).
+    pub max_per_user: usize,
+    /// Longest `expirationDuration` in days (F-PAT-4: 365).
+    pub max_expiry_days: u32,
+    /// Tokens that exist when the mock starts.
+    pub tokens: Vec<PatSeed>,
+}
+
+impl Default for PatsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_per_user: 10,
+            max_expiry_days: 365,
+            tokens: Vec::new(),
+        }
+    }
+}
+
+/// A PAT made at start-up. Give `value` (e.g. from a var) so the scenario knows
+/// the raw token; it must be in the 8.7.2 format (44 base64 characters).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct PatSeed {
+    pub user: String,
+    pub name: String,
+    /// Absent = never expires. Negative lifetimes are written as `expired: true`.
+    pub expires_in: Option<Duration>,
+    /// Already expired when the mock starts.
+    pub expired: bool,
+    /// Already revoked when the mock starts.
+    pub revoked: bool,
+    pub value: Option<String>,
+}
+
+/// The `/rest/token-auth/api/` mirror (F-TOKAUTH-1..3).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct TokenAuthConfig {
+    /// url-patterns a plugin whitelisted (F-TOKAUTH-3), relative to the context path.
+    pub whitelist: Vec<String>,
+}
+
+/// Atlassian Connect JWT (F-JWT-1..4, F-TOKAUTH-4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ConnectJwtConfig {
+    pub issuers: Vec<JwtIssuer>,
+    /// Clock skew allowed on `exp` and `nbf` (F-JWT-2: 30 s).
+    pub leeway: Duration,
+}
+
+impl Default for ConnectJwtConfig {
+    fn default() -> Self {
+        Self {
+            issuers: Vec::new(),
+            leeway: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A known Connect issuer: HS256 with `shared_secret`, or RS256 with `public_key`
+/// (the name of a key in the scenario's `keys:`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct JwtIssuer {
+    pub iss: String,
+    pub shared_secret: Option<String>,
+    pub public_key: Option<String>,
+    /// Who a token without `sub` acts as.
+    pub user: Option<String>,
+}
+
+/// Confluence's own OAuth 2 provider (F-OAUTH-1/2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct NativeOauthConfig {
+    pub enabled: bool,
+    /// Registered applications (authorization code + PKCE).
+    pub clients: Vec<NativeOauthClient>,
+    /// F-OAUTH-1: 3600 s.
+    pub access_token_ttl: Duration,
+}
+
+impl Default for NativeOauthConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            clients: Vec::new(),
+            access_token_ttl: Duration::from_secs(3600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct NativeOauthClient {
+    pub id: String,
+    pub secret: String,
+    pub redirect_uri: String,
+}
+
+/// A REST-auth plugin (seeds 002/003). The later policy issue adds groups, IP
+/// rules, toggles, rate limits and the audit log here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct PluginConfig {
+    /// How the plugin validates `Authorization: Bearer` tokens.
+    pub bearer: PluginBearer,
+    /// The attribute of the introspection answer that names the user (F-OAUTH-3).
+    pub username_attribute: String,
+    /// Whether PATs still work beside the plugin (F-PLUG-3).
+    pub allow_pat: bool,
+    /// Whether Confluence's own OAuth tokens still work beside the plugin (F-PLUG-3).
+    pub allow_native_oauth: bool,
+    /// Status of a refused token (vendor-specific, F-PLUG-3).
+    pub reject_status: u16,
+}
+
+impl Default for PluginConfig {
+    fn default() -> Self {
+        Self {
+            bearer: PluginBearer::default(),
+            username_attribute: "username".to_owned(),
+            allow_pat: true,
+            allow_native_oauth: true,
+            reject_status: 401,
+        }
+    }
+}
+
+/// Introspection at the IdP, or JWT validation with public keys (F-PLUG-7).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct PluginBearer {
+    /// POST the token to the IdP's RFC 7662 endpoint.
+    pub introspection: bool,
+    /// Or verify it as a JWT.
+    pub jwt: Option<PluginJwt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct PluginJwt {
+    /// Names of keys in the scenario's `keys:` (or `idp`: the IdP's signing key).
+    pub keys: Vec<String>,
+    /// The claim that names the user.
+    pub username_claim: String,
+    /// Applied to the claim; the first group is the user name.
+    pub username_regex: Option<String>,
+    pub audience: Option<String>,
+    pub issuer: Option<String>,
+}
+
+impl Default for PluginJwt {
+    fn default() -> Self {
+        Self {
+            keys: vec!["idp".to_owned()],
+            username_claim: "sub".to_owned(),
+            username_regex: None,
+            audience: None,
+            issuer: None,
+        }
+    }
+}
+
 /// A switch that makes the mock break exactly one fact of
 /// confluence-auth-facts.md, so the suite can prove it notices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -172,10 +431,41 @@ pub enum Fault {
     LowercaseBasicAccepted,
     /// An unknown JSESSIONID under `/rest/` falls back to anonymous (breaks F-SESS-1).
     StaleSessionAnonymous,
+    /// An expired PAT still authenticates (breaks F-PAT-2).
+    ExpiredPatAccepted,
+    /// A revoked PAT still authenticates (breaks F-PAT-2).
+    RevokedPatAccepted,
+    /// `/rest/token-auth/api/` serves every path, whitelist or not (breaks F-TOKAUTH-2/3).
+    TokenAuthOpen,
+    /// Whitelist patterns match case-sensitively (breaks F-TOKAUTH-3).
+    TokenAuthCaseSensitive,
+    /// A Connect JWT with `alg: none` (any case) is accepted unsigned (breaks F-JWT-1).
+    JwtAlgNone,
+    /// An HS256 token signed with an RS256 issuer's public key verifies (breaks F-JWT-1).
+    JwtKeyConfusion,
+    /// Connect JWT signatures are not checked at all (breaks F-JWT-1).
+    JwtSignatureUnchecked,
+    /// `exp` and `nbf` are not checked (breaks F-JWT-2).
+    JwtExpiryIgnored,
+    /// The query-string hash is not checked (breaks F-JWT-3).
+    JwtQshIgnored,
+    /// A token from an unknown `iss` acts as a configured issuer (breaks F-JWT-2).
+    JwtUnknownIssuer,
+    /// The plugin's JWT validation ignores `aud` (breaks F-JWT-5, F-PLUG-7).
+    JwtAudienceIgnored,
+    /// A `kid` naming a file path selects the key (an empty one for /dev/null) (breaks F-JWT-5).
+    JwtKidTraversal,
+    /// The plugin lets in a token the IdP calls inactive (breaks F-OAUTH-3/4).
+    IntrospectionInactiveAccepted,
+    /// The plugin lets a bearer token in when the IdP cannot be reached (breaks F-OAUTH-3).
+    IntrospectionFailOpen,
+    /// The plugin caches introspection results, so a revoked token keeps working (breaks F-OAUTH-4).
+    RevokedTokenCached,
 }
 
 impl Fault {
-    /// Every fault, in the order of emulator.md.
+    /// Every fault the mock implements, in the order of emulator.md. A fault is
+    /// listed here once the mock honours it (the fault matrix test runs each).
     pub const ALL: &'static [Fault] = &[
         Fault::BasicChallenge,
         Fault::RestLoginRedirect,
@@ -194,6 +484,21 @@ impl Fault {
             Fault::NoCaptcha => "no_captcha",
             Fault::LowercaseBasicAccepted => "lowercase_basic_accepted",
             Fault::StaleSessionAnonymous => "stale_session_anonymous",
+            Fault::ExpiredPatAccepted => "expired_pat_accepted",
+            Fault::RevokedPatAccepted => "revoked_pat_accepted",
+            Fault::TokenAuthOpen => "token_auth_open",
+            Fault::TokenAuthCaseSensitive => "token_auth_case_sensitive",
+            Fault::JwtAlgNone => "jwt_alg_none",
+            Fault::JwtKeyConfusion => "jwt_key_confusion",
+            Fault::JwtSignatureUnchecked => "jwt_signature_unchecked",
+            Fault::JwtExpiryIgnored => "jwt_expiry_ignored",
+            Fault::JwtQshIgnored => "jwt_qsh_ignored",
+            Fault::JwtUnknownIssuer => "jwt_unknown_issuer",
+            Fault::JwtAudienceIgnored => "jwt_audience_ignored",
+            Fault::JwtKidTraversal => "jwt_kid_traversal",
+            Fault::IntrospectionInactiveAccepted => "introspection_inactive_accepted",
+            Fault::IntrospectionFailOpen => "introspection_fail_open",
+            Fault::RevokedTokenCached => "revoked_token_cached",
         }
     }
 }
@@ -208,10 +513,33 @@ impl MockConfig {
     /// Values configured here that are credentials (the users' passwords): the
     /// runner hands them to the redactor before anything is sent.
     pub fn secrets(&self) -> Vec<String> {
-        self.confluence
-            .users
+        let confluence = self.confluence.users.iter().map(|u| u.password.clone());
+        let idp_users = self.idp.users.iter().map(|u| u.password.clone());
+        let idp_clients = self.idp.clients.iter().map(|c| c.secret.clone());
+        let issuers = self
+            .confluence
+            .connect_jwt
+            .issuers
             .iter()
-            .map(|u| u.password.clone())
+            .filter_map(|i| i.shared_secret.clone());
+        let pats = self
+            .confluence
+            .pats
+            .tokens
+            .iter()
+            .filter_map(|t| t.value.clone());
+        let oauth = self
+            .confluence
+            .native_oauth
+            .clients
+            .iter()
+            .map(|c| c.secret.clone());
+        confluence
+            .chain(idp_users)
+            .chain(idp_clients)
+            .chain(issuers)
+            .chain(pats)
+            .chain(oauth)
             .collect()
     }
 }

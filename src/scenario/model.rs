@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
-use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 
 use super::de::Spanned;
 use super::duration::Duration;
@@ -33,9 +33,9 @@ pub struct Scenario {
     /// `mock`: needs the emulator; skipped, with that reason, against a real target.
     #[serde(default)]
     pub only: Option<Only>,
-    /// Signing keys by name (not yet supported).
+    /// Signing keys by name, for `auth: jwt` and the emulator's issuers.
     #[serde(default)]
-    pub keys: Option<Spanned<serde_json::Value>>,
+    pub keys: IndexMap<String, Spanned<KeySpec>>,
     /// Values for `${name}`; may use `${env:NAME}` and `${env:NAME:-default}`.
     #[serde(default)]
     pub vars: IndexMap<String, String>,
@@ -137,10 +137,10 @@ pub enum Auth {
     Basic { user: String, password: String },
     /// `Authorization: Bearer TOKEN`.
     Bearer(String),
-    /// A JWT minted at send time (not yet supported).
-    Jwt(serde_json::Value),
-    /// A token from the identity provider (not yet supported).
-    Oauth(serde_json::Value),
+    /// A JWT minted at send time.
+    Jwt(JwtAuth),
+    /// A token from the identity provider, sent as Bearer.
+    Oauth(OauthAuth),
     /// A Crowd SSO cookie (not yet supported).
     CrowdSso(serde_json::Value),
 }
@@ -497,4 +497,161 @@ pub enum Capture {
     Json(String),
     /// The first group of a regular expression over the body.
     Body(String),
+}
+
+/// The algorithms a key may be for: what Connect JWT and REST-auth plugins use
+/// (F-JWT-1: HS256 and RS256; ES256 for plugins verifying with a public key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Alg {
+    RS256,
+    ES256,
+    HS256,
+}
+
+impl Alg {
+    pub fn name(self) -> &'static str {
+        match self {
+            Alg::RS256 => "RS256",
+            Alg::ES256 => "ES256",
+            Alg::HS256 => "HS256",
+        }
+    }
+}
+
+impl std::str::FromStr for Alg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.to_ascii_uppercase().as_str() {
+            "RS256" => Ok(Alg::RS256),
+            "ES256" => Ok(Alg::ES256),
+            "HS256" => Ok(Alg::HS256),
+            _ => Err(format!("'{text}' is not one of RS256, ES256, HS256")),
+        }
+    }
+}
+
+impl fmt::Display for Alg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A named key of `keys:`: made at run time, or read from a file.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeySpec {
+    pub alg: Alg,
+    /// Make a fresh key for this run.
+    #[serde(default)]
+    pub generate: bool,
+    /// A PKCS#8 PEM file (RS256, ES256), relative to the working directory.
+    #[serde(default)]
+    pub private_key: Option<PathBuf>,
+    /// The shared secret of an HS256 key.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// `auth: jwt` — a token minted when the step is sent.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JwtAuth {
+    /// A key of `keys:`.
+    pub key: String,
+    /// Claims; a value `now`, `now+5m` or `now-1h` becomes a NumericDate.
+    #[serde(default)]
+    pub claims: IndexMap<String, serde_json::Value>,
+    /// Header fields to add or override (`kid`, `typ`, …).
+    #[serde(default)]
+    pub header: IndexMap<String, serde_json::Value>,
+    /// Add the Connect query-string hash of this very request (F-JWT-3).
+    #[serde(default)]
+    pub qsh: bool,
+    /// `header` (default) or `query` (`?jwt=`).
+    #[serde(default, rename = "in")]
+    pub placement: JwtPlacement,
+    /// The Authorization scheme: `Bearer` (default) or `JWT`.
+    #[serde(default)]
+    pub scheme: Option<String>,
+    /// Turn the valid token into a canonical bad one (F-JWT-5).
+    #[serde(default)]
+    pub attack: Option<JwtAttack>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JwtPlacement {
+    #[default]
+    Header,
+    Query,
+}
+
+/// The canonical bad tokens (RFC 8725; the jwt_tool catalogue; F-JWT-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum JwtAttack {
+    /// `alg: none`, no signature.
+    AlgNone,
+    /// `alg: nOnE` (and other case variants), no signature.
+    AlgNoneCase,
+    /// The signature segment removed (`header.payload.`).
+    StripSignature,
+    /// A signature of zero bytes' worth of base64 (`AAAA…`).
+    NullSignature,
+    /// A claim changed after signing; the old signature kept.
+    TamperPayload,
+    /// Signed with another key of the same algorithm.
+    WrongKey,
+    /// HS256, with the RS256 public key's PEM as the HMAC secret (key confusion).
+    Hs256WithPublicKey,
+    /// Signed with an algorithm the server does not accept (HS512).
+    UnsupportedAlg,
+    /// `exp` an hour ago, beyond any leeway.
+    Expired,
+    /// `nbf` an hour ahead.
+    NotYetValid,
+    /// No `iat` claim.
+    MissingIat,
+    /// No `exp` claim.
+    MissingExp,
+    /// `exp` as a string.
+    StringExp,
+    /// A `qsh` of another request.
+    WrongQsh,
+    /// `qsh: context-qsh` (a Cloud convention, F-JWT-4).
+    ContextQsh,
+    /// An `iss` nobody configured.
+    WrongIssuer,
+    /// An `aud` for another service.
+    WrongAudience,
+    /// `kid: ../../../../../../dev/null`, HMAC-signed with an empty secret.
+    KidTraversal,
+    /// `kid` holding an SQL injection that selects a known secret.
+    KidInjection,
+    /// `jku` pointing at an attacker's JWKS, signed with the attacker's key.
+    JkuUntrusted,
+    /// `x5u` pointing at an attacker's certificate.
+    X5uUntrusted,
+    /// The attacker's public key inline in the header (`jwk`), signed with it.
+    EmbeddedJwk,
+    /// ES256 with r = s = 0 (CVE-2022-21449, "psychic signatures").
+    EcdsaZeroSignature,
+}
+
+/// `auth: oauth` — a token from the identity provider, sent as Bearer.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OauthAuth {
+    pub client: String,
+    pub secret: String,
+    /// `client_credentials` (default) or `password`.
+    #[serde(default)]
+    pub grant: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub scope: Option<String>,
 }

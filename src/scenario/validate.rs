@@ -6,7 +6,7 @@ use regex::Regex;
 use serde_json_path::JsonPath;
 
 use super::de::{Spanned, closest};
-use super::model::{Auth, Capture, Matcher, Scenario, Step};
+use super::model::{Alg, Auth, Capture, Matcher, Scenario, Step};
 use super::vars::{self, BUILTINS};
 use super::yaml::{Node, NodeKind, Pos};
 
@@ -38,11 +38,31 @@ pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
             );
         }
     }
-    for (name, value) in [("keys", &scenario.keys), ("load", &scenario.load)] {
-        if let Some(v) = value {
+    if let Some(load) = &scenario.load {
+        report(
+            load.pos,
+            "`load` is not yet supported by this version of tollgate".into(),
+        );
+    }
+    for (name, key) in &scenario.keys {
+        let sources = [
+            key.generate,
+            key.private_key.is_some(),
+            key.secret.is_some(),
+        ];
+        if sources.iter().filter(|s| **s).count() != 1 {
             report(
-                v.pos,
-                format!("`{name}` is not yet supported by this version of tollgate"),
+                key.pos,
+                format!(
+                    "key '{name}' needs exactly one of `generate: true`, `private_key`, `secret`"
+                ),
+            );
+        } else if key.secret.is_some() != (key.alg == Alg::HS256) && !key.generate {
+            report(
+                key.pos,
+                format!(
+                    "key '{name}': HS256 keys take a `secret`, RS256 and ES256 a `private_key`"
+                ),
             );
         }
     }
