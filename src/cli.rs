@@ -26,8 +26,30 @@ pub enum Command {
     Check(CheckArgs),
     /// Serve the mock Confluence until Ctrl-C.
     Mock(MockArgs),
+    /// Signing keys and their public halves (PEM, JWKS) for a real server's admin.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Print the JSON Schema of the scenario format.
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a key and write it to DIR/NAME.pem (HS256: DIR/NAME.secret).
+    Gen {
+        name: String,
+        #[arg(long, default_value = "RS256")]
+        alg: crate::auth::keys::Alg,
+        #[arg(long, value_name = "DIR", default_value = "fixtures/keys")]
+        out: PathBuf,
+    },
+    /// Print the public half of DIR/NAME.pem as PEM and as a JWKS.
+    Export {
+        /// A key name (read from DIR/NAME.pem) or a path to a PEM file.
+        name: String,
+        #[arg(long, value_name = "DIR", default_value = "fixtures/keys")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -38,6 +60,9 @@ pub struct RunArgs {
     /// Base URL of a real Confluence; without it each scenario gets its own embedded mock.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
+    /// Base URL of the identity provider a real target trusts [default: the embedded one, or the target].
+    #[arg(long, value_name = "URL")]
+    pub idp: Option<String>,
     /// Run only scenarios with this tag (repeatable; any matches).
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,

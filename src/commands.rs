@@ -5,7 +5,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{CheckArgs, MockArgs, RunArgs};
+use crate::auth::keys::{self, Alg, SigningKey};
+use crate::cli::{CheckArgs, KeysCommand, MockArgs, RunArgs};
 use crate::report::console::{Console, color_wanted};
 use crate::report::model::Outcome;
 use crate::report::write_report_file;
@@ -105,6 +106,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
         fail_fast: args.fail_fast,
         vars: args.vars.clone(),
+        idp: args.idp.clone(),
     };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
@@ -167,4 +169,100 @@ pub fn mock(args: &MockArgs) -> ExitCode {
         running.shutdown().await;
         ExitCode::from(EXIT_PASS)
     })
+}
+
+pub fn keys(command: &KeysCommand) -> ExitCode {
+    match command {
+        KeysCommand::Gen { name, alg, out } => keys_gen(name, *alg, out),
+        KeysCommand::Export { name, dir } => keys_export(name, dir),
+    }
+}
+
+fn keys_gen(name: &str, alg: Alg, out: &std::path::Path) -> ExitCode {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return usage_error(&format!(
+            "key name '{name}' may hold only letters, digits, '-' and '_'"
+        ));
+    }
+    let (path, contents, public) = if alg == Alg::HS256 {
+        // The secret is the text itself, as a scenario's `secret:` would hold it.
+        let bytes: [u8; 32] = rand::random();
+        let secret =
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+        (out.join(format!("{name}.secret")), secret, None)
+    } else {
+        match SigningKey::generate(name, alg) {
+            Ok(key) => (
+                out.join(format!("{name}.pem")),
+                key.private_pem().unwrap_or_default().to_string(),
+                key.public_pem().map(str::to_string),
+            ),
+            Err(e) => return usage_error(&e.to_string()),
+        }
+    };
+    if path.exists() {
+        return usage_error(&format!(
+            "{} exists; remove it first to make a new key",
+            path.display()
+        ));
+    }
+    if let Err(e) = std::fs::create_dir_all(out).and_then(|_| write_private(&path, &contents)) {
+        return usage_error(&format!("cannot write {}: {e}", path.display()));
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(
+        stdout,
+        "wrote {} ({alg}); keep it out of version control unless it is a test key",
+        path.display()
+    );
+    if let Some(public) = public {
+        let _ = write!(stdout, "{public}");
+    }
+    ExitCode::from(EXIT_PASS)
+}
+
+/// Writes a private key readable by its owner only.
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+fn keys_export(name: &str, dir: &std::path::Path) -> ExitCode {
+    let as_path = std::path::Path::new(name);
+    let path = if as_path.extension().is_some_and(|e| e == "pem") {
+        as_path.to_path_buf()
+    } else {
+        dir.join(format!("{name}.pem"))
+    };
+    let key_name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(name)
+        .to_string();
+    let pem = match std::fs::read_to_string(&path) {
+        Ok(pem) => pem,
+        Err(e) => {
+            return usage_error(&format!(
+                "cannot read {}: {e} (HS256 secrets have no public half)",
+                path.display()
+            ));
+        }
+    };
+    let key = match SigningKey::from_pem_any(&key_name, &pem) {
+        Ok(key) => key,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let jwks = keys::jwks([&key]);
+    let jwks = serde_json::to_string_pretty(&jwks).unwrap_or_default();
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(stdout, "{}", key.public_pem().unwrap_or_default());
+    let _ = writeln!(stdout, "{jwks}");
+    ExitCode::from(EXIT_PASS)
 }

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run(args),
         Command::Check(args) => commands::check(args),
         Command::Mock(args) => commands::mock(args),
+        Command::Keys(command) => commands::keys(command),
         Command::Schema => commands::schema(),
     }
 }

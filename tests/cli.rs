@@ -284,3 +284,37 @@ fn the_suite_passes_against_a_standalone_mock_as_a_real_target() {
         "only: mock scenarios are skipped against a target: {out}"
     );
 }
+
+#[test]
+fn keys_gen_then_export_gives_the_same_public_key_as_pem_and_jwks() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let generated = tollgate(
+        &["keys", "gen", "vendor-rs", "--alg", "RS256", "--out", out],
+        None,
+    );
+    assert_eq!(generated.status.code(), Some(0), "{}", text(&generated));
+    let public_at_gen = String::from_utf8_lossy(&generated.stdout)
+        .lines()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let exported = tollgate(&["keys", "export", "vendor-rs", "--dir", out], None);
+    assert_eq!(exported.status.code(), Some(0), "{}", text(&exported));
+    let stdout = String::from_utf8_lossy(&exported.stdout);
+    assert!(stdout.starts_with(&public_at_gen), "{stdout}");
+    let json_start = stdout.find('{').expect("a JWKS follows the PEM");
+    let jwks: serde_json::Value = serde_json::from_str(&stdout[json_start..]).expect("JWKS JSON");
+    assert_eq!(jwks["keys"][0]["kid"], "vendor-rs");
+    assert_eq!(jwks["keys"][0]["kty"], "RSA");
+    assert!(
+        jwks["keys"][0].get("d").is_none(),
+        "no private part in a JWKS"
+    );
+    let again = tollgate(&["keys", "gen", "vendor-rs", "--out", out], None);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an existing key is never overwritten"
+    );
+}

@@ -7,6 +7,7 @@ use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
 pub use crate::scenario::model::Alg;
+use crate::scenario::model::KeySpec;
 
 /// jsonwebtoken's name for an [`Alg`].
 pub fn algorithm(alg: Alg) -> Algorithm {
@@ -133,6 +134,15 @@ impl SigningKey {
         })
     }
 
+    /// An RS256 or ES256 key from a PKCS#8 PEM, its algorithm read from the key.
+    pub fn from_pem_any(name: &str, pem: &str) -> Result<Self, KeyError> {
+        let alg = match rcgen::KeyPair::from_pem(pem) {
+            Ok(pair) if pair.is_compatible(&rcgen::PKCS_ECDSA_P256_SHA256) => Alg::ES256,
+            _ => Alg::RS256,
+        };
+        Self::from_private_pem(name, alg, pem)
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -198,6 +208,54 @@ impl SigningKey {
 pub fn jwks<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> JwkSet {
     JwkSet {
         keys: keys.into_iter().filter_map(|k| k.jwk().ok()).collect(),
+    }
+}
+
+/// The keys of one scenario, by name.
+#[derive(Clone, Debug, Default)]
+pub struct KeyRing {
+    keys: Vec<SigningKey>,
+}
+
+impl KeyRing {
+    /// Makes or reads every key of a scenario's `keys:`. Relative PEM paths are
+    /// read from the working directory, like every other path tollgate is given.
+    pub fn from_specs<'a>(
+        specs: impl IntoIterator<Item = (&'a String, &'a KeySpec)>,
+    ) -> Result<Self, KeyError> {
+        let mut keys = Vec::new();
+        for (name, spec) in specs {
+            let key = if let Some(secret) = &spec.secret {
+                SigningKey::from_secret(name, secret.as_bytes().to_vec())
+            } else if let Some(path) = &spec.private_key {
+                let pem = std::fs::read_to_string(path).map_err(|e| KeyError::BadPem {
+                    name: name.clone(),
+                    alg: spec.alg,
+                    reason: format!("cannot read {}: {e}", path.display()),
+                })?;
+                SigningKey::from_private_pem(name, spec.alg, &pem)?
+            } else {
+                SigningKey::generate(name, spec.alg)?
+            };
+            keys.push(key);
+        }
+        Ok(KeyRing { keys })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&SigningKey> {
+        self.keys.iter().find(|k| k.name == name)
+    }
+
+    pub fn keys(&self) -> &[SigningKey] {
+        &self.keys
+    }
+
+    /// HMAC secrets: credentials the redactor must know.
+    pub fn secrets(&self) -> impl Iterator<Item = String> + '_ {
+        self.keys
+            .iter()
+            .filter_map(|k| k.secret())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
     }
 }
 

@@ -1,30 +1,51 @@
 //! What a step sends to authenticate: the credential of an `auth:` form, minted
 //! or fetched at send time.
 //!
-//! Returns the header to send and the values that must never be shown, so the
-//! runner can hand them to the redactor before anything is recorded.
+//! Returns the header (or URL) to send and the values that must never be shown,
+//! so the runner can hand them to the redactor before anything is recorded.
 
 pub mod keys;
+pub mod oauth;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::scenario::model::Auth;
+use crate::scenario::model::{Auth, OauthAuth};
+use keys::KeyRing;
+use oauth::{TokenCache, TokenRequest};
 
 /// A credential ready to send.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Credential {
     /// The `Authorization` header value, if the form sends one.
     pub authorization: Option<String>,
+    /// The URL to send to instead, when the credential rides in it (`?jwt=`).
+    pub url: Option<url::Url>,
     /// Every secret this credential carries (passwords, tokens, the header itself).
     pub secrets: Vec<String>,
 }
 
 /// Resolves `${name}` in auth fields.
-pub type Vars<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+pub type Vars<'a> = &'a (dyn Fn(&str) -> Result<String, String> + Sync);
+
+/// What minting or fetching a credential may need to know.
+pub struct AuthContext<'a> {
+    pub vars: Vars<'a>,
+    pub method: &'a str,
+    pub url: &'a url::Url,
+    /// The target's context path (`/confluence`), for the Connect qsh.
+    pub context_path: &'a str,
+    pub keys: &'a KeyRing,
+    pub idp_url: &'a str,
+    pub http: &'a reqwest::Client,
+    pub tokens: &'a TokenCache,
+    /// Seconds since the Unix epoch, for `now` claims.
+    pub now: u64,
+}
 
 /// The credential `auth` stands for.
-pub fn credential(auth: &Auth, vars: Vars<'_>) -> Result<Credential, String> {
+pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential, String> {
+    let vars = ctx.vars;
     match auth {
         Auth::None => Ok(Credential::default()),
         Auth::Basic { user, password } => {
@@ -33,6 +54,7 @@ pub fn credential(auth: &Auth, vars: Vars<'_>) -> Result<Credential, String> {
             let token = STANDARD.encode(format!("{user}:{password}"));
             Ok(Credential {
                 authorization: Some(format!("Basic {token}")),
+                url: None,
                 secrets: vec![password, token],
             })
         }
@@ -40,28 +62,67 @@ pub fn credential(auth: &Auth, vars: Vars<'_>) -> Result<Credential, String> {
             let token = vars(token)?;
             Ok(Credential {
                 authorization: Some(format!("Bearer {token}")),
+                url: None,
                 secrets: vec![token],
             })
         }
-        Auth::Jwt(_) | Auth::Oauth(_) | Auth::CrowdSso(_) => Err(format!(
+        Auth::Oauth(spec) => {
+            let request = token_request(spec, vars)?;
+            let token = ctx
+                .tokens
+                .access_token(ctx.http, ctx.idp_url, &request)
+                .await?;
+            let mut secrets = vec![token.clone(), request.secret];
+            secrets.extend(request.password);
+            Ok(Credential {
+                authorization: Some(format!("Bearer {token}")),
+                url: None,
+                secrets,
+            })
+        }
+        Auth::Jwt(_) | Auth::CrowdSso(_) => Err(format!(
             "auth: {} is not yet supported by this version of tollgate",
             auth.form_name()
         )),
     }
 }
 
+fn token_request(spec: &OauthAuth, vars: Vars<'_>) -> Result<TokenRequest, String> {
+    let optional = |value: &Option<String>| value.as_deref().map(vars).transpose();
+    Ok(TokenRequest {
+        client: vars(&spec.client)?,
+        secret: vars(&spec.secret)?,
+        grant: optional(&spec.grant)?.unwrap_or_else(|| "client_credentials".to_string()),
+        user: optional(&spec.user)?,
+        password: optional(&spec.password)?,
+        scope: optional(&spec.scope)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn basic_is_base64_of_user_colon_password() {
+    #[tokio::test]
+    async fn basic_is_base64_of_user_colon_password() {
         let vars = |s: &str| Ok(s.to_string());
+        let url = url::Url::parse("http://127.0.0.1:1/").unwrap();
+        let ctx = AuthContext {
+            vars: &vars,
+            method: "GET",
+            url: &url,
+            context_path: "",
+            keys: &KeyRing::default(),
+            idp_url: "http://127.0.0.1:1",
+            http: &reqwest::Client::new(),
+            tokens: &TokenCache::default(),
+            now: 0,
+        };
         let auth = Auth::Basic {
             user: "alice".into(),
             password: "alice-pw".into(),
         };
-        let credential = credential(&auth, &vars).unwrap();
+        let credential = credential(&auth, &ctx).await.unwrap();
         assert_eq!(
             credential.authorization.as_deref(),
             Some("Basic YWxpY2U6YWxpY2UtcHc=")

@@ -52,7 +52,7 @@ impl Response {
 }
 
 /// Resolves `${name}` in expected values.
-pub type Vars<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+pub type Vars<'a> = &'a (dyn Fn(&str) -> Result<String, String> + Sync);
 
 /// Everything `response` misses of `expect`.
 pub fn judge(

@@ -10,12 +10,14 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
+use crate::auth::keys::KeyRing;
+use crate::auth::oauth::TokenCache;
 use crate::mock;
 use crate::report::model::{Counts, Outcome, RunReport, ScenarioReport, SourceLoc, StepReport};
 use crate::report::redact::Redactor;
 use crate::scenario::model::{Auth, Only, Scenario};
 use crate::scenario::vars;
-use step::{Scope, StepContext, millis, run_step};
+use step::{ScenarioEnv, Scope, StepContext, millis, run_step};
 
 /// Where scenarios are sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub struct RunOptions {
     pub fail_fast: bool,
     /// `--var K=V`: wins over a scenario's own vars.
     pub vars: Vec<(String, String)>,
+    /// `--idp URL`: the identity provider of a real target.
+    pub idp: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -44,6 +48,7 @@ impl Default for RunOptions {
             jobs: num_cpus::get().max(1),
             fail_fast: false,
             vars: Vec::new(),
+            idp: None,
         }
     }
 }
@@ -180,6 +185,18 @@ pub async fn run_scenario(
     let mut report = skeleton(scenario, Outcome::Pass);
     let mut redactor = secrets_of(scenario);
 
+    let keys =
+        match KeyRing::from_specs(scenario.keys.iter().map(|(name, spec)| (name, &spec.inner))) {
+            Ok(keys) => keys,
+            Err(e) => {
+                report.outcome = Outcome::Error;
+                report.steps.push(setup_error(scenario, e.to_string()));
+                return report;
+            }
+        };
+    for secret in keys.secrets() {
+        redactor.add_secret(secret);
+    }
     let (base_url, running) = match &options.target {
         Target::Remote(url) => {
             if scenario.only == Some(Only::Mock) {
@@ -200,13 +217,24 @@ pub async fn run_scenario(
         },
     };
 
-    match initial_scope(scenario, options, &base_url) {
+    let idp_url = options.idp.clone().unwrap_or_else(|| base_url.clone());
+    let context_path = url::Url::parse(&base_url)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    let env = ScenarioEnv {
+        base_url,
+        idp_url,
+        context_path,
+        keys,
+        tokens: TokenCache::default(),
+    };
+    match initial_scope(scenario, options, &env) {
         Ok(mut scope) => {
             let file = scenario.file.display().to_string();
             for (index, step) in scenario.steps.iter().enumerate() {
                 let ctx = StepContext {
                     clients,
-                    base_url: &base_url,
+                    env: &env,
                     file: &file,
                     scope: &mut scope,
                     redactor: &mut redactor,
@@ -267,12 +295,11 @@ fn setup_error(scenario: &Scenario, message: String) -> StepReport {
 fn initial_scope(
     scenario: &Scenario,
     options: &RunOptions,
-    base_url: &str,
+    env: &ScenarioEnv,
 ) -> Result<Scope, String> {
     let mut scope = Scope::new();
-    scope.insert("base_url".into(), base_url.to_string());
-    // The identity provider arrives with the token issue; until then it is the target.
-    scope.insert("idp_url".into(), base_url.to_string());
+    scope.insert("base_url".into(), env.base_url.clone());
+    scope.insert("idp_url".into(), env.idp_url.clone());
     for (name, value) in &scenario.vars {
         if let Some((_, forced)) = options.vars.iter().find(|(k, _)| k == name) {
             scope.insert(name.clone(), forced.clone());

@@ -8,7 +8,9 @@ use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;
 
 use super::Clients;
-use crate::auth;
+use crate::auth::keys::KeyRing;
+use crate::auth::oauth::TokenCache;
+use crate::auth::{self, AuthContext};
 use crate::expect::{self, Response};
 use crate::report::model::{
     Failure, Outcome, RequestRecord, ResponseRecord, SourceLoc, StepReport, Transcript,
@@ -27,10 +29,20 @@ const TRANSCRIPT_BODY: usize = 4096;
 /// The variables a step can see: the scenario's vars, built-ins, and captures.
 pub type Scope = HashMap<String, String>;
 
+/// What every step of one scenario shares.
+pub struct ScenarioEnv {
+    pub base_url: String,
+    pub idp_url: String,
+    /// The base URL's path (`/confluence`), for the Connect qsh.
+    pub context_path: String,
+    pub keys: KeyRing,
+    pub tokens: TokenCache,
+}
+
 /// Everything a step needs besides itself.
 pub struct StepContext<'a> {
     pub clients: &'a Clients,
-    pub base_url: &'a str,
+    pub env: &'a ScenarioEnv,
     pub file: &'a str,
     pub scope: &'a mut Scope,
     pub redactor: &'a mut Redactor,
@@ -58,7 +70,7 @@ pub async fn run_step(step: &Spanned<Step>, ctx: StepContext<'_>) -> StepReport 
 
     let scope = &*ctx.scope;
     let lookup = |text: &str| vars::interpolate(text, |name| scope.get(name).cloned());
-    let prepared = match prepare(&step.request, ctx.base_url, &lookup, ctx.clients) {
+    let prepared = match prepare(&step.request, ctx.env, &lookup, ctx.clients).await {
         Ok(prepared) => prepared,
         Err(e) => return finish_error(report, ctx.redactor.text(&e), started),
     };
@@ -115,6 +127,12 @@ fn finish_error(mut report: StepReport, message: String, started: Instant) -> St
     report
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 pub fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -125,13 +143,14 @@ struct Prepared<'c> {
     secrets: Vec<String>,
 }
 
-fn prepare<'c>(
+async fn prepare<'c>(
     request: &Request,
-    base_url: &str,
+    env: &ScenarioEnv,
     vars: expect::Vars<'_>,
     clients: &'c Clients,
 ) -> Result<Prepared<'c>, String> {
-    let mut url = match (&request.url, &request.path) {
+    let base_url = env.base_url.as_str();
+    let url = match (&request.url, &request.path) {
         (Some(url), _) => vars(url)?,
         (None, Some(path)) => {
             let path = vars(path)?;
@@ -140,34 +159,47 @@ fn prepare<'c>(
         }
         (None, None) => return Err("the request has neither `path` nor `url`".into()),
     };
+    let mut url = url::Url::parse(&url).map_err(|e| format!("invalid URL '{url}': {e}"))?;
     if !request.query.is_empty() {
-        let mut parsed = url::Url::parse(&url).map_err(|e| format!("invalid URL: {e}"))?;
-        {
-            let mut pairs = parsed.query_pairs_mut();
-            for (name, value) in &request.query {
-                pairs.append_pair(&vars(name)?, &vars(value)?);
-            }
+        let mut pairs = url.query_pairs_mut();
+        for (name, value) in &request.query {
+            pairs.append_pair(&vars(name)?, &vars(value)?);
         }
-        url = parsed.into();
     }
     let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| format!("'{}' is not an HTTP method", request.method))?;
+
+    let mut secrets = Vec::new();
+    let mut authorization = None;
+    if let Some(auth) = &request.auth {
+        let ctx = AuthContext {
+            vars,
+            method: method.as_str(),
+            url: &url,
+            context_path: &env.context_path,
+            keys: &env.keys,
+            idp_url: &env.idp_url,
+            http: &clients.direct,
+            tokens: &env.tokens,
+            now: unix_now(),
+        };
+        let credential = auth::credential(auth, &ctx).await?;
+        secrets.extend(credential.secrets);
+        authorization = credential.authorization;
+        if let Some(with_credential) = credential.url {
+            url = with_credential;
+        }
+    }
     let client = if request.follow_redirects {
         &clients.following
     } else {
         &clients.direct
     };
     let mut builder = client
-        .request(method, &url)
+        .request(method, url)
         .timeout(request.timeout.map_or(DEFAULT_TIMEOUT, |t| t.get()));
-
-    let mut secrets = Vec::new();
-    if let Some(auth) = &request.auth {
-        let credential = auth::credential(auth, vars)?;
-        if let Some(value) = credential.authorization {
-            builder = builder.header(reqwest::header::AUTHORIZATION, header_value(&value)?);
-        }
-        secrets.extend(credential.secrets);
+    if let Some(value) = authorization {
+        builder = builder.header(reqwest::header::AUTHORIZATION, header_value(&value)?);
     }
     for (name, value) in &request.headers {
         let name = HeaderName::from_bytes(vars(name)?.as_bytes())

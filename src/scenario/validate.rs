@@ -110,10 +110,7 @@ fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
         );
     }
     if let Some(auth) = &request.auth {
-        if matches!(
-            auth.inner,
-            Auth::Jwt(_) | Auth::Oauth(_) | Auth::CrowdSso(_)
-        ) {
+        if matches!(auth.inner, Auth::Jwt(_) | Auth::CrowdSso(_)) {
             report(
                 auth.pos,
                 format!(
