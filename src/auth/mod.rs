@@ -10,7 +10,7 @@ pub mod oauth;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::scenario::model::{Auth, OauthAuth};
+use crate::scenario::model::{Auth, JwtAuth, OauthAuth};
 use keys::KeyRing;
 use oauth::{TokenCache, TokenRequest};
 
@@ -85,6 +85,24 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
             auth.form_name()
         )),
     }
+}
+
+/// `spec` with `${name}` resolved in every string it holds.
+pub fn resolve_jwt(spec: &JwtAuth, vars: Vars<'_>) -> Result<JwtAuth, String> {
+    let resolve_map = |map: &indexmap::IndexMap<String, serde_json::Value>| {
+        map.iter()
+            .map(|(k, v)| Ok((k.clone(), crate::scenario::vars::interpolate_json(v, vars)?)))
+            .collect::<Result<indexmap::IndexMap<_, _>, String>>()
+    };
+    Ok(JwtAuth {
+        key: vars(&spec.key)?,
+        claims: resolve_map(&spec.claims)?,
+        header: resolve_map(&spec.header)?,
+        qsh: spec.qsh,
+        placement: spec.placement,
+        scheme: spec.scheme.as_deref().map(vars).transpose()?,
+        attack: spec.attack,
+    })
 }
 
 fn token_request(spec: &OauthAuth, vars: Vars<'_>) -> Result<TokenRequest, String> {

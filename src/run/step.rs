@@ -219,7 +219,7 @@ async fn prepare<'c>(
     if let Some(body) = &request.body {
         builder = builder.body(vars(body)?);
     } else if let Some(json) = &request.json {
-        builder = builder.json(&interpolate_json(json, vars)?);
+        builder = builder.json(&vars::interpolate_json(json, vars)?);
     } else if let Some(form) = &request.form {
         let mut pairs = Vec::new();
         for (name, value) in form {
@@ -240,24 +240,6 @@ async fn prepare<'c>(
 fn header_value(value: &str) -> Result<HeaderValue, String> {
     HeaderValue::from_str(value)
         .map_err(|_| "a header value holds a character HTTP does not allow".to_string())
-}
-
-fn interpolate_json(value: &Value, vars: expect::Vars<'_>) -> Result<Value, String> {
-    Ok(match value {
-        Value::String(s) => Value::String(vars(s)?),
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| interpolate_json(v, vars))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| Ok((vars(k)?, interpolate_json(v, vars)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        other => other.clone(),
-    })
 }
 
 async fn read_response(mut response: reqwest::Response, sent: Instant) -> Result<Response, String> {

@@ -56,6 +56,29 @@ pub fn interpolate(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Resul
     Ok(out)
 }
 
+/// `value` with `${name}` resolved in every string it holds (keys stay as written).
+pub fn interpolate_json(
+    value: &serde_json::Value,
+    resolve: &(dyn Fn(&str) -> Result<String, String> + Sync),
+) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    Ok(match value {
+        Value::String(s) => Value::String(resolve(s)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| interpolate_json(v, resolve))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), interpolate_json(v, resolve)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
 /// An `${env:NAME}` or `${env:NAME:-default}` reference, split.
 pub fn env_reference(name: &str) -> Option<(&str, Option<&str>)> {
     let spec = name.strip_prefix("env:")?;
