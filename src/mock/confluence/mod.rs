@@ -9,6 +9,7 @@ pub mod content;
 pub mod control;
 pub mod limits;
 pub mod pages;
+pub mod plugin_bearer;
 pub mod request;
 pub mod rest;
 pub mod seraph;

@@ -1,0 +1,485 @@
+//! A REST-auth plugin's bearer-token check (seeds 002/003): who an
+//! `Authorization: Bearer …` request is, by asking the IdP's RFC 7662 introspection
+//! endpoint (F-OAUTH-3/4) or by verifying the token as a JWT with configured public
+//! keys (F-PLUG-7). Self-contained: the authentication layer builds one
+//! [`PluginBearerVerifier`] per mock instance and calls [`PluginBearerVerifier::verify`].
+//!
+//! Failing closed: when the IdP cannot be reached or answers nonsense, the token is
+//! refused with [`FAIL_CLOSED_STATUS`] (503), not the plugin's `reject_status`, so a
+//! scenario can tell "IdP down" from "token bad" — and either way nobody gets in.
+//!
+//! Faults, each breaking one check (emulator.md, "Faults"):
+//! - `introspection_inactive_accepted` (F-OAUTH-4): an `active:false` answer lets the
+//!   token in as the user it *claims* — see [`claimed_user`].
+//! - `introspection_fail_open` (F-OAUTH-3): IdP unreachable or erroring → let in as
+//!   the [`claimed_user`] instead of failing closed.
+//! - `revoked_token_cached` (F-OAUTH-4): successful introspections are cached until
+//!   the token's `exp`, so a token revoked later keeps working (without the fault
+//!   nothing is cached: every request asks the IdP).
+//! - `jwt_audience_ignored` (F-PLUG-7, F-JWT-5): `aud` is not compared.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::Engine;
+use jsonwebtoken::{Validation, decode, decode_header};
+use regex::Regex;
+use serde_json::Value;
+
+use super::lock;
+use crate::auth::keys::{SigningKey, algorithm};
+use crate::mock::clock::Clock;
+use crate::mock::faults::FaultSet;
+use crate::mock::idp::tokens::{Grant, TokenStore};
+use crate::mock::idp::unix_now;
+use crate::scenario::mock_config::{Fault, PluginConfig, PluginJwt};
+
+/// Status of a refusal because the IdP could not be asked (fail closed): 503, the
+/// dependency is unavailable; the request is refused like any bad token.
+pub const FAIL_CLOSED_STATUS: u16 = 503;
+
+/// Who a faulty plugin lets in when the token names nobody it can read (an opaque
+/// token under `introspection_inactive_accepted` / `introspection_fail_open`): the
+/// one user of `mock: {}`, so the breach is visible as a 200.
+pub const FAULT_FALLBACK_USER: &str = "alice";
+
+/// Whole introspection exchange, connect included: a slow IdP must not hang a request.
+const INTROSPECTION_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Largest introspection answer read; anything bigger is an IdP error.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// Entries of the `revoked_token_cached` cache (the emulator's state is capped).
+const CACHE_MAX: usize = 1_000;
+
+/// What the plugin makes of a request's `Authorization` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BearerOutcome {
+    /// No bearer token (or the plugin validates none): other authenticators decide.
+    NotBearer,
+    /// The token is good and acts as this Confluence user.
+    User { name: String },
+    /// Refuse the request with this status (F-OAUTH-3: a missing or invalid token
+    /// gets `reject_status`; [`FAIL_CLOSED_STATUS`] when the IdP is unavailable).
+    Reject { status: u16, reason: String },
+}
+
+/// The plugin's bearer check for one mock instance.
+#[derive(Debug)]
+pub struct PluginBearerVerifier {
+    mode: Mode,
+    reject_status: u16,
+    faults: FaultSet,
+    clock: Clock,
+}
+
+#[derive(Debug)]
+enum Mode {
+    /// The plugin validates no bearer tokens.
+    Off,
+    Introspection(Introspection),
+    Jwt(JwtCheck),
+}
+
+#[derive(Debug)]
+struct Introspection {
+    url: String,
+    client_id: String,
+    client_secret: String,
+    http: reqwest::Client,
+    username_attribute: String,
+    /// Used only under `revoked_token_cached`.
+    cache: Mutex<TokenStore>,
+}
+
+#[derive(Debug)]
+struct JwtCheck {
+    keys: Vec<SigningKey>,
+    username_claim: String,
+    username_regex: Option<Regex>,
+    audience: Option<String>,
+    issuer: Option<String>,
+}
+
+impl PluginBearerVerifier {
+    /// `idp_url` is the IdP's base URL (introspection goes to `{idp_url}/introspect`
+    /// with `idp_client` = (id, secret) as client_secret_basic); `keys` are the
+    /// scenario's keys and `idp_key` the IdP's signing key (the name `idp` in
+    /// `bearer.jwt.keys`). Errors name what is misconfigured.
+    pub fn new(
+        config: &PluginConfig,
+        idp_url: String,
+        idp_client: (String, String),
+        keys: &[SigningKey],
+        idp_key: Option<SigningKey>,
+        faults: FaultSet,
+        clock: Clock,
+    ) -> Result<Self, String> {
+        let mode = match (config.bearer.introspection, &config.bearer.jwt) {
+            (true, Some(_)) => {
+                return Err(
+                    "plugin.bearer: choose `introspection: true` or `jwt:`, not both".into(),
+                );
+            }
+            (false, None) => Mode::Off,
+            (true, None) => {
+                let http = reqwest::Client::builder()
+                    .timeout(INTROSPECTION_TIMEOUT)
+                    .connect_timeout(INTROSPECTION_TIMEOUT)
+                    .no_proxy()
+                    .build()
+                    .map_err(|e| format!("plugin: cannot build the introspection client: {e}"))?;
+                let attribute = config.username_attribute.trim();
+                Mode::Introspection(Introspection {
+                    url: format!("{}/introspect", idp_url.trim_end_matches('/')),
+                    client_id: idp_client.0,
+                    client_secret: idp_client.1,
+                    http,
+                    username_attribute: if attribute.is_empty() {
+                        "username".to_owned()
+                    } else {
+                        attribute.to_owned()
+                    },
+                    cache: Mutex::new(TokenStore::new(CACHE_MAX)),
+                })
+            }
+            (false, Some(jwt)) => Mode::Jwt(JwtCheck::new(jwt, keys, idp_key)?),
+        };
+        Ok(Self {
+            mode,
+            reject_status: config.reject_status,
+            faults,
+            clock,
+        })
+    }
+
+    /// Judges one request's `Authorization` header.
+    pub async fn verify(&self, authorization: Option<&str>) -> BearerOutcome {
+        let Some(token) = authorization.and_then(bearer_token) else {
+            return BearerOutcome::NotBearer;
+        };
+        match &self.mode {
+            Mode::Off => BearerOutcome::NotBearer,
+            _ if !is_b64token(token) => self.reject("malformed bearer token"),
+            Mode::Introspection(check) => self.introspect(check, token).await,
+            Mode::Jwt(check) => self.verify_jwt(check, token),
+        }
+    }
+
+    fn reject(&self, reason: &str) -> BearerOutcome {
+        BearerOutcome::Reject {
+            status: self.reject_status,
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// F-OAUTH-3/4: the IdP decides; `active: true` names the user.
+    async fn introspect(&self, check: &Introspection, token: &str) -> BearerOutcome {
+        let now = unix_now(&self.clock);
+        let caching = self.faults.has(Fault::RevokedTokenCached);
+        if caching {
+            if let Some(hit) = lock(&check.cache).lookup(token, now) {
+                if let Some(name) = hit.username {
+                    return BearerOutcome::User { name };
+                }
+            }
+        }
+        let answer = match check.ask(token).await {
+            Ok(answer) => answer,
+            Err(_) if self.faults.has(Fault::IntrospectionFailOpen) => {
+                return BearerOutcome::User {
+                    name: claimed_user(token, &check.username_attribute),
+                };
+            }
+            Err(reason) => {
+                return BearerOutcome::Reject {
+                    status: FAIL_CLOSED_STATUS,
+                    reason: format!("identity provider unavailable: {reason}"),
+                };
+            }
+        };
+        if answer.get("active") != Some(&Value::Bool(true)) {
+            if self.faults.has(Fault::IntrospectionInactiveAccepted) {
+                return BearerOutcome::User {
+                    name: claimed_user(token, &check.username_attribute),
+                };
+            }
+            return self.reject("inactive token");
+        }
+        let Some(name) = string_claim(&answer, &check.username_attribute)
+            .or_else(|| string_claim(&answer, "sub"))
+        else {
+            return self.reject("the introspection answer names no user");
+        };
+        if caching {
+            // Kept until the token's own `exp` (an hour if the IdP gave none).
+            let exp = answer
+                .get("exp")
+                .and_then(Value::as_u64)
+                .unwrap_or(now.saturating_add(3600));
+            let entry = Grant {
+                grant_id: 0,
+                client_id: string_claim(&answer, "client_id").unwrap_or_default(),
+                username: Some(name.clone()),
+                scope: string_claim(&answer, "scope").unwrap_or_default(),
+                sub: string_claim(&answer, "sub").unwrap_or_default(),
+                jti: string_claim(&answer, "jti").unwrap_or_default(),
+                iat: answer.get("iat").and_then(Value::as_u64).unwrap_or(now),
+                exp,
+            };
+            lock(&check.cache).insert(token, entry, now);
+        }
+        BearerOutcome::User { name }
+    }
+
+    /// F-PLUG-7: signature by a configured key, then `exp`/`nbf`, `iss`, `aud`,
+    /// then the username claim through the regex. Any failure refuses the token.
+    fn verify_jwt(&self, check: &JwtCheck, token: &str) -> BearerOutcome {
+        let Ok(header) = decode_header(token) else {
+            return self.reject("malformed JWT");
+        };
+        // A `kid` naming a configured key selects it; otherwise every key is tried.
+        // Each key verifies only its own algorithm (no HS/RS confusion, F-JWT-1).
+        let named: Vec<&SigningKey> = check
+            .keys
+            .iter()
+            .filter(|k| header.kid.as_deref() == Some(k.name()))
+            .collect();
+        let candidates: Vec<&SigningKey> = if named.is_empty() {
+            check.keys.iter().collect()
+        } else {
+            named
+        };
+        let claims = candidates
+            .into_iter()
+            .filter(|key| algorithm(key.alg()) == header.alg)
+            .find_map(|key| {
+                let mut validation = Validation::new(header.alg);
+                // Time and audience are checked below, on the mock's clock and
+                // under the faults' control.
+                validation.required_spec_claims.clear();
+                validation.validate_exp = false;
+                validation.validate_nbf = false;
+                validation.validate_aud = false;
+                decode::<Value>(token, key.decoding_key(), &validation)
+                    .ok()
+                    .map(|data| data.claims)
+            });
+        let Some(claims) = claims else {
+            return self.reject("the JWT signature does not verify with any configured key");
+        };
+        let now = unix_now(&self.clock);
+        match numeric(&claims, "exp") {
+            None => return self.reject("the JWT has no exp"),
+            Some(exp) if now >= exp => return self.reject("the JWT has expired"),
+            Some(_) => {}
+        }
+        if numeric(&claims, "nbf").is_some_and(|nbf| now < nbf) {
+            return self.reject("the JWT is not valid yet (nbf)");
+        }
+        if let Some(issuer) = &check.issuer {
+            if string_claim(&claims, "iss").as_deref() != Some(issuer.as_str()) {
+                return self.reject("the JWT comes from another issuer");
+            }
+        }
+        if let Some(audience) = &check.audience {
+            if !self.faults.has(Fault::JwtAudienceIgnored) && !has_audience(&claims, audience) {
+                return self.reject("the JWT is meant for another audience");
+            }
+        }
+        let Some(value) = string_claim(&claims, &check.username_claim) else {
+            return self.reject("the JWT has no username claim");
+        };
+        match &check.username_regex {
+            None => BearerOutcome::User { name: value },
+            Some(regex) => match regex.captures(&value) {
+                Some(caps) => {
+                    let name = caps
+                        .get(1)
+                        .or_else(|| caps.get(0))
+                        .map_or("", |m| m.as_str());
+                    if name.is_empty() {
+                        self.reject("username_regex maps the claim to an empty name")
+                    } else {
+                        BearerOutcome::User {
+                            name: name.to_owned(),
+                        }
+                    }
+                }
+                None => self.reject("the username claim does not match username_regex"),
+            },
+        }
+    }
+}
+
+impl JwtCheck {
+    fn new(
+        config: &PluginJwt,
+        keys: &[SigningKey],
+        idp_key: Option<SigningKey>,
+    ) -> Result<Self, String> {
+        let mut resolved = Vec::new();
+        for name in &config.keys {
+            let key = if name == "idp" || idp_key.as_ref().is_some_and(|k| k.name() == name) {
+                idp_key.clone().ok_or_else(|| {
+                    format!("plugin.bearer.jwt.keys: '{name}' needs the IdP's signing key")
+                })?
+            } else {
+                keys.iter()
+                    .find(|k| k.name() == name)
+                    .cloned()
+                    .ok_or_else(|| format!("plugin.bearer.jwt.keys: no key named '{name}'"))?
+            };
+            resolved.push(key);
+        }
+        if resolved.is_empty() {
+            return Err("plugin.bearer.jwt.keys: name at least one key".into());
+        }
+        let username_regex = match &config.username_regex {
+            None => None,
+            Some(pattern) => Some(
+                Regex::new(pattern)
+                    .map_err(|e| format!("plugin.bearer.jwt.username_regex: {e}"))?,
+            ),
+        };
+        let claim = config.username_claim.trim();
+        Ok(Self {
+            keys: resolved,
+            username_claim: if claim.is_empty() { "sub" } else { claim }.to_owned(),
+            username_regex,
+            audience: config.audience.clone(),
+            issuer: config.issuer.clone(),
+        })
+    }
+}
+
+impl Introspection {
+    /// POSTs the token (RFC 7662 §2.1) and returns the JSON object answered; any
+    /// transport error, non-200 status, oversized or non-JSON answer, or an answer
+    /// without a boolean `active` is an error (the caller fails closed).
+    async fn ask(&self, token: &str) -> Result<Value, String> {
+        let mut response = self
+            .http
+            .post(&self.url)
+            .basic_auth(&self.client_id, Some(&self.client_secret))
+            .form(&[("token", token), ("token_type_hint", "access_token")])
+            .send()
+            .await
+            .map_err(|e| format!("introspection request failed: {e}"))?;
+        if response.status() != reqwest::StatusCode::OK {
+            return Err(format!("introspection answered {}", response.status()));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| format!("introspection answer cut short: {e}"))?
+        {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err("introspection answer too large".into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let answer: Value = serde_json::from_slice(&body)
+            .map_err(|e| format!("introspection answer is not JSON: {e}"))?;
+        match answer.get("active") {
+            Some(Value::Bool(_)) => Ok(answer),
+            _ => Err("introspection answer has no boolean `active`".into()),
+        }
+    }
+}
+
+/// Who a token *says* it is, without verifying anything: the payload of a JWT
+/// (`attribute`, then `username`, then `sub`), or [`FAULT_FALLBACK_USER`] for a
+/// token that is not a readable JWT. Only the faults use this.
+pub fn claimed_user(token: &str, attribute: &str) -> String {
+    let payload = token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+    payload
+        .and_then(|claims| {
+            string_claim(&claims, attribute)
+                .or_else(|| string_claim(&claims, "username"))
+                .or_else(|| string_claim(&claims, "sub"))
+        })
+        .unwrap_or_else(|| FAULT_FALLBACK_USER.to_owned())
+}
+
+/// `Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1 / RFC 7235 §2.1).
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+/// RFC 6750 §2.1 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+fn string_claim(claims: &Value, name: &str) -> Option<String> {
+    claims
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// A NumericDate claim (RFC 7519 §2: may carry a fraction).
+fn numeric(claims: &Value, name: &str) -> Option<u64> {
+    let value = claims.get(name)?;
+    value
+        .as_u64()
+        .or_else(|| value.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+}
+
+/// `aud` is a string or an array of strings (RFC 7519 §4.1.3).
+fn has_audience(claims: &Value, audience: &str) -> bool {
+    match claims.get("aud") {
+        Some(Value::String(aud)) => aud == audience,
+        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(audience)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_headers_and_token_shapes() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert!(is_b64token("a.b-c_d~e+f/g=="));
+        assert!(!is_b64token("a b") && !is_b64token("==") && !is_b64token("ä"));
+    }
+
+    #[test]
+    fn claimed_users_come_from_unverified_payloads_or_the_fallback() {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"sub":"s","username":"u","upn":"x"}"#);
+        let token = format!("h.{payload}.sig");
+        assert_eq!(claimed_user(&token, "upn"), "x");
+        assert_eq!(claimed_user(&token, "missing"), "u");
+        assert_eq!(claimed_user("opaque", "username"), FAULT_FALLBACK_USER);
+    }
+
+    #[test]
+    fn audiences_are_strings_or_arrays() {
+        let claims = serde_json::json!({"aud": ["a", "b"], "exp": 1.5});
+        assert!(has_audience(&claims, "b") && !has_audience(&claims, "c"));
+        assert_eq!(numeric(&claims, "exp"), Some(1));
+    }
+}
