@@ -95,7 +95,7 @@ pub struct MockArgs {
     /// A scenario (its `mock:` block is used) or a YAML file holding a mock configuration.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Address to listen on.
+    /// Address to listen on; the identity provider listens on the next port.
     #[arg(long, default_value = "127.0.0.1:8090")]
     pub bind: SocketAddr,
 }

@@ -139,29 +139,36 @@ pub fn run(args: &RunArgs) -> ExitCode {
 }
 
 pub fn mock(args: &MockArgs) -> ExitCode {
-    let config = match &args.config {
-        None => Default::default(),
+    let file = match &args.config {
+        None => scenario::MockFile::default(),
         Some(path) => match scenario::load_mock_file(path) {
-            Ok(config) => config,
+            Ok(file) => file,
             Err(diagnostics) => {
                 print_diagnostics(&diagnostics);
                 return ExitCode::from(EXIT_USAGE);
             }
         },
     };
+    let keys =
+        match keys::KeyRing::from_specs(file.keys.iter().map(|(name, spec)| (name, &spec.inner))) {
+            Ok(keys) => keys,
+            Err(e) => return usage_error(&e.to_string()),
+        };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(e) => return usage_error(&e),
     };
     runtime.block_on(async {
-        let running = match crate::mock::start_on(&config, args.bind).await {
-            Ok(running) => running,
-            Err(e) => return usage_error(&format!("cannot listen on {}: {e}", args.bind)),
-        };
+        let running =
+            match crate::mock::start_on_with_keys(&file.config, args.bind, keys.keys()).await {
+                Ok(running) => running,
+                Err(e) => return usage_error(&format!("cannot listen on {}: {e}", args.bind)),
+            };
         // The first line is for scripts: it ends with the URL. A closed stdout (a
         // script that read that line and left) must not stop the server.
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "mock Confluence listening on {}", running.base_url());
+        let _ = writeln!(out, "identity provider listening on {}", running.idp_url());
         let _ = writeln!(out, "press Ctrl-C to stop");
         let _ = out.flush();
         drop(out);

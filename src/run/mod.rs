@@ -204,7 +204,7 @@ pub async fn run_scenario(
             }
             (url.trim_end_matches('/').to_string(), None)
         }
-        Target::Embedded => match mock::start(&scenario.mock).await {
+        Target::Embedded => match mock::start_with_keys(&scenario.mock, keys.keys()).await {
             Ok(running) => (running.base_url().to_string(), Some(running)),
             Err(e) => {
                 report.outcome = Outcome::Error;
@@ -217,7 +217,13 @@ pub async fn run_scenario(
         },
     };
 
-    let idp_url = options.idp.clone().unwrap_or_else(|| base_url.clone());
+    // The embedded IdP, unless --idp names another; a real target without --idp
+    // gets its own base URL, so `${idp_url}` still resolves to something.
+    let idp_url = match (&options.idp, &running) {
+        (Some(idp), _) => idp.trim_end_matches('/').to_string(),
+        (None, Some(running)) => running.idp_url().to_string(),
+        (None, None) => base_url.clone(),
+    };
     let context_path = url::Url::parse(&base_url)
         .map(|u| u.path().trim_end_matches('/').to_string())
         .unwrap_or_default();

@@ -223,7 +223,15 @@ pub fn load_suite(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
 
 /// The emulator configuration for `tollgate mock --config FILE`: a scenario (its
 /// `mock:` block), a file holding only `mock:`, or the block's contents.
-pub fn load_mock_file(path: &Path) -> Result<mock_config::MockConfig, Vec<Diagnostic>> {
+/// What `tollgate mock --config` serves: the emulator's configuration and, when
+/// the file is a scenario, its keys (issuers and the IdP may name them).
+#[derive(Debug, Default)]
+pub struct MockFile {
+    pub config: mock_config::MockConfig,
+    pub keys: indexmap::IndexMap<String, de::Spanned<model::KeySpec>>,
+}
+
+pub fn load_mock_file(path: &Path) -> Result<MockFile, Vec<Diagnostic>> {
     let source = std::fs::read_to_string(path)
         .map_err(|e| vec![Diagnostic::file(path, format!("cannot read: {e}"))])?;
     let env = |name: &str| std::env::var(name).ok();
@@ -232,7 +240,10 @@ pub fn load_mock_file(path: &Path) -> Result<mock_config::MockConfig, Vec<Diagno
     };
     let mut root = yaml::parse(&source).map_err(|e| vec![at(e.pos, e.message, None)])?;
     if root.get("steps").is_some() || root.get("id").is_some() {
-        return load_str(&source, path, &env).map(|s| s.mock);
+        return load_str(&source, path, &env).map(|s| MockFile {
+            config: s.mock,
+            keys: s.keys,
+        });
     }
     let mut diagnostics = Vec::new();
     root.for_each_scalar_mut(&mut |text, pos| {
@@ -260,7 +271,10 @@ pub fn load_mock_file(path: &Path) -> Result<mock_config::MockConfig, Vec<Diagno
         diagnostics.push(at(e.pos.unwrap_or(node.pos), e.message, e.help));
     }
     match config {
-        Ok(config) if diagnostics.is_empty() => Ok(config),
+        Ok(config) if diagnostics.is_empty() => Ok(MockFile {
+            config,
+            keys: Default::default(),
+        }),
         _ => Err(sorted(diagnostics)),
     }
 }
