@@ -991,6 +991,54 @@ async fn probe(mock: &RunningMock, fault: Fault) -> String {
                 get_with(mock, "/rest/api/user/current", "Cookie", "JSESSIONID=DEAD").await;
             format!("{} {}", response.status(), response.text().await.unwrap())
         }
+        Fault::ExpiredPatAccepted | Fault::RevokedPatAccepted => {
+            let created = client()
+                .post(format!("{}/rest/pat/latest/tokens", mock.base_url()))
+                .header("Authorization", basic("alice", "alice-pw"))
+                .json(&json!({"name": "probe", "expirationDuration": 1}))
+                .send()
+                .await
+                .unwrap();
+            let created: Value = created.json().await.unwrap();
+            if fault == Fault::ExpiredPatAccepted {
+                mock.state().clock().advance(Duration::from_secs(86_400));
+            } else {
+                let id = &created["id"];
+                let revoked = client()
+                    .delete(format!("{}/rest/pat/latest/tokens/{id}", mock.base_url()))
+                    .header("Authorization", basic("alice", "alice-pw"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(revoked.status(), 204);
+            }
+            let raw = created["rawToken"].as_str().unwrap();
+            let response = get_with(
+                mock,
+                "/rest/api/user/current",
+                "Authorization",
+                &format!("Bearer {raw}"),
+            )
+            .await;
+            format!("{} {}", response.status(), response.text().await.unwrap())
+        }
+        // The probe mocks whitelist `/rest/token-auth/API/User/Current` (below).
+        Fault::TokenAuthOpen => {
+            let response = get(mock, "/rest/token-auth/api/space/TST").await;
+            format!(
+                "{} body=[{}]",
+                response.status(),
+                response.text().await.unwrap()
+            )
+        }
+        Fault::TokenAuthCaseSensitive => {
+            let response = get(mock, "/rest/token-auth/api/user/current").await;
+            format!(
+                "{} body=[{}]",
+                response.status(),
+                response.text().await.unwrap()
+            )
+        }
         // Faults of later areas have their own probes next to their tests.
         other => panic!("no probe here for {other}"),
     }
@@ -1008,11 +1056,21 @@ async fn every_fault_flips_its_fact() {
         (Fault::NoCaptcha, "200 OK Some(\"OK\")"),
         (Fault::LowercaseBasicAccepted, "200 OK Some(\"alice\")"),
         (Fault::StaleSessionAnonymous, "\"type\":\"anonymous\""),
+        (Fault::ExpiredPatAccepted, "\"type\":\"known\""),
+        (Fault::RevokedPatAccepted, "\"type\":\"known\""),
+        (Fault::TokenAuthOpen, "Client must be authenticated"),
+        (Fault::TokenAuthCaseSensitive, "200 OK body=[]"),
     ];
     assert_eq!(expected_broken.len(), Fault::ALL.len());
+    // One whitelisted token-auth path, written in another case (F-TOKAUTH-3).
+    let whitelist = json!({ "whitelist": ["/rest/token-auth/API/User/Current"] });
     for &(fault, broken) in expected_broken {
-        let conforming = probe(&mock().await, fault).await;
-        let faulty = probe(&mock_with_fault(fault).await, fault).await;
+        let conforming = probe(&mock_with(json!({ "token_auth": whitelist })).await, fault).await;
+        let faulty = probe(
+            &mock_with(json!({ "token_auth": whitelist, "faults": [fault.name()] })).await,
+            fault,
+        )
+        .await;
         assert!(
             !conforming.contains(broken),
             "{fault}: conforming mock shows {conforming}"

@@ -473,6 +473,10 @@ impl Fault {
         Fault::NoCaptcha,
         Fault::LowercaseBasicAccepted,
         Fault::StaleSessionAnonymous,
+        Fault::ExpiredPatAccepted,
+        Fault::RevokedPatAccepted,
+        Fault::TokenAuthOpen,
+        Fault::TokenAuthCaseSensitive,
     ];
 
     /// The name scenarios write (`faults: [basic_challenge]`).

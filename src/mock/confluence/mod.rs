@@ -2,18 +2,24 @@
 //!
 //! One layer a concern, outermost first: [`limits`] (oversized headers) →
 //! [`seraph::oauth_challenge`] (F-BASIC-8 on every 401) → [`seraph::authenticate`]
-//! (session, remember-me, Basic; puts a [`Caller`] in the request) → the resources
-//! ([`rest`], [`pages`], [`control`]), which authorize the caller themselves.
+//! (session, remember-me, Basic, then the bearer-token authenticators: [`pats`],
+//! [`native_oauth`]; puts a [`Caller`] in the request) → [`token_auth::mirror`]
+//! (the `/rest/token-auth/api/` whitelist, before routing) → the resources
+//! ([`rest`], [`pats`], [`native_oauth`], [`pages`], [`control`]), which authorize
+//! the caller themselves.
 
 pub mod content;
 pub mod control;
 pub mod limits;
+pub mod native_oauth;
 pub mod pages;
+pub mod pats;
 pub mod plugin_bearer;
 pub mod request;
 pub mod rest;
 pub mod seraph;
 pub mod sessions;
+pub mod token_auth;
 pub mod users;
 
 use std::ops::Deref;
@@ -30,7 +36,10 @@ use crate::mock::faults::FaultSet;
 use crate::scenario::mock_config::{ConfluenceConfig, Fault};
 
 use content::ContentStore;
+use native_oauth::OauthStore;
+use pats::PatStore;
 use sessions::{Expiry, TokenStore};
+use token_auth::Whitelist;
 use users::Directory;
 
 /// Lifetime of the remember-me cookie and its token (F-SESS-2: Max-Age 1209600).
@@ -77,6 +86,12 @@ pub struct Inner {
     pub sessions: Mutex<TokenStore>,
     pub remember_me: Mutex<TokenStore>,
     pub content: Mutex<ContentStore>,
+    /// Personal access tokens (F-PAT-*).
+    pub pats: Mutex<PatStore>,
+    /// Codes and tokens of the native OAuth 2 provider (F-OAUTH-1/2).
+    pub oauth: Mutex<OauthStore>,
+    /// The `/rest/token-auth/api/` whitelist (F-TOKAUTH-3).
+    pub token_auth: Whitelist,
 }
 
 impl Deref for State {
@@ -101,6 +116,7 @@ impl State {
         let threshold = (config.captcha.enabled && !faults.has(Fault::NoCaptcha))
             .then_some(config.captcha.threshold);
         let max = config.sessions.max;
+        let clock = Clock::new();
         Self(Arc::new(Inner {
             context_path,
             base_url,
@@ -114,8 +130,11 @@ impl State {
                 max,
             )),
             content: Mutex::new(ContentStore::new(config.content)),
+            pats: Mutex::new(PatStore::new(&config.pats, &clock)),
+            oauth: Mutex::new(OauthStore::default()),
+            token_auth: Whitelist::new(&config.token_auth.whitelist),
             faults,
-            clock: Clock::new(),
+            clock,
             config: config.clone(),
         }))
     }
@@ -147,12 +166,15 @@ impl State {
         format!("{}{relative}", self.context_path)
     }
 
-    /// Forgets sessions, remember-me tokens, failed logins and created content.
+    /// Forgets sessions, remember-me tokens, failed logins, created content and
+    /// OAuth tokens; PATs go back to the seeds (seeds without a `value` get new ones).
     pub fn reset(&self) {
         lock(&self.sessions).clear();
         lock(&self.remember_me).clear();
         self.directory.reset_counters();
         *lock(&self.content) = ContentStore::new(self.config.content);
+        *lock(&self.pats) = PatStore::new(&self.config.pats, &self.clock);
+        *lock(&self.oauth) = OauthStore::default();
     }
 }
 
@@ -178,6 +200,8 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub fn router(state: State) -> Router {
     let app = Router::new()
         .merge(rest::routes())
+        .merge(pats::routes())
+        .merge(native_oauth::routes())
         .merge(pages::routes())
         .merge(control::routes())
         .fallback(not_found)
@@ -189,6 +213,11 @@ pub fn router(state: State) -> Router {
             .nest(&state.context_path, app)
             .fallback(not_found)
     };
+    // The token-auth mirror rewrites the URI, so it must run before routing: a
+    // layer on the router's fallback does (a plain `Router::layer` runs after).
+    let app = Router::new()
+        .fallback_service(app)
+        .layer(from_fn_with_state(state.clone(), token_auth::mirror));
     app.layer(from_fn_with_state(state.clone(), seraph::authenticate))
         .layer(from_fn_with_state(state, seraph::oauth_challenge))
         .layer(from_fn(limits::header_limit))

@@ -34,6 +34,10 @@ pub fn routes() -> Router<State> {
         .route("/rest/api/space/{key}", get(get_space))
         .route("/rest/api/content", get(list_content).post(create_content))
         .route("/rest/api/content/{id}", get(get_content))
+        .route(
+            "/rest/api/content/{id}/child/attachment",
+            get(list_attachments),
+        )
         .route("/rest/{*rest}", any(unknown_resource))
 }
 
@@ -323,6 +327,58 @@ async fn get_content(
             ),
         ),
     }
+}
+
+/// `GET /rest/api/content/{id}/child/attachment`: a page's attachments, with the
+/// same access rules as the page (emulator.md; the whitelist example of F-TOKAUTH-3).
+async fn list_attachments(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+) -> Response {
+    let query = ListQuery::of(&uri);
+    let access = match read_access(&state, &caller, &uri) {
+        Access::Denied(denied) => return denied,
+        access => access,
+    };
+    let content = lock(&state.content);
+    let page = id.parse::<u64>().ok().and_then(|n| content.page(n));
+    let page = match (access, page) {
+        (_, None) => {
+            return rest_error(
+                StatusCode::NOT_FOUND,
+                &format!("No content found with id : ContentId{{id={id}}}"),
+            );
+        }
+        (Access::NoPermission | Access::Denied(_), Some(_)) => {
+            return forbidden(&format!("content with id {id}"));
+        }
+        (Access::Full, Some(page)) => page,
+    };
+    let results = page
+        .attachments
+        .iter()
+        .map(|a| {
+            j!({
+                "id": format!("att{}", a.id),
+                "type": "attachment",
+                "status": "current",
+                "title": a.title,
+                "metadata": {"mediaType": a.media_type},
+                "extensions": {"mediaType": a.media_type, "fileSize": a.size},
+                "_links": {
+                    "download": format!("/download/attachments/{}/{}", page.id, form_encode(&a.title)),
+                },
+            })
+        })
+        .collect();
+    let (start, limit) = query.window();
+    let self_path = format!("/rest/api/content/{}/child/attachment", page.id);
+    json(
+        StatusCode::OK,
+        &page_of(&state, results, start, limit, &self_path),
+    )
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,10 +3,16 @@
 //!
 //! [`authenticate`] tries the HTTP session, then the remember-me cookie, then the
 //! Basic header; the first that yields a user wins (F-BASIC-1). It never
-//! challenges on its own (F-BASIC-2). [`oauth_challenge`] adds the OAuth 1 challenge
-//! to every 401, whoever produced it (F-BASIC-8).
+//! challenges on its own (F-BASIC-2). When none of them names a user, an
+//! `Authorization: Bearer` value goes through the [`TOKEN_AUTHENTICATORS`] in
+//! order (PAT, then native OAuth; the REST-auth plugin's bearer and Connect JWT
+//! verifiers join that list): the first that claims the token decides.
+//! [`oauth_challenge`] adds the OAuth 1 challenge to every 401, whoever produced
+//! it (F-BASIC-8).
 
 use axum::extract::{Request, State as AxumState};
+use std::time::Instant;
+
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +21,7 @@ use serde::Serialize;
 
 use super::request::{self, form_encode};
 use super::users::LoginOutcome;
-use super::{Caller, REMEMBER_ME_SECS, State, escape, json, lock};
+use super::{Caller, REMEMBER_ME_SECS, State, escape, json, lock, native_oauth, pats};
 use crate::scenario::mock_config::Fault;
 
 pub const SESSION_COOKIE: &str = "JSESSIONID";
@@ -94,11 +100,92 @@ pub fn parse_basic(headers: &HeaderMap, any_case: bool) -> BasicHeader {
     }
 }
 
+/// How the caller was authenticated; [`authenticate`] puts it in the request's
+/// extensions beside the [`Caller`] (anonymous requests have none). Resources that
+/// care read it, e.g. PAT management refuses PAT callers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMethod {
+    Session,
+    RememberMe,
+    Basic,
+    /// A personal access token (F-PAT-1).
+    Pat,
+    /// An access token of Confluence's own OAuth 2 provider (F-OAUTH-2).
+    NativeOauth,
+}
+
+/// The `Bearer` token of the `Authorization` header, as the PAT filter reads it
+/// (F-PAT-1): the header starts with `Bearer` (case-sensitive) and has exactly two
+/// space-separated parts. Anything else is no bearer token at all. Native OAuth
+/// reads the header the same way here (the facts are silent on its parsing).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let mut parts = value.split(' ');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("Bearer"), Some(token), None) if !token.is_empty() => Some(token),
+        _ => None,
+    }
+}
+
+/// What one token authenticator made of a request.
+#[derive(Debug)]
+pub enum TokenVerdict {
+    /// Not a token of its kind: the next authenticator looks.
+    Pass,
+    /// Its kind, but invalid, expired or revoked: no one else looks and the request
+    /// goes on anonymously (F-PAT-2, F-OAUTH-2: never a 401 by itself).
+    Anonymous,
+    /// The token names this (stored) user.
+    User(String, AuthMethod),
+    /// The request ends here with this answer (verifiers that refuse bad tokens,
+    /// like a REST-auth plugin's bearer or Connect JWT).
+    Reject(Response),
+}
+
+/// The token authenticators, tried in [`TOKEN_AUTHENTICATORS`] order after the
+/// session, remember-me and Basic have named no one (emulator.md: "session,
+/// remember-me, Crowd SSO, Basic, PAT, native OAuth, plugin bearer, Connect JWT").
+/// A new verifier is a variant here, an arm in [`TokenAuthenticator::verify`] and
+/// a place in the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenAuthenticator {
+    /// Bearer values that decode to the 44-character PAT shape (F-PAT-1..3).
+    Pat,
+    /// Every other bearer value (F-OAUTH-2).
+    NativeOauth,
+}
+
+/// The order the token authenticators are asked in. The PAT step claims only
+/// PAT-shaped values, so native OAuth sees every other bearer value.
+pub const TOKEN_AUTHENTICATORS: &[TokenAuthenticator] =
+    &[TokenAuthenticator::Pat, TokenAuthenticator::NativeOauth];
+
+/// The request parts a token authenticator may read (Connect JWT also reads the
+/// method and the `jwt` query parameter).
+#[derive(Clone, Copy, Debug)]
+pub struct TokenRequest<'a> {
+    pub method: &'a axum::http::Method,
+    pub uri: &'a Uri,
+    pub headers: &'a HeaderMap,
+}
+
+impl TokenAuthenticator {
+    /// Async so verifiers that call out (introspection at an IdP) fit the same list.
+    pub async fn verify(self, state: &State, req: TokenRequest<'_>, now: Instant) -> TokenVerdict {
+        match self {
+            TokenAuthenticator::Pat => pats::authenticate(state, req.headers, now),
+            TokenAuthenticator::NativeOauth => native_oauth::authenticate(state, req.headers, now),
+        }
+    }
+}
+
 /// What authentication adds to the response once the resource has answered.
 #[derive(Debug, Default)]
 struct Stamp {
     reason: Option<&'static str>,
     new_session: Option<String>,
+    /// F-OAUTH-2: a bearer-authenticated answer is `Cache-Control: private`.
+    cache_private: bool,
 }
 
 /// The authenticate layer: decides the [`Caller`], answers failed logins and
@@ -119,6 +206,7 @@ pub async fn authenticate(
         .as_deref()
         .and_then(|id| lock(&state.sessions).lookup(id, now))
         .filter(|name| state.directory.can_login(name));
+    let mut method = user.is_some().then_some(AuthMethod::Session);
 
     // F-BASIC-1, then the remember-me cookie (F-SESS-2); it opens a new session.
     if user.is_none() {
@@ -129,6 +217,7 @@ pub async fn authenticate(
             stamp.new_session = Some(lock(&state.sessions).create(&name, now));
             stamp.reason = Some("OK");
             user = Some(name);
+            method = Some(AuthMethod::RememberMe);
         }
     }
 
@@ -150,11 +239,39 @@ pub async fn authenticate(
                         stamp.new_session = Some(lock(&state.sessions).create(&name, now));
                         stamp.reason = Some("OK");
                         user = Some(name);
+                        method = Some(AuthMethod::Basic);
                     }
                     // F-BASIC-5 (AUTHENTICATED_FAILED), F-BASIC-6 (AUTHENTICATION_DENIED).
                     failed => return login_failed(is_rest, failed.reason()),
                 }
             }
+        }
+    }
+
+    // Then the token authenticators, in order; the first that claims the token
+    // decides. A token login keeps no session (F-PAT-4: invalidated after each
+    // PAT request; OAuth bearer requests are stateless too), so none is opened.
+    if user.is_none() {
+        let token_request = TokenRequest {
+            method: req.method(),
+            uri: req.uri(),
+            headers: req.headers(),
+        };
+        for authenticator in TOKEN_AUTHENTICATORS {
+            match authenticator.verify(&state, token_request, now).await {
+                TokenVerdict::Pass => continue,
+                TokenVerdict::Anonymous => {}
+                TokenVerdict::User(name, how) => {
+                    // F-PAT-1: a valid PAT gives `X-Seraph-LoginReason: OK`; the OAuth
+                    // filter logs in through the same listener, so it does too.
+                    stamp.reason = Some("OK");
+                    stamp.cache_private = how == AuthMethod::NativeOauth;
+                    user = Some(name);
+                    method = Some(how);
+                }
+                TokenVerdict::Reject(response) => return response,
+            }
+            break;
         }
     }
 
@@ -183,6 +300,9 @@ pub async fn authenticate(
 
     let caller = user.map_or(Caller::Anonymous, Caller::User);
     req.extensions_mut().insert(caller.clone());
+    if let (Caller::User(_), Some(method)) = (&caller, method) {
+        req.extensions_mut().insert(method);
+    }
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     match &caller {
@@ -209,6 +329,10 @@ pub async fn authenticate(
     }
     if let Some(id) = stamp.new_session {
         headers.append(header::SET_COOKIE, session_cookie_header(&state, &id));
+    }
+    if stamp.cache_private {
+        // F-OAUTH-2.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
     }
     response
 }

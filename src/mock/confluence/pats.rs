@@ -1,0 +1,667 @@
+//! Personal access tokens (F-PAT-1..4): the token store, the `Bearer` check, and
+//! the REST resource `/rest/pat/latest/tokens`.
+//!
+//! A raw token is base64 of 33 bytes: the token id as 12 ASCII digits, `:`, and
+//! 20 random bytes, so 44 characters (F-PAT-3). Only a SHA-256 hash of the 20
+//! secret bytes is kept. A bearer value that decodes to that shape is a PAT;
+//! anything else is left to the next token authenticator (native OAuth).
+//!
+//! A dead PAT (unknown, wrong secret, expired, revoked, user gone) is not an
+//! error: the request goes on anonymously (F-PAT-2). A live one authenticates
+//! without opening a session (F-PAT-4: the session is invalidated after every PAT
+//! request, so the mock never sends a `JSESSIONID` for one).
+//!
+//! Bounded: live tokens are at most `max_per_user` for each configured user (plus
+//! the seeds); revoked tokens are kept as tombstones (so the
+//! `revoked_pat_accepted` fault has something to accept), at most
+//! [`MAX_TOMBSTONES`], oldest dropped first.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, State as AxumState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use serde_json::{Value, json as j};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::rest::NOT_AUTHENTICATED_BODY;
+use super::seraph::{AuthMethod, TokenVerdict, bearer_token, rest_error};
+use super::{Caller, State, json, lock, raw_json};
+use crate::mock::clock::Clock;
+use crate::scenario::mock_config::{Fault, PatSeed, PatsConfig};
+
+/// Characters of a raw token: base64 of 33 bytes (F-PAT-3).
+pub const RAW_TOKEN_LEN: usize = 44;
+/// Digits of the id part of a raw token.
+const ID_DIGITS: usize = 12;
+/// Random bytes after the `:`.
+const SECRET_BYTES: usize = 20;
+/// Revoked tokens remembered at most (for the `revoked_pat_accepted` fault).
+pub const MAX_TOMBSTONES: usize = 1_000;
+/// Longest token name accepted (keeps the store bounded; inferred).
+pub const MAX_NAME_CHARS: usize = 255;
+
+/// The two halves of a well-formed raw token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawParts {
+    pub id: u64,
+    pub secret: [u8; SECRET_BYTES],
+}
+
+/// Decodes a raw token of the 8.7.2 format (F-PAT-3); `None` if it is not one.
+pub fn parse_raw(raw: &str) -> Option<RawParts> {
+    if raw.len() != RAW_TOKEN_LEN {
+        return None;
+    }
+    let bytes = STANDARD.decode(raw).ok()?;
+    if bytes.len() != ID_DIGITS + 1 + SECRET_BYTES
+        || !bytes[..ID_DIGITS].iter().all(u8::is_ascii_digit)
+        || bytes[ID_DIGITS] != b':'
+    {
+        return None;
+    }
+    let id = std::str::from_utf8(&bytes[..ID_DIGITS])
+        .ok()?
+        .parse()
+        .ok()?;
+    let mut secret = [0u8; SECRET_BYTES];
+    secret.copy_from_slice(&bytes[ID_DIGITS + 1..]);
+    Some(RawParts { id, secret })
+}
+
+/// Encodes a raw token: `base64("%012d:" + secret)`.
+pub fn encode_raw(id: u64, secret: &[u8; SECRET_BYTES]) -> String {
+    let mut bytes = format!("{id:0ID_DIGITS$}:").into_bytes();
+    bytes.extend_from_slice(secret);
+    STANDARD.encode(bytes)
+}
+
+fn hash(secret: &[u8]) -> [u8; 32] {
+    Sha256::digest(secret).into()
+}
+
+#[derive(Clone, Debug)]
+struct Pat {
+    user: String,
+    name: String,
+    /// SHA-256 of the secret bytes; the raw token itself is never kept (F-PAT-3).
+    hash: [u8; 32],
+    created: Instant,
+    created_wall: OffsetDateTime,
+    /// `None`: never expires (F-PAT-4 allows it). Dead from this instant on.
+    expires: Option<Instant>,
+    expires_wall: Option<OffsetDateTime>,
+    revoked: bool,
+}
+
+/// Why a create was refused (each a `400`).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CreateError {
+    #[error("Token name must not be empty")]
+    NoName,
+    #[error("Token name must not be longer than {MAX_NAME_CHARS} characters")]
+    LongName,
+    #[error("Expiration duration must be between 1 and {0} days")]
+    BadExpiry(u32),
+    #[error("You have reached the limit of {0} personal access tokens")]
+    TooMany(usize),
+}
+
+/// Every PAT of one instance.
+#[derive(Debug)]
+pub struct PatStore {
+    config: PatsConfig,
+    tokens: BTreeMap<u64, Pat>,
+    next_id: u64,
+}
+
+impl PatStore {
+    /// A store holding the seeds of `config` (`pats.tokens`). A seed `value` that
+    /// is not a 44-character token is skipped with a note on stderr.
+    pub fn new(config: &PatsConfig, clock: &Clock) -> Self {
+        let mut store = Self {
+            config: config.clone(),
+            tokens: BTreeMap::new(),
+            next_id: 1,
+        };
+        for (index, seed) in config.tokens.iter().enumerate() {
+            if store.seed(seed, clock).is_none() {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "tollgate mock: pats.tokens[{index}].value is not a {RAW_TOKEN_LEN}-character \
+                     personal access token (base64 of 12 digits, ':' and 20 bytes); seed skipped"
+                );
+            }
+        }
+        store
+    }
+
+    /// Adds one seed; returns its raw token, or `None` for an unusable `value`.
+    fn seed(&mut self, seed: &PatSeed, clock: &Clock) -> Option<String> {
+        let (id, secret) = match &seed.value {
+            Some(value) => {
+                let parts = parse_raw(value.trim())?;
+                (parts.id, parts.secret)
+            }
+            None => (self.next_id, rand::random()),
+        };
+        let now = clock.now();
+        let wall = wall_now(clock);
+        let (expires, expires_wall) = if seed.expired {
+            // Dead from the start: expiry is now (`now >= expires` is dead).
+            (Some(now), Some(wall))
+        } else {
+            match seed.expires_in {
+                Some(d) => (Some(now + d.get()), Some(wall + d.get())),
+                None => (None, None),
+            }
+        };
+        self.next_id = self.next_id.max(id + 1);
+        self.tokens.insert(
+            id,
+            Pat {
+                user: seed.user.clone(),
+                name: seed.name.clone(),
+                hash: hash(&secret),
+                created: now,
+                created_wall: wall,
+                expires,
+                expires_wall,
+                revoked: seed.revoked,
+            },
+        );
+        Some(encode_raw(id, &secret))
+    }
+
+    /// Creates a token for `user` (F-PAT-3/4); returns its JSON with `rawToken`.
+    pub fn create(
+        &mut self,
+        user: &str,
+        name: &str,
+        days: Option<i64>,
+        clock: &Clock,
+    ) -> Result<Value, CreateError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(CreateError::NoName);
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(CreateError::LongName);
+        }
+        let max_days = self.config.max_expiry_days;
+        let lifetime = match days {
+            None => None,
+            Some(d) if d >= 1 && d <= i64::from(max_days) => {
+                Some(Duration::from_secs(d.unsigned_abs() * 86_400))
+            }
+            Some(_) => return Err(CreateError::BadExpiry(max_days)),
+        };
+        let held = self.of_user(user).count();
+        if held >= self.config.max_per_user {
+            return Err(CreateError::TooMany(self.config.max_per_user));
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let secret: [u8; SECRET_BYTES] = rand::random();
+        let (now, wall) = (clock.now(), wall_now(clock));
+        let pat = Pat {
+            user: user.to_owned(),
+            name: name.to_owned(),
+            hash: hash(&secret),
+            created: now,
+            created_wall: wall,
+            expires: lifetime.map(|d| now + d),
+            expires_wall: lifetime.map(|d| wall + d),
+            revoked: false,
+        };
+        let mut body = token_json(id, &pat);
+        body["rawToken"] = Value::String(encode_raw(id, &secret));
+        self.tokens.insert(id, pat);
+        Ok(body)
+    }
+
+    /// The tokens `user` holds (revoked ones are gone for them).
+    fn of_user<'a>(&'a self, user: &'a str) -> impl Iterator<Item = (&'a u64, &'a Pat)> + 'a {
+        self.tokens
+            .iter()
+            .filter(move |(_, p)| !p.revoked && p.user.eq_ignore_ascii_case(user))
+    }
+
+    /// `GET /tokens`: the caller's tokens, without raw values.
+    pub fn list(&self, user: &str) -> Vec<Value> {
+        self.of_user(user)
+            .map(|(id, p)| token_json(*id, p))
+            .collect()
+    }
+
+    /// `GET /tokens/{id}`: `None` unless `user` holds it.
+    pub fn get(&self, user: &str, id: u64) -> Option<Value> {
+        self.of_user(user)
+            .find(|(i, _)| **i == id)
+            .map(|(id, p)| token_json(*id, p))
+    }
+
+    /// `DELETE /tokens/{id}`: revokes it; `false` unless `user` holds it.
+    pub fn revoke(&mut self, user: &str, id: u64) -> bool {
+        if self.get(user, id).is_none() {
+            return false;
+        }
+        if let Some(pat) = self.tokens.get_mut(&id) {
+            pat.revoked = true;
+        }
+        self.trim_tombstones();
+        true
+    }
+
+    fn trim_tombstones(&mut self) {
+        let dead: Vec<u64> = self
+            .tokens
+            .iter()
+            .filter(|(_, p)| p.revoked)
+            .map(|(id, _)| *id)
+            .collect();
+        // Ids grow with time, so the smallest ids are the oldest tombstones.
+        for id in dead.iter().take(dead.len().saturating_sub(MAX_TOMBSTONES)) {
+            self.tokens.remove(id);
+        }
+    }
+
+    /// The user a raw token stands for, if it is alive at `now` (F-PAT-2: else
+    /// `None`). `accept_expired` / `accept_revoked` are the two faults.
+    pub fn verify(
+        &self,
+        parts: &RawParts,
+        now: Instant,
+        accept_expired: bool,
+        accept_revoked: bool,
+    ) -> Option<&str> {
+        let pat = self.tokens.get(&parts.id)?;
+        if pat.hash != hash(&parts.secret) {
+            return None;
+        }
+        if pat.revoked && !accept_revoked {
+            return None;
+        }
+        if pat.expires.is_some_and(|e| now >= e) && !accept_expired {
+            return None;
+        }
+        Some(&pat.user)
+    }
+
+    /// Live and dead entries (tests check the caps).
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// When the token was created, by the mock's clock (for tests).
+    pub fn created(&self, id: u64) -> Option<Instant> {
+        self.tokens.get(&id).map(|p| p.created)
+    }
+}
+
+/// The mock's wall-clock time: real UTC plus the clock's offset.
+fn wall_now(clock: &Clock) -> OffsetDateTime {
+    OffsetDateTime::now_utc() + clock.offset()
+}
+
+/// `2024-03-04T13:34:01.789+0000`, the shape Confluence's PAT resource writes.
+fn timestamp(t: OffsetDateTime) -> String {
+    const FORMAT: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+0000"
+    );
+    t.format(FORMAT).unwrap_or_default()
+}
+
+fn token_json(id: u64, pat: &Pat) -> Value {
+    let mut body = j!({
+        "id": id,
+        "name": pat.name,
+        "createdAt": timestamp(pat.created_wall),
+    });
+    if let Some(expires) = pat.expires_wall {
+        body["expiringAt"] = Value::String(timestamp(expires));
+    }
+    body
+}
+
+/// The PAT step of the token authenticators (F-PAT-1/2). Only a PAT-shaped value
+/// is this authenticator's; every other value passes to the next one.
+pub fn authenticate(state: &State, headers: &HeaderMap, now: Instant) -> TokenVerdict {
+    if !state.config.pats.enabled {
+        return TokenVerdict::Pass;
+    }
+    let Some(parts) = bearer_token(headers).and_then(parse_raw) else {
+        return TokenVerdict::Pass;
+    };
+    let user = lock(&state.pats)
+        .verify(
+            &parts,
+            now,
+            state.faults.has(Fault::ExpiredPatAccepted),
+            state.faults.has(Fault::RevokedPatAccepted),
+        )
+        .map(str::to_owned);
+    match user {
+        // The directory spells the name; a user who may not log in is anonymous.
+        Some(user) if state.directory.can_login(&user) => match state.directory.get(&user) {
+            Some(u) => TokenVerdict::User(u.name.clone(), AuthMethod::Pat),
+            None => TokenVerdict::Anonymous,
+        },
+        // F-PAT-2: not rejected, just not authenticated.
+        _ => TokenVerdict::Anonymous,
+    }
+}
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/rest/pat/latest/tokens", get(list).post(create))
+        .route("/rest/pat/latest/tokens/{id}", get(get_one).delete(revoke))
+}
+
+/// Why a caller may not manage tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    /// PATs are switched off: the resource does not exist.
+    Disabled,
+    /// F-ANON-3's 401.
+    Anonymous,
+    /// A PAT caller: 403 (inferred: Confluence refuses to make or manage tokens
+    /// with token authentication).
+    PatCaller,
+}
+
+impl Refusal {
+    fn response(self) -> Response {
+        match self {
+            Refusal::Disabled => {
+                rest_error(StatusCode::NOT_FOUND, "Personal access tokens are disabled")
+            }
+            Refusal::Anonymous => {
+                raw_json(StatusCode::UNAUTHORIZED, NOT_AUTHENTICATED_BODY.to_owned())
+            }
+            Refusal::PatCaller => rest_error(
+                StatusCode::FORBIDDEN,
+                "Personal access tokens cannot be managed with a personal access token",
+            ),
+        }
+    }
+}
+
+/// Who may manage tokens: a user who did not authenticate with a PAT.
+fn manager(state: &State, caller: &Caller, method: Option<AuthMethod>) -> Result<String, Refusal> {
+    if !state.config.pats.enabled {
+        return Err(Refusal::Disabled);
+    }
+    match caller {
+        Caller::Anonymous => Err(Refusal::Anonymous),
+        Caller::User(_) if method == Some(AuthMethod::Pat) => Err(Refusal::PatCaller),
+        Caller::User(name) => Ok(name.clone()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewToken {
+    #[serde(default)]
+    name: String,
+    expiration_duration: Option<i64>,
+}
+
+async fn create(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    method: Option<Extension<AuthMethod>>,
+    body: Bytes,
+) -> Response {
+    let user = match manager(&state, &caller, method.map(|m| m.0)) {
+        Ok(user) => user,
+        Err(refused) => return refused.response(),
+    };
+    let new: NewToken = match serde_json::from_slice(&body) {
+        Ok(new) => new,
+        Err(e) => {
+            return rest_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Could not parse the request body: {e}"),
+            );
+        }
+    };
+    let created = lock(&state.pats).create(&user, &new.name, new.expiration_duration, &state.clock);
+    match created {
+        Ok(body) => json(StatusCode::CREATED, &body),
+        Err(e) => rest_error(StatusCode::BAD_REQUEST, &e.to_string()),
+    }
+}
+
+async fn list(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    method: Option<Extension<AuthMethod>>,
+) -> Response {
+    match manager(&state, &caller, method.map(|m| m.0)) {
+        Ok(user) => json(StatusCode::OK, &lock(&state.pats).list(&user)),
+        Err(refused) => refused.response(),
+    }
+}
+
+fn not_yours(id: &str) -> Response {
+    rest_error(
+        StatusCode::NOT_FOUND,
+        &format!("No personal access token found with id : {id}"),
+    )
+}
+
+async fn get_one(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    method: Option<Extension<AuthMethod>>,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match manager(&state, &caller, method.map(|m| m.0)) {
+        Ok(user) => user,
+        Err(refused) => return refused.response(),
+    };
+    // Someone else's token is indistinguishable from none (F-PAT-3: 404).
+    match id
+        .parse()
+        .ok()
+        .and_then(|n| lock(&state.pats).get(&user, n))
+    {
+        Some(body) => json(StatusCode::OK, &body),
+        None => not_yours(&id),
+    }
+}
+
+async fn revoke(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    method: Option<Extension<AuthMethod>>,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match manager(&state, &caller, method.map(|m| m.0)) {
+        Ok(user) => user,
+        Err(refused) => return refused.response(),
+    };
+    let revoked = id
+        .parse()
+        .ok()
+        .is_some_and(|n| lock(&state.pats).revoke(&user, n));
+    if revoked {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_yours(&id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::duration::Duration as Human;
+
+    fn config(seeds: Vec<PatSeed>) -> PatsConfig {
+        PatsConfig {
+            tokens: seeds,
+            ..PatsConfig::default()
+        }
+    }
+
+    #[test]
+    fn raw_tokens_are_44_chars_of_id_colon_20_bytes() {
+        let raw = encode_raw(42, &[7u8; SECRET_BYTES]);
+        assert_eq!(raw.len(), RAW_TOKEN_LEN);
+        let bytes = STANDARD.decode(&raw).unwrap();
+        assert_eq!(&bytes[..13], b"000000000042:");
+        assert_eq!(
+            parse_raw(&raw),
+            Some(RawParts {
+                id: 42,
+                secret: [7u8; SECRET_BYTES]
+            })
+        );
+        assert_eq!(parse_raw("not a token"), None);
+        assert_eq!(parse_raw(&"A".repeat(44)), None);
+        assert_eq!(parse_raw(&"é".repeat(22)), None);
+        // 33 bytes but no colon after the digits.
+        assert_eq!(parse_raw(&STANDARD.encode([b'1'; 33])), None);
+    }
+
+    #[test]
+    fn create_limits_and_ownership() {
+        let clock = Clock::new();
+        let mut store = PatStore::new(&config(Vec::new()), &clock);
+        let made = store.create("alice", "ci", Some(90), &clock).unwrap();
+        let id = made["id"].as_u64().unwrap();
+        assert!(made["expiringAt"].is_string());
+        let parts = parse_raw(made["rawToken"].as_str().unwrap()).unwrap();
+        assert_eq!(parts.id, id);
+        assert_eq!(
+            store.verify(&parts, clock.now(), false, false),
+            Some("alice")
+        );
+        assert_eq!(
+            store.create("alice", " ", None, &clock),
+            Err(CreateError::NoName)
+        );
+        assert_eq!(
+            store.create("alice", "x", Some(366), &clock),
+            Err(CreateError::BadExpiry(365))
+        );
+        assert_eq!(
+            store.create("alice", "x", Some(0), &clock),
+            Err(CreateError::BadExpiry(365))
+        );
+        for n in 1..10 {
+            store
+                .create("alice", &format!("t{n}"), None, &clock)
+                .unwrap();
+        }
+        assert_eq!(
+            store.create("alice", "eleventh", None, &clock),
+            Err(CreateError::TooMany(10))
+        );
+        assert!(store.get("bob", id).is_none());
+        assert!(!store.revoke("bob", id));
+        assert!(store.revoke("alice", id));
+        assert_eq!(store.verify(&parts, clock.now(), false, false), None);
+        assert_eq!(
+            store.verify(&parts, clock.now(), false, true),
+            Some("alice")
+        );
+        // Revoking frees a slot.
+        store.create("alice", "again", None, &clock).unwrap();
+    }
+
+    #[test]
+    fn expiry_follows_the_mock_clock() {
+        let clock = Clock::new();
+        let mut store = PatStore::new(&config(Vec::new()), &clock);
+        let made = store.create("alice", "ci", Some(1), &clock).unwrap();
+        let parts = parse_raw(made["rawToken"].as_str().unwrap()).unwrap();
+        clock.advance(Duration::from_secs(86_400));
+        assert_eq!(store.verify(&parts, clock.now(), false, false), None);
+        assert_eq!(
+            store.verify(&parts, clock.now(), true, false),
+            Some("alice")
+        );
+    }
+
+    #[test]
+    fn seeds_keep_their_value_and_can_be_dead() {
+        let clock = Clock::new();
+        let value = encode_raw(7, &[1u8; SECRET_BYTES]);
+        let seeds = vec![
+            PatSeed {
+                user: "alice".into(),
+                name: "seeded".into(),
+                value: Some(value.clone()),
+                expires_in: Some(Human::from_secs(60)),
+                ..PatSeed::default()
+            },
+            PatSeed {
+                user: "alice".into(),
+                name: "dead".into(),
+                expired: true,
+                value: Some(encode_raw(8, &[2u8; SECRET_BYTES])),
+                ..PatSeed::default()
+            },
+            PatSeed {
+                user: "alice".into(),
+                value: Some("garbage".into()),
+                ..PatSeed::default()
+            },
+            PatSeed {
+                user: "alice".into(),
+                name: "generated".into(),
+                ..PatSeed::default()
+            },
+        ];
+        let store = PatStore::new(&config(seeds), &clock);
+        assert_eq!(store.len(), 3);
+        let now = clock.now();
+        assert_eq!(
+            store.verify(&parse_raw(&value).unwrap(), now, false, false),
+            Some("alice")
+        );
+        let dead = parse_raw(&encode_raw(8, &[2u8; SECRET_BYTES])).unwrap();
+        assert_eq!(store.verify(&dead, now, false, false), None);
+        assert_eq!(store.verify(&dead, now, true, false), Some("alice"));
+        // The generated seed got the next free id.
+        assert!(store.created(9).is_some());
+        // A wrong secret for a known id is no token.
+        let wrong = parse_raw(&encode_raw(7, &[9u8; SECRET_BYTES])).unwrap();
+        assert_eq!(store.verify(&wrong, now, true, true), None);
+    }
+
+    #[test]
+    fn tombstones_are_capped() {
+        let clock = Clock::new();
+        let mut store = PatStore::new(
+            &PatsConfig {
+                max_per_user: 1,
+                ..PatsConfig::default()
+            },
+            &clock,
+        );
+        for n in 0..MAX_TOMBSTONES + 5 {
+            let made = store
+                .create("alice", &format!("t{n}"), None, &clock)
+                .unwrap();
+            assert!(store.revoke("alice", made["id"].as_u64().unwrap()));
+        }
+        assert_eq!(store.len(), MAX_TOMBSTONES);
+        assert!(!store.is_empty());
+    }
+}
