@@ -96,23 +96,27 @@ pub async fn run_step(step: &Spanned<Step>, ctx: StepContext<'_>) -> StepReport 
         }
     };
 
-    report.failures = expect::judge(&step.expect, &response, ctx.file, &lookup, ctx.redactor);
+    // Captures first: a credential captured here (a session id, a code) must be
+    // redacted from this very step's evidence too.
     let captured = capture(step, &response, ctx.file);
+    if let Ok(values) = &captured {
+        for (name, value, secret) in values {
+            if *secret {
+                ctx.redactor.add_secret(value.clone());
+            }
+            ctx.scope.insert(name.clone(), value.clone());
+        }
+    }
+    let scope = &*ctx.scope;
+    let lookup = |text: &str| vars::interpolate(text, |name| scope.get(name).cloned());
+    report.failures = expect::judge(&step.expect, &response, ctx.file, &lookup, ctx.redactor);
+    if let Err(failures) = captured {
+        report.failures.extend(failures);
+    }
     report.transcript = Some(Transcript {
         request: request_record,
         response: Some(record_response(&response, ctx.redactor)),
     });
-    match captured {
-        Ok(values) => {
-            for (name, value, secret) in values {
-                if secret {
-                    ctx.redactor.add_secret(value.clone());
-                }
-                ctx.scope.insert(name, value);
-            }
-        }
-        Err(failures) => report.failures.extend(failures),
-    }
     if !report.failures.is_empty() {
         report.outcome = Outcome::Fail;
     }
@@ -374,7 +378,10 @@ fn capture(
             }),
         };
         match found {
-            Some(value) => values.push((name.clone(), value, is_credential(name, &capture.inner))),
+            Some(value) => {
+                let secret = is_credential(name, &capture.inner, &value);
+                values.push((name.clone(), value, secret))
+            }
             None => failures.push(Failure {
                 check: format!("capture {name}"),
                 expected: describe_capture(&capture.inner),
@@ -404,8 +411,11 @@ fn describe_capture(capture: &Capture) -> String {
 }
 
 /// Cookies are credentials; so is anything whose name says token, secret,
-/// password or session. Those never reach a report.
-fn is_credential(name: &str, capture: &Capture) -> bool {
+/// password, session or code (an OAuth authorization code) and whose value is
+/// long enough to be one: redacting a short value such as "404" would blank
+/// unrelated evidence.
+fn is_credential(name: &str, capture: &Capture, value: &str) -> bool {
+    const SHORTEST_CREDENTIAL: usize = 8;
     let named = |text: &str| {
         let text = text.to_ascii_lowercase();
         [
@@ -416,13 +426,15 @@ fn is_credential(name: &str, capture: &Capture) -> bool {
             "cookie",
             "authorization",
             "jwt",
+            "code",
         ]
         .iter()
         .any(|word| text.contains(word))
     };
     match capture {
         Capture::Cookie(_) => true,
-        Capture::Header(h) => named(h) || named(name),
-        Capture::Json(p) | Capture::Body(p) => named(p) || named(name),
+        Capture::Header(source) | Capture::Json(source) | Capture::Body(source) => {
+            (named(source) || named(name)) && value.len() >= SHORTEST_CREDENTIAL
+        }
     }
 }

@@ -477,6 +477,9 @@ impl Fault {
         Fault::RevokedPatAccepted,
         Fault::TokenAuthOpen,
         Fault::TokenAuthCaseSensitive,
+        Fault::IntrospectionInactiveAccepted,
+        Fault::IntrospectionFailOpen,
+        Fault::RevokedTokenCached,
     ];
 
     /// The name scenarios write (`faults: [basic_challenge]`).

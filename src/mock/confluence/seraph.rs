@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Serialize;
 
+use super::plugin_bearer::{BearerOutcome, PluginBearerVerifier};
 use super::request::{self, form_encode};
 use super::users::LoginOutcome;
 use super::{Caller, REMEMBER_ME_SECS, State, escape, json, lock, native_oauth, pats};
@@ -112,6 +113,8 @@ pub enum AuthMethod {
     Pat,
     /// An access token of Confluence's own OAuth 2 provider (F-OAUTH-2).
     NativeOauth,
+    /// A bearer token a REST-auth plugin validated (F-OAUTH-3, F-PLUG-7).
+    PluginBearer,
 }
 
 /// The `Bearer` token of the `Authorization` header, as the PAT filter reads it
@@ -153,12 +156,28 @@ pub enum TokenAuthenticator {
     Pat,
     /// Every other bearer value (F-OAUTH-2).
     NativeOauth,
+    /// With a REST-auth plugin: PATs only if the plugin allows them (F-PLUG-3).
+    PluginPatGate,
+    /// With a REST-auth plugin: Confluence's own live OAuth tokens, if allowed;
+    /// anything else goes on to the plugin instead of becoming anonymous.
+    PluginNativeOauth,
+    /// The plugin's own validation, which refuses what it cannot verify
+    /// (F-OAUTH-3: a missing or invalid token gets 401).
+    PluginBearer,
 }
 
-/// The order the token authenticators are asked in. The PAT step claims only
-/// PAT-shaped values, so native OAuth sees every other bearer value.
+/// The order the token authenticators are asked in without a REST-auth plugin.
+/// The PAT step claims only PAT-shaped values, so native OAuth sees every other
+/// bearer value.
 pub const TOKEN_AUTHENTICATORS: &[TokenAuthenticator] =
     &[TokenAuthenticator::Pat, TokenAuthenticator::NativeOauth];
+
+/// The order with a REST-auth plugin in front of the REST API.
+pub const PLUGIN_TOKEN_AUTHENTICATORS: &[TokenAuthenticator] = &[
+    TokenAuthenticator::PluginPatGate,
+    TokenAuthenticator::PluginNativeOauth,
+    TokenAuthenticator::PluginBearer,
+];
 
 /// The request parts a token authenticator may read (Connect JWT also reads the
 /// method and the `jwt` query parameter).
@@ -167,6 +186,8 @@ pub struct TokenRequest<'a> {
     pub method: &'a axum::http::Method,
     pub uri: &'a Uri,
     pub headers: &'a HeaderMap,
+    /// Where `start` put the verifiers that need the IdP or the scenario's keys.
+    pub extensions: &'a axum::http::Extensions,
 }
 
 impl TokenAuthenticator {
@@ -175,8 +196,86 @@ impl TokenAuthenticator {
         match self {
             TokenAuthenticator::Pat => pats::authenticate(state, req.headers, now),
             TokenAuthenticator::NativeOauth => native_oauth::authenticate(state, req.headers, now),
+            TokenAuthenticator::PluginPatGate => {
+                let plugin_allows = state.config.plugin.as_ref().is_none_or(|p| p.allow_pat);
+                match pats::authenticate(state, req.headers, now) {
+                    TokenVerdict::Pass => TokenVerdict::Pass,
+                    _ if !plugin_allows => {
+                        plugin_reject(state, "personal access tokens are disabled")
+                    }
+                    verdict => verdict,
+                }
+            }
+            TokenAuthenticator::PluginNativeOauth => {
+                let plugin_allows = state
+                    .config
+                    .plugin
+                    .as_ref()
+                    .is_none_or(|p| p.allow_native_oauth);
+                match native_oauth::authenticate(state, req.headers, now) {
+                    verdict @ TokenVerdict::User(..) if plugin_allows => verdict,
+                    _ => TokenVerdict::Pass,
+                }
+            }
+            TokenAuthenticator::PluginBearer => {
+                let Some(verifier) = req.extensions.get::<std::sync::Arc<PluginBearerVerifier>>()
+                else {
+                    return TokenVerdict::Pass;
+                };
+                let authorization = req
+                    .headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok());
+                match verifier.verify(authorization).await {
+                    BearerOutcome::NotBearer => TokenVerdict::Pass,
+                    // The plugin maps to a Confluence user; one Confluence does not know
+                    // (or who may not log in) is refused like a bad token.
+                    BearerOutcome::User { name } => match state.directory.get(&name) {
+                        Some(user) if state.directory.can_login(&user.name) => {
+                            TokenVerdict::User(user.name.clone(), AuthMethod::PluginBearer)
+                        }
+                        _ => plugin_reject(state, "the token names no Confluence user"),
+                    },
+                    BearerOutcome::Reject { status, reason } => {
+                        TokenVerdict::Reject(bearer_error(status, &reason))
+                    }
+                }
+            }
         }
     }
+}
+
+/// The plugin's refusal of a token it will not take (F-PLUG-3's `reject_status`).
+fn plugin_reject(state: &State, reason: &str) -> TokenVerdict {
+    let status = state
+        .config
+        .plugin
+        .as_ref()
+        .map_or(401, |p| p.reject_status);
+    TokenVerdict::Reject(bearer_error(status, reason))
+}
+
+/// An RFC 6750 error answer (F-OAUTH-5): `invalid_token` on 401, with a JSON body
+/// in the `/rest/api` error shape.
+fn bearer_error(status: u16, reason: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
+    let body = serde_json::json!({
+        "statusCode": status.as_u16(),
+        "message": reason,
+        "reason": status.canonical_reason().unwrap_or_default(),
+    });
+    let mut response = (status, axum::Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        let escaped = reason.replace('"', "'");
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "Bearer realm=\"Confluence\", error=\"invalid_token\", error_description=\"{escaped}\""
+        )) {
+            response
+                .headers_mut()
+                .append(header::WWW_AUTHENTICATE, value);
+        }
+    }
+    response
 }
 
 /// What authentication adds to the response once the resource has answered.
@@ -256,8 +355,14 @@ pub async fn authenticate(
             method: req.method(),
             uri: req.uri(),
             headers: req.headers(),
+            extensions: req.extensions(),
         };
-        for authenticator in TOKEN_AUTHENTICATORS {
+        let authenticators = if state.config.plugin.is_some() {
+            PLUGIN_TOKEN_AUTHENTICATORS
+        } else {
+            TOKEN_AUTHENTICATORS
+        };
+        for authenticator in authenticators {
             match authenticator.verify(&state, token_request, now).await {
                 TokenVerdict::Pass => continue,
                 TokenVerdict::Anonymous => {}
