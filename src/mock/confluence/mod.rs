@@ -5,6 +5,7 @@
 //! (session, remember-me, Basic; puts a [`Caller`] in the request) → the resources
 //! ([`rest`], [`pages`], [`control`]), which authorize the caller themselves.
 
+pub mod connect_jwt;
 pub mod content;
 pub mod control;
 pub mod limits;
