@@ -4,6 +4,7 @@
 //! Returns the header (or URL) to send and the values that must never be shown,
 //! so the runner can hand them to the redactor before anything is recorded.
 
+pub mod jwt;
 pub mod keys;
 pub mod oauth;
 

@@ -8,6 +8,7 @@
 //! ([`rest`], [`pats`], [`native_oauth`], [`pages`], [`control`]), which authorize
 //! the caller themselves.
 
+pub mod connect_jwt;
 pub mod content;
 pub mod control;
 pub mod limits;

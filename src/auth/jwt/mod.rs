@@ -1,0 +1,322 @@
+//! `auth: jwt` — a JWT minted when the step is sent (scenario-format.md): claims
+//! with relative times ([`claims`]), the Connect query-string hash of this very
+//! request ([`qsh`], F-JWT-3), and optionally one of the canonical bad tokens
+//! ([`attack`], F-JWT-5).
+//!
+//! Tokens are assembled from JSON objects here and signed with jsonwebtoken's
+//! `crypto::sign`: `jsonwebtoken::Header` holds only string extras and a closed
+//! `alg` enum, while scenarios may put any JSON in the header and attacks need
+//! `alg: none` or malformed segments.
+
+pub mod attack;
+pub mod claims;
+pub mod qsh;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use serde_json::{Map, Value};
+
+use crate::auth::keys::{SigningKey, algorithm};
+use crate::scenario::model::{JwtAuth, JwtPlacement};
+
+/// The request a token is minted for (its `qsh` covers method, path and query).
+#[derive(Clone, Copy, Debug)]
+pub struct MintRequest<'a> {
+    pub method: &'a str,
+    pub url: &'a url::Url,
+    /// The target's context path (`/wiki`, or empty), which F-JWT-3 strips.
+    pub context_path: &'a str,
+}
+
+/// The token, the `Authorization` header value (if `in: header`) or the URL with
+/// `?jwt=` added (if `in: query`).
+#[derive(Clone, Debug)]
+pub struct Minted {
+    pub token: String,
+    pub authorization: Option<String>,
+    pub url: url::Url,
+    /// The key an attack signed with instead of the scenario's key (`wrong-key`,
+    /// `jku-untrusted`, `kid-traversal`'s empty secret, …), so tests can prove the
+    /// token is what it claims. `None` for valid tokens and unsigned attacks.
+    pub attacker_key: Option<SigningKey>,
+}
+
+/// A token before signing: its header and payload as JSON objects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unsigned {
+    pub header: Map<String, Value>,
+    pub payload: Map<String, Value>,
+}
+
+impl Unsigned {
+    /// `base64url(header) "." base64url(payload)`, the JWS signing input.
+    pub fn signing_input(&self) -> String {
+        format!(
+            "{}.{}",
+            encode_segment(&self.header),
+            encode_segment(&self.payload)
+        )
+    }
+
+    /// The compact token signed with `key` under `alg` (whatever the header says).
+    pub fn sign(&self, key: &EncodingKey, alg: Algorithm) -> Result<String, String> {
+        let input = self.signing_input();
+        let signature = jsonwebtoken::crypto::sign(input.as_bytes(), key, alg)
+            .map_err(|e| format!("cannot sign a {alg:?} token: {e}"))?;
+        Ok(format!("{input}.{signature}"))
+    }
+
+    /// The compact token with a given (already base64url) signature segment.
+    pub fn with_signature(&self, signature: &str) -> String {
+        format!("{}.{signature}", self.signing_input())
+    }
+}
+
+/// base64url without padding (RFC 7515 §2).
+pub fn b64(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn encode_segment(object: &Map<String, Value>) -> String {
+    // `Value`'s Display is its compact JSON and cannot fail (no non-string keys).
+    b64(Value::Object(object.clone()).to_string())
+}
+
+/// The three segments of a compact JWS, if there are exactly three.
+pub fn split(token: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = token.split('.');
+    let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
+    parts
+        .next()
+        .is_none()
+        .then_some((header, payload, signature))
+}
+
+/// A header or payload segment read back as a JSON object.
+pub fn decode_segment(segment: &str) -> Result<Map<String, Value>, String> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|e| format!("not base64url: {e}"))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err("not a JSON object".into()),
+        Err(e) => Err(format!("not JSON: {e}")),
+    }
+}
+
+/// The header and payload of `spec` for `request`, before any attack or signature:
+/// claims resolved, the `qsh` added if asked, `header:` merged over
+/// `{alg: <the key's>, typ: JWT}`.
+pub fn prepare(
+    spec: &JwtAuth,
+    key: &SigningKey,
+    request: &MintRequest<'_>,
+    now: u64,
+) -> Result<Unsigned, String> {
+    let mut payload =
+        claims::resolve_all(spec.claims.iter().map(|(k, v)| (k.clone(), v.clone())), now)?;
+    if spec.qsh {
+        payload.insert("qsh".into(), Value::String(request_qsh(request)));
+    }
+    let mut header = Map::new();
+    header.insert("alg".into(), Value::String(key.alg().name().into()));
+    header.insert("typ".into(), Value::String("JWT".into()));
+    for (name, value) in &spec.header {
+        header.insert(name.clone(), value.clone());
+    }
+    Ok(Unsigned { header, payload })
+}
+
+/// The qsh of `request` (F-JWT-3); the `jwt` parameter, if any, is left out.
+pub fn request_qsh(request: &MintRequest<'_>) -> String {
+    qsh::qsh(
+        request.method,
+        request.url.path(),
+        request.url.query().unwrap_or(""),
+        request.context_path,
+    )
+}
+
+/// Mints the token `spec` describes for `request`, signed with `key` (or turned
+/// into the bad token `spec.attack` names), and places it.
+pub fn mint(
+    spec: &JwtAuth,
+    key: &SigningKey,
+    request: &MintRequest<'_>,
+    now: u64,
+) -> Result<Minted, String> {
+    let token = prepare(spec, key, request, now)?;
+    let (token, attacker_key) = match spec.attack {
+        None => (token.sign(key.encoding_key(), algorithm(key.alg()))?, None),
+        Some(name) => {
+            let attacked = attack::apply(name, &token, key, request, now)?;
+            (attacked.token, attacked.attacker_key)
+        }
+    };
+    let mut url = request.url.clone();
+    let authorization = match spec.placement {
+        JwtPlacement::Header => {
+            let scheme = spec.scheme.as_deref().unwrap_or("Bearer");
+            Some(format!("{scheme} {token}"))
+        }
+        JwtPlacement::Query => {
+            // Connect reads `jwt` from the query first (F-TOKAUTH-4).
+            url.query_pairs_mut().append_pair("jwt", &token);
+            None
+        }
+    };
+    Ok(Minted {
+        token,
+        authorization,
+        url,
+        attacker_key,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::model::Alg;
+    use indexmap::IndexMap;
+    use jsonwebtoken::{Validation, decode};
+    use serde_json::json;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn spec(key: &str) -> JwtAuth {
+        JwtAuth {
+            key: key.into(),
+            claims: IndexMap::from([
+                ("iss".to_string(), json!("app")),
+                ("iat".to_string(), json!("now")),
+                ("exp".to_string(), json!("now+5m")),
+            ]),
+            header: IndexMap::new(),
+            qsh: false,
+            placement: JwtPlacement::Header,
+            scheme: None,
+            attack: None,
+        }
+    }
+
+    fn url() -> url::Url {
+        url::Url::parse("http://127.0.0.1:8090/wiki/rest/api/space?limit=5").unwrap()
+    }
+
+    fn request(url: &url::Url) -> MintRequest<'_> {
+        MintRequest {
+            method: "GET",
+            url,
+            context_path: "/wiki",
+        }
+    }
+
+    fn verified(token: &str, key: &SigningKey) -> Map<String, Value> {
+        let mut validation = Validation::new(algorithm(key.alg()));
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        decode::<Map<String, Value>>(token, key.decoding_key(), &validation)
+            .unwrap()
+            .claims
+    }
+
+    #[test]
+    fn a_valid_token_carries_resolved_claims_and_verifies() {
+        for alg in [Alg::HS256, Alg::RS256, Alg::ES256] {
+            let key = SigningKey::generate("k", alg).unwrap();
+            let url = url();
+            let minted = mint(&spec("k"), &key, &request(&url), NOW).unwrap();
+            let claims = verified(&minted.token, &key);
+            assert_eq!(claims["iat"], json!(NOW));
+            assert_eq!(claims["exp"], json!(NOW + 300));
+            assert!(!claims.contains_key("qsh"));
+            let (header, _, _) = split(&minted.token).unwrap();
+            let header = decode_segment(header).unwrap();
+            assert_eq!(header["alg"], json!(alg.name()));
+            assert_eq!(header["typ"], json!("JWT"));
+            assert_eq!(
+                minted.authorization,
+                Some(format!("Bearer {}", minted.token))
+            );
+            assert_eq!(minted.url, url);
+            assert!(minted.attacker_key.is_none());
+        }
+    }
+
+    #[test]
+    fn qsh_covers_this_request_without_the_context_path() {
+        let key = SigningKey::generate("k", Alg::HS256).unwrap();
+        let mut spec = spec("k");
+        spec.qsh = true;
+        let url = url();
+        let minted = mint(&spec, &key, &request(&url), NOW).unwrap();
+        assert_eq!(
+            verified(&minted.token, &key)["qsh"],
+            json!(qsh::qsh("GET", "/rest/api/space", "limit=5", ""))
+        );
+    }
+
+    #[test]
+    fn header_fields_merge_over_the_defaults() {
+        let key = SigningKey::generate("k", Alg::HS256).unwrap();
+        let mut spec = spec("k");
+        spec.header = IndexMap::from([
+            ("kid".to_string(), json!("app-key")),
+            ("typ".to_string(), json!("at+jwt")),
+        ]);
+        let url = url();
+        let minted = mint(&spec, &key, &request(&url), NOW).unwrap();
+        let header = decode_segment(split(&minted.token).unwrap().0).unwrap();
+        assert_eq!(
+            Value::Object(header),
+            json!({"alg": "HS256", "typ": "at+jwt", "kid": "app-key"})
+        );
+    }
+
+    #[test]
+    fn scheme_jwt_and_query_placement() {
+        let key = SigningKey::generate("k", Alg::HS256).unwrap();
+        let url = url();
+        let mut spec = spec("k");
+        spec.scheme = Some("JWT".into());
+        let minted = mint(&spec, &key, &request(&url), NOW).unwrap();
+        assert_eq!(minted.authorization, Some(format!("JWT {}", minted.token)));
+
+        spec.placement = JwtPlacement::Query;
+        spec.qsh = true;
+        let minted = mint(&spec, &key, &request(&url), NOW).unwrap();
+        assert_eq!(minted.authorization, None);
+        assert_eq!(
+            minted.url.query(),
+            Some(format!("limit=5&jwt={}", minted.token).as_str())
+        );
+        // The qsh ignores the `jwt` parameter it now sits next to (F-JWT-3).
+        let placed = MintRequest {
+            url: &minted.url,
+            ..request(&url)
+        };
+        assert_eq!(
+            verified(&minted.token, &key)["qsh"],
+            json!(request_qsh(&placed))
+        );
+    }
+
+    #[test]
+    fn a_bad_claim_offset_is_an_error() {
+        let key = SigningKey::generate("k", Alg::HS256).unwrap();
+        let mut spec = spec("k");
+        spec.claims.insert("exp".into(), json!("now+soon"));
+        let url = url();
+        let err = mint(&spec, &key, &request(&url), NOW).unwrap_err();
+        assert!(err.starts_with("claim 'exp':"), "{err}");
+    }
+
+    #[test]
+    fn split_wants_exactly_three_segments() {
+        assert_eq!(split("a.b.c"), Some(("a", "b", "c")));
+        assert_eq!(split("a.b."), Some(("a", "b", "")));
+        assert_eq!(split("a.b"), None);
+        assert_eq!(split("a.b.c.d"), None);
+    }
+}
