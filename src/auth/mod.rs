@@ -81,7 +81,34 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
                 secrets,
             })
         }
-        Auth::Jwt(_) | Auth::CrowdSso(_) => Err(format!(
+        Auth::Jwt(spec) => {
+            let spec = resolve_jwt(spec, vars)?;
+            let key = ctx.keys.get(&spec.key).ok_or_else(|| {
+                format!(
+                    "auth: jwt names key '{}', which `keys:` does not declare",
+                    spec.key
+                )
+            })?;
+            let request = jwt::MintRequest {
+                method: ctx.method,
+                url: ctx.url,
+                context_path: ctx.context_path,
+            };
+            let minted = jwt::mint(&spec, key, &request, ctx.now)?;
+            // The header and claims are evidence; only the signature is a secret.
+            let signature = minted
+                .token
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            Ok(Credential {
+                authorization: minted.authorization,
+                url: (minted.url != *ctx.url).then_some(minted.url),
+                secrets: vec![signature],
+            })
+        }
+        Auth::CrowdSso(_) => Err(format!(
             "auth: {} is not yet supported by this version of tollgate",
             auth.form_name()
         )),

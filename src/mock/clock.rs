@@ -30,6 +30,14 @@ impl Clock {
         Instant::now() + self.offset()
     }
 
+    /// Seconds since the Unix epoch as the mock sees it (for token claims).
+    pub fn unix_seconds(&self) -> u64 {
+        let real = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        (real + self.offset()).as_secs()
+    }
+
     /// How far the clock has been advanced in total.
     pub fn offset(&self) -> Duration {
         Duration::from_nanos(self.offset_nanos.load(Ordering::Relaxed))

@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::keys::SigningKey;
 use crate::scenario::mock_config::MockConfig;
+use confluence::connect_jwt::ConnectJwtVerifier;
 use confluence::plugin_bearer::PluginBearerVerifier;
 use faults::FaultSet;
 
@@ -151,6 +152,16 @@ pub async fn start_on_with_keys(
     let mut app = router(state.clone());
     if let Some(verifier) = &plugin_bearer {
         app = app.layer(axum::Extension(verifier.clone()));
+    }
+    if !config.confluence.connect_jwt.issuers.is_empty() {
+        let verifier = ConnectJwtVerifier::new(
+            &config.confluence.connect_jwt,
+            keys,
+            &FaultSet::new(&config.confluence.faults),
+            state.context_path(),
+        )
+        .map_err(invalid)?;
+        app = app.layer(axum::Extension(Arc::new(verifier)));
     }
 
     let (stop, stopped) = oneshot::channel::<()>();

@@ -480,6 +480,14 @@ impl Fault {
         Fault::IntrospectionInactiveAccepted,
         Fault::IntrospectionFailOpen,
         Fault::RevokedTokenCached,
+        Fault::JwtAlgNone,
+        Fault::JwtKeyConfusion,
+        Fault::JwtSignatureUnchecked,
+        Fault::JwtExpiryIgnored,
+        Fault::JwtQshIgnored,
+        Fault::JwtUnknownIssuer,
+        Fault::JwtAudienceIgnored,
+        Fault::JwtKidTraversal,
     ];
 
     /// The name scenarios write (`faults: [basic_challenge]`).

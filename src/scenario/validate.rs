@@ -66,8 +66,9 @@ pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
             );
         }
     }
+    let key_names: Vec<&str> = scenario.keys.keys().map(String::as_str).collect();
     for step in &scenario.steps {
-        check_step(step, &mut report);
+        check_step(step, &key_names, &mut report);
     }
     check_references(scenario, step_nodes, &mut problems);
     problems
@@ -82,7 +83,7 @@ fn is_fact_id(text: &str) -> bool {
     )
 }
 
-fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
+fn check_step(step: &Spanned<Step>, key_names: &[&str], report: &mut impl FnMut(Pos, String)) {
     let request = &step.request;
     match (&request.path, &request.url) {
         (Some(_), Some(_)) => report(step.pos, "a request has `path` or `url`, not both".into()),
@@ -110,14 +111,24 @@ fn check_step(step: &Spanned<Step>, report: &mut impl FnMut(Pos, String)) {
         );
     }
     if let Some(auth) = &request.auth {
-        if matches!(auth.inner, Auth::Jwt(_) | Auth::CrowdSso(_)) {
-            report(
+        match &auth.inner {
+            Auth::CrowdSso(_) => report(
                 auth.pos,
                 format!(
                     "`auth: {}` is not yet supported by this version of tollgate",
                     auth.form_name()
                 ),
-            );
+            ),
+            Auth::Jwt(jwt) if !jwt.key.contains("${") && !key_names.contains(&jwt.key.as_str()) => {
+                report(
+                    auth.pos,
+                    format!(
+                        "auth: jwt names key '{}', which `keys:` does not declare",
+                        jwt.key
+                    ),
+                )
+            }
+            _ => {}
         }
     }
     if let Some(burst) = &step.burst {

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Serialize;
 
+use super::connect_jwt::{ConnectJwtVerifier, JwtOutcome};
 use super::plugin_bearer::{BearerOutcome, PluginBearerVerifier};
 use super::request::{self, form_encode};
 use super::users::LoginOutcome;
@@ -115,6 +116,8 @@ pub enum AuthMethod {
     NativeOauth,
     /// A bearer token a REST-auth plugin validated (F-OAUTH-3, F-PLUG-7).
     PluginBearer,
+    /// An Atlassian Connect JWT (F-JWT-*, F-TOKAUTH-4).
+    ConnectJwt,
 }
 
 /// The `Bearer` token of the `Authorization` header, as the PAT filter reads it
@@ -152,6 +155,8 @@ pub enum TokenVerdict {
 /// a place in the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenAuthenticator {
+    /// `?jwt=` or `Authorization: JWT …` (F-TOKAUTH-4); refuses bad tokens itself.
+    ConnectJwt,
     /// Bearer values that decode to the 44-character PAT shape (F-PAT-1..3).
     Pat,
     /// Every other bearer value (F-OAUTH-2).
@@ -169,11 +174,15 @@ pub enum TokenAuthenticator {
 /// The order the token authenticators are asked in without a REST-auth plugin.
 /// The PAT step claims only PAT-shaped values, so native OAuth sees every other
 /// bearer value.
-pub const TOKEN_AUTHENTICATORS: &[TokenAuthenticator] =
-    &[TokenAuthenticator::Pat, TokenAuthenticator::NativeOauth];
+pub const TOKEN_AUTHENTICATORS: &[TokenAuthenticator] = &[
+    TokenAuthenticator::ConnectJwt,
+    TokenAuthenticator::Pat,
+    TokenAuthenticator::NativeOauth,
+];
 
 /// The order with a REST-auth plugin in front of the REST API.
 pub const PLUGIN_TOKEN_AUTHENTICATORS: &[TokenAuthenticator] = &[
+    TokenAuthenticator::ConnectJwt,
     TokenAuthenticator::PluginPatGate,
     TokenAuthenticator::PluginNativeOauth,
     TokenAuthenticator::PluginBearer,
@@ -196,6 +205,39 @@ impl TokenAuthenticator {
         match self {
             TokenAuthenticator::Pat => pats::authenticate(state, req.headers, now),
             TokenAuthenticator::NativeOauth => native_oauth::authenticate(state, req.headers, now),
+            TokenAuthenticator::ConnectJwt => {
+                let Some(verifier) = req.extensions.get::<std::sync::Arc<ConnectJwtVerifier>>()
+                else {
+                    return TokenVerdict::Pass;
+                };
+                let authorization = req
+                    .headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok());
+                let query = req.uri.query().unwrap_or_default();
+                let unix_now = state.clock.unix_seconds();
+                match verifier.verify(
+                    req.method.as_str(),
+                    req.uri.path(),
+                    query,
+                    authorization,
+                    unix_now,
+                ) {
+                    JwtOutcome::NoToken => TokenVerdict::Pass,
+                    JwtOutcome::User { name } => match state.directory.get(&name) {
+                        Some(user) if state.directory.can_login(&user.name) => {
+                            TokenVerdict::User(user.name.clone(), AuthMethod::ConnectJwt)
+                        }
+                        _ => TokenVerdict::Reject(jwt_error(
+                            401,
+                            "The JWT names no user of this instance.",
+                        )),
+                    },
+                    JwtOutcome::Reject { status, message } => {
+                        TokenVerdict::Reject(jwt_error(status, &message))
+                    }
+                }
+            }
             TokenAuthenticator::PluginPatGate => {
                 let plugin_allows = state.config.plugin.as_ref().is_none_or(|p| p.allow_pat);
                 match pats::authenticate(state, req.headers, now) {
@@ -243,6 +285,18 @@ impl TokenAuthenticator {
             }
         }
     }
+}
+
+/// The JWT filter's refusal (F-TOKAUTH-4): the status it chose and its message,
+/// as the `/rest/api` error shape.
+fn jwt_error(status: u16, message: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
+    let body = serde_json::json!({
+        "statusCode": status.as_u16(),
+        "message": message,
+        "reason": status.canonical_reason().unwrap_or_default(),
+    });
+    (status, axum::Json(body)).into_response()
 }
 
 /// The plugin's refusal of a token it will not take (F-PLUG-3's `reject_status`).

@@ -24,7 +24,6 @@ use std::future::Future;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -160,10 +159,7 @@ impl IdpState {
 
 /// Seconds since the Unix epoch as the mock's clock sees it.
 pub fn unix_now(clock: &Clock) -> u64 {
-    let real = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    (real + clock.offset()).as_secs()
+    clock.unix_seconds()
 }
 
 /// The key `idp.signing_key` names among `keys` (the scenario's `keys:`), or `None`
