@@ -22,6 +22,8 @@ pub struct Credential {
     pub authorization: Option<String>,
     /// The URL to send to instead, when the credential rides in it (`?jwt=`).
     pub url: Option<url::Url>,
+    /// A cookie to send, when the credential is one (`crowd.token_key`).
+    pub cookie: Option<(String, String)>,
     /// Every secret this credential carries (passwords, tokens, the header itself).
     pub secrets: Vec<String>,
 }
@@ -56,6 +58,7 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
             Ok(Credential {
                 authorization: Some(format!("Basic {token}")),
                 url: None,
+                cookie: None,
                 secrets: vec![password, token],
             })
         }
@@ -64,6 +67,7 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
             Ok(Credential {
                 authorization: Some(format!("Bearer {token}")),
                 url: None,
+                cookie: None,
                 secrets: vec![token],
             })
         }
@@ -78,6 +82,7 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
             Ok(Credential {
                 authorization: Some(format!("Bearer {token}")),
                 url: None,
+                cookie: None,
                 secrets,
             })
         }
@@ -105,6 +110,7 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
             Ok(Credential {
                 authorization: minted.authorization,
                 url: (minted.url != *ctx.url).then_some(minted.url),
+                cookie: None,
                 secrets: vec![signature],
             })
         }

@@ -233,6 +233,8 @@ pub async fn run_scenario(
         context_path,
         keys,
         tokens: TokenCache::default(),
+        embedded: running.is_some(),
+        clock_offset: Default::default(),
     };
     match initial_scope(scenario, options, &env) {
         Ok(mut scope) => {

@@ -12,6 +12,7 @@ use crate::auth::keys::KeyRing;
 use crate::auth::oauth::TokenCache;
 use crate::auth::{self, AuthContext};
 use crate::expect::{self, Response};
+use crate::mock::confluence::client_addr::CLIENT_IP_HEADER;
 use crate::report::model::{
     Failure, Outcome, RequestRecord, ResponseRecord, SourceLoc, StepReport, Transcript,
 };
@@ -37,6 +38,48 @@ pub struct ScenarioEnv {
     pub context_path: String,
     pub keys: KeyRing,
     pub tokens: TokenCache,
+    /// The target is the embedded mock: `wait:` moves its clock instead of
+    /// sleeping, and `client_ip:` may stand for the peer address.
+    pub embedded: bool,
+    /// How far `wait:` has moved the mock's clock, so tokens minted here carry
+    /// the time the mock sees.
+    pub clock_offset: std::sync::atomic::AtomicU64,
+}
+
+impl ScenarioEnv {
+    /// Seconds since the epoch as the target sees it.
+    pub fn now(&self) -> u64 {
+        unix_now() + self.clock_offset.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Lets `by` pass for the target: the embedded mock's clock is moved (no
+    /// real time passes); a real server is waited for.
+    async fn wait(&self, clients: &Clients, by: Duration) -> Result<(), String> {
+        if !self.embedded {
+            tokio::time::sleep(by).await;
+            return Ok(());
+        }
+        let url = format!("{}/__tollgate/clock", self.base_url);
+        let millis = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let response = clients
+            .direct
+            .post(&url)
+            .query(&[("advance", format!("{millis}ms"))])
+            .send()
+            .await
+            .map_err(|e| format!("cannot move the mock's clock: {}", describe_error(&e)))?;
+        if !response.status().is_success() {
+            return Err(format!(
+                "the mock refused to move its clock: {}",
+                response.status()
+            ));
+        }
+        // Whole seconds only: JWT times are whole seconds, and rounding down keeps
+        // a token minted after a wait from looking like it comes from the future.
+        self.clock_offset
+            .fetch_add(by.as_secs(), std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
 }
 
 /// Everything a step needs besides itself.
@@ -65,7 +108,9 @@ pub async fn run_step(step: &Spanned<Step>, ctx: StepContext<'_>) -> StepReport 
         transcript: None,
     };
     if let Some(wait) = step.wait {
-        tokio::time::sleep(wait.get()).await;
+        if let Err(e) = ctx.env.wait(ctx.clients, wait.get()).await {
+            return finish_error(report, e, started);
+        }
     }
 
     let scope = &*ctx.scope;
@@ -175,6 +220,7 @@ async fn prepare<'c>(
 
     let mut secrets = Vec::new();
     let mut authorization = None;
+    let mut auth_cookie = None;
     if let Some(auth) = &request.auth {
         let ctx = AuthContext {
             vars,
@@ -185,11 +231,12 @@ async fn prepare<'c>(
             idp_url: &env.idp_url,
             http: &clients.direct,
             tokens: &env.tokens,
-            now: unix_now(),
+            now: env.now(),
         };
         let credential = auth::credential(auth, &ctx).await?;
         secrets.extend(credential.secrets);
         authorization = credential.authorization;
+        auth_cookie = credential.cookie;
         if let Some(with_credential) = credential.url {
             url = with_credential;
         }
@@ -210,8 +257,17 @@ async fn prepare<'c>(
             .map_err(|_| format!("'{name}' is not a header name"))?;
         builder = builder.header(name, header_value(&vars(value)?)?);
     }
-    if !request.cookies.is_empty() {
-        let mut pairs = Vec::new();
+    if let Some(ip) = &request.client_ip {
+        if !env.embedded {
+            return Err("client_ip stands for the peer address on the embedded mock only; a real target sees the real one (mark the scenario `only: mock`)".into());
+        }
+        builder = builder.header(CLIENT_IP_HEADER, header_value(&vars(ip)?)?);
+    }
+    if !request.cookies.is_empty() || auth_cookie.is_some() {
+        let mut pairs: Vec<String> = auth_cookie
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
         for (name, value) in &request.cookies {
             let value = vars(value)?;
             // A cookie sent is a credential, whatever its name.

@@ -138,6 +138,10 @@ pub struct ConfluenceConfig {
     /// A third-party REST-auth plugin in front of the REST API (seeds 002/003);
     /// absent = no plugin.
     pub plugin: Option<PluginConfig>,
+    /// Data Center rate limiting (F-RATE-*); absent = off.
+    pub rate_limit: Option<RateLimitConfig>,
+    /// Crowd SSO (F-CROWD-*).
+    pub crowd: CrowdConfig,
     /// Switches that make the mock non-conforming on purpose.
     pub faults: Vec<Fault>,
 }
@@ -162,6 +166,8 @@ impl Default for ConfluenceConfig {
             connect_jwt: ConnectJwtConfig::default(),
             native_oauth: NativeOauthConfig::default(),
             plugin: None,
+            rate_limit: None,
+            crowd: CrowdConfig::default(),
             faults: Vec::new(),
         }
     }
@@ -362,8 +368,115 @@ pub struct PluginConfig {
     pub allow_pat: bool,
     /// Whether Confluence's own OAuth tokens still work beside the plugin (F-PLUG-3).
     pub allow_native_oauth: bool,
-    /// Status of a refused token (vendor-specific, F-PLUG-3).
+    /// Status of a refused token or a refused method (vendor-specific, F-PLUG-3).
     pub reject_status: u16,
+    /// Refuse `Authorization: Basic` on the REST API (F-PLUG-3).
+    pub disable_basic: bool,
+    /// Users outside these groups get no API access; empty = everyone (F-PLUG-1).
+    pub api_groups: Vec<String>,
+    /// Users in these groups may only read: GET, HEAD, OPTIONS (F-PLUG-1).
+    pub read_only_groups: Vec<String>,
+    /// CIDRs the API may be called from; empty = any (F-PLUG-2).
+    pub ip_allow: Vec<String>,
+    /// Behind a reverse proxy, the header that names the client (F-PLUG-2).
+    pub client_ip_header: String,
+    /// The proxies whose `client_ip_header` is believed; empty = none (F-PLUG-2).
+    pub trusted_proxies: Vec<String>,
+    /// Anonymous-allowed paths the plugin forces authentication on (F-PLUG-4).
+    pub restrict_public: Vec<String>,
+    /// Paths the plugin does not judge; Confluence's own auth still applies (F-PLUG-4).
+    pub bypass: Vec<String>,
+    /// Requests per token per time frame; absent = unlimited (F-PLUG-5).
+    pub rate_limit: Option<PluginRateLimit>,
+    /// The REST audit log, read at `/__tollgate/audit` (F-PLUG-6).
+    pub audit: AuditConfig,
+}
+
+/// F-PLUG-5: N requests per time frame, per token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct PluginRateLimit {
+    pub requests: u32,
+    pub per: Duration,
+}
+
+impl Default for PluginRateLimit {
+    fn default() -> Self {
+        Self {
+            requests: 100,
+            per: Duration::from_secs(60),
+        }
+    }
+}
+
+/// F-PLUG-6: the audit log is trimmed after a number of entries or days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct AuditConfig {
+    pub max_entries: usize,
+    pub max_age: Duration,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            max_entries: 10_000,
+            max_age: Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
+/// Data Center rate limiting (F-RATE-1..4): a token bucket per user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct RateLimitConfig {
+    /// "Max requests": the bucket's size. -1 with `fill: -1` = unlimited; 0/0 blocks all.
+    pub capacity: i64,
+    /// "Requests allowed": tokens added every `interval`.
+    pub fill: i64,
+    pub interval: Duration,
+    /// Admin-configured URL patterns that are not counted (F-RATE-4).
+    pub exempt: Vec<String>,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            capacity: 20,
+            fill: 5,
+            interval: Duration::from_secs(1),
+            exempt: Vec::new(),
+        }
+    }
+}
+
+/// Crowd SSO (F-CROWD-1..4). The SSO server is the embedded IdP's Crowd service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct CrowdConfig {
+    /// Whether Confluence accepts `crowd.token_key` at all.
+    pub enabled: bool,
+    /// "Require consistent client IP address" (F-CROWD-2; on by default).
+    pub require_consistent_ip: bool,
+    /// Proxies whose `X-Forwarded-For` is believed: IPs, `192.168.*.*` wildcards,
+    /// CIDRs (F-CROWD-3).
+    pub trusted_proxies: Vec<String>,
+    /// Mark the SSO cookie `Secure` (F-CROWD-1).
+    pub secure_cookie: bool,
+    /// The cookie's Domain; none for localhost (F-CROWD-1).
+    pub cookie_domain: Option<String>,
+}
+
+impl Default for CrowdConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            require_consistent_ip: true,
+            trusted_proxies: Vec::new(),
+            secure_cookie: false,
+            cookie_domain: None,
+        }
+    }
 }
 
 impl Default for PluginConfig {
@@ -374,6 +487,16 @@ impl Default for PluginConfig {
             allow_pat: true,
             allow_native_oauth: true,
             reject_status: 401,
+            disable_basic: false,
+            api_groups: Vec::new(),
+            read_only_groups: Vec::new(),
+            ip_allow: Vec::new(),
+            client_ip_header: "X-Forwarded-For".to_owned(),
+            trusted_proxies: Vec::new(),
+            restrict_public: Vec::new(),
+            bypass: Vec::new(),
+            rate_limit: None,
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -461,6 +584,40 @@ pub enum Fault {
     IntrospectionFailOpen,
     /// The plugin caches introspection results, so a revoked token keeps working (breaks F-OAUTH-4).
     RevokedTokenCached,
+    /// Rate limiting never refuses (breaks F-RATE-1/3).
+    RateLimitOff,
+    /// The limiter checks, then decrements later, so a concurrent burst overshoots (breaks F-RATE-1).
+    RateLimitRace,
+    /// Counted responses carry no X-RateLimit-* headers (breaks F-RATE-2).
+    RateHeadersMissing,
+    /// Exempt requests (UI, anonymous, exempt URLs) are counted too (breaks F-RATE-2/4).
+    RateCountsExempt,
+    /// An SSO token works from any address despite require_consistent_ip (breaks F-CROWD-2).
+    CrowdIpUnbound,
+    /// X-Forwarded-For from an untrusted peer is believed (breaks F-CROWD-3).
+    CrowdTrustAnyXff,
+    /// The SSO cookie lacks Secure/HttpOnly when configured (breaks F-CROWD-1).
+    CrowdCookieInsecure,
+    /// Form POSTs pass without X-Atlassian-Token (breaks F-XSRF-2).
+    XsrfOff,
+    /// Read-only groups may write (breaks F-PLUG-1).
+    ReadOnlyWrites,
+    /// Users outside the allowed groups reach the API (breaks F-PLUG-1).
+    GroupsIgnored,
+    /// The IP allowlist is not applied (breaks F-PLUG-2).
+    IpAllowIgnored,
+    /// The client-IP header is believed from any peer (breaks F-PLUG-2).
+    IpHeaderUntrusted,
+    /// Basic still works with disable_basic on (breaks F-PLUG-3).
+    DisableBasicIgnored,
+    /// Restricted public paths stay anonymous (breaks F-PLUG-4).
+    RestrictPublicIgnored,
+    /// The plugin's per-token limit never refuses (breaks F-PLUG-5).
+    PluginRateLimitOff,
+    /// REST calls are not written to the audit log (breaks F-PLUG-6).
+    AuditMissing,
+    /// Adds latency to every authentication (for load thresholds).
+    SlowAuth,
 }
 
 impl Fault {
@@ -514,6 +671,23 @@ impl Fault {
             Fault::IntrospectionInactiveAccepted => "introspection_inactive_accepted",
             Fault::IntrospectionFailOpen => "introspection_fail_open",
             Fault::RevokedTokenCached => "revoked_token_cached",
+            Fault::RateLimitOff => "rate_limit_off",
+            Fault::RateLimitRace => "rate_limit_race",
+            Fault::RateHeadersMissing => "rate_headers_missing",
+            Fault::RateCountsExempt => "rate_counts_exempt",
+            Fault::CrowdIpUnbound => "crowd_ip_unbound",
+            Fault::CrowdTrustAnyXff => "crowd_trust_any_xff",
+            Fault::CrowdCookieInsecure => "crowd_cookie_insecure",
+            Fault::XsrfOff => "xsrf_off",
+            Fault::ReadOnlyWrites => "read_only_writes",
+            Fault::GroupsIgnored => "groups_ignored",
+            Fault::IpAllowIgnored => "ip_allow_ignored",
+            Fault::IpHeaderUntrusted => "ip_header_untrusted",
+            Fault::DisableBasicIgnored => "disable_basic_ignored",
+            Fault::RestrictPublicIgnored => "restrict_public_ignored",
+            Fault::PluginRateLimitOff => "plugin_rate_limit_off",
+            Fault::AuditMissing => "audit_missing",
+            Fault::SlowAuth => "slow_auth",
         }
     }
 }

@@ -75,9 +75,9 @@ pub struct Step {
     #[serde(default)]
     pub wait: Option<Duration>,
     pub request: Request,
-    /// Send the request N times, C at once (not yet supported).
+    /// Send the request N times, C at once, and judge the set.
     #[serde(default)]
-    pub burst: Option<Spanned<serde_json::Value>>,
+    pub burst: Option<Spanned<Burst>>,
     /// What the response must show.
     #[serde(default)]
     pub expect: Expect,
@@ -121,6 +121,10 @@ pub struct Request {
     /// Default 10s.
     #[serde(default)]
     pub timeout: Option<Duration>,
+    /// Embedded mock only: the TCP peer address the mock should see, since a
+    /// test on loopback cannot change its real one.
+    #[serde(default)]
+    pub client_ip: Option<String>,
 }
 
 fn default_method() -> String {
@@ -141,8 +145,8 @@ pub enum Auth {
     Jwt(JwtAuth),
     /// A token from the identity provider, sent as Bearer.
     Oauth(OauthAuth),
-    /// A Crowd SSO cookie (not yet supported).
-    CrowdSso(serde_json::Value),
+    /// Log in at the SSO server and send its `crowd.token_key` cookie.
+    CrowdSso(CrowdSsoAuth),
 }
 
 impl Auth {
@@ -177,12 +181,12 @@ pub struct Expect {
     pub body: Option<Spanned<Matcher>>,
     #[serde(default)]
     pub duration: Option<Spanned<DurationExpect>>,
-    /// Burst only (not yet supported).
+    /// Burst only: how many responses of each status, e.g. `{ 200: 20, 429: ">=1" }`.
     #[serde(default)]
-    pub statuses: Option<Spanned<serde_json::Value>>,
-    /// Burst only (not yet supported).
+    pub statuses: IndexMap<u16, Spanned<CountExpect>>,
+    /// Burst only: what every response of a status must show.
     #[serde(default)]
-    pub each: Option<Spanned<serde_json::Value>>,
+    pub each: IndexMap<u16, Spanned<Expect>>,
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -654,4 +658,100 @@ pub struct OauthAuth {
     pub password: Option<String>,
     #[serde(default)]
     pub scope: Option<String>,
+}
+
+/// `burst:` — the same request `count` times, `concurrency` at once.
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Burst {
+    pub count: u32,
+    pub concurrency: u32,
+}
+
+/// How many responses: `20`, `">=1"`, `"<=5"` or `"10..20"` (inclusive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountExpect {
+    Exactly(u32),
+    AtLeast(u32),
+    AtMost(u32),
+    Between(u32, u32),
+}
+
+impl CountExpect {
+    pub fn matches(self, count: u32) -> bool {
+        match self {
+            CountExpect::Exactly(n) => count == n,
+            CountExpect::AtLeast(n) => count >= n,
+            CountExpect::AtMost(n) => count <= n,
+            CountExpect::Between(low, high) => (low..=high).contains(&count),
+        }
+    }
+}
+
+impl fmt::Display for CountExpect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CountExpect::Exactly(n) => write!(f, "exactly {n}"),
+            CountExpect::AtLeast(n) => write!(f, "at least {n}"),
+            CountExpect::AtMost(n) => write!(f, "at most {n}"),
+            CountExpect::Between(low, high) => write!(f, "{low} to {high}"),
+        }
+    }
+}
+
+impl std::str::FromStr for CountExpect {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let number = |t: &str| {
+            t.trim().parse::<u32>().map_err(|_| {
+                format!("'{text}' is not a count: write 20, \">=1\", \"<=5\" or \"10..20\"")
+            })
+        };
+        if let Some(rest) = text.strip_prefix(">=") {
+            Ok(CountExpect::AtLeast(number(rest)?))
+        } else if let Some(rest) = text.strip_prefix("<=") {
+            Ok(CountExpect::AtMost(number(rest)?))
+        } else if let Some((low, high)) = text.split_once("..") {
+            let (low, high) = (number(low)?, number(high)?);
+            if low > high {
+                return Err(format!("'{text}': the range is empty"));
+            }
+            Ok(CountExpect::Between(low, high))
+        } else {
+            Ok(CountExpect::Exactly(number(text)?))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CountExpect {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(de::Error::custom)
+    }
+}
+
+impl JsonSchema for CountExpect {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CountExpect".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "20, \">=1\", \"<=5\" or \"10..20\"",
+            "anyOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "string", "pattern": "^(>=|<=)?\\s*[0-9]+$|^[0-9]+\\.\\.[0-9]+$" }
+            ]
+        })
+    }
+}
+
+/// `auth: crowd_sso` — a session at the SSO server, sent as `crowd.token_key`.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrowdSsoAuth {
+    pub user: String,
+    pub password: String,
 }

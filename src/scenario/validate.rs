@@ -12,6 +12,9 @@ use super::yaml::{Node, NodeKind, Pos};
 
 pub type Problem = (Pos, String, Option<String>);
 
+/// The most requests one `burst` may send: every load loop is bounded.
+pub const MAX_BURST: u32 = 10_000;
+
 /// Every problem in `scenario`; `step_nodes` are the steps as written, for the
 /// positions of `${…}` references.
 pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
@@ -131,20 +134,44 @@ fn check_step(step: &Spanned<Step>, key_names: &[&str], report: &mut impl FnMut(
             _ => {}
         }
     }
-    if let Some(burst) = &step.burst {
-        report(
-            burst.pos,
-            "`burst` is not yet supported by this version of tollgate".into(),
-        );
+    match &step.burst {
+        Some(burst) => {
+            if burst.count == 0 || burst.concurrency == 0 {
+                report(
+                    burst.pos,
+                    "a burst needs count and concurrency of at least 1".into(),
+                );
+            }
+            if burst.count > MAX_BURST {
+                report(
+                    burst.pos,
+                    format!("a burst is bounded: at most {MAX_BURST} requests"),
+                );
+            }
+            if !step.capture.is_empty() {
+                report(
+                    burst.pos,
+                    "a burst step cannot capture: which of its responses would it take?".into(),
+                );
+            }
+        }
+        None => {
+            let misplaced = step
+                .expect
+                .statuses
+                .values()
+                .map(|v| v.pos)
+                .chain(step.expect.each.values().map(|v| v.pos));
+            for pos in misplaced {
+                report(pos, "`statuses` and `each` judge the responses of a `burst` step; this step has none".into());
+            }
+        }
     }
-    for (name, value) in [
-        ("statuses", &step.expect.statuses),
-        ("each", &step.expect.each),
-    ] {
-        if let Some(v) = value {
+    for each in step.expect.each.values() {
+        if !each.statuses.is_empty() || !each.each.is_empty() {
             report(
-                v.pos,
-                format!("`expect.{name}` is for `burst` steps, which are not yet supported"),
+                each.pos,
+                "`each` judges one response: `statuses` and `each` cannot nest in it".into(),
             );
         }
     }

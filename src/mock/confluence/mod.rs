@@ -8,6 +8,7 @@
 //! ([`rest`], [`pats`], [`native_oauth`], [`pages`], [`control`]), which authorize
 //! the caller themselves.
 
+pub mod client_addr;
 pub mod connect_jwt;
 pub mod content;
 pub mod control;
@@ -221,6 +222,7 @@ pub fn router(state: State) -> Router {
         .layer(from_fn_with_state(state.clone(), token_auth::mirror));
     app.layer(from_fn_with_state(state.clone(), seraph::authenticate))
         .layer(from_fn_with_state(state, seraph::oauth_challenge))
+        .layer(from_fn(client_addr::peer_layer))
         .layer(from_fn(limits::header_limit))
 }
 

@@ -1,0 +1,181 @@
+//! Who is on the other end: the TCP peer (or, in tests, the address a scenario's
+//! `client_ip:` stands for) and the client behind trusted proxies (F-CROWD-3,
+//! F-PLUG-2).
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use ipnet::IpNet;
+
+/// A request header the runner sets from a step's `client_ip:`. A scenario on
+/// loopback cannot change its real peer address, so the mock takes this header
+/// as the TCP peer instead; a real Confluence never sees it.
+pub const CLIENT_IP_HEADER: &str = "x-tollgate-client-ip";
+
+/// The TCP peer address of a request, in its extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Peer(pub IpAddr);
+
+/// Puts the [`Peer`] into the request: `client_ip:`'s header if it holds an
+/// address, else the connection's peer, else loopback (a router served without
+/// connection info, as in unit tests).
+pub async fn peer_layer(mut req: Request, next: Next) -> Response {
+    let from_scenario = req
+        .headers()
+        .get(CLIENT_IP_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok());
+    let connected = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let peer = from_scenario
+        .or(connected)
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    req.extensions_mut().insert(Peer(peer));
+    next.run(req).await
+}
+
+/// One trusted-proxy entry: an address, a `192.168.*.*` wildcard, or a CIDR.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Entry {
+    Exact(IpAddr),
+    Net(IpNet),
+    /// Dotted IPv4 octets; `None` is `*`.
+    Wildcard([Option<u8>; 4]),
+}
+
+/// The proxies whose `X-Forwarded-For` is believed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<Entry>);
+
+impl TrustedProxies {
+    /// Reads entries as Crowd's admin page takes them; the error names the first
+    /// entry that is none of IP, wildcard or CIDR.
+    pub fn parse(entries: &[String]) -> Result<Self, String> {
+        entries
+            .iter()
+            .map(|e| parse_entry(e.trim()))
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|entry| match entry {
+            Entry::Exact(addr) => *addr == ip,
+            Entry::Net(net) => net.contains(&ip),
+            Entry::Wildcard(octets) => match ip {
+                IpAddr::V4(v4) => octets
+                    .iter()
+                    .zip(v4.octets())
+                    .all(|(want, got)| want.is_none_or(|w| w == got)),
+                IpAddr::V6(_) => false,
+            },
+        })
+    }
+
+    /// F-CROWD-3: the client address is the first address, walking the peer and
+    /// then `X-Forwarded-For` right to left, that is not a trusted proxy. An
+    /// untrusted peer's `X-Forwarded-For` is never read; an entry that is not an
+    /// address ends the walk at the last trusted hop.
+    pub fn client_address(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        if !self.contains(peer) {
+            return peer;
+        }
+        let mut client = peer;
+        for hop in forwarded_for.unwrap_or_default().rsplit(',') {
+            let Ok(addr) = hop.trim().parse::<IpAddr>() else {
+                break;
+            };
+            client = addr;
+            if !self.contains(addr) {
+                break;
+            }
+        }
+        client
+    }
+}
+
+fn parse_entry(entry: &str) -> Result<Entry, String> {
+    if let Ok(addr) = entry.parse::<IpAddr>() {
+        return Ok(Entry::Exact(addr));
+    }
+    if let Ok(net) = entry.parse::<IpNet>() {
+        return Ok(Entry::Net(net));
+    }
+    let parts: Vec<&str> = entry.split('.').collect();
+    if parts.len() == 4 && parts.contains(&"*") {
+        let mut octets = [None; 4];
+        for (slot, part) in octets.iter_mut().zip(&parts) {
+            if *part != "*" {
+                *slot = Some(part.parse::<u8>().map_err(|_| bad(entry))?);
+            }
+        }
+        return Ok(Entry::Wildcard(octets));
+    }
+    Err(bad(entry))
+}
+
+fn bad(entry: &str) -> String {
+    format!("trusted proxy '{entry}' is not an IP address, a 192.168.*.* wildcard or a CIDR")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    fn trusted(entries: &[&str]) -> TrustedProxies {
+        TrustedProxies::parse(&entries.iter().map(|e| e.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn entries_are_addresses_wildcards_or_cidrs() {
+        let proxies = trusted(&["127.0.0.1", "192.168.*.*", "10.0.0.0/8"]);
+        assert!(proxies.contains(ip("127.0.0.1")));
+        assert!(proxies.contains(ip("192.168.44.2")));
+        assert!(proxies.contains(ip("10.200.1.1")));
+        assert!(!proxies.contains(ip("192.169.0.1")));
+        assert!(!proxies.contains(ip("::1")));
+        assert!(TrustedProxies::parse(&["proxy.example".to_string()]).is_err());
+    }
+
+    #[test]
+    fn the_walk_goes_right_to_left_past_trusted_hops() {
+        let proxies = trusted(&["127.0.0.1", "10.0.0.0/8"]);
+        let client =
+            proxies.client_address(ip("127.0.0.1"), Some("203.0.113.9, 198.51.100.7, 10.1.1.1"));
+        assert_eq!(
+            client,
+            ip("198.51.100.7"),
+            "the first untrusted from the right"
+        );
+        assert_eq!(
+            proxies.client_address(ip("127.0.0.1"), None),
+            ip("127.0.0.1")
+        );
+    }
+
+    #[test]
+    fn an_untrusted_peer_s_forwarded_for_is_ignored() {
+        let proxies = trusted(&["127.0.0.1"]);
+        assert_eq!(
+            proxies.client_address(ip("198.51.100.7"), Some("10.9.9.9")),
+            ip("198.51.100.7")
+        );
+    }
+
+    #[test]
+    fn garbage_in_forwarded_for_stops_the_walk() {
+        let proxies = trusted(&["127.0.0.1"]);
+        assert_eq!(
+            proxies.client_address(ip("127.0.0.1"), Some("203.0.113.9, not-an-ip")),
+            ip("127.0.0.1")
+        );
+    }
+}
