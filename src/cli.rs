@@ -63,6 +63,12 @@ pub struct RunArgs {
     /// Base URL of the identity provider a real target trusts [default: the embedded one, or the target].
     #[arg(long, value_name = "URL")]
     pub idp: Option<String>,
+    /// Trust this CA certificate (PEM) besides the system's, e.g. a staging server's.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any TLS certificate. For a throwaway staging server only.
+    #[arg(long)]
+    pub insecure: bool,
     /// Run only scenarios with this tag (repeatable; any matches).
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
@@ -98,6 +104,16 @@ pub struct MockArgs {
     /// Address to listen on; the identity provider listens on the next port.
     #[arg(long, default_value = "127.0.0.1:8090")]
     pub bind: SocketAddr,
+    /// Serve HTTPS with a certificate from a CA made at start; the CA is written to --ca-out.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where `--tls` writes the CA certificate for clients (`tollgate run --ca-cert`).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "reports/tollgate-mock-ca.pem"
+    )]
+    pub ca_out: PathBuf,
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {

@@ -107,6 +107,8 @@ pub fn run(args: &RunArgs) -> ExitCode {
         fail_fast: args.fail_fast,
         vars: args.vars.clone(),
         idp: args.idp.clone(),
+        ca_cert: args.ca_cert.clone(),
+        insecure: args.insecure,
     };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
@@ -149,6 +151,22 @@ pub fn mock(args: &MockArgs) -> ExitCode {
             }
         },
     };
+    let mut config = file.config;
+    config.tls |= args.tls;
+    if config.tls {
+        let written = crate::mock::tls::ca().and_then(|ca| {
+            if let Some(parent) = args.ca_out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+            }
+            std::fs::write(&args.ca_out, ca.cert_pem()).map_err(|e| e.to_string())
+        });
+        if let Err(e) = written {
+            return usage_error(&format!(
+                "cannot write the mock CA to {}: {e}",
+                args.ca_out.display()
+            ));
+        }
+    }
     let keys =
         match keys::KeyRing::from_specs(file.keys.iter().map(|(name, spec)| (name, &spec.inner))) {
             Ok(keys) => keys,
@@ -159,16 +177,22 @@ pub fn mock(args: &MockArgs) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     runtime.block_on(async {
-        let running =
-            match crate::mock::start_on_with_keys(&file.config, args.bind, keys.keys()).await {
-                Ok(running) => running,
-                Err(e) => return usage_error(&format!("cannot listen on {}: {e}", args.bind)),
-            };
+        let running = match crate::mock::start_on_with_keys(&config, args.bind, keys.keys()).await {
+            Ok(running) => running,
+            Err(e) => return usage_error(&format!("cannot listen on {}: {e}", args.bind)),
+        };
         // The first line is for scripts: it ends with the URL. A closed stdout (a
         // script that read that line and left) must not stop the server.
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "mock Confluence listening on {}", running.base_url());
         let _ = writeln!(out, "identity provider listening on {}", running.idp_url());
+        if config.tls {
+            let _ = writeln!(
+                out,
+                "trust the mock's CA with --ca-cert {}",
+                args.ca_out.display()
+            );
+        }
         let _ = writeln!(out, "press Ctrl-C to stop");
         let _ = out.flush();
         drop(out);

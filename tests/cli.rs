@@ -318,3 +318,59 @@ fn keys_gen_then_export_gives_the_same_public_key_as_pem_and_jwks() {
         "an existing key is never overwritten"
     );
 }
+
+#[test]
+fn an_https_mock_is_trusted_with_its_ca_refused_without_it_and_accepted_insecurely() {
+    use std::io::{BufRead, BufReader};
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args([
+            "mock",
+            "--tls",
+            "--bind",
+            "127.0.0.1:0",
+            "--ca-out",
+            ca.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("mock starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let _guard = KillOnDrop(child);
+    let mut first_line = String::new();
+    BufReader::new(stdout).read_line(&mut first_line).unwrap();
+    let url = first_line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("https://127.0.0.1:"), "{first_line}");
+    assert!(
+        std::fs::read_to_string(&ca)
+            .unwrap()
+            .contains("BEGIN CERTIFICATE")
+    );
+
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/basic/preemptive-basic.yaml");
+    let scenario = scenario.to_str().unwrap();
+    let trusted = tollgate(
+        &[
+            "run",
+            scenario,
+            "--target",
+            &url,
+            "--ca-cert",
+            ca.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(trusted.status.code(), Some(0), "{}", text(&trusted));
+    let untrusted = tollgate(&["run", scenario, "--target", &url], None);
+    assert_eq!(untrusted.status.code(), Some(1), "{}", text(&untrusted));
+    assert!(
+        text(&untrusted).contains("ERROR"),
+        "an unknown CA is an error result: {}",
+        text(&untrusted)
+    );
+    let insecure = tollgate(&["run", scenario, "--target", &url, "--insecure"], None);
+    assert_eq!(insecure.status.code(), Some(0), "{}", text(&insecure));
+}

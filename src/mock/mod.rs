@@ -10,6 +10,7 @@ pub mod clock;
 pub mod confluence;
 pub mod faults;
 pub mod idp;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -94,18 +95,19 @@ pub async fn start_on_with_keys(
     addr: SocketAddr,
     keys: &[SigningKey],
 ) -> std::io::Result<RunningMock> {
-    if config.tls {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            "mock.tls: HTTPS is not implemented yet",
-        ));
-    }
+    let tls = if config.tls {
+        let ca = tls::ca().map_err(std::io::Error::other)?;
+        Some(ca.server_config().map_err(std::io::Error::other)?)
+    } else {
+        None
+    };
     let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
     let listener = TcpListener::bind(addr).await?;
     let local_addr = listener.local_addr()?;
     let idp_listener = TcpListener::bind(idp_addr(addr)?).await?;
     let idp_local_addr = idp_listener.local_addr()?;
-    let origin = format!("http://{local_addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let origin = format!("{scheme}://{local_addr}");
     let idp_url = format!("http://{idp_local_addr}");
     let state = confluence::State::new(&config.confluence, &origin);
     let base_url = format!("{origin}{}", state.context_path());
@@ -170,7 +172,11 @@ pub async fn start_on_with_keys(
     let shutdown = async move {
         let _ = stopped.await;
     };
-    let task = tokio::spawn(serve(listener, app, shutdown));
+    // The IdP stays on HTTP: TLS is for the Confluence side's Secure cookies.
+    let task = match tls {
+        Some(config) => tokio::spawn(tls::serve_tls(listener, app, shutdown, config)),
+        None => tokio::spawn(serve(listener, app, shutdown)),
+    };
     let idp_task = tokio::spawn(serve(idp_listener, idp::router(idp.clone()), idp.stopped()));
     Ok(RunningMock {
         base_url,

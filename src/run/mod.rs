@@ -40,6 +40,10 @@ pub struct RunOptions {
     pub vars: Vec<(String, String)>,
     /// `--idp URL`: the identity provider of a real target.
     pub idp: Option<String>,
+    /// `--ca-cert FILE`: a CA to trust besides the system's.
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// `--insecure`: accept any certificate.
+    pub insecure: bool,
 }
 
 impl Default for RunOptions {
@@ -50,6 +54,8 @@ impl Default for RunOptions {
             fail_fast: false,
             vars: Vec::new(),
             idp: None,
+            ca_cert: None,
+            insecure: false,
         }
     }
 }
@@ -65,15 +71,37 @@ pub struct Clients {
 /// How long a connection may take before the target counts as down.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Which servers' certificates the clients accept besides the system's roots.
+#[derive(Clone, Debug, Default)]
+pub struct TlsTrust {
+    /// Extra CA certificates in PEM (`--ca-cert`, the embedded mock's CA).
+    pub extra_roots_pem: Vec<String>,
+    /// `--insecure`: accept any certificate (a staging server's self-signed one).
+    pub insecure: bool,
+}
+
 impl Clients {
-    pub fn new() -> Result<Self, String> {
+    pub fn new(trust: &TlsTrust) -> Result<Self, String> {
+        let mut roots = Vec::new();
+        for pem in &trust.extra_roots_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| format!("not a PEM certificate: {e}"))?;
+            roots.extend(certs);
+        }
         let build = |policy| {
-            reqwest::Client::builder()
+            let mut builder = reqwest::Client::builder()
                 .redirect(policy)
                 .connect_timeout(CONNECT_TIMEOUT)
                 // Loopback targets must never go through a proxy from the environment.
                 .no_proxy()
-                .user_agent(concat!("tollgate/", env!("CARGO_PKG_VERSION")))
+                .user_agent(concat!("tollgate/", env!("CARGO_PKG_VERSION")));
+            if !roots.is_empty() {
+                builder = builder.tls_certs_merge(roots.iter().cloned());
+            }
+            if trust.insecure {
+                builder = builder.tls_danger_accept_invalid_certs(true);
+            }
+            builder
                 .build()
                 .map_err(|e| format!("cannot set up the HTTP client: {e}"))
         };
@@ -93,7 +121,7 @@ pub async fn run_suite(
 ) -> Result<RunReport, String> {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    let clients = Clients::new()?;
+    let clients = Clients::new(&tls_trust(&scenarios, options)?)?;
     let stop = Arc::new(AtomicBool::new(false));
     let options_shared = Arc::new(options.clone());
 
@@ -139,6 +167,26 @@ pub async fn run_suite(
         counts: Counts::tally(scenarios.iter().map(|s| &s.outcome)),
         scenarios,
     })
+}
+
+/// `--ca-cert` and `--insecure`, and the embedded mock's CA when a scenario asks
+/// for an HTTPS mock.
+fn tls_trust(scenarios: &[Scenario], options: &RunOptions) -> Result<TlsTrust, String> {
+    let mut trust = TlsTrust {
+        extra_roots_pem: Vec::new(),
+        insecure: options.insecure,
+    };
+    if let Some(path) = &options.ca_cert {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read --ca-cert {}: {e}", path.display()))?;
+        trust.extra_roots_pem.push(pem);
+    }
+    if options.target == Target::Embedded && scenarios.iter().any(|s| s.mock.tls) {
+        trust
+            .extra_roots_pem
+            .push(mock::tls::ca()?.cert_pem().to_string());
+    }
+    Ok(trust)
 }
 
 fn now_rfc3339() -> String {

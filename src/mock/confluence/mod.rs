@@ -150,6 +150,11 @@ impl State {
         &self.base_url
     }
 
+    /// Whether the mock serves HTTPS (its cookies are then `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
     pub fn context_path(&self) -> &str {
         &self.context_path
     }

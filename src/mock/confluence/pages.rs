@@ -200,7 +200,7 @@ async fn dologin(
         let token = lock(&state.remember_me).create(&name, now);
         out.append(
             header::SET_COOKIE,
-            seraph::remember_me_cookie_header(&state, &token, false),
+            seraph::remember_me_cookie_header(&state, &token),
         );
     }
     response

@@ -525,19 +525,20 @@ pub async fn oauth_challenge(
     response
 }
 
-/// `Set-Cookie` for a new session (F-BASIC-7): `Path` is the context path or `/`.
+/// `Set-Cookie` for a new session (F-BASIC-7): `Path` is the context path or `/`;
+/// `Secure` when the mock serves HTTPS, as Tomcat marks it on secure requests.
 pub fn session_cookie_header(state: &State, id: &str) -> HeaderValue {
+    let secure = if state.is_https() { "; Secure" } else { "" };
     cookie_header(&format!(
-        "{SESSION_COOKIE}={id}; Path={}; HttpOnly",
+        "{SESSION_COOKIE}={id}; Path={}{secure}; HttpOnly",
         cookie_path(state)
     ))
 }
 
 /// `Set-Cookie` for the remember-me token (F-SESS-2): HttpOnly, Max-Age 1209600,
-/// `Path` the context path or `/`, `Secure` only when the request came over HTTPS
-/// (the mock serves HTTP only so far, so callers pass `false`).
-pub fn remember_me_cookie_header(state: &State, token: &str, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
+/// `Path` the context path or `/`, `Secure` only when the request came over HTTPS.
+pub fn remember_me_cookie_header(state: &State, token: &str) -> HeaderValue {
+    let secure = if state.is_https() { "; Secure" } else { "" };
     cookie_header(&format!(
         "{REMEMBER_ME_COOKIE}={token}; Max-Age={REMEMBER_ME_SECS}; Path={}{secure}; HttpOnly",
         cookie_path(state)

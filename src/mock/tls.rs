@@ -1,0 +1,121 @@
+//! HTTPS for the mock (`mock.tls`, `tollgate mock --tls`): one CA per process,
+//! made by rcgen, signs a certificate for `127.0.0.1` and `localhost` for each
+//! instance, so a run trusts every mock by trusting one CA, and `Secure` cookies
+//! are real.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// The process's mock CA: its certificate (PEM, for clients to trust) and the
+/// issuer that signs each instance's certificate.
+pub struct MockCa {
+    cert_pem: String,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+impl std::fmt::Debug for MockCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockCa").finish_non_exhaustive()
+    }
+}
+
+static CA: OnceLock<Result<MockCa, String>> = OnceLock::new();
+
+/// The process's CA, made on first use.
+pub fn ca() -> Result<&'static MockCa, String> {
+    CA.get_or_init(make_ca).as_ref().map_err(Clone::clone)
+}
+
+impl MockCa {
+    /// The CA certificate a client must trust to talk to a TLS mock.
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    /// A server configuration with a fresh certificate for loopback names.
+    pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, String> {
+        let fail = |e: rcgen::Error| format!("cannot make the mock's certificate: {e}");
+        let key = KeyPair::generate().map_err(fail)?;
+        let mut params =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .map_err(fail)?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "tollgate mock");
+        let cert = params.signed_by(&key, &self.issuer).map_err(fail)?;
+        let chain = vec![CertificateDer::from(cert.der().to_vec())];
+        let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, private)
+        .map_err(|e| format!("cannot use the mock's certificate: {e}"))?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    }
+}
+
+fn make_ca() -> Result<MockCa, String> {
+    let fail = |e: rcgen::Error| format!("cannot make the mock CA: {e}");
+    let key = KeyPair::generate().map_err(fail)?;
+    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(fail)?;
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "tollgate mock CA");
+    let cert = params.self_signed(&key).map_err(fail)?;
+    Ok(MockCa {
+        cert_pem: cert.pem(),
+        issuer: Issuer::new(params, key),
+    })
+}
+
+/// Like [`super::serve`], over TLS: each connection is handshaken, then served
+/// by hyper with the peer address available to `ConnectInfo`.
+pub async fn serve_tls(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    config: Arc<rustls::ServerConfig>,
+) -> std::io::Result<()> {
+    let acceptor = TlsAcceptor::from(config);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                // A failed accept (too many files, a reset) must not stop the server.
+                Err(_) => continue,
+            },
+        };
+        let acceptor = acceptor.clone();
+        let app = router
+            .clone()
+            .layer(axum::Extension(ConnectInfo::<SocketAddr>(peer)));
+        tokio::spawn(async move {
+            // A client that fails the handshake (wrong CA, plain HTTP) is its own problem.
+            let Ok(tls) = acceptor.accept(stream).await else {
+                return;
+            };
+            let service = TowerToHyperService::new(app);
+            let _ = Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(tls), service)
+                .await;
+        });
+    }
+}
