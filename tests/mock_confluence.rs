@@ -1263,8 +1263,34 @@ async fn shutdown_and_drop_stop_the_server() {
 }
 
 #[tokio::test]
-async fn tls_is_refused_until_implemented() {
+async fn tls_serves_https_signed_by_the_process_ca_with_secure_cookies() {
     let config: MockConfig = serde_json::from_value(json!({ "tls": true })).unwrap();
-    let error = start(&config).await.unwrap_err();
-    assert_eq!(error.kind(), std::io::ErrorKind::Unsupported);
+    let mock = start(&config).await.unwrap();
+    assert!(mock.base_url().starts_with("https://127.0.0.1:"));
+    let ca = tollgate::mock::tls::ca().unwrap().cert_pem().to_string();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_merge(reqwest::Certificate::from_pem_bundle(ca.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{}/rest/api/user/current", mock.base_url()))
+        .header("Authorization", basic("alice", "alice-pw"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = set_cookie(response.headers(), "JSESSIONID").unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // A client that does not trust the CA cannot talk to it.
+    let stranger = reqwest::Client::builder().no_proxy().build().unwrap();
+    assert!(stranger.get(mock.base_url()).send().await.is_err());
+}
+
+#[tokio::test]
+async fn a_running_mock_never_prints_a_password() {
+    let mock = start(&MockConfig::default()).await.unwrap();
+    let shown = format!("{mock:?} {:?}", MockConfig::default());
+    assert!(!shown.contains("alice-pw"), "{shown}");
+    assert!(!shown.contains("tollgate-secret"), "{shown}");
 }

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::scenario::duration::Duration;
 
+/// What Debug shows in place of a password, secret or token.
+const REDACTED_IN_DEBUG: &str = "[redacted]";
+
 /// The whole `mock:` block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
@@ -71,12 +74,23 @@ impl Default for IdpConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct IdpClient {
     pub id: String,
     pub secret: String,
     pub grants: Vec<Grant>,
+}
+
+/// Debug without the secret, since Debug output reaches panic messages.
+impl std::fmt::Debug for IdpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdpClient")
+            .field("id", &self.id)
+            .field("secret", &REDACTED_IN_DEBUG)
+            .field("grants", &self.grants)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -87,13 +101,24 @@ pub enum Grant {
     RefreshToken,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct IdpUser {
     pub name: String,
     pub password: String,
     /// Extra claims for tokens and userinfo, e.g. `{ email: alice@corp }`.
     pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Debug without the secret, since Debug output reaches panic messages.
+impl std::fmt::Debug for IdpUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdpUser")
+            .field("name", &self.name)
+            .field("password", &REDACTED_IN_DEBUG)
+            .field("claims", &self.claims)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -175,7 +200,7 @@ impl Default for ConfluenceConfig {
 
 /// One Confluence user. A key left out takes the default below (empty name and
 /// password, group `confluence-users`, may log in).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct UserConfig {
     pub name: String,
@@ -186,6 +211,19 @@ pub struct UserConfig {
     pub can_login: bool,
     /// Shown by `/rest/api/user/current`; defaults to the name.
     pub display_name: Option<String>,
+}
+
+/// Debug without the secret, since Debug output reaches panic messages.
+impl std::fmt::Debug for UserConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserConfig")
+            .field("name", &self.name)
+            .field("password", &REDACTED_IN_DEBUG)
+            .field("groups", &self.groups)
+            .field("can_login", &self.can_login)
+            .field("display_name", &self.display_name)
+            .finish()
+    }
 }
 
 impl Default for UserConfig {
@@ -274,7 +312,7 @@ impl Default for PatsConfig {
 
 /// A PAT made at start-up. Give `value` (e.g. from a var) so the scenario knows
 /// the raw token; it must be in the 8.7.2 format (44 base64 characters).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct PatSeed {
     pub user: String,
@@ -286,6 +324,20 @@ pub struct PatSeed {
     /// Already revoked when the mock starts.
     pub revoked: bool,
     pub value: Option<String>,
+}
+
+/// Debug without the secret, since Debug output reaches panic messages.
+impl std::fmt::Debug for PatSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatSeed")
+            .field("user", &self.user)
+            .field("name", &self.name)
+            .field("expires_in", &self.expires_in)
+            .field("expired", &self.expired)
+            .field("revoked", &self.revoked)
+            .field("value", &REDACTED_IN_DEBUG)
+            .finish()
+    }
 }
 
 /// The `/rest/token-auth/api/` mirror (F-TOKAUTH-1..3).
@@ -316,7 +368,7 @@ impl Default for ConnectJwtConfig {
 
 /// A known Connect issuer: HS256 with `shared_secret`, or RS256 with `public_key`
 /// (the name of a key in the scenario's `keys:`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct JwtIssuer {
     pub iss: String,
@@ -324,6 +376,18 @@ pub struct JwtIssuer {
     pub public_key: Option<String>,
     /// Who a token without `sub` acts as.
     pub user: Option<String>,
+}
+
+/// Debug without the secret, since Debug output reaches panic messages.
+impl std::fmt::Debug for JwtIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtIssuer")
+            .field("iss", &self.iss)
+            .field("shared_secret", &REDACTED_IN_DEBUG)
+            .field("public_key", &self.public_key)
+            .field("user", &self.user)
+            .finish()
+    }
 }
 
 /// Confluence's own OAuth 2 provider (F-OAUTH-1/2).
@@ -347,12 +411,23 @@ impl Default for NativeOauthConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct NativeOauthClient {
     pub id: String,
     pub secret: String,
     pub redirect_uri: String,
+}
+
+/// Debug without the secret, since Debug output reaches panic messages.
+impl std::fmt::Debug for NativeOauthClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeOauthClient")
+            .field("id", &self.id)
+            .field("secret", &REDACTED_IN_DEBUG)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
 }
 
 /// A REST-auth plugin (seeds 002/003). The later policy issue adds groups, IP

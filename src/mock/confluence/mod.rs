@@ -72,8 +72,18 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
 }
 
 /// Everything one mock Confluence instance knows. Cheap to clone (an `Arc`).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct State(Arc<Inner>);
+
+/// Only where it serves: the state holds passwords, sessions and tokens, and a
+/// Debug line ends up in panic messages.
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("base_url", &self.0.base_url)
+            .finish_non_exhaustive()
+    }
+}
 
 #[derive(Debug)]
 pub struct Inner {
