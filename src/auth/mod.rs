@@ -4,6 +4,7 @@
 //! Returns the header (or URL) to send and the values that must never be shown,
 //! so the runner can hand them to the redactor before anything is recorded.
 
+pub mod crowd;
 pub mod jwt;
 pub mod keys;
 pub mod oauth;
@@ -44,6 +45,8 @@ pub struct AuthContext<'a> {
     pub tokens: &'a TokenCache,
     /// Seconds since the Unix epoch, for `now` claims.
     pub now: u64,
+    /// The step's `client_ip:`, resolved: the address an SSO session is bound to.
+    pub client_ip: Option<&'a str>,
 }
 
 /// The credential `auth` stands for.
@@ -114,10 +117,21 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
                 secrets: vec![signature],
             })
         }
-        Auth::CrowdSso(_) => Err(format!(
-            "auth: {} is not yet supported by this version of tollgate",
-            auth.form_name()
-        )),
+        Auth::CrowdSso(spec) => {
+            let (user, password) = (vars(&spec.user)?, vars(&spec.password)?);
+            let token =
+                crowd::login(ctx.http, ctx.idp_url, &user, &password, ctx.client_ip).await?;
+            Ok(Credential {
+                authorization: None,
+                url: None,
+                cookie: Some((crowd::SSO_COOKIE.to_string(), token.clone())),
+                secrets: vec![
+                    token,
+                    password,
+                    crate::mock::idp::crowd::APPLICATION_PASSWORD.to_string(),
+                ],
+            })
+        }
     }
 }
 
@@ -169,6 +183,7 @@ mod tests {
             http: &reqwest::Client::new(),
             tokens: &TokenCache::default(),
             now: 0,
+            client_ip: None,
         };
         let auth = Auth::Basic {
             user: "alice".into(),

@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use crate::auth::keys::SigningKey;
 use crate::scenario::mock_config::MockConfig;
 use confluence::connect_jwt::ConnectJwtVerifier;
+use confluence::crowd_sso::CrowdSso;
 use confluence::plugin_bearer::PluginBearerVerifier;
 use faults::FaultSet;
 
@@ -164,6 +165,17 @@ pub async fn start_on_with_keys(
         )
         .map_err(invalid)?;
         app = app.layer(axum::Extension(Arc::new(verifier)));
+    }
+
+    // Crowd SSO (F-CROWD-*): Confluence shares the IdP's session store (an `Arc`,
+    // no HTTP between them); "require consistent IP" is the Crowd server's setting.
+    let crowd = &config.confluence.crowd;
+    idp.crowd()
+        .set_require_consistent_ip(crowd.require_consistent_ip);
+    if crowd.enabled {
+        let faults = FaultSet::new(&config.confluence.faults);
+        let sso = CrowdSso::new(crowd, idp.crowd().clone(), &faults).map_err(invalid)?;
+        app = app.layer(axum::Extension(Arc::new(sso)));
     }
 
     let (stop, stopped) = oneshot::channel::<()>();

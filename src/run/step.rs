@@ -251,6 +251,7 @@ async fn prepare<'c>(
     let mut secrets = Vec::new();
     let mut authorization = None;
     let mut auth_cookie = None;
+    let client_ip = request.client_ip.as_deref().map(vars).transpose()?;
     if let Some(auth) = &request.auth {
         let ctx = AuthContext {
             vars,
@@ -262,6 +263,7 @@ async fn prepare<'c>(
             http: &clients.direct,
             tokens: &env.tokens,
             now: env.now(),
+            client_ip: client_ip.as_deref(),
         };
         let credential = auth::credential(auth, &ctx).await?;
         secrets.extend(credential.secrets);
@@ -287,11 +289,11 @@ async fn prepare<'c>(
             .map_err(|_| format!("'{name}' is not a header name"))?;
         builder = builder.header(name, header_value(&vars(value)?)?);
     }
-    if let Some(ip) = &request.client_ip {
+    if let Some(ip) = &client_ip {
         if !env.embedded {
             return Err("client_ip stands for the peer address on the embedded mock only; a real target sees the real one (mark the scenario `only: mock`)".into());
         }
-        builder = builder.header(CLIENT_IP_HEADER, header_value(&vars(ip)?)?);
+        builder = builder.header(CLIENT_IP_HEADER, header_value(ip)?);
     }
     if !request.cookies.is_empty() || auth_cookie.is_some() {
         let mut pairs: Vec<String> = auth_cookie

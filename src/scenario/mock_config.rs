@@ -720,6 +720,9 @@ impl Fault {
         Fault::JwtUnknownIssuer,
         Fault::JwtAudienceIgnored,
         Fault::JwtKidTraversal,
+        Fault::CrowdIpUnbound,
+        Fault::CrowdTrustAnyXff,
+        Fault::CrowdCookieInsecure,
     ];
 
     /// The name scenarios write (`faults: [basic_challenge]`).

@@ -115,13 +115,6 @@ fn check_step(step: &Spanned<Step>, key_names: &[&str], report: &mut impl FnMut(
     }
     if let Some(auth) = &request.auth {
         match &auth.inner {
-            Auth::CrowdSso(_) => report(
-                auth.pos,
-                format!(
-                    "`auth: {}` is not yet supported by this version of tollgate",
-                    auth.form_name()
-                ),
-            ),
             Auth::Jwt(jwt) if !jwt.key.contains("${") && !key_names.contains(&jwt.key.as_str()) => {
                 report(
                     auth.pos,

@@ -2,7 +2,7 @@
 //!
 //! One layer a concern, outermost first: [`limits`] (oversized headers) →
 //! [`seraph::oauth_challenge`] (F-BASIC-8 on every 401) → [`seraph::authenticate`]
-//! (session, remember-me, Basic, then the bearer-token authenticators: [`pats`],
+//! (session, remember-me, Crowd SSO ([`crowd_sso`]), Basic, then the bearer-token authenticators: [`pats`],
 //! [`native_oauth`]; puts a [`Caller`] in the request) → [`token_auth::mirror`]
 //! (the `/rest/token-auth/api/` whitelist, before routing) → the resources
 //! ([`rest`], [`pats`], [`native_oauth`], [`pages`], [`control`]), which authorize
@@ -12,6 +12,7 @@ pub mod client_addr;
 pub mod connect_jwt;
 pub mod content;
 pub mod control;
+pub mod crowd_sso;
 pub mod limits;
 pub mod native_oauth;
 pub mod pages;

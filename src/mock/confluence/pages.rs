@@ -5,12 +5,13 @@
 use axum::Form;
 use axum::Router;
 use axum::extract::{OriginalUri, Path, State as AxumState};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
 use super::content::Page;
+use super::crowd_sso;
 use super::request::{self, form_encode, wants_json};
 use super::seraph::{
     self, REMEMBER_ME_COOKIE, SESSION_COOKIE, X_AUSERNAME, X_SERAPH_LOGIN_REASON, rest_error,
@@ -150,6 +151,7 @@ fn safe_destination(destination: Option<&str>) -> Option<&str> {
 async fn dologin(
     AxumState(state): AxumState<State>,
     headers: HeaderMap,
+    extensions: Extensions,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let outcome = state.directory.login(&form.os_username, &form.os_password);
@@ -203,11 +205,19 @@ async fn dologin(
             seraph::remember_me_cookie_header(&state, &token),
         );
     }
+    // With Crowd on, the login is an SSO login too (F-CROWD-1).
+    if let Some(cookie) = crowd_sso::login_cookie(&headers, &extensions, &name) {
+        out.append(header::SET_COOKIE, cookie);
+    }
     response
 }
 
 /// Ends the session and the remember-me token, then back to the login page.
-async fn logout(AxumState(state): AxumState<State>, headers: HeaderMap) -> Response {
+async fn logout(
+    AxumState(state): AxumState<State>,
+    headers: HeaderMap,
+    extensions: Extensions,
+) -> Response {
     if let Some(id) = request::cookie(&headers, SESSION_COOKIE) {
         lock(&state.sessions).remove(&id);
     }
@@ -218,6 +228,9 @@ async fn logout(AxumState(state): AxumState<State>, headers: HeaderMap) -> Respo
     let out = response.headers_mut();
     out.insert(X_SERAPH_LOGIN_REASON, HeaderValue::from_static("OUT"));
     out.append(header::SET_COOKIE, seraph::remember_me_clear_header(&state));
+    if let Some(cookie) = crowd_sso::logout_cookie(&headers, &extensions) {
+        out.append(header::SET_COOKIE, cookie);
+    }
     response
 }
 

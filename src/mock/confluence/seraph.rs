@@ -2,7 +2,8 @@
 //! what a failed login answers, and the headers every response carries.
 //!
 //! [`authenticate`] tries the HTTP session, then the remember-me cookie, then the
-//! Basic header; the first that yields a user wins (F-BASIC-1). It never
+//! Crowd SSO cookie (with Crowd on, [`crowd_sso`]), then the Basic header; the first
+//! that yields a user wins (F-BASIC-1). It never
 //! challenges on its own (F-BASIC-2). When none of them names a user, an
 //! `Authorization: Bearer` value goes through the [`TOKEN_AUTHENTICATORS`] in
 //! order (PAT, then native OAuth; the REST-auth plugin's bearer and Connect JWT
@@ -20,6 +21,7 @@ use base64::Engine;
 use serde::Serialize;
 
 use super::connect_jwt::{ConnectJwtVerifier, JwtOutcome};
+use super::crowd_sso;
 use super::plugin_bearer::{BearerOutcome, PluginBearerVerifier};
 use super::request::{self, form_encode};
 use super::users::LoginOutcome;
@@ -109,6 +111,8 @@ pub fn parse_basic(headers: &HeaderMap, any_case: bool) -> BasicHeader {
 pub enum AuthMethod {
     Session,
     RememberMe,
+    /// A `crowd.token_key` the Crowd server validated (F-CROWD-2).
+    CrowdSso,
     Basic,
     /// A personal access token (F-PAT-1).
     Pat,
@@ -371,6 +375,17 @@ pub async fn authenticate(
             stamp.reason = Some("OK");
             user = Some(name);
             method = Some(AuthMethod::RememberMe);
+        }
+    }
+
+    // Crowd SSO after remember-me (emulator.md's order); a valid SSO cookie opens a
+    // session (F-CROWD-4), an invalid one is no credential at all.
+    if user.is_none() {
+        if let Some(name) = crowd_sso::authenticate(&state, req.headers(), req.extensions()) {
+            stamp.new_session = Some(lock(&state.sessions).create(&name, now));
+            stamp.reason = Some("OK");
+            user = Some(name);
+            method = Some(AuthMethod::CrowdSso);
         }
     }
 

@@ -11,10 +11,12 @@
 //! Modules, one concern each: [`form`] (strict form bodies), [`client_auth`]
 //! (client_secret_basic / client_secret_post), [`tokens`] (the capped store),
 //! [`issue`] (minting JWT or opaque tokens), [`routes`] (the OAuth endpoints),
-//! [`control`] (mock-only `/__tollgate/*`).
+//! [`control`] (mock-only `/__tollgate/*`), [`crowd`] (the Crowd SSO session
+//! service, F-CROWD-*, whose store the Confluence side shares).
 
 pub mod client_auth;
 pub mod control;
+pub mod crowd;
 pub mod form;
 pub mod issue;
 pub mod routes;
@@ -36,6 +38,7 @@ use crate::mock::clock::Clock;
 use crate::mock::confluence::lock;
 use crate::scenario::mock_config::IdpConfig;
 
+use crowd::CrowdSessions;
 use tokens::TokenStore;
 
 /// Name (and JWKS `kid`) of the key made when `idp.signing_key` names no given key.
@@ -64,6 +67,8 @@ pub struct Inner {
     key: OnceLock<SigningKey>,
     pub access: Mutex<TokenStore>,
     pub refresh: Mutex<TokenStore>,
+    /// Crowd SSO sessions (F-CROWD-*), shared with the Confluence side.
+    pub crowd: Arc<CrowdSessions>,
     next_grant: AtomicU64,
     /// `true` once the IdP is told to stop (`/__tollgate/down` or shutdown).
     down: watch::Sender<bool>,
@@ -86,6 +91,7 @@ impl IdpState {
             let _ = cell.set(key);
         }
         let (down, _) = watch::channel(false);
+        let crowd = Arc::new(CrowdSessions::new(clock.clone()));
         Self(Arc::new(Inner {
             config: config.clone(),
             issuer: issuer.trim_end_matches('/').to_owned(),
@@ -93,6 +99,7 @@ impl IdpState {
             key: cell,
             access: Mutex::new(TokenStore::new(MAX_TOKENS)),
             refresh: Mutex::new(TokenStore::new(MAX_TOKENS)),
+            crowd,
             next_grant: AtomicU64::new(1),
             down,
         }))
@@ -154,6 +161,12 @@ impl IdpState {
     pub fn reset(&self) {
         *lock(&self.access) = TokenStore::new(MAX_TOKENS);
         *lock(&self.refresh) = TokenStore::new(MAX_TOKENS);
+        self.crowd.clear();
+    }
+
+    /// The Crowd SSO session store, for the Confluence side to share (F-CROWD-*).
+    pub fn crowd(&self) -> &Arc<CrowdSessions> {
+        &self.crowd
     }
 }
 
@@ -191,6 +204,7 @@ pub fn router(state: IdpState) -> Router {
         .route("/introspect", post(routes::introspect))
         .route("/userinfo", get(routes::userinfo).post(routes::userinfo))
         .route("/revoke", post(routes::revoke))
+        .merge(crowd::routes())
         .merge(control::routes())
         .fallback(not_found)
         .with_state(state)

@@ -1,0 +1,291 @@
+//! Crowd SSO on the Confluence side (F-CROWD-1..4), on when `crowd.enabled`.
+//!
+//! Confluence reaches the Crowd server's session store through an
+//! `Arc<`[`CrowdSso`]`>` that [`crate::mock::start_on_with_keys`] puts into every
+//! request's extensions: it holds the IdP's [`CrowdSessions`] itself (shared at
+//! start, not called over HTTP), so validation is in-process and cannot fail on the
+//! network. Without that extension (a bare [`super::router`]) Crowd SSO is off.
+//!
+//! - [`authenticate`]: Seraph's Crowd step (session, remember-me, **Crowd SSO**,
+//!   Basic). A `crowd.token_key` cookie is validated with factors computed from the
+//!   request ([`CrowdSso::factors`], F-CROWD-2/3); a valid one names the user and
+//!   Seraph opens a session (F-CROWD-4). An invalid one (unknown, expired, bound
+//!   to other factors) is no credential: the request goes on down Seraph's order
+//!   and, with nothing else, is anonymous, also under `/rest/`. The facts are
+//!   silent here; the seed only reports that Crowd refuses the token, and Seraph
+//!   treats a dead remember-me cookie the same way (F-SESS-1 is about JSESSIONID).
+//! - [`login_cookie`] / [`logout_cookie`]: `dologin.action` opens an SSO session
+//!   for the user it logged in and sets the cookie; `logout.action` ends it and
+//!   resends the cookie with `Max-Age=0` (F-CROWD-1). Confluence checked the
+//!   password against its own directory, so the SSO session is made for that user
+//!   directly.
+//!
+//! Faults: `crowd_ip_unbound` (factors not compared, breaks F-CROWD-2),
+//! `crowd_trust_any_xff` (every peer is a trusted proxy, breaks F-CROWD-3),
+//! `crowd_cookie_insecure` (no `Secure`/`HttpOnly`, breaks F-CROWD-1).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::http::{Extensions, HeaderMap, HeaderValue};
+
+use super::State;
+use super::client_addr::{Peer, TrustedProxies};
+use super::request;
+use crate::mock::faults::FaultSet;
+use crate::mock::idp::crowd::{CrowdSessions, Factor, REMOTE_ADDRESS, Validation, X_FORWARDED_FOR};
+use crate::scenario::mock_config::{CrowdConfig, Fault};
+
+/// The SSO cookie (F-CROWD-1).
+pub const SSO_COOKIE: &str = "crowd.token_key";
+
+/// Confluence's Crowd client: the shared session store and how to read requests.
+#[derive(Debug)]
+pub struct CrowdSso {
+    sessions: Arc<CrowdSessions>,
+    proxies: TrustedProxies,
+    /// Compare factors on validation: `require_consistent_ip` and not the
+    /// `crowd_ip_unbound` fault (F-CROWD-2).
+    compare_factors: bool,
+    /// `Secure` on the cookie: `secure_cookie` and not `crowd_cookie_insecure`.
+    secure: bool,
+    /// `HttpOnly` on the cookie: always, but for `crowd_cookie_insecure`.
+    http_only: bool,
+    domain: Option<String>,
+}
+
+impl CrowdSso {
+    /// `Err` names a `trusted_proxies` entry that is no IP, wildcard or CIDR.
+    pub fn new(
+        config: &CrowdConfig,
+        sessions: Arc<CrowdSessions>,
+        faults: &FaultSet,
+    ) -> Result<Self, String> {
+        let proxies = if faults.has(Fault::CrowdTrustAnyXff) {
+            // The fault believes X-Forwarded-For from anyone (breaks F-CROWD-3).
+            TrustedProxies::parse(&["0.0.0.0/0".to_owned(), "::/0".to_owned()])?
+        } else {
+            TrustedProxies::parse(&config.trusted_proxies)
+                .map_err(|e| format!("confluence.crowd.trusted_proxies: {e}"))?
+        };
+        let insecure = faults.has(Fault::CrowdCookieInsecure);
+        // F-CROWD-1: no Domain for localhost.
+        let domain = config
+            .cookie_domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty() && !d.eq_ignore_ascii_case("localhost"))
+            // A Domain that could break the header is dropped (a host-only cookie).
+            .filter(|d| {
+                d.bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
+            })
+            .map(str::to_owned);
+        Ok(Self {
+            sessions,
+            proxies,
+            compare_factors: config.require_consistent_ip && !faults.has(Fault::CrowdIpUnbound),
+            secure: config.secure_cookie && !insecure,
+            http_only: !insecure,
+            domain,
+        })
+    }
+
+    /// The validation factors of a request (F-CROWD-2): `remote_address`, the client
+    /// address found by walking the peer and `X-Forwarded-For` past trusted proxies
+    /// (F-CROWD-3), and the whole `X-Forwarded-For` header when present and
+    /// different from it.
+    pub fn factors(&self, peer: IpAddr, headers: &HeaderMap) -> Vec<Factor> {
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(", "));
+        let client = self
+            .proxies
+            .client_address(peer, forwarded.as_deref())
+            .to_string();
+        let mut factors = vec![Factor::new(REMOTE_ADDRESS, client.clone())];
+        if let Some(forwarded) = forwarded.filter(|f| *f != client) {
+            factors.push(Factor::new(X_FORWARDED_FOR, forwarded));
+        }
+        factors
+    }
+
+    /// `Set-Cookie` carrying `token` (F-CROWD-1): Path `/`, Domain if configured,
+    /// `Secure` when configured, HttpOnly.
+    pub fn cookie(&self, token: &str) -> HeaderValue {
+        self.cookie_text(token, "")
+    }
+
+    /// `Set-Cookie` that deletes the SSO cookie (F-CROWD-1: `Max-Age=0`).
+    pub fn clear_cookie(&self) -> HeaderValue {
+        self.cookie_text("", "; Max-Age=0")
+    }
+
+    fn cookie_text(&self, value: &str, extra: &str) -> HeaderValue {
+        let mut text = format!("{SSO_COOKIE}={value}{extra}");
+        if let Some(domain) = &self.domain {
+            text.push_str("; Domain=");
+            text.push_str(domain);
+        }
+        text.push_str("; Path=/");
+        if self.secure {
+            text.push_str("; Secure");
+        }
+        if self.http_only {
+            text.push_str("; HttpOnly");
+        }
+        // The domain was checked in `new` and tokens are URL-safe base64, so this
+        // cannot fail; if it did, the cookie would only be deleted.
+        HeaderValue::from_str(&text)
+            .unwrap_or_else(|_| HeaderValue::from_static("crowd.token_key=; Max-Age=0; Path=/"))
+    }
+}
+
+fn link(extensions: &Extensions) -> Option<&CrowdSso> {
+    extensions.get::<Arc<CrowdSso>>().map(Arc::as_ref)
+}
+
+fn peer(extensions: &Extensions) -> IpAddr {
+    extensions
+        .get::<Peer>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |p| p.0)
+}
+
+/// Seraph's Crowd SSO step: the Confluence user a valid `crowd.token_key` names
+/// (F-CROWD-2/3), or `None` (no cookie, Crowd off, an invalid token, or a user this
+/// instance does not know or who may not log in).
+pub fn authenticate(state: &State, headers: &HeaderMap, extensions: &Extensions) -> Option<String> {
+    let crowd = link(extensions)?;
+    let token = request::cookie(headers, SSO_COOKIE).filter(|t| !t.is_empty())?;
+    let factors = crowd.factors(peer(extensions), headers);
+    let compare = crowd.compare_factors.then_some(&factors[..]);
+    match crowd.sessions.validate(&token, compare) {
+        Validation::Valid(session) => {
+            let user = state.directory.get(&session.user)?;
+            state
+                .directory
+                .can_login(&user.name)
+                .then(|| user.name.clone())
+        }
+        Validation::Unknown | Validation::FactorsDiffer => None,
+    }
+}
+
+/// After a successful `dologin.action` for `user`: opens an SSO session bound to
+/// this request's factors and returns its cookie (F-CROWD-1/2); `None` with Crowd off.
+pub fn login_cookie(
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    user: &str,
+) -> Option<HeaderValue> {
+    let crowd = link(extensions)?;
+    let factors = crowd.factors(peer(extensions), headers);
+    let session = crowd.sessions.create(user, factors);
+    Some(crowd.cookie(&session.token))
+}
+
+/// On `logout.action`: ends the SSO session the cookie names and returns the
+/// deleting cookie (F-CROWD-1); `None` with Crowd off.
+pub fn logout_cookie(headers: &HeaderMap, extensions: &Extensions) -> Option<HeaderValue> {
+    let crowd = link(extensions)?;
+    if let Some(token) = request::cookie(headers, SSO_COOKIE) {
+        crowd.sessions.remove(&token);
+    }
+    Some(crowd.clear_cookie())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::clock::Clock;
+
+    fn crowd(config: CrowdConfig, faults: &[Fault]) -> CrowdSso {
+        let sessions = Arc::new(CrowdSessions::new(Clock::new()));
+        CrowdSso::new(&config, sessions, &FaultSet::new(faults)).unwrap()
+    }
+
+    fn xff(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn factors_follow_trusted_proxies_and_keep_a_differing_forwarded_for() {
+        let config = CrowdConfig {
+            trusted_proxies: vec!["10.0.0.0/8".into()],
+            ..CrowdConfig::default()
+        };
+        let crowd = crowd(config, &[]);
+        assert_eq!(
+            crowd.factors(ip("10.0.0.1"), &xff("203.0.113.7")),
+            [Factor::new(REMOTE_ADDRESS, "203.0.113.7")]
+        );
+        assert_eq!(
+            crowd.factors(ip("198.51.100.9"), &xff("203.0.113.7")),
+            [
+                Factor::new(REMOTE_ADDRESS, "198.51.100.9"),
+                Factor::new(X_FORWARDED_FOR, "203.0.113.7")
+            ]
+        );
+        assert_eq!(
+            crowd.factors(ip("198.51.100.9"), &HeaderMap::new()),
+            [Factor::new(REMOTE_ADDRESS, "198.51.100.9")]
+        );
+    }
+
+    #[test]
+    fn the_trust_any_fault_believes_every_peer() {
+        let crowd = crowd(CrowdConfig::default(), &[Fault::CrowdTrustAnyXff]);
+        assert_eq!(
+            crowd.factors(ip("198.51.100.9"), &xff("203.0.113.7")),
+            [Factor::new(REMOTE_ADDRESS, "203.0.113.7")]
+        );
+    }
+
+    #[test]
+    fn cookie_attributes() {
+        let config = CrowdConfig {
+            secure_cookie: true,
+            cookie_domain: Some("example.com".into()),
+            ..CrowdConfig::default()
+        };
+        assert_eq!(
+            crowd(config.clone(), &[]).cookie("t"),
+            "crowd.token_key=t; Domain=example.com; Path=/; Secure; HttpOnly"
+        );
+        assert_eq!(
+            crowd(config.clone(), &[]).clear_cookie(),
+            "crowd.token_key=; Max-Age=0; Domain=example.com; Path=/; Secure; HttpOnly"
+        );
+        assert_eq!(
+            crowd(config, &[Fault::CrowdCookieInsecure]).cookie("t"),
+            "crowd.token_key=t; Domain=example.com; Path=/"
+        );
+        let local = CrowdConfig {
+            cookie_domain: Some("localhost".into()),
+            ..CrowdConfig::default()
+        };
+        assert_eq!(
+            crowd(local, &[]).cookie("t"),
+            "crowd.token_key=t; Path=/; HttpOnly"
+        );
+    }
+
+    #[test]
+    fn a_bad_trusted_proxy_is_an_error() {
+        let config = CrowdConfig {
+            trusted_proxies: vec!["proxy.example".into()],
+            ..CrowdConfig::default()
+        };
+        let sessions = Arc::new(CrowdSessions::new(Clock::new()));
+        assert!(CrowdSso::new(&config, sessions, &FaultSet::default()).is_err());
+    }
+}
