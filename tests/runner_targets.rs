@@ -137,3 +137,62 @@ steps:
         cookie.1
     );
 }
+
+/// A target that refuses the first four requests with 429, then answers 200.
+async fn limited_target() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path("/limited"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(4)
+        .mount(&server)
+        .await;
+    Mock::given(path("/limited"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_burst_is_judged_as_a_set_and_each_answer_on_its_own() {
+    let server = limited_target().await;
+    let passing = r#"
+id: BURST
+title: t
+steps:
+  - name: ten at five at once
+    request: { path: /limited }
+    burst: { count: 10, concurrency: 5 }
+    expect:
+      statuses: { 200: 6, 429: ">=4" }
+      each: { 429: { headers: { retry-after: { present: true } } } }
+"#;
+    let report = run(passing, &server.uri()).await;
+    let step = &report.scenarios[0].steps[0];
+    assert_eq!(step.outcome, Outcome::Pass, "{:#?}", step.failures);
+    let summary = step.burst.as_ref().expect("a burst summary");
+    assert_eq!(summary.statuses.values().sum::<u32>(), 10);
+    assert_eq!(summary.statuses.get(&429), Some(&4));
+
+    let failing = passing.replace("200: 6, 429: \">=4\"", "200: 10").replace(
+        "retry-after: { present: true }",
+        "x-missing: { present: true }",
+    );
+    let report = run(&failing, &limited_target().await.uri()).await;
+    let step = &report.scenarios[0].steps[0];
+    assert_eq!(step.outcome, Outcome::Fail);
+    let checks: Vec<&str> = step.failures.iter().map(|f| f.check.as_str()).collect();
+    assert_eq!(
+        checks,
+        ["statuses 200", "header x-missing"],
+        "{:#?}",
+        step.failures
+    );
+    assert_eq!(step.failures[0].expected, "exactly 10 × 200");
+    assert_eq!(step.failures[0].actual, "6 × 200 (6 × 200, 4 × 429)");
+    assert!(
+        step.failures[1].actual.ends_with("(in 4 of 10 answers)"),
+        "{}",
+        step.failures[1].actual
+    );
+}

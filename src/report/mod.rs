@@ -299,6 +299,7 @@ pub(crate) mod sample {
             skip_reason: None,
             duration_ms: 45,
             steps: vec![StepReport {
+                burst: None,
                 name: "get current user".into(),
                 source: loc(f_pass, 6, 11),
                 outcome: Outcome::Pass,
@@ -339,6 +340,7 @@ pub(crate) mod sample {
             duration_ms: 320,
             steps: vec![
                 StepReport {
+            burst: None,
                     name: "log in".into(),
                     source: loc(f_fail, 6, 11),
                     outcome: Outcome::Pass,
@@ -368,6 +370,7 @@ pub(crate) mod sample {
                     }),
                 },
                 StepReport {
+            burst: None,
                     name: "reuse session after logout".into(),
                     source: loc(f_fail, 18, 11),
                     outcome: Outcome::Fail,
@@ -425,6 +428,7 @@ pub(crate) mod sample {
             skip_reason: None,
             duration_ms: 1_005,
             steps: vec![StepReport {
+                burst: None,
                 name: "call with expired jwt".into(),
                 source: loc(f_err, 9, 11),
                 outcome: Outcome::Error,

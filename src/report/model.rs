@@ -143,9 +143,24 @@ pub struct StepReport {
     /// Why no answer could be judged (`outcome == Error`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The exchange, redacted. Absent when nothing was sent.
+    /// The exchange, redacted. Absent when nothing was sent. For a burst, the
+    /// first answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<Transcript>,
+    /// What a `burst:` step's answers were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burst: Option<BurstSummary>,
+}
+
+/// The tally of a `burst:` step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BurstSummary {
+    pub count: u32,
+    pub concurrency: u32,
+    /// How many answers had each status.
+    pub statuses: std::collections::BTreeMap<u16, u32>,
+    /// Requests that got no answer (refused, timed out).
+    pub errors: u32,
 }
 
 /// One missed expectation.

@@ -1,6 +1,7 @@
 //! Running scenarios: each against its own fresh embedded mock (or a real
 //! target), in parallel, step by step, into a [`RunReport`].
 
+pub mod burst;
 pub mod plan;
 pub mod step;
 
@@ -254,6 +255,7 @@ pub async fn run_scenario(
                     // Later steps build on this one's captures and state.
                     for later in &scenario.steps[index + 1..] {
                         report.steps.push(StepReport {
+                            burst: None,
                             name: later.name.clone(),
                             source: SourceLoc {
                                 file: file.clone(),
@@ -289,6 +291,7 @@ pub async fn run_scenario(
 
 fn setup_error(scenario: &Scenario, message: String) -> StepReport {
     StepReport {
+        burst: None,
         name: "set up".into(),
         source: source_of(scenario),
         outcome: Outcome::Error,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;
 
-use super::Clients;
+use super::{Clients, burst};
 use crate::auth::keys::KeyRing;
 use crate::auth::oauth::TokenCache;
 use crate::auth::{self, AuthContext};
@@ -99,6 +99,7 @@ pub async fn run_step(step: &Spanned<Step>, ctx: StepContext<'_>) -> StepReport 
         col: step.pos.col,
     };
     let mut report = StepReport {
+        burst: None,
         name: step.name.clone(),
         source,
         outcome: Outcome::Pass,
@@ -123,6 +124,35 @@ pub async fn run_step(step: &Spanned<Step>, ctx: StepContext<'_>) -> StepReport 
         ctx.redactor.add_secret(secret.clone());
     }
     let request_record = record_request(&prepared.request, ctx.redactor);
+
+    if let Some(burst) = &step.burst {
+        let answers = match burst::send(prepared.client, prepared.request, burst.inner).await {
+            Ok(answers) => answers,
+            Err(e) => return finish_error(report, e, started),
+        };
+        let judged = burst::judge(
+            &step.expect,
+            answers,
+            burst.inner,
+            ctx.file,
+            &lookup,
+            ctx.redactor,
+        );
+        report.transcript = Some(Transcript {
+            request: request_record,
+            response: judged
+                .first
+                .as_ref()
+                .map(|r| record_response(r, ctx.redactor)),
+        });
+        report.burst = Some(judged.summary);
+        report.failures = judged.failures;
+        if !report.failures.is_empty() {
+            report.outcome = Outcome::Fail;
+        }
+        report.duration_ms = millis(started.elapsed());
+        return report;
+    }
 
     let sent = Instant::now();
     let outcome = prepared.client.execute(prepared.request).await;
@@ -302,7 +332,10 @@ fn header_value(value: &str) -> Result<HeaderValue, String> {
         .map_err(|_| "a header value holds a character HTTP does not allow".to_string())
 }
 
-async fn read_response(mut response: reqwest::Response, sent: Instant) -> Result<Response, String> {
+pub(super) async fn read_response(
+    mut response: reqwest::Response,
+    sent: Instant,
+) -> Result<Response, String> {
     let status = response.status().as_u16();
     let headers = response
         .headers()
@@ -332,7 +365,7 @@ async fn read_response(mut response: reqwest::Response, sent: Instant) -> Result
 
 /// A transport error in words: the cause chain, since reqwest's top-level message
 /// ("error sending request") alone does not say what went wrong.
-fn describe_error(error: &reqwest::Error) -> String {
+pub(super) fn describe_error(error: &reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
