@@ -528,3 +528,49 @@ async fn garbage_headers_never_panic() {
     let r = send(get(&mock, "/rest/api/user/current")).await;
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+/// Runs the burst scenario (RATE-001) `runs` times, one after the other (one
+/// suite of `runs` copies with one job: the runner's clients are built once),
+/// each on a fresh mock with `faults`, and counts the runs that did not pass.
+async fn burst_failures(faults: &[Fault], runs: usize) -> usize {
+    let mut scenario =
+        tollgate::scenario::load_file(std::path::Path::new("scenarios/rate-limit/burst.yaml"))
+            .unwrap_or_else(|d| panic!("the burst scenario loads: {d:?}"));
+    scenario.mock.confluence.faults = faults.to_vec();
+    let options = tollgate::run::RunOptions {
+        jobs: 1,
+        ..Default::default()
+    };
+    let report = tollgate::run::run_suite(vec![scenario; runs], &options, |_| {})
+        .await
+        .expect("the suite runs");
+    assert_eq!(report.scenarios.len(), runs);
+    report
+        .scenarios
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.outcome,
+                tollgate::report::model::Outcome::Fail | tollgate::report::model::Outcome::Error
+            )
+        })
+        .count()
+}
+
+/// F-RATE-1: the check and the decrement are one critical section. The burst
+/// scenario passes 20 times in 20 on the clean mock and catches the
+/// check-then-decrement race at least 19 times in 20.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_burst_scenario_catches_the_race_at_least_19_times_in_20() {
+    assert_eq!(
+        burst_failures(&[], 20).await,
+        0,
+        "the clean mock fails the burst"
+    );
+    let caught = burst_failures(&[Fault::RateLimitRace], 20).await;
+    eprintln!("rate_limit_race caught in {caught} of 20 runs");
+    assert!(
+        caught >= 19,
+        "rate_limit_race caught in only {caught} of 20 runs"
+    );
+}

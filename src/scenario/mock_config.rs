@@ -645,6 +645,11 @@ impl Fault {
         Fault::JwtUnknownIssuer,
         Fault::JwtAudienceIgnored,
         Fault::JwtKidTraversal,
+        Fault::RateLimitOff,
+        Fault::RateLimitRace,
+        Fault::RateHeadersMissing,
+        Fault::RateCountsExempt,
+        Fault::PluginRateLimitOff,
     ];
 
     /// The name scenarios write (`faults: [basic_challenge]`).
