@@ -723,6 +723,11 @@ impl Fault {
         Fault::CrowdIpUnbound,
         Fault::CrowdTrustAnyXff,
         Fault::CrowdCookieInsecure,
+        Fault::RateLimitOff,
+        Fault::RateLimitRace,
+        Fault::RateHeadersMissing,
+        Fault::RateCountsExempt,
+        Fault::PluginRateLimitOff,
     ];
 
     /// The name scenarios write (`faults: [basic_challenge]`).

@@ -3,7 +3,8 @@
 //! One layer a concern, outermost first: [`limits`] (oversized headers) →
 //! [`seraph::oauth_challenge`] (F-BASIC-8 on every 401) → [`seraph::authenticate`]
 //! (session, remember-me, Crowd SSO ([`crowd_sso`]), Basic, then the bearer-token authenticators: [`pats`],
-//! [`native_oauth`]; puts a [`Caller`] in the request) → [`token_auth::mirror`]
+//! [`native_oauth`]; puts a [`Caller`] in the request) → [`rate_limit`] (F-RATE-*)
+//! → [`plugin_rate`] (F-PLUG-5) → [`token_auth::mirror`]
 //! (the `/rest/token-auth/api/` whitelist, before routing) → the resources
 //! ([`rest`], [`pats`], [`native_oauth`], [`pages`], [`control`]), which authorize
 //! the caller themselves.
@@ -18,6 +19,8 @@ pub mod native_oauth;
 pub mod pages;
 pub mod pats;
 pub mod plugin_bearer;
+pub mod plugin_rate;
+pub mod rate_limit;
 pub mod request;
 pub mod rest;
 pub mod seraph;
@@ -105,6 +108,10 @@ pub struct Inner {
     pub oauth: Mutex<OauthStore>,
     /// The `/rest/token-auth/api/` whitelist (F-TOKAUTH-3).
     pub token_auth: Whitelist,
+    /// Data Center rate limiting (F-RATE-*); `None` when off.
+    pub rate_limit: Option<rate_limit::RateLimiter>,
+    /// The REST-auth plugin's per-token limit (F-PLUG-5); `None` when unlimited.
+    pub plugin_rate: Option<plugin_rate::PluginRateLimiter>,
 }
 
 impl Deref for State {
@@ -146,6 +153,10 @@ impl State {
             pats: Mutex::new(PatStore::new(&config.pats, &clock)),
             oauth: Mutex::new(OauthStore::default()),
             token_auth: Whitelist::new(&config.token_auth.whitelist),
+            rate_limit: rate_limit::RateLimiter::new(config.rate_limit.as_ref()),
+            plugin_rate: plugin_rate::PluginRateLimiter::new(
+                config.plugin.as_ref().and_then(|p| p.rate_limit.as_ref()),
+            ),
             faults,
             clock,
             config: config.clone(),
@@ -193,6 +204,12 @@ impl State {
         *lock(&self.content) = ContentStore::new(self.config.content);
         *lock(&self.pats) = PatStore::new(&self.config.pats, &self.clock);
         *lock(&self.oauth) = OauthStore::default();
+        self.rate_limit
+            .iter()
+            .for_each(rate_limit::RateLimiter::clear);
+        self.plugin_rate
+            .iter()
+            .for_each(plugin_rate::PluginRateLimiter::clear);
     }
 }
 
@@ -236,7 +253,11 @@ pub fn router(state: State) -> Router {
     let app = Router::new()
         .fallback_service(app)
         .layer(from_fn_with_state(state.clone(), token_auth::mirror));
-    app.layer(from_fn_with_state(state.clone(), seraph::authenticate))
+    // F-RATE-*, F-PLUG-5: after authenticate (they need the caller), before the
+    // token-auth mirror and the resources.
+    app.layer(from_fn_with_state(state.clone(), plugin_rate::layer))
+        .layer(from_fn_with_state(state.clone(), rate_limit::layer))
+        .layer(from_fn_with_state(state.clone(), seraph::authenticate))
         .layer(from_fn_with_state(state, seraph::oauth_challenge))
         .layer(from_fn(client_addr::peer_layer))
         .layer(from_fn(limits::header_limit))
