@@ -1,13 +1,19 @@
 //! The emulated Confluence node: shared [`State`] and the axum [`router`].
 //!
 //! One layer a concern, outermost first: [`limits`] (oversized headers) →
-//! [`seraph::oauth_challenge`] (F-BASIC-8 on every 401) → [`seraph::authenticate`]
+//! [`client_addr::peer_layer`] → [`audit::record`] (F-PLUG-6, sees every final
+//! status) → [`seraph::oauth_challenge`] (F-BASIC-8 on every 401, the plugin's
+//! too) → [`plugin_policy::gate`] (IP allowlist, disabled Basic; F-PLUG-2/3) →
+//! [`seraph::authenticate`]
 //! (session, remember-me, Basic, then the bearer-token authenticators: [`pats`],
-//! [`native_oauth`]; puts a [`Caller`] in the request) → [`token_auth::mirror`]
+//! [`native_oauth`]; puts a [`Caller`] in the request) →
+//! [`plugin_policy::authorize`] (restricted public paths, groups, read-only;
+//! F-PLUG-1/4) → [`xsrf::check`] (F-XSRF-1..4) → [`token_auth::mirror`]
 //! (the `/rest/token-auth/api/` whitelist, before routing) → the resources
-//! ([`rest`], [`pats`], [`native_oauth`], [`pages`], [`control`]), which authorize
-//! the caller themselves.
+//! ([`rest`], [`pats`], [`native_oauth`], [`pages`], [`control`], [`audit`]),
+//! which authorize the caller themselves.
 
+pub mod audit;
 pub mod client_addr;
 pub mod connect_jwt;
 pub mod content;
@@ -17,12 +23,14 @@ pub mod native_oauth;
 pub mod pages;
 pub mod pats;
 pub mod plugin_bearer;
+pub mod plugin_policy;
 pub mod request;
 pub mod rest;
 pub mod seraph;
 pub mod sessions;
 pub mod token_auth;
 pub mod users;
+pub mod xsrf;
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -94,6 +102,12 @@ pub struct Inner {
     pub oauth: Mutex<OauthStore>,
     /// The `/rest/token-auth/api/` whitelist (F-TOKAUTH-3).
     pub token_auth: Whitelist,
+    /// The REST-auth plugin's access policies (F-PLUG-1..4); `None` without a plugin.
+    pub plugin_policy: Option<plugin_policy::Policy>,
+    /// The plugin's REST audit log (F-PLUG-6).
+    pub audit: Mutex<audit::AuditLog>,
+    /// The secret `atl_token`s are derived from (F-XSRF-4).
+    pub xsrf: xsrf::TokenKey,
 }
 
 impl Deref for State {
@@ -135,6 +149,15 @@ impl State {
             pats: Mutex::new(PatStore::new(&config.pats, &clock)),
             oauth: Mutex::new(OauthStore::default()),
             token_auth: Whitelist::new(&config.token_auth.whitelist),
+            plugin_policy: config.plugin.as_ref().map(plugin_policy::Policy::new),
+            audit: Mutex::new(audit::AuditLog::new(
+                &config
+                    .plugin
+                    .as_ref()
+                    .map(|p| p.audit.clone())
+                    .unwrap_or_default(),
+            )),
+            xsrf: xsrf::TokenKey::default(),
             faults,
             clock,
             config: config.clone(),
@@ -168,8 +191,8 @@ impl State {
         format!("{}{relative}", self.context_path)
     }
 
-    /// Forgets sessions, remember-me tokens, failed logins, created content and
-    /// OAuth tokens; PATs go back to the seeds (seeds without a `value` get new ones).
+    /// Forgets sessions, remember-me tokens, failed logins, created content, OAuth
+    /// tokens and the audit log; PATs go back to the seeds (seeds without a `value` get new ones).
     pub fn reset(&self) {
         lock(&self.sessions).clear();
         lock(&self.remember_me).clear();
@@ -177,6 +200,7 @@ impl State {
         *lock(&self.content) = ContentStore::new(self.config.content);
         *lock(&self.pats) = PatStore::new(&self.config.pats, &self.clock);
         *lock(&self.oauth) = OauthStore::default();
+        lock(&self.audit).clear();
     }
 }
 
@@ -206,6 +230,7 @@ pub fn router(state: State) -> Router {
         .merge(native_oauth::routes())
         .merge(pages::routes())
         .merge(control::routes())
+        .merge(audit::routes())
         .fallback(not_found)
         .with_state(state.clone());
     let app = if state.context_path.is_empty() {
@@ -220,8 +245,12 @@ pub fn router(state: State) -> Router {
     let app = Router::new()
         .fallback_service(app)
         .layer(from_fn_with_state(state.clone(), token_auth::mirror));
-    app.layer(from_fn_with_state(state.clone(), seraph::authenticate))
-        .layer(from_fn_with_state(state, seraph::oauth_challenge))
+    app.layer(from_fn_with_state(state.clone(), xsrf::check))
+        .layer(from_fn_with_state(state.clone(), plugin_policy::authorize))
+        .layer(from_fn_with_state(state.clone(), seraph::authenticate))
+        .layer(from_fn_with_state(state.clone(), plugin_policy::gate))
+        .layer(from_fn_with_state(state.clone(), seraph::oauth_challenge))
+        .layer(from_fn_with_state(state, audit::record))
         .layer(from_fn(client_addr::peer_layer))
         .layer(from_fn(limits::header_limit))
 }
