@@ -673,7 +673,8 @@ pub enum Fault {
     CrowdTrustAnyXff,
     /// The SSO cookie lacks Secure/HttpOnly when configured (breaks F-CROWD-1).
     CrowdCookieInsecure,
-    /// Form POSTs pass without X-Atlassian-Token (breaks F-XSRF-2).
+    /// Form POSTs pass without X-Atlassian-Token or atl_token; the browser
+    /// Origin check stays (breaks F-XSRF-2).
     XsrfOff,
     /// Read-only groups may write (breaks F-PLUG-1).
     ReadOnlyWrites,
@@ -728,6 +729,14 @@ impl Fault {
         Fault::RateHeadersMissing,
         Fault::RateCountsExempt,
         Fault::PluginRateLimitOff,
+        Fault::XsrfOff,
+        Fault::ReadOnlyWrites,
+        Fault::GroupsIgnored,
+        Fault::IpAllowIgnored,
+        Fault::IpHeaderUntrusted,
+        Fault::DisableBasicIgnored,
+        Fault::RestrictPublicIgnored,
+        Fault::AuditMissing,
     ];
 
     /// The name scenarios write (`faults: [basic_challenge]`).

@@ -7,6 +7,8 @@ use crate::scenario::mock_config::ContentPreset;
 
 /// At most this many pages; a create beyond it is refused, so the store stays bounded.
 pub const MAX_PAGES: usize = 10_000;
+/// At most this many attachments a page; only their metadata is kept.
+pub const MAX_ATTACHMENTS: usize = 100;
 
 #[derive(Clone, Debug)]
 pub struct Space {
@@ -15,7 +17,7 @@ pub struct Space {
     pub name: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attachment {
     pub id: u64,
     pub title: String,
@@ -47,6 +49,24 @@ pub enum CreateError {
     EmptyTitle,
     #[error("Content limit of {MAX_PAGES} pages reached")]
     Full,
+}
+
+/// Why an update, delete or upload was refused; `rest.rs` maps each to a status.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ChangeError {
+    #[error("No content found with id : ContentId{{id={0}}}")]
+    NotFound(u64),
+    /// 409: the update must carry the current version plus one.
+    #[error("Version must be incremented on update. Current version is: {0}")]
+    Version(u32),
+    #[error("Page title must not be empty")]
+    EmptyTitle,
+    #[error(
+        "A page with this title already exists: A page already exists with the title {0} in this space"
+    )]
+    DuplicateTitle(String),
+    #[error("Attachment limit of {MAX_ATTACHMENTS} reached for this page")]
+    TooManyAttachments,
 }
 
 #[derive(Debug)]
@@ -142,6 +162,73 @@ impl ContentStore {
         };
         Ok(self.pages.entry(id).or_insert(page))
     }
+
+    /// `PUT /rest/api/content/{id}`: a new title and body at `version` (the
+    /// current one plus one).
+    pub fn update_page(
+        &mut self,
+        id: u64,
+        version: u32,
+        title: Option<&str>,
+        body: Option<&str>,
+    ) -> Result<&Page, ChangeError> {
+        let page = self.pages.get(&id).ok_or(ChangeError::NotFound(id))?;
+        if Some(version) != page.version.checked_add(1) {
+            return Err(ChangeError::Version(page.version));
+        }
+        if let Some(title) = title {
+            if title.trim().is_empty() {
+                return Err(ChangeError::EmptyTitle);
+            }
+            let taken = self
+                .page_by_title(&page.space_key, title)
+                .is_some_and(|other| other.id != id);
+            if taken {
+                return Err(ChangeError::DuplicateTitle(title.to_owned()));
+            }
+        }
+        let page = self.pages.get_mut(&id).ok_or(ChangeError::NotFound(id))?;
+        page.version = version;
+        if let Some(title) = title {
+            title.clone_into(&mut page.title);
+        }
+        if let Some(body) = body {
+            body.clone_into(&mut page.body);
+        }
+        Ok(page)
+    }
+
+    /// `DELETE /rest/api/content/{id}`.
+    pub fn delete_page(&mut self, id: u64) -> Result<(), ChangeError> {
+        self.pages
+            .remove(&id)
+            .map(|_| ())
+            .ok_or(ChangeError::NotFound(id))
+    }
+
+    /// An uploaded file's metadata on page `id` (a new attachment each time).
+    pub fn add_attachment(
+        &mut self,
+        id: u64,
+        title: &str,
+        media_type: &str,
+        size: u64,
+    ) -> Result<Attachment, ChangeError> {
+        let next = self.next_id;
+        let page = self.pages.get_mut(&id).ok_or(ChangeError::NotFound(id))?;
+        if page.attachments.len() >= MAX_ATTACHMENTS {
+            return Err(ChangeError::TooManyAttachments);
+        }
+        let attachment = Attachment {
+            id: next,
+            title: title.to_owned(),
+            media_type: media_type.to_owned(),
+            size,
+        };
+        page.attachments.push(attachment.clone());
+        self.next_id += 1;
+        Ok(attachment)
+    }
 }
 
 #[cfg(test)]
@@ -165,5 +252,47 @@ mod tests {
             CreateError::NoSpace("NOPE".into())
         );
         assert!(ContentStore::new(ContentPreset::Empty).spaces().is_empty());
+    }
+
+    #[test]
+    fn update_delete_and_attach() {
+        let mut store = ContentStore::new(ContentPreset::Default);
+        assert_eq!(
+            store.update_page(65_537, 1, None, None).unwrap_err(),
+            ChangeError::Version(1)
+        );
+        let page = store
+            .update_page(65_537, 2, Some("Start"), Some("x"))
+            .unwrap();
+        assert_eq!((page.version, page.title.as_str()), (2, "Start"));
+        let other = store.create_page("TST", "Other", "").unwrap().id;
+        assert_eq!(
+            store
+                .update_page(other, 2, Some("Start"), None)
+                .unwrap_err(),
+            ChangeError::DuplicateTitle("Start".into())
+        );
+        let a = store
+            .add_attachment(other, "a.txt", "text/plain", 3)
+            .unwrap();
+        assert_eq!(store.page(other).unwrap().attachments, [a]);
+        for n in 1..MAX_ATTACHMENTS {
+            store
+                .add_attachment(other, &n.to_string(), "x/y", 0)
+                .unwrap();
+        }
+        assert_eq!(
+            store.add_attachment(other, "z", "x/y", 0).unwrap_err(),
+            ChangeError::TooManyAttachments
+        );
+        store.delete_page(other).unwrap();
+        assert_eq!(
+            store.delete_page(other).unwrap_err(),
+            ChangeError::NotFound(other)
+        );
+        assert_eq!(
+            store.add_attachment(other, "a", "x/y", 0).unwrap_err(),
+            ChangeError::NotFound(other)
+        );
     }
 }

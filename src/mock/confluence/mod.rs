@@ -1,14 +1,20 @@
 //! The emulated Confluence node: shared [`State`] and the axum [`router`].
 //!
 //! One layer a concern, outermost first: [`limits`] (oversized headers) →
-//! [`seraph::oauth_challenge`] (F-BASIC-8 on every 401) → [`seraph::authenticate`]
-//! (session, remember-me, Crowd SSO ([`crowd_sso`]), Basic, then the bearer-token authenticators: [`pats`],
-//! [`native_oauth`]; puts a [`Caller`] in the request) → [`rate_limit`] (F-RATE-*)
-//! → [`plugin_rate`] (F-PLUG-5) → [`token_auth::mirror`]
+//! [`client_addr::peer_layer`] → [`audit::record`] (F-PLUG-6, sees every final
+//! status) → [`seraph::oauth_challenge`] (F-BASIC-8 on every 401, the plugin's
+//! too) → [`plugin_policy::gate`] (IP allowlist, disabled Basic; F-PLUG-2/3) →
+//! [`seraph::authenticate`] (session, remember-me, Crowd SSO ([`crowd_sso`]),
+//! Basic, then the token authenticators: [`pats`], [`native_oauth`], the plugin's
+//! bearer, Connect JWT; puts a [`Caller`] in the request) → [`rate_limit`]
+//! (F-RATE-*) → [`plugin_rate`] (F-PLUG-5) → [`plugin_policy::authorize`]
+//! (restricted public paths, groups, read-only; F-PLUG-1/4) → [`xsrf::check`]
+//! (F-XSRF-1..4) → [`token_auth::mirror`]
 //! (the `/rest/token-auth/api/` whitelist, before routing) → the resources
-//! ([`rest`], [`pats`], [`native_oauth`], [`pages`], [`control`]), which authorize
-//! the caller themselves.
+//! ([`rest`], [`pats`], [`native_oauth`], [`pages`], [`control`], [`audit`]),
+//! which authorize the caller themselves.
 
+pub mod audit;
 pub mod client_addr;
 pub mod connect_jwt;
 pub mod content;
@@ -19,6 +25,7 @@ pub mod native_oauth;
 pub mod pages;
 pub mod pats;
 pub mod plugin_bearer;
+pub mod plugin_policy;
 pub mod plugin_rate;
 pub mod rate_limit;
 pub mod request;
@@ -27,6 +34,7 @@ pub mod seraph;
 pub mod sessions;
 pub mod token_auth;
 pub mod users;
+pub mod xsrf;
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -112,6 +120,12 @@ pub struct Inner {
     pub rate_limit: Option<rate_limit::RateLimiter>,
     /// The REST-auth plugin's per-token limit (F-PLUG-5); `None` when unlimited.
     pub plugin_rate: Option<plugin_rate::PluginRateLimiter>,
+    /// The REST-auth plugin's access policies (F-PLUG-1..4); `None` without a plugin.
+    pub plugin_policy: Option<plugin_policy::Policy>,
+    /// The plugin's REST audit log (F-PLUG-6).
+    pub audit: Mutex<audit::AuditLog>,
+    /// The secret `atl_token`s are derived from (F-XSRF-4).
+    pub xsrf: xsrf::TokenKey,
 }
 
 impl Deref for State {
@@ -157,6 +171,15 @@ impl State {
             plugin_rate: plugin_rate::PluginRateLimiter::new(
                 config.plugin.as_ref().and_then(|p| p.rate_limit.as_ref()),
             ),
+            plugin_policy: config.plugin.as_ref().map(plugin_policy::Policy::new),
+            audit: Mutex::new(audit::AuditLog::new(
+                &config
+                    .plugin
+                    .as_ref()
+                    .map(|p| p.audit.clone())
+                    .unwrap_or_default(),
+            )),
+            xsrf: xsrf::TokenKey::default(),
             faults,
             clock,
             config: config.clone(),
@@ -195,8 +218,8 @@ impl State {
         format!("{}{relative}", self.context_path)
     }
 
-    /// Forgets sessions, remember-me tokens, failed logins, created content and
-    /// OAuth tokens; PATs go back to the seeds (seeds without a `value` get new ones).
+    /// Forgets sessions, remember-me tokens, failed logins, created content, OAuth
+    /// tokens and the audit log; PATs go back to the seeds (seeds without a `value` get new ones).
     pub fn reset(&self) {
         lock(&self.sessions).clear();
         lock(&self.remember_me).clear();
@@ -210,6 +233,7 @@ impl State {
         self.plugin_rate
             .iter()
             .for_each(plugin_rate::PluginRateLimiter::clear);
+        lock(&self.audit).clear();
     }
 }
 
@@ -239,6 +263,7 @@ pub fn router(state: State) -> Router {
         .merge(native_oauth::routes())
         .merge(pages::routes())
         .merge(control::routes())
+        .merge(audit::routes())
         .fallback(not_found)
         .with_state(state.clone());
     let app = if state.context_path.is_empty() {
@@ -253,12 +278,16 @@ pub fn router(state: State) -> Router {
     let app = Router::new()
         .fallback_service(app)
         .layer(from_fn_with_state(state.clone(), token_auth::mirror));
-    // F-RATE-*, F-PLUG-5: after authenticate (they need the caller), before the
-    // token-auth mirror and the resources.
-    app.layer(from_fn_with_state(state.clone(), plugin_rate::layer))
+    // F-RATE-*, F-PLUG-5: after authenticate (they need the caller); then the
+    // plugin's authorization, XSRF, the token-auth mirror and the resources.
+    app.layer(from_fn_with_state(state.clone(), xsrf::check))
+        .layer(from_fn_with_state(state.clone(), plugin_policy::authorize))
+        .layer(from_fn_with_state(state.clone(), plugin_rate::layer))
         .layer(from_fn_with_state(state.clone(), rate_limit::layer))
         .layer(from_fn_with_state(state.clone(), seraph::authenticate))
-        .layer(from_fn_with_state(state, seraph::oauth_challenge))
+        .layer(from_fn_with_state(state.clone(), plugin_policy::gate))
+        .layer(from_fn_with_state(state.clone(), seraph::oauth_challenge))
+        .layer(from_fn_with_state(state, audit::record))
         .layer(from_fn(client_addr::peer_layer))
         .layer(from_fn(limits::header_limit))
 }

@@ -2,21 +2,23 @@
 //! (`/pages/viewpage.action`, `/display/KEY/Title`). Pages anonymous may not see
 //! redirect to the login page (F-ANON-1), or answer JSON when asked (F-ANON-2).
 
-use axum::Form;
 use axum::Router;
 use axum::extract::{OriginalUri, Path, State as AxumState};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Form};
 use serde::Deserialize;
 
 use super::content::Page;
 use super::crowd_sso;
 use super::request::{self, form_encode, wants_json};
+use super::seraph::AuthMethod;
 use super::seraph::{
     self, REMEMBER_ME_COOKIE, SESSION_COOKIE, X_AUSERNAME, X_SERAPH_LOGIN_REASON, rest_error,
 };
 use super::users::LoginOutcome;
+use super::xsrf;
 use super::{Caller, State, escape, html, lock};
 use crate::scenario::mock_config::Fault;
 
@@ -234,21 +236,31 @@ async fn logout(
     response
 }
 
+/// How the caller authenticated (F-XSRF-4: only a session has an `atl_token`).
+type Method = Option<Extension<AuthMethod>>;
+
 async fn dashboard(
     AxumState(state): AxumState<State>,
     caller: Caller,
+    method: Method,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     if let Some(denied) = page_gate(&state, &caller, &headers, &uri) {
         return denied;
     }
-    html(StatusCode::OK, "Dashboard", "<h1>Dashboard</h1>")
+    let meta = xsrf::meta_tag(&state, &headers, method.map(|m| m.0));
+    html(
+        StatusCode::OK,
+        "Dashboard",
+        &format!("{meta}<h1>Dashboard</h1>"),
+    )
 }
 
 async fn viewpage(
     AxumState(state): AxumState<State>,
     caller: Caller,
+    method: Method,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
@@ -256,13 +268,15 @@ async fn viewpage(
         return denied;
     }
     let id = request::query_param(&uri, "pageId").and_then(|id| id.parse::<u64>().ok());
+    let meta = xsrf::meta_tag(&state, &headers, method.map(|m| m.0));
     let content = lock(&state.content);
-    show(id.and_then(|id| content.page(id)), &headers)
+    show(id.and_then(|id| content.page(id)), &headers, &meta)
 }
 
 async fn display(
     AxumState(state): AxumState<State>,
     caller: Caller,
+    method: Method,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Path((space, title)): Path<(String, String)>,
@@ -272,11 +286,13 @@ async fn display(
     }
     // Titles in /display/ URLs write spaces as `+`.
     let title = title.replace('+', " ");
+    let meta = xsrf::meta_tag(&state, &headers, method.map(|m| m.0));
     let content = lock(&state.content);
-    show(content.page_by_title(&space, &title), &headers)
+    show(content.page_by_title(&space, &title), &headers, &meta)
 }
 
-fn show(page: Option<&Page>, headers: &HeaderMap) -> Response {
+/// A page; `meta` is the session's `ajs-atl-token` tag (F-XSRF-4), or empty.
+fn show(page: Option<&Page>, headers: &HeaderMap, meta: &str) -> Response {
     match page {
         None if wants_json(headers) => rest_error(StatusCode::NOT_FOUND, "Page not found"),
         None => html(
@@ -297,7 +313,7 @@ fn show(page: Option<&Page>, headers: &HeaderMap) -> Response {
                 })
                 .collect();
             let body = format!(
-                "<h1 id=\"title-text\">{}</h1>\n<div class=\"wiki-content\">{}</div>\n<ul class=\"attachments\">{attachments}</ul>",
+                "{meta}<h1 id=\"title-text\">{}</h1>\n<div class=\"wiki-content\">{}</div>\n<ul class=\"attachments\">{attachments}</ul>",
                 escape(&page.title),
                 page.body
             );

@@ -10,13 +10,13 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State as AxumState};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde::Deserialize;
 use serde_json::{Value, json as j};
 
-use super::content::{Page, Space};
+use super::content::{Attachment, ChangeError, Page, Space};
 use super::pages::login_redirect;
 use super::request::{self, form_encode};
 use super::seraph::rest_error;
@@ -33,10 +33,13 @@ pub fn routes() -> Router<State> {
         .route("/rest/api/space", get(list_spaces))
         .route("/rest/api/space/{key}", get(get_space))
         .route("/rest/api/content", get(list_content).post(create_content))
-        .route("/rest/api/content/{id}", get(get_content))
+        .route(
+            "/rest/api/content/{id}",
+            get(get_content).put(update_content).delete(delete_content),
+        )
         .route(
             "/rest/api/content/{id}/child/attachment",
-            get(list_attachments),
+            get(list_attachments).post(upload_attachment),
         )
         .route("/rest/{*rest}", any(unknown_resource))
 }
@@ -465,6 +468,288 @@ async fn create_content(
     )
 }
 
+/// Why `caller` may not change content, if they may not: F-ANON-3 for
+/// anonymous, 403 without content permission.
+fn write_refusal(
+    state: &State,
+    caller: &Caller,
+    uri: &axum::http::Uri,
+    what: &str,
+) -> Option<Response> {
+    let name = match caller {
+        Caller::User(name) => name,
+        Caller::Anonymous => return Some(anonymous_denied(state, uri, false)),
+    };
+    let allowed = state
+        .directory
+        .get(name)
+        .is_some_and(|u| u.can_view_content());
+    (!allowed).then(|| {
+        rest_error(
+            StatusCode::FORBIDDEN,
+            &format!("User not permitted to {what}"),
+        )
+    })
+}
+
+fn change_error(error: &ChangeError) -> Response {
+    let status = match error {
+        ChangeError::NotFound(_) => StatusCode::NOT_FOUND,
+        ChangeError::Version(_) => StatusCode::CONFLICT,
+        ChangeError::EmptyTitle
+        | ChangeError::DuplicateTitle(_)
+        | ChangeError::TooManyAttachments => StatusCode::BAD_REQUEST,
+    };
+    rest_error(status, &error.to_string())
+}
+
+fn no_content(id: &str) -> Response {
+    rest_error(
+        StatusCode::NOT_FOUND,
+        &format!("No content found with id : ContentId{{id={id}}}"),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct UpdateContent {
+    title: Option<String>,
+    version: Option<VersionRef>,
+    body: Option<NewBody>,
+}
+
+#[derive(Debug, Deserialize)]
+struct VersionRef {
+    number: u32,
+}
+
+/// `PUT /rest/api/content/{id}`: a new version of a page; `version.number` must be
+/// the current one plus one (else 409). The body is read as JSON whatever its
+/// Content-Type, like `create_content`.
+async fn update_content(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = write_refusal(&state, &caller, &uri, "update content") {
+        return refused;
+    }
+    let Ok(number) = id.parse::<u64>() else {
+        return no_content(&id);
+    };
+    let update: UpdateContent = match serde_json::from_slice(&body) {
+        Ok(update) => update,
+        Err(e) => {
+            return rest_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Could not parse the request body: {e}"),
+            );
+        }
+    };
+    let Some(version) = update.version else {
+        return rest_error(
+            StatusCode::BAD_REQUEST,
+            "Version is required to update content",
+        );
+    };
+    let text = update.body.and_then(|b| b.storage).map(|s| s.value);
+    let mut content = lock(&state.content);
+    let page = match content.update_page(
+        number,
+        version.number,
+        update.title.as_deref(),
+        text.as_deref(),
+    ) {
+        Ok(page) => page.clone(),
+        Err(e) => return change_error(&e),
+    };
+    json(
+        StatusCode::OK,
+        &content_json(&state, content.space(&page.space_key), &page, true),
+    )
+}
+
+/// `DELETE /rest/api/content/{id}`: 204, or 404 for what does not exist.
+async fn delete_content(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+) -> Response {
+    if let Some(refused) = write_refusal(&state, &caller, &uri, "delete content") {
+        return refused;
+    }
+    let Ok(number) = id.parse::<u64>() else {
+        return no_content(&id);
+    };
+    match lock(&state.content).delete_page(number) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => change_error(&e),
+    }
+}
+
+/// `POST /rest/api/content/{id}/child/attachment`: `multipart/form-data` with one
+/// or more `file` parts (each with a filename). Only metadata is kept. The XSRF
+/// layer has already asked for `X-Atlassian-Token: no-check` (F-XSRF-1/2).
+async fn upload_attachment(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = write_refusal(&state, &caller, &uri, "add attachments") {
+        return refused;
+    }
+    let Ok(number) = id.parse::<u64>() else {
+        return no_content(&id);
+    };
+    let Some(boundary) = multipart_boundary(&headers) else {
+        return rest_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Attachments are uploaded as multipart/form-data with a boundary",
+        );
+    };
+    let parts = match multipart_parts(&body, &boundary) {
+        Ok(parts) => parts,
+        Err(message) => return rest_error(StatusCode::BAD_REQUEST, message),
+    };
+    let files: Vec<&FilePart> = parts
+        .iter()
+        .filter(|p| p.name.as_deref() == Some("file") && p.filename.is_some())
+        .collect();
+    if files.is_empty() {
+        return rest_error(
+            StatusCode::BAD_REQUEST,
+            "No file(s) were found in the request",
+        );
+    }
+    let mut content = lock(&state.content);
+    if content.page(number).is_none() {
+        return no_content(&id);
+    }
+    let mut added: Vec<Attachment> = Vec::new();
+    for file in files {
+        let title = file.filename.as_deref().unwrap_or_default();
+        let media = file
+            .content_type
+            .as_deref()
+            .unwrap_or("application/octet-stream");
+        match content.add_attachment(number, title, media, file.size) {
+            Ok(attachment) => added.push(attachment),
+            Err(e) => return change_error(&e),
+        }
+    }
+    let results: Vec<Value> = added
+        .iter()
+        .map(|a| {
+            j!({
+                "id": format!("att{}", a.id),
+                "type": "attachment",
+                "status": "current",
+                "title": a.title,
+                "metadata": {"mediaType": a.media_type},
+                "extensions": {"mediaType": a.media_type, "fileSize": a.size},
+            })
+        })
+        .collect();
+    let size = results.len();
+    json(
+        StatusCode::OK,
+        &j!({"results": results, "start": 0, "limit": size, "size": size}),
+    )
+}
+
+/// At most this many parts are read from one multipart body.
+const MAX_PARTS: usize = 100;
+
+/// One part of a multipart body, as far as the upload needs it.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct FilePart {
+    name: Option<String>,
+    filename: Option<String>,
+    content_type: Option<String>,
+    size: u64,
+}
+
+/// The `boundary` of a `multipart/form-data` Content-Type (quotes removed).
+fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mut params = value.split(';');
+    let essence = params.next()?.trim();
+    if !essence.eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        .filter(|b| !b.is_empty() && b.len() <= 200)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A minimal RFC 7578 reader: parts between `--boundary` lines, each with
+/// headers, a blank line and content up to the next `\r\n--boundary`. Total:
+/// anything malformed is an error message, never a panic. (Hand-written rather
+/// than axum's `multipart` feature: the upload only needs names, filenames and
+/// sizes, and this keeps `multer` out of the build.)
+fn multipart_parts(body: &[u8], boundary: &str) -> Result<Vec<FilePart>, &'static str> {
+    const BAD: &str = "Malformed multipart/form-data body";
+    let delimiter = format!("--{boundary}");
+    let next_delimiter = format!("\r\n--{boundary}");
+    let start = find(body, delimiter.as_bytes()).ok_or(BAD)?;
+    let mut rest = &body[start + delimiter.len()..];
+    let mut parts = Vec::new();
+    loop {
+        if rest.starts_with(b"--") {
+            return Ok(parts);
+        }
+        rest = rest.strip_prefix(b"\r\n").ok_or(BAD)?;
+        if parts.len() >= MAX_PARTS {
+            return Err("Too many parts in the multipart/form-data body");
+        }
+        let head_end = find(rest, b"\r\n\r\n").ok_or(BAD)?;
+        let head = String::from_utf8_lossy(&rest[..head_end]);
+        let content = &rest[head_end + 4..];
+        let end = find(content, next_delimiter.as_bytes()).ok_or(BAD)?;
+        let mut part = FilePart {
+            size: u64::try_from(end).unwrap_or(u64::MAX),
+            ..FilePart::default()
+        };
+        for line in head.split("\r\n") {
+            let Some((name, value)) = line.split_once(':') else {
+                return Err(BAD);
+            };
+            let name = name.trim();
+            if name.eq_ignore_ascii_case("content-type") {
+                part.content_type = Some(value.trim().to_owned());
+            } else if name.eq_ignore_ascii_case("content-disposition") {
+                for param in value.split(';').skip(1) {
+                    let Some((k, v)) = param.split_once('=') else {
+                        continue;
+                    };
+                    let v = v.trim().trim_matches('"').to_owned();
+                    match k.trim().to_ascii_lowercase().as_str() {
+                        "name" => part.name = Some(v),
+                        "filename" => part.filename = Some(v).filter(|f| !f.is_empty()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        parts.push(part);
+        rest = &content[end + next_delimiter.len()..];
+    }
+}
+
 /// Jersey's 404 for a path no resource matches.
 async fn unknown_resource(
     AxumState(state): AxumState<State>,
@@ -480,4 +765,63 @@ fn origin_of(state: &State) -> &str {
         .base_url
         .strip_suffix(state.context_path.as_str())
         .unwrap_or(&state.base_url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_reads_files_and_refuses_garbage() {
+        let body = b"preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XyZ\r\nContent-Disposition: form-data; name=\"comment\"\r\n\r\nhi\r\n--XyZ--\r\n";
+        let parts = multipart_parts(body, "XyZ").unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            parts[0],
+            FilePart {
+                name: Some("file".into()),
+                filename: Some("a.txt".into()),
+                content_type: Some("text/plain".into()),
+                size: 5,
+            }
+        );
+        assert_eq!(parts[1].size, 2);
+        for garbage in [
+            &b""[..],
+            b"--XyZ",
+            b"--XyZ\r\nno blank line",
+            b"--XyZ\r\nContent-Disposition: x\r\n\r\nno end",
+            b"--XyZ\r\nno colon\r\n\r\nx\r\n--XyZ--",
+            b"--XyZ\xff\xfe",
+        ] {
+            assert!(multipart_parts(garbage, "XyZ").is_err(), "{garbage:?}");
+        }
+        let many: Vec<u8> = (0..=MAX_PARTS)
+            .flat_map(|_| b"--b\r\nA: b\r\n\r\nx\r\n".iter().copied())
+            .chain(b"--b--".iter().copied())
+            .collect();
+        assert!(multipart_parts(&many, "b").is_err());
+    }
+
+    #[test]
+    fn boundaries_come_from_multipart_content_types_only() {
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static(v),
+            );
+            h
+        };
+        assert_eq!(
+            multipart_boundary(&with("multipart/form-data; boundary=\"a b\"")).as_deref(),
+            Some("a b")
+        );
+        assert_eq!(multipart_boundary(&with("multipart/form-data")), None);
+        assert_eq!(multipart_boundary(&with("text/plain; boundary=x")), None);
+        assert_eq!(
+            multipart_boundary(&with("multipart/form-data; boundary=")),
+            None
+        );
+    }
 }

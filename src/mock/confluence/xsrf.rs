@@ -1,0 +1,264 @@
+//! The REST XSRF check (F-XSRF-1..4), as atlassian-rest's `XsrfResourceFilter`
+//! applies it to REST resources.
+//!
+//! - Scope: REST resources only (`<ctx>/rest/…`), never `GET`. The login form
+//!   (`/dologin.action`) is a Seraph servlet, not a REST resource, so this filter
+//!   does not see it (real Confluence protects forms with its own `atl_token`
+//!   action interceptor; the mock does not). The OAuth 2 protocol endpoints under
+//!   `/rest/oauth2/` are excluded as Confluence excludes them
+//!   (`@XsrfProtectionExcluded`): an OAuth client posts forms with no token.
+//! - F-XSRF-1: only requests whose Content-Type is missing,
+//!   `application/x-www-form-urlencoded`, `multipart/form-data` or `text/plain`
+//!   are checked. A Content-Type that cannot be read counts as missing (fail closed).
+//! - F-XSRF-2: they pass with `X-Atlassian-Token: no-check` (or `nocheck`, any
+//!   case) or a valid `atl_token`; otherwise a `POST` gets `403` with the body
+//!   `XSRF check failed`, while `PUT`/`DELETE`/`PATCH` (and `HEAD`/`OPTIONS`) are
+//!   only logged by Confluence, so the mock lets them through.
+//! - F-XSRF-3: a `POST` from a browser (a User-Agent containing `Mozilla/`),
+//!   JSON included, also needs an `Origin` (or, without one, a `Referer`) of the
+//!   same scheme, host and port as the base URL; else `403`.
+//! - F-XSRF-4: the token is a session attribute, not a cookie: it is derived from
+//!   the live `JSESSIONID` with a per-instance secret (so the mock stores nothing
+//!   more), shown in pages as `<meta name="ajs-atl-token" content="…">`, and read
+//!   from the query or a form-encoded body as `atl_token`. Without a session
+//!   there is no valid token. A multipart body is not searched for it (servlet
+//!   `getParameter` does not parse multipart): use the query or the header.
+//!
+//! The `xsrf_off` fault drops the token requirement (F-XSRF-2) only; the browser
+//! origin check stays, so the fault breaks exactly one fact.
+
+use axum::body::Body;
+use axum::extract::{Request, State as AxumState};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use super::State;
+use super::request;
+use super::seraph::{AuthMethod, SESSION_COOKIE};
+use crate::scenario::mock_config::Fault;
+
+/// The body of a refused request (F-XSRF-2).
+pub const FAILED_BODY: &str = "XSRF check failed";
+/// The header that opts out of the token check (F-XSRF-2).
+pub const TOKEN_HEADER: &str = "x-atlassian-token";
+/// The form or query parameter that carries the token (F-XSRF-4).
+pub const TOKEN_PARAM: &str = "atl_token";
+/// A form-encoded body is read up to this size to look for `atl_token`; a longer
+/// one is refused with 413 (the runner reads at most 1 MiB too).
+pub const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+/// Content types the check looks at (F-XSRF-1); lower case, no parameters.
+const XSRFABLE: &[&str] = &[
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/plain",
+];
+
+/// The per-instance secret the session tokens are derived from (F-XSRF-4).
+#[derive(Clone)]
+pub struct TokenKey([u8; 32]);
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKey([redacted])")
+    }
+}
+
+impl Default for TokenKey {
+    fn default() -> Self {
+        Self(rand::random())
+    }
+}
+
+impl TokenKey {
+    /// The `atl_token` of the session `session_id`: 40 hex digits, stable for the
+    /// session's life, unguessable without the instance's secret.
+    pub fn token(&self, session_id: &str) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.0);
+        hasher.update(b"\0atl_token\0");
+        hasher.update(session_id.as_bytes());
+        let digest = hasher.finalize();
+        hex::encode(&digest[..20])
+    }
+}
+
+/// The `atl_token` of the request's live session, if it was authenticated by one
+/// (F-XSRF-4); pages put it in their `ajs-atl-token` meta tag.
+pub fn session_token(
+    state: &State,
+    headers: &HeaderMap,
+    method: Option<AuthMethod>,
+) -> Option<String> {
+    if method != Some(AuthMethod::Session) {
+        return None;
+    }
+    let id = request::cookie(headers, SESSION_COOKIE)?;
+    Some(state.xsrf.token(&id))
+}
+
+/// `<meta name="ajs-atl-token" content="…">` for a page, or nothing without a session.
+pub fn meta_tag(state: &State, headers: &HeaderMap, method: Option<AuthMethod>) -> String {
+    session_token(state, headers, method)
+        .map(|token| format!("<meta name=\"ajs-atl-token\" content=\"{token}\">\n"))
+        .unwrap_or_default()
+}
+
+/// The media type of the request, lower case without parameters; `None` when
+/// missing or unreadable.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    (!essence.is_empty()).then(|| essence.to_ascii_lowercase())
+}
+
+/// F-XSRF-2: `X-Atlassian-Token: no-check` (or `nocheck`), any case.
+fn has_no_check(headers: &HeaderMap) -> bool {
+    headers.get_all(TOKEN_HEADER).iter().any(|v| {
+        let v = v.as_bytes().trim_ascii();
+        v.eq_ignore_ascii_case(b"no-check") || v.eq_ignore_ascii_case(b"nocheck")
+    })
+}
+
+/// F-XSRF-3: a User-Agent that names a browser.
+fn is_browser(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::USER_AGENT)
+        .iter()
+        .any(|v| v.as_bytes().windows(8).any(|w| w == b"Mozilla/"))
+}
+
+/// F-XSRF-3: `Origin`, or without one `Referer`, has the base URL's scheme, host
+/// and port. `Origin: null`, garbage and a missing pair all fail.
+fn same_origin(state: &State, headers: &HeaderMap) -> bool {
+    let Ok(base) = url::Url::parse(&state.base_url) else {
+        return false;
+    };
+    let claimed = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url::Url::parse(v.trim()).ok());
+    claimed.is_some_and(|url| url.origin().is_tuple() && url.origin() == base.origin())
+}
+
+fn failed() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain;charset=UTF-8"),
+        )],
+        FAILED_BODY,
+    )
+        .into_response()
+}
+
+/// Whether the XSRF filter looks at this path (REST resources, OAuth 2 endpoints
+/// excluded).
+fn in_scope(relative: &str) -> bool {
+    relative.starts_with("/rest/") && !relative.starts_with("/rest/oauth2/")
+}
+
+/// The XSRF layer: runs after authentication (it needs the session) and before
+/// the resources.
+pub async fn check(AxumState(state): AxumState<State>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    if method == Method::GET || !in_scope(state.relative(req.uri().path())) {
+        return next.run(req).await;
+    }
+    let media = media_type(req.headers());
+    let xsrfable = media.as_deref().is_none_or(|m| XSRFABLE.contains(&m));
+    let mut req = req;
+    if xsrfable && !state.faults.has(Fault::XsrfOff) {
+        let (passes, rebuilt) = token_passes(&state, req, media.as_deref()).await;
+        req = match rebuilt {
+            Ok(req) => req,
+            Err(response) => return response,
+        };
+        // F-XSRF-2: only a POST is refused; other methods are logged and pass.
+        if !passes && method == Method::POST {
+            return failed();
+        }
+    }
+    // F-XSRF-3: browsers need a same-origin Origin/Referer on any POST.
+    if method == Method::POST && is_browser(req.headers()) && !same_origin(&state, req.headers()) {
+        return failed();
+    }
+    next.run(req).await
+}
+
+/// Whether the request carries `no-check` or its session's `atl_token`; hands the
+/// request back (its body re-assembled if it had to be read), or the answer to a
+/// body too large to read.
+async fn token_passes(
+    state: &State,
+    req: Request,
+    media: Option<&str>,
+) -> (bool, Result<Request, Response>) {
+    if has_no_check(req.headers()) {
+        return (true, Ok(req));
+    }
+    let method = req.extensions().get::<AuthMethod>().copied();
+    let Some(expected) = session_token(state, req.headers(), method) else {
+        return (false, Ok(req));
+    };
+    if request::query_param(req.uri(), TOKEN_PARAM).is_some_and(|t| t == expected) {
+        return (true, Ok(req));
+    }
+    if media != Some("application/x-www-form-urlencoded") {
+        return (false, Ok(req));
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        return (false, Err(StatusCode::PAYLOAD_TOO_LARGE.into_response()));
+    };
+    let passes = url::form_urlencoded::parse(&bytes)
+        .any(|(name, value)| name == TOKEN_PARAM && value == expected.as_str());
+    (passes, Ok(Request::from_parts(parts, Body::from(bytes))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &[u8])]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn media_types_are_read_without_parameters_and_garbage_is_missing() {
+        let h = headers(&[("content-type", b"Multipart/Form-Data; boundary=x")]);
+        assert_eq!(media_type(&h).as_deref(), Some("multipart/form-data"));
+        assert_eq!(media_type(&headers(&[("content-type", b"\xff\xfe")])), None);
+        assert_eq!(media_type(&headers(&[("content-type", b" ; x=y")])), None);
+        assert_eq!(media_type(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn no_check_in_any_case_and_the_old_spelling() {
+        for v in [&b"no-check"[..], b"No-Check", b"NOCHECK", b" nocheck "] {
+            assert!(has_no_check(&headers(&[(TOKEN_HEADER, v)])), "{v:?}");
+        }
+        assert!(!has_no_check(&headers(&[(TOKEN_HEADER, b"check")])));
+        assert!(!has_no_check(&headers(&[(TOKEN_HEADER, b"\xffno-check")])));
+    }
+
+    #[test]
+    fn tokens_are_per_session_and_per_instance() {
+        let key = TokenKey::default();
+        assert_eq!(key.token("A"), key.token("A"));
+        assert_ne!(key.token("A"), key.token("B"));
+        assert_ne!(key.token("A"), TokenKey::default().token("A"));
+        assert_eq!(key.token("A").len(), 40);
+    }
+}
