@@ -26,12 +26,14 @@ async fn failing_with(faults: &[Fault]) -> Vec<String> {
     let report = run_suite(scenarios, &RunOptions::default(), |_| {})
         .await
         .expect("suite runs");
-    report
+    let mut ids: Vec<String> = report
         .scenarios
         .iter()
         .filter(|s| matches!(s.outcome, Outcome::Fail | Outcome::Error))
         .map(|s| s.id.clone())
-        .collect()
+        .collect();
+    ids.sort();
+    ids
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
