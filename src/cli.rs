@@ -24,6 +24,9 @@ pub enum Command {
     Run(RunArgs),
     /// Validate scenario files; send nothing.
     Check(CheckArgs),
+    /// Prove the suite catches a non-conforming server: run it against the mock
+    /// clean and once per fault, and check every fact is cited.
+    Selftest(SelftestArgs),
     /// Serve the mock Confluence until Ctrl-C.
     Mock(MockArgs),
     /// Signing keys and their public halves (PEM, JWKS) for a real server's admin.
@@ -87,6 +90,19 @@ pub struct RunArgs {
     /// Start no more scenarios after the first that fails or errors.
     #[arg(long)]
     pub fail_fast: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SelftestArgs {
+    /// Scenario files or folders.
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// Also write the matrix: md=FILE or json=FILE (repeatable).
+    #[arg(long = "report", value_name = "FORMAT=FILE")]
+    pub reports: Vec<ReportSpec>,
+    /// Scenarios run at once [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::auth::keys::{self, Alg, SigningKey};
-use crate::cli::{CheckArgs, KeysCommand, MockArgs, RunArgs};
+use crate::cli::{CheckArgs, KeysCommand, MockArgs, RunArgs, SelftestArgs};
 use crate::report::console::{Console, color_wanted};
 use crate::report::model::Outcome;
 use crate::report::write_report_file;
@@ -296,4 +296,83 @@ fn keys_export(name: &str, dir: &std::path::Path) -> ExitCode {
     let _ = write!(stdout, "{}", key.public_pem().unwrap_or_default());
     let _ = writeln!(stdout, "{jwks}");
     ExitCode::from(EXIT_PASS)
+}
+
+pub fn selftest(args: &SelftestArgs) -> ExitCode {
+    use crate::report::ReportFormat;
+
+    if let Some(spec) = args
+        .reports
+        .iter()
+        .find(|s| !matches!(s.format, ReportFormat::Markdown | ReportFormat::Json))
+    {
+        return usage_error(&format!("selftest writes md=FILE or json=FILE, not {spec}"));
+    }
+    let scenarios = match scenario::load_suite(&args.paths) {
+        Ok(scenarios) => scenarios,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics);
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(e) => return usage_error(&e),
+    };
+    let jobs = args.jobs.unwrap_or_else(|| RunOptions::default().jobs);
+    let report = runtime.block_on(crate::selftest::run(&scenarios, jobs, |fault, failing| {
+        let mut out = std::io::stdout().lock();
+        let _ = match fault {
+            None if failing.is_empty() => {
+                writeln!(out, "clean mock: all {} scenarios pass", scenarios.len())
+            }
+            None => writeln!(out, "clean mock: FAILING {}", failing.join(", ")),
+            Some(fault) if failing.is_empty() => writeln!(out, "{:<32} UNCAUGHT", fault.name()),
+            Some(fault) => writeln!(out, "{:<32} caught by {}", fault.name(), failing.join(", ")),
+        };
+    }));
+    runtime.shutdown_background();
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => return usage_error(&e),
+    };
+    let mut exit = if report.passed() {
+        EXIT_PASS
+    } else {
+        EXIT_FAIL
+    };
+    for spec in &args.reports {
+        let written = spec
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|_| std::fs::File::create(&spec.path))
+            .and_then(|file| {
+                let mut out = std::io::BufWriter::new(file);
+                match spec.format {
+                    ReportFormat::Json => report.write_json(&mut out),
+                    _ => report.write_markdown(&mut out),
+                }
+            });
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", spec.path.display());
+            exit = EXIT_FAIL;
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    for fact in report.uncited() {
+        let _ = writeln!(out, "fact {} is cited by no scenario", fact.id);
+    }
+    let _ = writeln!(
+        out,
+        "{} faults: {} caught, {} uncaught; {} facts: {} uncited; clean run: {} failing",
+        report.faults.len(),
+        report.faults.len() - report.uncaught().count(),
+        report.uncaught().count(),
+        report.facts.len(),
+        report.uncited().count(),
+        report.clean_failures.len(),
+    );
+    ExitCode::from(exit)
 }

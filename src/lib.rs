@@ -13,3 +13,4 @@ pub mod mock;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod selftest;

@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::Run(args) => commands::run(args),
         Command::Check(args) => commands::check(args),
+        Command::Selftest(args) => commands::selftest(args),
         Command::Mock(args) => commands::mock(args),
         Command::Keys(command) => commands::keys(command),
         Command::Schema => commands::schema(),

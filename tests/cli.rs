@@ -374,3 +374,38 @@ fn an_https_mock_is_trusted_with_its_ca_refused_without_it_and_accepted_insecure
     let insecure = tollgate(&["run", scenario, "--target", &url, "--insecure"], None);
     assert_eq!(insecure.status.code(), Some(0), "{}", text(&insecure));
 }
+
+#[test]
+fn selftest_fails_when_a_fault_goes_uncaught_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let matrix = dir.path().join("matrix.json");
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/basic/no-basic-challenge.yaml");
+    let output = tollgate(
+        &[
+            "selftest",
+            scenario.to_str().unwrap(),
+            "--report",
+            &format!("json={}", matrix.display()),
+        ],
+        None,
+    );
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("basic_challenge                  caught by BASIC-002"),
+        "{out}"
+    );
+    assert!(
+        out.contains("no_captcha                       UNCAUGHT"),
+        "{out}"
+    );
+    assert!(
+        out.contains("fact F-CROWD-1 is cited by no scenario"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&matrix).unwrap()).unwrap();
+    assert_eq!(json["clean_failures"], serde_json::json!([]));
+    assert_eq!(json["faults"][0]["fault"], "basic_challenge");
+}

@@ -14,7 +14,7 @@
 //!
 //! `bypass` patterns (F-PLUG-4) are not judged by either layer (bypass wins over
 //! `restrict_public`); Confluence's own authentication still applies. Patterns
-//! match like Seraph's url-patterns ([`token_auth::pattern_matches`]: `*` any
+//! match like Seraph's url-patterns ([`super::token_auth::pattern_matches`]: `*` any
 //! run, case-insensitive), relative to the context path.
 //!
 //! The client address (F-PLUG-2) is the [`Peer`], or behind proxies listed in

@@ -1,0 +1,193 @@
+//! `tollgate selftest`: proof that the suite catches a non-conforming server. The
+//! suite runs against the embedded mock once clean and once per fault; the result
+//! is the fault matrix (fault → the scenarios that caught it) and the fact coverage
+//! (fact → the scenarios citing it). A clean failure, an uncaught fault or an
+//! uncited fact fails it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::report::model::Outcome;
+use crate::run::{RunOptions, Target, run_suite};
+use crate::scenario::mock_config::Fault;
+use crate::scenario::model::Scenario;
+
+/// The facts the mock and the suite follow, kept in the repository so the check
+/// needs nothing outside it.
+const FACTS: &str = include_str!("../docs/confluence-auth-facts.md");
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SelftestReport {
+    pub scenarios: usize,
+    /// Scenarios that did not pass against the clean mock (must be none).
+    pub clean_failures: Vec<String>,
+    pub faults: Vec<FaultRow>,
+    pub facts: Vec<FactRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FaultRow {
+    pub fault: String,
+    pub caught_by: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FactRow {
+    pub id: String,
+    pub cited_by: Vec<String>,
+}
+
+impl SelftestReport {
+    pub fn uncaught(&self) -> impl Iterator<Item = &FaultRow> {
+        self.faults.iter().filter(|f| f.caught_by.is_empty())
+    }
+
+    pub fn uncited(&self) -> impl Iterator<Item = &FactRow> {
+        self.facts.iter().filter(|f| f.cited_by.is_empty())
+    }
+
+    /// Clean run green, every fault caught, every fact cited.
+    pub fn passed(&self) -> bool {
+        self.clean_failures.is_empty()
+            && self.uncaught().next().is_none()
+            && self.uncited().next().is_none()
+    }
+
+    pub fn write_markdown(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        writeln!(out, "# tollgate selftest\n")?;
+        writeln!(
+            out,
+            "{} scenarios; clean run: {}; {} of {} faults caught; {} of {} facts cited.\n",
+            self.scenarios,
+            if self.clean_failures.is_empty() {
+                "all pass".to_string()
+            } else {
+                format!("{} fail", self.clean_failures.len())
+            },
+            self.faults.len() - self.uncaught().count(),
+            self.faults.len(),
+            self.facts.len() - self.uncited().count(),
+            self.facts.len(),
+        )?;
+        if !self.clean_failures.is_empty() {
+            writeln!(
+                out,
+                "Failing on the clean mock: {}\n",
+                self.clean_failures.join(", ")
+            )?;
+        }
+        writeln!(out, "| fault | caught by |\n|---|---|")?;
+        for row in &self.faults {
+            let caught = if row.caught_by.is_empty() {
+                "**nobody**".to_string()
+            } else {
+                row.caught_by.join(", ")
+            };
+            writeln!(out, "| `{}` | {caught} |", row.fault)?;
+        }
+        writeln!(out, "\n| fact | cited by |\n|---|---|")?;
+        for row in &self.facts {
+            let cited = if row.cited_by.is_empty() {
+                "**nobody**".to_string()
+            } else {
+                row.cited_by.join(", ")
+            };
+            writeln!(out, "| {} | {cited} |", row.id)?;
+        }
+        Ok(())
+    }
+
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        writeln!(out)
+    }
+}
+
+/// Every fact id of confluence-auth-facts.md, in the order it lists them.
+pub fn fact_ids() -> Vec<String> {
+    FACTS
+        .lines()
+        .filter_map(|line| line.strip_prefix("| F-"))
+        .filter_map(|rest| rest.split_once(' ').map(|(id, _)| format!("F-{id}")))
+        .collect()
+}
+
+/// Runs `scenarios` against the embedded mock clean and once per fault of
+/// [`Fault::ALL`], calling `progress` after each run with what it found.
+pub async fn run(
+    scenarios: &[Scenario],
+    jobs: usize,
+    mut progress: impl FnMut(Option<Fault>, &[String]),
+) -> Result<SelftestReport, String> {
+    let options = RunOptions {
+        target: Target::Embedded,
+        jobs,
+        ..RunOptions::default()
+    };
+    let failing = |report: crate::report::model::RunReport| {
+        let mut ids: Vec<String> = report
+            .scenarios
+            .into_iter()
+            .filter(|s| matches!(s.outcome, Outcome::Fail | Outcome::Error))
+            .map(|s| s.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let clean_failures = failing(run_suite(scenarios.to_vec(), &options, |_| {}).await?);
+    progress(None, &clean_failures);
+    let mut faults = Vec::new();
+    for fault in Fault::ALL {
+        let mut broken = scenarios.to_vec();
+        for scenario in &mut broken {
+            scenario.mock.confluence.faults.push(*fault);
+        }
+        let caught_by = failing(run_suite(broken, &options, |_| {}).await?);
+        progress(Some(*fault), &caught_by);
+        faults.push(FaultRow {
+            fault: fault.name().to_string(),
+            caught_by,
+        });
+    }
+    let mut citing: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for scenario in scenarios {
+        for fact in &scenario.refs {
+            citing
+                .entry(fact.inner.as_str())
+                .or_default()
+                .push(scenario.id.inner.clone());
+        }
+    }
+    let facts = fact_ids()
+        .into_iter()
+        .map(|id| {
+            let mut cited_by = citing.get(id.as_str()).cloned().unwrap_or_default();
+            cited_by.sort();
+            FactRow { id, cited_by }
+        })
+        .collect();
+    Ok(SelftestReport {
+        scenarios: scenarios.len(),
+        clean_failures,
+        faults,
+        facts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fact_table_row_is_read() {
+        let ids = fact_ids();
+        assert_eq!(ids.len(), 52);
+        assert_eq!(ids.first().map(String::as_str), Some("F-BASIC-1"));
+        assert!(
+            ids.iter()
+                .all(|id| id.starts_with("F-") && id.split('-').count() == 3),
+            "{ids:?}"
+        );
+    }
+}
