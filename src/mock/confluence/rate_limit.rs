@@ -465,27 +465,10 @@ impl AntPattern {
     }
 }
 
-/// `*` (any run) and `?` (one character) within one segment.
+/// `*` (any run) and `?` (one character) within one segment: the token-auth
+/// whitelist's glob, case-sensitive, on text that holds no `/`.
 fn segment_matches(pattern: &[char], text: &[char]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || (pattern[p] != '*' && pattern[p] == text[t]))
-        {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
+    super::token_auth::glob(pattern, text, true)
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ fn is_wildcard(pattern: &str) -> bool {
 
 /// Glob match of `*` (any run, `/` included) and `?` (one character), with
 /// backtracking on the last `*` only, so it is linear-ish and never recursive.
-fn glob(pattern: &[char], text: &[char], case_sensitive: bool) -> bool {
+pub(super) fn glob(pattern: &[char], text: &[char], case_sensitive: bool) -> bool {
     let same = |a: char, b: char| {
         if case_sensitive {
             a == b

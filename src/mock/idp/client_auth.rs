@@ -3,7 +3,7 @@
 //! `client_secret`), RFC 6749 §2.3.1. Introspection requires it (RFC 7662 §2.1,
 //! F-OAUTH-4); so do token and revocation here, as there are no public clients.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use base64::Engine;
 use percent_encoding::percent_decode_str;
 
@@ -21,7 +21,7 @@ pub fn authenticate<'a>(
 ) -> Result<&'a IdpClient, OAuthError> {
     let basic = match headers.get(header::AUTHORIZATION) {
         None => None,
-        Some(value) => Some(basic_credentials(value).ok_or_else(|| {
+        Some(value) => Some(basic_credentials(value.as_bytes()).ok_or_else(|| {
             OAuthError::invalid_client("the Authorization header is not valid client_secret_basic")
         })?),
     };
@@ -61,8 +61,9 @@ pub fn authenticate<'a>(
 }
 
 /// `Basic base64(id:secret)`; the scheme is case-insensitive (RFC 7617 §2).
-fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
-    let text = value.to_str().ok()?;
+/// Crowd's application login reads the same header.
+pub(super) fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(value).ok()?;
     let (scheme, rest) = text.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
@@ -94,15 +95,15 @@ mod tests {
 
     #[test]
     fn basic_credentials_are_read_leniently_but_safely() {
-        let ok = HeaderValue::from_static("basic dG9sbGdhdGU6cyUzQXg=");
+        let ok = b"basic dG9sbGdhdGU6cyUzQXg=";
         assert_eq!(
-            basic_credentials(&ok),
+            basic_credentials(ok),
             Some(("tollgate".into(), "s%3Ax".into()))
         );
         assert!(same("s%3Ax", "s:x", true));
         assert!(!same("s%3Ax", "s:x", false));
         for bad in ["Basic", "Basic !!!", "Bearer abc", "Basic Zm9v"] {
-            assert_eq!(basic_credentials(&HeaderValue::from_static(bad)), None);
+            assert_eq!(basic_credentials(bad.as_bytes()), None);
         }
     }
 }

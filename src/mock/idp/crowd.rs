@@ -43,6 +43,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::IdpState;
+use super::client_auth::basic_credentials;
 use crate::mock::clock::Clock;
 use crate::mock::confluence::lock;
 
@@ -363,7 +364,7 @@ fn authenticate_application(state: &IdpState, headers: &HeaderMap) -> Result<(),
     };
     let (name, password) = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| basic(v.as_bytes()))
+        .and_then(|v| basic_credentials(v.as_bytes()))
         .ok_or_else(denied)?;
     let builtin = name == APPLICATION && password == APPLICATION_PASSWORD;
     let configured = state
@@ -376,21 +377,6 @@ fn authenticate_application(state: &IdpState, headers: &HeaderMap) -> Result<(),
     } else {
         Err(denied())
     }
-}
-
-/// `Basic base64(name:password)` (scheme case-insensitive, RFC 7617).
-fn basic(value: &[u8]) -> Option<(String, String)> {
-    let text = std::str::from_utf8(value).ok()?;
-    let (scheme, rest) = text.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(rest.trim())
-        .ok()?;
-    let pair = String::from_utf8(bytes).ok()?;
-    let (name, password) = pair.split_once(':')?;
-    Some((name.to_owned(), password.to_owned()))
 }
 
 #[derive(Deserialize)]
@@ -610,7 +596,7 @@ mod tests {
     #[test]
     fn basic_credentials_parse_safely() {
         assert_eq!(
-            basic(b"Basic Y29uZmx1ZW5jZTpjb25mbHVlbmNlLXNlY3JldA=="),
+            basic_credentials(b"Basic Y29uZmx1ZW5jZTpjb25mbHVlbmNlLXNlY3JldA=="),
             Some(("confluence".into(), "confluence-secret".into()))
         );
         for bad in [
@@ -620,7 +606,7 @@ mod tests {
             b"Basic Zm9v",
             b"\xff\xfe",
         ] {
-            assert_eq!(basic(bad), None);
+            assert_eq!(basic_credentials(bad), None);
         }
     }
 }
