@@ -109,6 +109,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         idp: args.idp.clone(),
         ca_cert: args.ca_cert.clone(),
         insecure: args.insecure,
+        profile: None,
     };
     let runtime = match runtime() {
         Ok(runtime) => runtime,

@@ -44,6 +44,8 @@ pub struct RunOptions {
     pub ca_cert: Option<std::path::PathBuf>,
     /// `--insecure`: accept any certificate.
     pub insecure: bool,
+    /// `--profile NAME`: the certification profile this run is for.
+    pub profile: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -56,6 +58,7 @@ impl Default for RunOptions {
             idp: None,
             ca_cert: None,
             insecure: false,
+            profile: None,
         }
     }
 }
