@@ -78,7 +78,7 @@ pub struct RunArgs {
     /// Run only the scenario with this id (repeatable).
     #[arg(long = "id", value_name = "ID")]
     pub ids: Vec<String>,
-    /// Also write a report: junit=FILE, json=FILE or md=FILE (repeatable).
+    /// Also write a report: junit=FILE, json=FILE, md=FILE or html=FILE (repeatable).
     #[arg(long = "report", value_name = "FORMAT=FILE")]
     pub reports: Vec<ReportSpec>,
     /// Set a variable, overriding the scenario's own (repeatable).

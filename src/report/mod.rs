@@ -7,6 +7,8 @@
 //! and the plain-text rendering of durations, failures and transcripts.
 
 pub mod console;
+pub mod curl;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -22,13 +24,13 @@ use std::str::FromStr;
 use model::{Counts, Failure, RunReport, StepReport, Transcript};
 
 /// A report file format of `tollgate run --report FORMAT=FILE`.
-// `Html` joins when the HTML reporter exists; until then `html=` is refused with
-// the list of what works.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReportFormat {
     Junit,
     Json,
     Markdown,
+    /// The self-contained evidence page of a certification run.
+    Html,
 }
 
 impl ReportFormat {
@@ -38,6 +40,7 @@ impl ReportFormat {
             ReportFormat::Junit => "junit",
             ReportFormat::Json => "json",
             ReportFormat::Markdown => "md",
+            ReportFormat::Html => "html",
         }
     }
 
@@ -47,6 +50,7 @@ impl ReportFormat {
             ReportFormat::Junit => junit::write_junit(report, out),
             ReportFormat::Json => json::write_json(report, out),
             ReportFormat::Markdown => markdown::write_markdown(report, out),
+            ReportFormat::Html => html::write_html(report, out),
         }
     }
 }
@@ -65,7 +69,7 @@ pub struct ReportSpec {
 }
 
 /// The forms a `--report` value may take, named in every parse error.
-const VALID_FORMS: &str = "junit=FILE, json=FILE or md=FILE (also markdown=FILE)";
+const VALID_FORMS: &str = "junit=FILE, json=FILE, md=FILE (also markdown=FILE) or html=FILE";
 
 /// Why a `--report` value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,6 +93,7 @@ impl FromStr for ReportSpec {
             "junit" => ReportFormat::Junit,
             "json" => ReportFormat::Json,
             "md" | "markdown" => ReportFormat::Markdown,
+            "html" => ReportFormat::Html,
             _ => {
                 return Err(ReportSpecError::UnknownFormat {
                     format: format.to_owned(),
@@ -238,6 +243,7 @@ pub(crate) fn indent(text: &str, prefix: &str) -> String {
 pub(crate) mod sample {
     use base64::Engine as _;
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use sha2::Digest as _;
 
     use super::model::*;
     use super::redact::Redactor;
@@ -307,15 +313,15 @@ pub(crate) mod sample {
                 failures: vec![],
                 error: None,
                 transcript: Some(Transcript {
-                    request: RequestRecord {
-                        method: "GET".into(),
-                        url: r.url(&format!("{base}/rest/api/user/current")),
-                        headers: headers(
+                    request: RequestRecord::new(
+                        "GET".into(),
+                        r.url(&format!("{base}/rest/api/user/current")),
+                        headers(
                             &r,
                             &[("Authorization", &basic), ("Accept", "application/json")],
                         ),
-                        body: None,
-                    },
+                        None,
+                    ),
                     response: Some(ResponseRecord {
                         status: 200,
                         headers: headers(&r, &[("Content-Type", "application/json")]),
@@ -348,12 +354,7 @@ pub(crate) mod sample {
                     failures: vec![],
                     error: None,
                     transcript: Some(Transcript {
-                        request: RequestRecord {
-                            method: "POST".into(),
-                            url: r.url(&format!("{base}/dologin.action")),
-                            headers: headers(&r, &[("Content-Type", "application/x-www-form-urlencoded")]),
-                            body: Some(r.text(&login_body)),
-                        },
+                        request: RequestRecord::new("POST".into(), r.url(&format!("{base}/dologin.action")), headers(&r, &[("Content-Type", "application/x-www-form-urlencoded")]), Some(r.text(&login_body))),
                         response: Some(ResponseRecord {
                             status: 302,
                             headers: headers(
@@ -391,18 +392,13 @@ pub(crate) mod sample {
                     ],
                     error: None,
                     transcript: Some(Transcript {
-                        request: RequestRecord {
-                            method: "GET".into(),
-                            url: r.url(&format!("{base}/rest/api/space?limit=1")),
-                            headers: headers(
+                        request: RequestRecord::new("GET".into(), r.url(&format!("{base}/rest/api/space?limit=1")), headers(
                                 &r,
                                 &[
                                     ("Cookie", &format!("JSESSIONID={SESSION}; seraph.confluence=x1")),
                                     ("Authorization", &format!("Bearer {TOKEN}")),
                                 ],
-                            ),
-                            body: None,
-                        },
+                            ), None),
                         response: Some(ResponseRecord {
                             status: 200,
                             headers: headers(&r, &[("Content-Type", "application/json")]),
@@ -438,12 +434,12 @@ pub(crate) mod sample {
                     "timed out after 1s waiting for {base}/rest/api/content (jwt {jwt})"
                 ))),
                 transcript: Some(Transcript {
-                    request: RequestRecord {
-                        method: "GET".into(),
-                        url: r.url(&format!("{base}/rest/api/content?jwt={jwt}&limit=5")),
-                        headers: headers(&r, &[("Authorization", &format!("JWT {jwt}"))]),
-                        body: None,
-                    },
+                    request: RequestRecord::new(
+                        "GET".into(),
+                        r.url(&format!("{base}/rest/api/content?jwt={jwt}&limit=5")),
+                        headers(&r, &[("Authorization", &format!("JWT {jwt}"))]),
+                        None,
+                    ),
                     response: None,
                 }),
             }],
@@ -462,13 +458,31 @@ pub(crate) mod sample {
         };
 
         let scenarios = vec![pass, fail, error, skip];
+        let counts = Counts::tally(scenarios.iter().map(|s| &s.outcome));
+        let mut scenario_files: Vec<ScenarioFile> = scenarios
+            .iter()
+            .map(|s| ScenarioFile {
+                path: s.source.file.clone(),
+                sha256: hex::encode(sha2::Sha256::digest(s.id.as_bytes())),
+            })
+            .collect();
+        scenario_files.sort_by(|a, b| a.path.cmp(&b.path));
         RunReport {
             tool_version: "0.1.0".into(),
             started_at: "2026-11-23T14:15:49Z".into(),
             finished_at: "2026-11-23T14:15:51Z".into(),
             duration_ms: 1_840,
             target: "embedded mock".into(),
-            counts: Counts::tally(scenarios.iter().map(|s| &s.outcome)),
+            certification: Certification {
+                tool_version: "0.1.0".into(),
+                profile: Some("basic-locked-down".into()),
+                scenario_files,
+                target: "embedded mock".into(),
+                started_at: "2026-11-23T14:15:49Z".into(),
+                finished_at: "2026-11-23T14:15:51Z".into(),
+                verdict: Verdict::of(&counts),
+            },
+            counts,
             scenarios,
         }
     }
@@ -495,6 +509,7 @@ mod tests {
             ("json=r.json", ReportFormat::Json, "r.json"),
             ("md=summary.md", ReportFormat::Markdown, "summary.md"),
             ("markdown=s.md", ReportFormat::Markdown, "s.md"),
+            ("HTML=evidence.html", ReportFormat::Html, "evidence.html"),
             ("JUnit=a=b.xml", ReportFormat::Junit, "a=b.xml"),
         ];
         for (input, format, path) in cases {
@@ -513,15 +528,15 @@ mod tests {
         let cases = [
             (
                 "report.xml",
-                "invalid report `report.xml`: expected junit=FILE, json=FILE or md=FILE (also markdown=FILE)",
+                "invalid report `report.xml`: expected junit=FILE, json=FILE, md=FILE (also markdown=FILE) or html=FILE",
             ),
             (
-                "html=r.html",
-                "unknown report format `html` in `html=r.html`: expected junit=FILE, json=FILE or md=FILE (also markdown=FILE)",
+                "pdf=r.pdf",
+                "unknown report format `pdf` in `pdf=r.pdf`: expected junit=FILE, json=FILE, md=FILE (also markdown=FILE) or html=FILE",
             ),
             (
                 "junit=",
-                "report `junit=` has no file name: expected junit=FILE, json=FILE or md=FILE (also markdown=FILE)",
+                "report `junit=` has no file name: expected junit=FILE, json=FILE, md=FILE (also markdown=FILE) or html=FILE",
             ),
         ];
         for (input, message) in cases {
@@ -538,6 +553,7 @@ mod tests {
             (ReportFormat::Junit, "a/b/junit.xml"),
             (ReportFormat::Json, "c/report.json"),
             (ReportFormat::Markdown, "summary.md"),
+            (ReportFormat::Html, "d/evidence.html"),
         ] {
             let spec = ReportSpec {
                 format,
@@ -589,11 +605,22 @@ mod tests {
             ReportFormat::Junit,
             ReportFormat::Json,
             ReportFormat::Markdown,
+            ReportFormat::Html,
         ] {
             let mut out = Vec::new();
             format.write(&report, &mut out).unwrap();
             sample::assert_no_canary(&String::from_utf8(out).unwrap());
         }
+        // The curl lines on their own, and a sanity check that they exist.
+        let mut curls = 0;
+        for step in report.scenarios.iter().flat_map(|s| &s.steps) {
+            if let Some(transcript) = &step.transcript {
+                sample::assert_no_canary(&transcript.request.curl);
+                assert!(transcript.request.curl.starts_with("curl "));
+                curls += 1;
+            }
+        }
+        assert_eq!(curls, 4);
         let console = console::Console::new(false);
         let mut out = Vec::new();
         for scenario in &report.scenarios {

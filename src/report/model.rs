@@ -69,6 +69,65 @@ pub struct RunReport {
     pub target: String,
     pub scenarios: Vec<ScenarioReport>,
     pub counts: Counts,
+    /// What a vendor hands over: which tool, profile and exact scenario files
+    /// judged which target, when, and the verdict.
+    pub certification: Certification,
+}
+
+/// The certification block of the JSON and HTML reports (issue 6, item 4).
+///
+/// It repeats the run's version, target and times on purpose: the block is the
+/// evidence a vendor hands over, and must read on its own.
+#[derive(Clone, Debug, Serialize)]
+pub struct Certification {
+    pub tool_version: String,
+    /// `--profile NAME`, when the run was for one.
+    pub profile: Option<String>,
+    /// Every scenario file the run selected, sorted by path: a reader can prove
+    /// which version of the suite judged the target.
+    pub scenario_files: Vec<ScenarioFile>,
+    /// The target's base URL (its userinfo password redacted), or `embedded mock`.
+    pub target: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub finished_at: String,
+    pub verdict: Verdict,
+}
+
+/// One scenario file and the SHA-256 of its bytes as they were loaded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScenarioFile {
+    pub path: String,
+    /// Lowercase hex.
+    pub sha256: String,
+}
+
+/// Whether the target conforms: no scenario failed or errored. Skips do not
+/// count against it (a real target skips `only: mock` scenarios with a reason).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    #[serde(rename = "conformant")]
+    Conformant,
+    #[serde(rename = "not conformant")]
+    NotConformant,
+}
+
+impl Verdict {
+    pub fn of(counts: &Counts) -> Self {
+        if counts.failed == 0 && counts.errored == 0 {
+            Verdict::Conformant
+        } else {
+            Verdict::NotConformant
+        }
+    }
+
+    /// The words the reports show: `conformant` or `not conformant`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Conformant => "conformant",
+            Verdict::NotConformant => "not conformant",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -188,6 +247,29 @@ pub struct RequestRecord {
     pub headers: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// The request as a `curl` command line, to replay it by hand (issue 6,
+    /// item 5). Built by [`RequestRecord::new`] from the fields above, which are
+    /// already redacted, so it can hold no secret they do not.
+    pub curl: String,
+}
+
+impl RequestRecord {
+    /// A record of already-redacted parts, with its `curl` line.
+    pub fn new(
+        method: String,
+        url: String,
+        headers: Vec<(String, String)>,
+        body: Option<String>,
+    ) -> Self {
+        let curl = crate::report::curl::command(&method, &url, &headers, body.as_deref());
+        RequestRecord {
+            method,
+            url,
+            headers,
+            body,
+            curl,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -282,14 +282,18 @@ static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
 static DURATION_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"("\w*duration_ms"\s*:\s*)\d+|(\btime=")[0-9.]+""#).expect("valid regex")
 });
+static SHA256_HEX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[0-9a-f]{64}\b").expect("valid regex"));
 static DURATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d+(?:\.\d+)?(?:ms|s)\b").expect("valid regex"));
 
 /// Output with its run-to-run noise replaced, for snapshots: loopback ports
 /// (`127.0.0.1:[port]`), RFC 3339 timestamps (`[time]`), durations (`1.23s`, `45ms`,
-/// `"duration_ms": 12`, JUnit `time="0.045"` → `[duration]`).
+/// `"duration_ms": 12`, JUnit `time="0.045"` → `[duration]`), and SHA-256 hex
+/// digests (`[sha256]`: a scenario file's hash changes with every edit to it).
 pub fn normalize_for_snapshot(text: &str) -> String {
     let out = LOOPBACK_PORT.replace_all(text, "${1}:[port]");
+    let out = SHA256_HEX.replace_all(&out, "[sha256]");
     // Timestamps before durations: `…:49.5Z` must go whole.
     let out = TIMESTAMP.replace_all(&out, "[time]");
     let out = DURATION_FIELD.replace_all(&out, |caps: &regex::Captures<'_>| {
@@ -526,13 +530,15 @@ mod tests {
         let text = r#"GET http://127.0.0.1:41234/x and localhost:8090 in 1.84s (45ms)
 "started_at": "2026-11-23T14:15:49Z", "duration_ms": 1840, "step_duration_ms": 3
 <testcase name="a" time="0.045"> at 2026-11-23T14:15:49.123+01:00
-12 scenarios: 11 passed"#;
+12 scenarios: 11 passed
+"sha256": "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824""#;
         assert_eq!(
             normalize_for_snapshot(text),
             r#"GET http://127.0.0.1:[port]/x and localhost:[port] in [duration] ([duration])
 "started_at": "[time]", "duration_ms": [duration], "step_duration_ms": [duration]
 <testcase name="a" time="[duration]"> at [time]
-12 scenarios: 11 passed"#
+12 scenarios: 11 passed
+"sha256": "[sha256]""#
         );
     }
 }

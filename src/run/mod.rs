@@ -14,7 +14,10 @@ use futures::StreamExt;
 use crate::auth::keys::KeyRing;
 use crate::auth::oauth::TokenCache;
 use crate::mock;
-use crate::report::model::{Counts, Outcome, RunReport, ScenarioReport, SourceLoc, StepReport};
+use crate::report::model::{
+    Certification, Counts, Outcome, RunReport, ScenarioFile, ScenarioReport, SourceLoc, StepReport,
+    Verdict,
+};
 use crate::report::redact::Redactor;
 use crate::scenario::model::{Auth, Only, Scenario};
 use crate::scenario::vars;
@@ -124,6 +127,7 @@ pub async fn run_suite(
 ) -> Result<RunReport, String> {
     let started_at = now_rfc3339();
     let started = Instant::now();
+    let scenario_files = scenario_files(&scenarios)?;
     let clients = Clients::new(&tls_trust(&scenarios, options)?)?;
     let stop = Arc::new(AtomicBool::new(false));
     let options_shared = Arc::new(options.clone());
@@ -158,18 +162,54 @@ pub async fn run_suite(
     }
     results.sort_by_key(|(index, _)| *index);
     let scenarios: Vec<ScenarioReport> = results.into_iter().map(|(_, r)| r).collect();
+    let finished_at = now_rfc3339();
+    let target = match &options.target {
+        Target::Embedded => "embedded mock".to_string(),
+        // `https://admin:pw@host` must not put `pw` in a report.
+        Target::Remote(url) => Redactor::new().url(url),
+    };
+    let counts = Counts::tally(scenarios.iter().map(|s| &s.outcome));
+    let certification = Certification {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        profile: options.profile.clone(),
+        scenario_files,
+        target: target.clone(),
+        started_at: started_at.clone(),
+        finished_at: finished_at.clone(),
+        verdict: Verdict::of(&counts),
+    };
     Ok(RunReport {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         started_at,
-        finished_at: now_rfc3339(),
+        finished_at,
         duration_ms: millis(started.elapsed()),
-        target: match &options.target {
-            Target::Embedded => "embedded mock".to_string(),
-            Target::Remote(url) => url.clone(),
-        },
-        counts: Counts::tally(scenarios.iter().map(|s| &s.outcome)),
+        target,
+        counts,
+        certification,
         scenarios,
     })
+}
+
+/// The SHA-256 of every file the selected scenarios came from, sorted by path.
+///
+/// Read when the run starts, right after loading: the hashes name the bytes that
+/// were judged, so an edit during the run cannot go unnoticed in the evidence.
+fn scenario_files(scenarios: &[Scenario]) -> Result<Vec<ScenarioFile>, String> {
+    use sha2::{Digest, Sha256};
+
+    let paths: std::collections::BTreeSet<&std::path::Path> =
+        scenarios.iter().map(|s| s.file.as_path()).collect();
+    paths
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(path)
+                .map_err(|e| format!("cannot read {} to hash it: {e}", path.display()))?;
+            Ok(ScenarioFile {
+                path: path.display().to_string(),
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            })
+        })
+        .collect()
 }
 
 /// `--ca-cert` and `--insecure`, and the embedded mock's CA when a scenario asks

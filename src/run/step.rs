@@ -393,10 +393,11 @@ pub(super) fn describe_error(error: &reqwest::Error) -> String {
 }
 
 fn record_request(request: &reqwest::Request, redactor: &Redactor) -> RequestRecord {
-    RequestRecord {
-        method: request.method().to_string(),
-        url: redactor.url(request.url().as_str()),
-        headers: request
+    // Every part is redacted before the record (and its curl line) is made.
+    RequestRecord::new(
+        request.method().to_string(),
+        redactor.url(request.url().as_str()),
+        request
             .headers()
             .iter()
             .map(|(n, v)| {
@@ -406,11 +407,11 @@ fn record_request(request: &reqwest::Request, redactor: &Redactor) -> RequestRec
                 )
             })
             .collect(),
-        body: request
+        request
             .body()
             .and_then(|b| b.as_bytes())
             .map(|bytes| redactor.text(&truncate(bytes).0)),
-    }
+    )
 }
 
 fn record_response(response: &Response, redactor: &Redactor) -> ResponseRecord {

@@ -1,0 +1,368 @@
+//! The HTML evidence report (`--report html=FILE`, issue 6, item 4): one
+//! self-contained page a plugin vendor can hand over — the verdict and
+//! certification block, the summary, every scenario with its steps, expected vs
+//! actual with source locations, the `curl` line and the redacted transcript.
+//!
+//! Self-contained means nothing is fetched: CSS is inline, there is no script, no
+//! font, no image, and the only links are in-page anchors (`href="#…"`). A
+//! `Content-Security-Policy` of `default-src 'none'` says the same to the browser,
+//! so even a value that escaped [`escape`] could load nothing. Scenario `refs`
+//! that are URLs are shown as text, not links, for the same reason.
+//!
+//! Values come from scenario authors and from the target's answers: every one
+//! passes through [`escape`] before it lands in the page.
+
+use std::io::{self, Write};
+
+use super::model::{Certification, Outcome, RunReport, ScenarioReport, StepReport, Verdict};
+use super::{counts_line, format_duration, transcript_text};
+
+/// Escapes `& < > " '` so text is inert in element content and in quoted
+/// attribute values alike.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Kept short and readable: the page is read on screen and printed as evidence.
+const STYLE: &str = "\
+body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#1d1d1f}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}h3{font-size:1em;margin:1em 0 .3em}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+code,pre{font:13px/1.4 ui-monospace,monospace}pre{background:#f5f5f7;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+.verdict{font-size:1.3em;padding:.5em .8em;border-radius:4px;display:inline-block}
+.conformant{background:#e3f6e8;color:#0b6b2b}.not-conformant{background:#fde7e7;color:#a31515}
+.tag{font-weight:bold;font-family:ui-monospace,monospace}
+.pass{color:#0b6b2b}.fail,.error{color:#a31515}.skip{color:#6e6e73}
+section.scenario{border-top:1px solid #ddd}.step{margin:.8em 0 .8em 1em}
+";
+
+/// Writes `report` as one HTML page.
+pub fn write_html(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
+    let cert = &report.certification;
+    writeln!(out, "<!DOCTYPE html>")?;
+    writeln!(out, "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
+    writeln!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+    )?;
+    writeln!(
+        out,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    )?;
+    writeln!(
+        out,
+        "<title>tollgate report: {}</title>",
+        escape(cert.verdict.as_str())
+    )?;
+    writeln!(out, "<style>\n{STYLE}</style>\n</head>\n<body>")?;
+    writeln!(out, "<h1>tollgate conformance report</h1>")?;
+    let class = match cert.verdict {
+        Verdict::Conformant => "conformant",
+        Verdict::NotConformant => "not-conformant",
+    };
+    writeln!(
+        out,
+        "<p id=\"verdict\" class=\"verdict {class}\" data-verdict=\"{}\">Verdict: <strong>{}</strong></p>",
+        escape(cert.verdict.as_str()),
+        escape(cert.verdict.as_str())
+    )?;
+    writeln!(
+        out,
+        "<p>{}</p>",
+        escape(&counts_line(&report.counts, report.duration_ms))
+    )?;
+    write_certification(cert, out)?;
+    write_summary(report, out)?;
+    for (index, scenario) in report.scenarios.iter().enumerate() {
+        write_scenario(index, scenario, out)?;
+    }
+    writeln!(out, "</body>\n</html>")
+}
+
+fn write_certification(cert: &Certification, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "<h2 id=\"certification\">Certification</h2>")?;
+    writeln!(out, "<table>")?;
+    let profile = cert.profile.as_deref().unwrap_or("(none)");
+    for (name, value) in [
+        ("Verdict", cert.verdict.as_str()),
+        ("tollgate version", cert.tool_version.as_str()),
+        ("Profile", profile),
+        ("Target", cert.target.as_str()),
+        ("Started", cert.started_at.as_str()),
+        ("Finished", cert.finished_at.as_str()),
+    ] {
+        writeln!(
+            out,
+            "<tr><th>{}</th><td><code>{}</code></td></tr>",
+            escape(name),
+            escape(value)
+        )?;
+    }
+    writeln!(out, "</table>")?;
+    writeln!(out, "<h3>Scenario files (SHA-256)</h3>\n<table>")?;
+    writeln!(out, "<tr><th>File</th><th>SHA-256</th></tr>")?;
+    for file in &cert.scenario_files {
+        writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td><code>{}</code></td></tr>",
+            escape(&file.path),
+            escape(&file.sha256)
+        )?;
+    }
+    writeln!(out, "</table>")
+}
+
+fn write_summary(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "<h2 id=\"summary\">Scenarios</h2>\n<table>")?;
+    writeln!(
+        out,
+        "<tr><th>Outcome</th><th>Scenario</th><th>Title</th><th>Duration</th></tr>"
+    )?;
+    for (index, scenario) in report.scenarios.iter().enumerate() {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td><a href=\"#s{index}\"><code>{}</code></a></td><td>{}</td><td>{}</td></tr>",
+            outcome_tag(scenario.outcome),
+            escape(&scenario.id),
+            escape(&scenario.title),
+            escape(&format_duration(scenario.duration_ms))
+        )?;
+    }
+    writeln!(out, "</table>")
+}
+
+fn write_scenario(index: usize, scenario: &ScenarioReport, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "<section class=\"scenario\" id=\"s{index}\">")?;
+    writeln!(
+        out,
+        "<h2>{} <code>{}</code> — {}</h2>",
+        outcome_tag(scenario.outcome),
+        escape(&scenario.id),
+        escape(&scenario.title)
+    )?;
+    writeln!(
+        out,
+        "<p>Defined at <code>{}</code> · {}</p>",
+        escape(&scenario.source.to_string()),
+        escape(&format_duration(scenario.duration_ms))
+    )?;
+    if !scenario.tags.is_empty() {
+        writeln!(out, "<p>Tags: {}</p>", code_list(&scenario.tags))?;
+    }
+    if !scenario.refs.is_empty() {
+        // Text, not links: the page links to nothing outside itself.
+        writeln!(out, "<p>Refs: {}</p>", code_list(&scenario.refs))?;
+    }
+    if let Some(reason) = &scenario.skip_reason {
+        writeln!(out, "<p class=\"skip\">Skipped: {}</p>", escape(reason))?;
+    }
+    for step in &scenario.steps {
+        write_step(step, out)?;
+    }
+    writeln!(out, "</section>")
+}
+
+fn write_step(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "<div class=\"step\">")?;
+    writeln!(
+        out,
+        "<h3>{} Step <code>{}</code></h3>",
+        outcome_tag(step.outcome),
+        escape(&step.name)
+    )?;
+    writeln!(
+        out,
+        "<p>At <code>{}</code> · {}</p>",
+        escape(&step.source.to_string()),
+        escape(&format_duration(step.duration_ms))
+    )?;
+    if !step.failures.is_empty() {
+        writeln!(out, "<table>")?;
+        writeln!(
+            out,
+            "<tr><th>Check</th><th>Expected</th><th>Actual</th><th>Written at</th></tr>"
+        )?;
+        for failure in &step.failures {
+            writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td><pre>{}</pre></td><td><pre>{}</pre></td><td><code>{}</code></td></tr>",
+                escape(&failure.check),
+                escape(&failure.expected),
+                escape(&failure.actual),
+                escape(&failure.source.to_string())
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+    if let Some(error) = &step.error {
+        let class = if step.outcome == Outcome::Error {
+            "error"
+        } else {
+            "skip"
+        };
+        writeln!(out, "<p class=\"{class}\">{}</p>", escape(error))?;
+    }
+    if let Some(burst) = &step.burst {
+        let statuses = burst
+            .statuses
+            .iter()
+            .map(|(status, n)| format!("{status}×{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        writeln!(
+            out,
+            "<p>Burst: {} requests, {} at once; statuses {}; {} without answer</p>",
+            burst.count,
+            burst.concurrency,
+            escape(&statuses),
+            burst.errors
+        )?;
+    }
+    if let Some(transcript) = &step.transcript {
+        writeln!(
+            out,
+            "<p>Replay (secrets redacted):</p>\n<pre class=\"curl\">{}</pre>",
+            escape(&transcript.request.curl)
+        )?;
+        // Open where a reader needs it: on the steps that failed or errored.
+        let open = if step.outcome.is_problem() {
+            " open"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "<details{open}><summary>Transcript</summary>\n<pre>{}</pre>\n</details>",
+            escape(&transcript_text(transcript))
+        )?;
+    }
+    writeln!(out, "</div>")
+}
+
+fn outcome_tag(outcome: Outcome) -> String {
+    format!(
+        "<span class=\"tag {}\">{}</span>",
+        outcome.as_str(),
+        outcome.tag()
+    )
+}
+
+fn code_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("<code>{}</code>", escape(item)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::redact::normalize_for_snapshot;
+    use crate::report::sample;
+
+    fn render(report: &RunReport) -> String {
+        let mut out = Vec::new();
+        write_html(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escape_covers_the_five() {
+        assert_eq!(
+            escape(r#"<a href="x">Tom & 'Jerry'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;"
+        );
+        assert_eq!(escape("plain [redacted]"), "plain [redacted]");
+    }
+
+    #[test]
+    fn html_snapshot() {
+        insta::assert_snapshot!("html", normalize_for_snapshot(&render(&sample::report())));
+    }
+
+    #[test]
+    fn html_shows_verdict_certification_failures_and_transcripts() {
+        let report = sample::report();
+        let html = render(&report);
+        assert!(html.contains("data-verdict=\"not conformant\""));
+        assert!(html.contains("<code>basic-locked-down</code>"));
+        for file in &report.certification.scenario_files {
+            assert!(html.contains(&file.sha256), "{}", file.path);
+        }
+        // Expected vs actual, with where the expectation is written.
+        assert!(html.contains("<pre>401</pre></td><td><pre>200</pre>"));
+        assert!(html.contains("scenarios/session/logout-invalidates.yaml:24:17"));
+        // Transcripts: response headers and bodies, escaped.
+        assert!(html.contains("&lt; Set-Cookie: JSESSIONID=[redacted]; Path=/; HttpOnly"));
+        assert!(html.contains("<pre class=\"curl\">curl -X POST &#39;http"));
+        assert_eq!(html.matches("<details").count(), 4);
+        // A title with `|` and every author value escaped: no raw `<` from data.
+        assert!(html.contains("Logout invalidates the session | cookie"));
+        sample::assert_no_canary(&html);
+    }
+
+    #[test]
+    fn html_loads_nothing_from_the_network() {
+        let mut report = sample::report();
+        // A hostile value from a target must stay text.
+        report.scenarios[0].title =
+            r#"<img src="https://evil.example/x.png"><script>fetch('http://x')</script>"#.into();
+        let html = render(&report);
+        // Escaped text holds no `<`, so splitting on it yields the page's own tags.
+        let tags: Vec<String> = html
+            .split('<')
+            .skip(1)
+            .map(|t| t.split('>').next().unwrap_or_default().to_ascii_lowercase())
+            .collect();
+        for tag in &tags {
+            let name = tag.split_whitespace().next().unwrap_or_default();
+            assert!(
+                ![
+                    "script", "img", "link", "iframe", "object", "embed", "base", "audio", "video",
+                    "source"
+                ]
+                .contains(&name),
+                "<{tag}>"
+            );
+            assert!(!tag.contains("src="), "<{tag}>");
+            assert!(
+                !tag.contains("http://") && !tag.contains("https://"),
+                "<{tag}>"
+            );
+            if let Some(at) = tag.find("href=") {
+                assert!(tag[at..].starts_with("href=\"#"), "<{tag}>");
+            }
+        }
+        assert!(tags.iter().any(|t| t.starts_with("a href=\"#s0\"")));
+        // The hostile title is there, as text.
+        assert!(html.contains("&lt;img src=&quot;https://evil.example/x.png&quot;&gt;"));
+        // The stylesheet fetches nothing either.
+        for banned in ["url(", "@import", "@font-face"] {
+            assert!(!STYLE.contains(banned), "{banned}");
+        }
+        assert!(html.contains("content=\"default-src 'none'; style-src 'unsafe-inline'\""));
+    }
+
+    #[test]
+    fn a_clean_run_is_conformant() {
+        let mut report = sample::report();
+        report.scenarios.retain(|s| !s.outcome.is_problem());
+        report.counts =
+            crate::report::model::Counts::tally(report.scenarios.iter().map(|s| &s.outcome));
+        report.certification.verdict = Verdict::of(&report.counts);
+        assert_eq!(report.certification.verdict, Verdict::Conformant);
+        assert!(render(&report).contains("data-verdict=\"conformant\""));
+    }
+}
