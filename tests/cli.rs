@@ -202,6 +202,8 @@ steps:
             "json=r.json",
             "--report",
             "md=r.md",
+            "--report",
+            "html=r.html",
         ])
         .output()
         .unwrap();
@@ -212,7 +214,7 @@ steps:
         text(&output)
     );
     let mut outputs = vec![("console", text(&output))];
-    for file in ["r.xml", "r.json", "r.md"] {
+    for file in ["r.xml", "r.json", "r.md", "r.html"] {
         outputs.push((
             file,
             std::fs::read_to_string(dir.path().join(file)).unwrap(),
@@ -232,6 +234,92 @@ steps:
     }
     // The evidence is still there: the failing step is reported with its check.
     assert!(outputs[0].1.contains("x-ausername"), "{}", outputs[0].1);
+    // Every step's curl line, on its own: present, redacted, canary-free.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    let curls: Vec<&str> = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["steps"].as_array().unwrap())
+        .filter_map(|step| step["transcript"]["request"]["curl"].as_str())
+        .collect();
+    assert_eq!(curls.len(), 3, "one per step sent");
+    for curl in curls {
+        assert!(curl.starts_with("curl "), "{curl}");
+        assert!(curl.contains("[redacted]"), "{curl}");
+        for canary in [PASSWORD, TOKEN, FROM_ENV] {
+            assert!(!curl.contains(canary), "{curl}");
+        }
+    }
+}
+
+/// Runs `scenario` with HTML and JSON reports; returns (exit code, JSON, HTML).
+fn run_with_evidence(dir: &Path, scenario: &Path) -> (Option<i32>, serde_json::Value, String) {
+    let html = dir.join("evidence/report.html");
+    let json = dir.join("evidence/report.json");
+    let output = tollgate(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--report",
+            &format!("html={}", html.display()),
+            "--report",
+            &format!("json={}", json.display()),
+        ],
+        None,
+    );
+    let json = std::fs::read_to_string(&json).unwrap_or_else(|e| panic!("{e}: {}", text(&output)));
+    (
+        output.status.code(),
+        serde_json::from_str(&json).unwrap(),
+        std::fs::read_to_string(&html).unwrap(),
+    )
+}
+
+#[test]
+fn the_evidence_reports_say_conformant_and_not_conformant_with_a_fault() {
+    use sha2::Digest as _;
+
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/basic/no-basic-challenge.yaml");
+    let clean_dir = tempfile::tempdir().unwrap();
+    let (code, json, html) = run_with_evidence(clean_dir.path(), &source);
+    assert_eq!(code, Some(0));
+    let cert = &json["certification"];
+    assert_eq!(cert["verdict"], "conformant");
+    assert_eq!(json["format"], "tollgate-report/1");
+    assert_eq!(cert["tool_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(cert["target"], "embedded mock");
+    assert!(cert["profile"].is_null());
+    assert!(cert["started_at"].as_str().unwrap() <= cert["finished_at"].as_str().unwrap());
+    let bytes = std::fs::read(&source).unwrap();
+    let files = cert["scenario_files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["path"], source.display().to_string());
+    assert_eq!(
+        files[0]["sha256"],
+        hex::encode(sha2::Sha256::digest(&bytes))
+    );
+    assert!(html.contains(r#"data-verdict="conformant""#), "{html}");
+    assert!(html.contains(files[0]["sha256"].as_str().unwrap()));
+
+    // The same scenario against a mock that challenges with Basic (F-BASIC-8).
+    let fault_dir = tempfile::tempdir().unwrap();
+    let faulty = fault_dir.path().join("no-basic-challenge.yaml");
+    let yaml = String::from_utf8(bytes).unwrap();
+    std::fs::write(
+        &faulty,
+        format!("{yaml}\nmock: {{ confluence: {{ faults: [basic_challenge] }} }}\n"),
+    )
+    .unwrap();
+    let (code, json, html) = run_with_evidence(fault_dir.path(), &faulty);
+    assert_eq!(code, Some(1));
+    assert_eq!(json["certification"]["verdict"], "not conformant");
+    assert_eq!(json["counts"]["failed"], 1);
+    assert!(html.contains(r#"data-verdict="not conformant""#), "{html}");
+    assert!(html.contains("<pre class=\"curl\">curl "));
+    assert!(html.contains("<details open>"));
 }
 
 /// Stops the standalone mock even when an assertion fails first.
