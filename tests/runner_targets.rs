@@ -196,3 +196,37 @@ steps:
         step.failures[1].actual
     );
 }
+
+#[tokio::test]
+async fn the_certification_block_names_the_target_profile_hashes_and_verdict() {
+    use sha2::Digest as _;
+    use tollgate::report::model::Verdict;
+
+    let yaml = "id: CERT\ntitle: t\nsteps:\n  - name: one\n    request: { path: / }\n";
+    let options = RunOptions {
+        // A password in the target URL is no evidence anyone should get.
+        target: Target::Remote("http://admin:Canary-Target-Pw@127.0.0.1:9".into()),
+        profile: Some("connect-jwt".into()),
+        ..RunOptions::default()
+    };
+    let report = run_suite(vec![scenario(yaml), scenario(yaml)], &options, |_| {})
+        .await
+        .expect("suite runs");
+    let cert = &report.certification;
+    assert_eq!(cert.verdict, Verdict::NotConformant, "nothing listens");
+    assert_eq!(cert.profile.as_deref(), Some("connect-jwt"));
+    assert_eq!(cert.target, "http://admin:[redacted]@127.0.0.1:9");
+    assert_eq!(report.target, cert.target);
+    assert_eq!(cert.tool_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        (&cert.started_at, &cert.finished_at),
+        (&report.started_at, &report.finished_at)
+    );
+    // One entry per file, hashed from the text the loader parsed.
+    assert_eq!(cert.scenario_files.len(), 1);
+    assert_eq!(cert.scenario_files[0].path, "inline.yaml");
+    assert_eq!(
+        cert.scenario_files[0].sha256,
+        hex::encode(sha2::Sha256::digest(yaml.as_bytes()))
+    );
+}

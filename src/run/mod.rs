@@ -127,7 +127,7 @@ pub async fn run_suite(
 ) -> Result<RunReport, String> {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    let scenario_files = scenario_files(&scenarios)?;
+    let scenario_files = scenario_files(&scenarios);
     let clients = Clients::new(&tls_trust(&scenarios, options)?)?;
     let stop = Arc::new(AtomicBool::new(false));
     let options_shared = Arc::new(options.clone());
@@ -192,22 +192,18 @@ pub async fn run_suite(
 
 /// The SHA-256 of every file the selected scenarios came from, sorted by path.
 ///
-/// Read when the run starts, right after loading: the hashes name the bytes that
-/// were judged, so an edit during the run cannot go unnoticed in the evidence.
-fn scenario_files(scenarios: &[Scenario]) -> Result<Vec<ScenarioFile>, String> {
-    use sha2::{Digest, Sha256};
-
-    let paths: std::collections::BTreeSet<&std::path::Path> =
-        scenarios.iter().map(|s| s.file.as_path()).collect();
-    paths
+/// The hash is taken by the loader from the text it parsed (not re-read here), so
+/// it names the bytes that judged the target even if the file changes meanwhile.
+fn scenario_files(scenarios: &[Scenario]) -> Vec<ScenarioFile> {
+    let by_path: std::collections::BTreeMap<String, &str> = scenarios
+        .iter()
+        .map(|s| (s.file.display().to_string(), s.source_sha256.as_str()))
+        .collect();
+    by_path
         .into_iter()
-        .map(|path| {
-            let bytes = std::fs::read(path)
-                .map_err(|e| format!("cannot read {} to hash it: {e}", path.display()))?;
-            Ok(ScenarioFile {
-                path: path.display().to_string(),
-                sha256: hex::encode(Sha256::digest(&bytes)),
-            })
+        .map(|(path, sha256)| ScenarioFile {
+            path,
+            sha256: sha256.to_owned(),
         })
         .collect()
 }

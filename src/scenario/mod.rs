@@ -84,6 +84,10 @@ pub fn load_str(
     scenario.steps = steps;
     scenario.file = path.to_path_buf();
     scenario.env_values = env_values;
+    scenario.source_sha256 = {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(source.as_bytes()))
+    };
     // Checks beyond the shape still run when some steps failed to read, so one
     // `check` shows as much as it can; references need every step in place.
     let nodes: &[Node] = if scenario.steps.len() == step_nodes.len() {

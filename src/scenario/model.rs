@@ -53,6 +53,11 @@ pub struct Scenario {
     #[serde(skip)]
     #[schemars(skip)]
     pub file: PathBuf,
+    /// The SHA-256 (lowercase hex) of the text this scenario was parsed from:
+    /// the certification block names the exact bytes that judged a target.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub source_sha256: String,
     /// Values that came from `${env:…}`: never shown in any report.
     #[serde(skip)]
     #[schemars(skip)]
