@@ -240,12 +240,7 @@ pub fn discover(dir: &Path) -> Vec<PathBuf> {
         .flatten()
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml")
-            )
-        })
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
         .collect();
     files.sort();
     files
@@ -300,7 +295,10 @@ pub fn load_str(source: &str, path: &Path) -> Result<Profile, Vec<Diagnostic>> {
     {
         diagnostics.push(at(
             name.pos,
-            format!("profile name '{}' may hold only a-z, 0-9 and '-'", name.inner),
+            format!(
+                "profile name '{}' may hold only a-z, 0-9 and '-'",
+                name.inner
+            ),
             None,
         ));
     } else if let Some(stem) = path.file_stem().and_then(|s| s.to_str())
@@ -310,12 +308,19 @@ pub fn load_str(source: &str, path: &Path) -> Result<Profile, Vec<Diagnostic>> {
         diagnostics.push(at(
             name.pos,
             format!("profile name '{}' differs from its file name", name.inner),
-            Some(format!("rename the file to {}.yaml, or the profile to '{stem}'", name.inner)),
+            Some(format!(
+                "rename the file to {}.yaml, or the profile to '{stem}'",
+                name.inner
+            )),
         ));
     }
     if profile.scenarios.is_empty() {
         let pos = root.get("scenarios").map_or(name.pos, |n| n.pos);
-        diagnostics.push(at(pos, "a profile needs at least one scenario".into(), None));
+        diagnostics.push(at(
+            pos,
+            "a profile needs at least one scenario".into(),
+            None,
+        ));
     }
     for (index, var) in profile.requires_vars.iter().enumerate() {
         if profile.requires_vars[..index]
@@ -370,7 +375,10 @@ requires_vars:
         let selectors: Vec<_> = profile.scenarios.iter().map(|s| s.inner.clone()).collect();
         assert_eq!(
             selectors,
-            [Selector::Id("BASIC-001".into()), Selector::Tag("pat".into())]
+            [
+                Selector::Id("BASIC-001".into()),
+                Selector::Tag("pat".into())
+            ]
         );
         assert_eq!(profile.requires_vars[0].env.as_deref(), Some("CONF_USER"));
         assert_eq!(profile.scenarios[1].pos.line, 5);
@@ -380,13 +388,12 @@ requires_vars:
     fn a_var_is_given_by_flag_or_by_a_non_empty_environment_variable() {
         let profile = load_str(GOOD, Path::new("demo.yaml")).unwrap();
         let empty_env = |_: &str| None;
-        let names = |missing: Vec<&RequiredVar>| {
-            missing
-                .iter()
-                .map(|v| v.name.clone())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(names(profile.missing_vars(&[], &empty_env)), ["user", "token"]);
+        let names =
+            |missing: Vec<&RequiredVar>| missing.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(profile.missing_vars(&[], &empty_env)),
+            ["user", "token"]
+        );
         let env = |n: &str| (n == "CONF_USER").then(|| "bob".to_string());
         assert_eq!(names(profile.missing_vars(&[], &env)), ["token"]);
         let blank = |n: &str| (n == "CONF_USER").then(String::new);
@@ -408,14 +415,12 @@ requires_vars:
             .map(|d| format!("{}: {}", d.location(), d.message))
             .collect();
         assert!(
-            shown.iter().any(|s| s.starts_with("demo.yaml:3:")
-                && s.contains("unknown key 'tga'")),
+            shown
+                .iter()
+                .any(|s| s.starts_with("demo.yaml:3:") && s.contains("unknown key 'tga'")),
             "{shown:?}"
         );
-        let unknown = errors
-            .iter()
-            .find(|d| d.message.contains("'tga'"))
-            .unwrap();
+        let unknown = errors.iter().find(|d| d.message.contains("'tga'")).unwrap();
         assert_eq!(unknown.help.as_deref(), Some("did you mean 'tag'?"));
     }
 
