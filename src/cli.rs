@@ -78,6 +78,10 @@ pub struct RunArgs {
     /// Run only the scenario with this id (repeatable).
     #[arg(long = "id", value_name = "ID")]
     pub ids: Vec<String>,
+    /// Run exactly a certification profile's scenarios: profiles/NAME.yaml, or a
+    /// path. With --target, its required vars must be given first.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["tags", "ids"])]
+    pub profile: Option<String>,
     /// Also write a report: junit=FILE, json=FILE, md=FILE or html=FILE (repeatable).
     #[arg(long = "report", value_name = "FORMAT=FILE")]
     pub reports: Vec<ReportSpec>,

@@ -11,6 +11,7 @@ use crate::report::console::{Console, color_wanted};
 use crate::report::model::Outcome;
 use crate::report::write_report_file;
 use crate::run::{RunOptions, Target, plan, run_suite};
+use crate::scenario::profile::{self, Profile};
 use crate::scenario::{self, Diagnostic};
 
 pub const EXIT_PASS: u8 = 0;
@@ -91,12 +92,22 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Ok(target) => target,
         Err(e) => return usage_error(&e),
     };
-    let scenarios = match scenario::load_suite(&args.paths) {
-        Ok(scenarios) => plan::select(scenarios, &args.tags, &args.ids),
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics);
-            return ExitCode::from(EXIT_USAGE);
-        }
+    let profile = match args.profile.as_deref().map(load_profile).transpose() {
+        Ok(profile) => profile,
+        Err(exit) => return exit,
+    };
+    let scenarios = match &profile {
+        None => match scenario::load_suite(&args.paths) {
+            Ok(scenarios) => plan::select(scenarios, &args.tags, &args.ids),
+            Err(diagnostics) => {
+                print_diagnostics(&diagnostics);
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        Some(profile) => match profile_scenarios(profile, args, &target) {
+            Ok(scenarios) => scenarios,
+            Err(exit) => return exit,
+        },
     };
     if scenarios.is_empty() {
         return usage_error("no scenario matches the given paths, --tag and --id");
@@ -109,7 +120,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         idp: args.idp.clone(),
         ca_cert: args.ca_cert.clone(),
         insecure: args.insecure,
-        profile: None,
+        profile: profile.map(|p| p.name.inner),
     };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
@@ -139,6 +150,72 @@ pub fn run(args: &RunArgs) -> ExitCode {
     }
     let _ = console.summary(&mut stdout, &report);
     ExitCode::from(exit)
+}
+
+/// `--profile NAME`: the profile file, or exit 2 naming the profiles there are.
+fn load_profile(name: &str) -> Result<Profile, ExitCode> {
+    let path = profile::resolve(name);
+    if !path.is_file() {
+        let available = profile::available(std::path::Path::new(profile::PROFILE_DIR));
+        let list = if available.is_empty() {
+            format!("none in ./{}", profile::PROFILE_DIR)
+        } else {
+            available.join(", ")
+        };
+        return Err(usage_error(&format!(
+            "no profile '{name}' ({} does not exist); available profiles: {list}",
+            path.display()
+        )));
+    }
+    profile::load_file(&path).map_err(|diagnostics| {
+        print_diagnostics(&diagnostics);
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+/// The suite under `args.paths`, cut to exactly `profile`'s scenarios. Against a
+/// real target, every required var must be given first: a run with a default
+/// credential would fail for the wrong reason, after requests were sent.
+fn profile_scenarios(
+    profile: &Profile,
+    args: &RunArgs,
+    target: &Target,
+) -> Result<Vec<scenario::model::Scenario>, ExitCode> {
+    let real_env = |name: &str| std::env::var(name).ok();
+    if matches!(target, Target::Remote(_)) {
+        let missing = profile.missing_vars(&args.vars, &real_env);
+        if !missing.is_empty() {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "error: profile '{}' needs {} var(s) that were not given:",
+                profile.name.inner,
+                missing.len()
+            );
+            for var in &missing {
+                let _ = writeln!(err, "  {}: {}", var.spelling(), var.description);
+            }
+            let _ = writeln!(err, "nothing was sent");
+            return Err(ExitCode::from(EXIT_USAGE));
+        }
+    }
+    // A required var given with --var also fills `${env:ENV}` in the files.
+    let overrides = profile.env_overrides(&args.vars);
+    let env = |name: &str| {
+        overrides
+            .iter()
+            .find(|(env, _)| env == name)
+            .map(|(_, value)| value.clone())
+            .or_else(|| real_env(name))
+    };
+    let suite = scenario::load_suite_with_env(&args.paths, &env).map_err(|diagnostics| {
+        print_diagnostics(&diagnostics);
+        ExitCode::from(EXIT_USAGE)
+    })?;
+    plan::select_profile(suite, profile).map_err(|diagnostics| {
+        print_diagnostics(&diagnostics);
+        ExitCode::from(EXIT_USAGE)
+    })
 }
 
 pub fn mock(args: &MockArgs) -> ExitCode {

@@ -336,8 +336,12 @@ impl Drop for KillOnDrop {
 fn the_suite_passes_against_a_standalone_mock_as_a_real_target() {
     use std::io::{BufRead, BufReader};
 
+    // A real target for the whole suite has the Connect app of JWT-004/005
+    // installed: that scenario's `mock:` block is the emulator's configuration.
+    let connect = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/jwt/connect-target.yaml");
     let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(["mock", "--bind", "127.0.0.1:0"])
+        .args(["mock", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&connect)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("mock starts");

@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod mock_config;
 pub mod model;
+pub mod profile;
 pub mod validate;
 pub mod vars;
 pub mod yaml;
@@ -22,9 +23,17 @@ use yaml::{Node, NodeKind, Pos};
 
 /// Reads and checks one scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
+    load_file_with_env(path, &|name| std::env::var(name).ok())
+}
+
+/// Reads and checks one scenario file; `env` answers `${env:…}` lookups.
+pub fn load_file_with_env(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scenario, Vec<Diagnostic>> {
     let source = std::fs::read_to_string(path)
         .map_err(|e| vec![Diagnostic::file(path, format!("cannot read: {e}"))])?;
-    load_str(&source, path, &|name| std::env::var(name).ok())
+    load_str(&source, path, env)
 }
 
 /// Reads and checks scenario text; `env` answers `${env:…}` lookups.
@@ -192,11 +201,20 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Loads every scenario under `paths`. All files are read even when some fail,
 /// and ids must be unique across the suite.
 pub fn load_suite(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
+    load_suite_with_env(paths, &|name| std::env::var(name).ok())
+}
+
+/// [`load_suite`] with `env` answering `${env:…}` lookups: a profile run feeds
+/// its required vars given with `--var` in here ([`profile::Profile::env_overrides`]).
+pub fn load_suite_with_env(
+    paths: &[PathBuf],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
     let files = discover(paths).map_err(|d| vec![d])?;
     let mut scenarios = Vec::new();
     let mut diagnostics = Vec::new();
     for file in &files {
-        match load_file(file) {
+        match load_file_with_env(file, env) {
             Ok(s) => scenarios.push(s),
             Err(d) => diagnostics.extend(d),
         }
