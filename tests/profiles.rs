@@ -208,13 +208,19 @@ fn mock_config(dir: &Path, faults: &str) -> PathBuf {
     path
 }
 
-fn run_connect_profile(url: &str) -> Output {
+fn run_connect_profile(url: &str, reports: &Path) -> Output {
+    let html = format!("html={}", reports.join("evidence.html").display());
+    let json = format!("json={}", reports.join("evidence.json").display());
     tollgate(&[
         "run",
         "--profile",
         "connect-jwt",
         "--target",
         url,
+        "--report",
+        &html,
+        "--report",
+        &json,
         "--var",
         &format!("connect_issuer={ISSUER}"),
         "--var",
@@ -229,9 +235,10 @@ fn connect_jwt_certifies_a_conforming_standalone_mock_and_not_a_faulty_one() {
     let dir = tempfile::tempdir().unwrap();
 
     let clean = Mock::start(&mock_config(dir.path(), ""));
-    let output = run_connect_profile(&clean.url);
+    let output = run_connect_profile(&clean.url, dir.path());
     let out = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}");
+    assert_verdict(dir.path(), "conformant");
     assert!(out.contains("PASS  JWT-004"), "{out}");
     assert!(out.contains("PASS  JWT-005"), "{out}");
     assert!(
@@ -246,10 +253,32 @@ fn connect_jwt_certifies_a_conforming_standalone_mock_and_not_a_faulty_one() {
 
     for fault in ["jwt_qsh_ignored", "jwt_alg_none"] {
         let faulty = Mock::start(&mock_config(dir.path(), fault));
-        let output = run_connect_profile(&faulty.url);
+        let output = run_connect_profile(&faulty.url, dir.path());
         let out = text(&output);
         assert_eq!(output.status.code(), Some(1), "{fault}: {out}");
+        assert_verdict(dir.path(), "not conformant");
         assert!(out.contains("FAIL  JWT-005"), "{fault}: {out}");
         assert!(!out.contains(SECRET), "{fault}: {out}");
+    }
+}
+
+/// The evidence reports of the last run name `verdict`, the profile, and never the
+/// shared secret.
+fn assert_verdict(reports: &Path, verdict: &str) {
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("evidence.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["certification"]["verdict"], verdict, "{json:#}");
+    assert_eq!(json["certification"]["profile"], "connect-jwt");
+    let html = std::fs::read_to_string(reports.join("evidence.html")).unwrap();
+    assert!(
+        html.contains(&format!("Verdict: <strong>{verdict}</strong>")),
+        "the HTML names the verdict"
+    );
+    for text in [json.to_string(), html] {
+        assert!(
+            !text.contains(SECRET),
+            "an evidence report shows the shared secret"
+        );
     }
 }
