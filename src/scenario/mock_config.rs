@@ -692,8 +692,6 @@ pub enum Fault {
     PluginRateLimitOff,
     /// REST calls are not written to the audit log (breaks F-PLUG-6).
     AuditMissing,
-    /// Adds latency to every authentication (for load thresholds).
-    SlowAuth,
 }
 
 impl Fault {
@@ -779,7 +777,6 @@ impl Fault {
             Fault::RestrictPublicIgnored => "restrict_public_ignored",
             Fault::PluginRateLimitOff => "plugin_rate_limit_off",
             Fault::AuditMissing => "audit_missing",
-            Fault::SlowAuth => "slow_auth",
         }
     }
 }
