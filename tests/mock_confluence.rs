@@ -2,12 +2,15 @@
 //! implements (F-BASIC-*, F-ANON-*, F-SESS-*), every fault flipping its fact, and
 //! bad input that must not take the server down.
 
-use std::net::SocketAddr;
+mod common;
+
+use common::{basic, client, header, mock_with, raw};
+
 use std::time::Duration;
 
 use base64::Engine;
 use reqwest::header::{HeaderMap, SET_COOKIE, WWW_AUTHENTICATE};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -18,35 +21,12 @@ const F_ANON_3_BODY: &str =
     r#"{"status-code":401,"message":"Client must be authenticated to access this resource."}"#;
 const INVALID_COOKIE: &str = "os_authType was 'any' and an invalid cookie was sent.";
 
-async fn mock_with(confluence: Value) -> RunningMock {
-    let config: MockConfig = serde_json::from_value(json!({ "confluence": confluence })).unwrap();
-    start(&config).await.unwrap()
-}
-
 async fn mock() -> RunningMock {
     start(&MockConfig::default()).await.unwrap()
 }
 
 async fn mock_with_fault(fault: Fault) -> RunningMock {
     mock_with(json!({ "faults": [fault.name()] })).await
-}
-
-fn client() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn basic(user: &str, password: &str) -> String {
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
-    )
-}
-
-fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
-    response.headers().get(name).map(|v| v.to_str().unwrap())
 }
 
 fn all(headers: &HeaderMap, name: impl reqwest::header::AsHeaderName) -> Vec<String> {
@@ -1099,40 +1079,6 @@ async fn the_basic_challenge_fault_still_keeps_the_oauth_challenge() {
 }
 
 // ---------------------------------------------------------------- bad input
-
-/// Writes `request` on a fresh connection and returns the status line, or `None`
-/// if the server closed without answering. Writing and reading run side by side
-/// so a server that answers early (and closes) cannot deadlock the test.
-async fn raw(addr: SocketAddr, request: Vec<u8>) -> Option<String> {
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut reader, mut writer) = stream.into_split();
-    let write = tokio::spawn(async move {
-        let _ = writer.write_all(&request).await;
-        let _ = writer.flush().await;
-        writer
-    });
-    let mut buffer = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), async {
-        let mut chunk = [0u8; 4096];
-        loop {
-            match reader.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-            if buffer.windows(4).any(|w| w == b"\r\n\r\n") {
-                break;
-            }
-        }
-    })
-    .await;
-    assert!(read.is_ok(), "the server neither answered nor closed");
-    drop(write.await);
-    let text = String::from_utf8_lossy(&buffer).into_owned();
-    text.lines()
-        .next()
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-}
 
 fn request_with(path: &str, extra_header: &[u8]) -> Vec<u8> {
     let mut request =

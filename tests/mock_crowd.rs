@@ -4,10 +4,14 @@
 //! trusted-proxy walking, Seraph's order, the cookie's attributes, each fault
 //! flipping its fact, and the runner's `auth: crowd_sso`.
 
+mod common;
+
+use common::client;
+
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, SET_COOKIE, WWW_AUTHENTICATE};
-use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tollgate::auth::keys::KeyRing;
 use tollgate::auth::oauth::TokenCache;
@@ -31,15 +35,6 @@ async fn crowd_mock(crowd: Value, faults: &[Fault]) -> RunningMock {
     }
     let faults: Vec<&str> = faults.iter().map(Fault::name).collect();
     mock_with(json!({ "confluence": { "crowd": block, "faults": faults } })).await
-}
-
-fn client() -> Client {
-    Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
 }
 
 fn session_url(mock: &RunningMock) -> String {

@@ -3,26 +3,25 @@
 //! audit log (F-PLUG-6). Each rule is shown holding on a clean mock and broken by
 //! its fault; garbage input never takes the server down.
 
+mod common;
+
+use common::{basic, client, mock_with};
+
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Client, Method, Response};
+use reqwest::{Method, Response};
 use serde_json::{Value, json};
+use tollgate::mock::RunningMock;
 use tollgate::mock::confluence::client_addr::CLIENT_IP_HEADER;
-use tollgate::mock::{RunningMock, start};
-use tollgate::scenario::mock_config::{Fault, MockConfig};
+use tollgate::scenario::mock_config::Fault;
 
 const XSRF_FAILED: &str = "XSRF check failed";
 const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0";
 const MULTIPART: &str = "multipart/form-data; boundary=b0undary";
 const UPLOAD: &str = "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b0undary--\r\n";
-
-async fn mock_with(confluence: Value) -> RunningMock {
-    let config: MockConfig = serde_json::from_value(json!({ "confluence": confluence })).unwrap();
-    start(&config).await.unwrap()
-}
 
 /// `confluence` with `faults: [fault]` added when `fault` is given.
 async fn mock_faulty(mut confluence: Value, fault: Option<Fault>) -> RunningMock {
@@ -30,17 +29,6 @@ async fn mock_faulty(mut confluence: Value, fault: Option<Fault>) -> RunningMock
         confluence["faults"] = json!([fault.name()]);
     }
     mock_with(confluence).await
-}
-
-fn client() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn basic(user: &str, password: &str) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
 }
 
 fn alice() -> String {

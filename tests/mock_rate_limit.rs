@@ -3,15 +3,16 @@
 //! fault flipping its fact, bad input that must not take the server down, and the
 //! race: the burst scenario catches `rate_limit_race` at least 19 times in 20.
 
-use std::net::SocketAddr;
+mod common;
+
+use common::{client, header, raw};
+
 use std::time::Duration;
 
 use base64::Engine;
 use futures::future::join_all;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tollgate::mock::{RunningMock, start};
 use tollgate::scenario::mock_config::{Fault, MockConfig};
 
@@ -61,13 +62,6 @@ async fn limited(faults: &[Fault]) -> Target {
     .await
 }
 
-fn client() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 fn basic() -> String {
     format!(
         "Basic {}",
@@ -81,13 +75,6 @@ fn get(mock: &Target, path: &str) -> RequestBuilder {
 
 fn as_alice(mock: &Target, path: &str) -> RequestBuilder {
     get(mock, path).header("authorization", basic())
-}
-
-fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap_or("<not text>"))
 }
 
 fn rate_headers(response: &Response) -> Vec<Option<&str>> {
@@ -444,35 +431,6 @@ async fn the_plugin_limits_each_token_per_window() {
     for _ in 0..5 {
         assert_eq!(send(with_pat(&mock, PAT)).await.status(), StatusCode::OK);
     }
-}
-
-/// Writes `request` on a fresh connection and returns the status line, or `None`
-/// if the server closed without answering.
-async fn raw(addr: SocketAddr, request: Vec<u8>) -> Option<String> {
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut reader, mut writer) = stream.into_split();
-    let write = tokio::spawn(async move {
-        let _ = writer.write_all(&request).await;
-        let _ = writer.flush().await;
-        writer
-    });
-    let mut buffer = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        let mut chunk = [0u8; 4096];
-        loop {
-            match reader.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-            if buffer.windows(4).any(|w| w == b"\r\n\r\n") {
-                break;
-            }
-        }
-    })
-    .await;
-    drop(write.await);
-    let text = String::from_utf8_lossy(&buffer).into_owned();
-    text.lines().next().map(str::to_owned)
 }
 
 #[tokio::test]

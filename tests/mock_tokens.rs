@@ -3,38 +3,21 @@
 //! `/rest/token-auth/api/` mirror (F-TOKAUTH-1..3), and garbage tokens that must
 //! never take the server down.
 
+mod common;
+
+use common::{basic, client, header, mock_with};
+
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use reqwest::Response;
 use reqwest::header::{SET_COOKIE, WWW_AUTHENTICATE};
-use reqwest::{Client, Response};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tollgate::mock::{RunningMock, start};
-use tollgate::scenario::mock_config::MockConfig;
+use tollgate::mock::RunningMock;
 
 const NOT_AUTHENTICATED: &str = "Client must be authenticated to access this resource.";
-
-async fn mock_with(confluence: Value) -> RunningMock {
-    let config: MockConfig = serde_json::from_value(json!({ "confluence": confluence })).unwrap();
-    start(&config).await.unwrap()
-}
-
-fn client() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn basic(user: &str, password: &str) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
-}
-
-fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
-    response.headers().get(name).map(|v| v.to_str().unwrap())
-}
 
 async fn get_auth(mock: &RunningMock, path: &str, authorization: &str) -> Response {
     client()
