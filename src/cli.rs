@@ -27,6 +27,11 @@ pub enum Command {
     /// Prove the suite catches a non-conforming server: run it against the mock
     /// clean and once per fault, and check every fact is cited.
     Selftest(SelftestArgs),
+    /// Drive a scenario under load (goose) and report throughput and latency per
+    /// step, judged by thresholds; or, with --compare, the auth cost table.
+    Load(LoadArgs),
+    /// Add up load reports (goose JSON reports or summaries) from several machines.
+    Merge(MergeArgs),
     /// Serve the mock Confluence until Ctrl-C.
     Mock(MockArgs),
     /// Signing keys and their public halves (PEM, JWKS) for a real server's admin.
@@ -97,6 +102,75 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["scenario", "compare"])))]
+pub struct LoadArgs {
+    /// The scenario to drive (its `load:` block gives the defaults).
+    pub scenario: Option<PathBuf>,
+    /// Run every scenario in DIR in turn under the same load and print one table:
+    /// req/s and latency per flow and its cost over `anonymous.yaml`.
+    #[arg(long, value_name = "DIR", conflicts_with = "scenario")]
+    pub compare: Option<PathBuf>,
+    /// Base URL of a real Confluence; without it, an embedded mock.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Base URL of the identity provider a real target trusts.
+    #[arg(long, value_name = "URL")]
+    pub idp: Option<String>,
+    /// Trust this CA certificate (PEM) besides the system's.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any TLS certificate. For a throwaway staging server only.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Set a variable, overriding the scenario's own (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Concurrent virtual users [default: load.users, else 8].
+    #[arg(long, value_name = "N")]
+    pub users: Option<usize>,
+    /// Users started per second [default: load.increase_rate, else all at once].
+    #[arg(long, value_name = "RATE")]
+    pub increase_rate: Option<f64>,
+    /// How long the load runs, e.g. 30s or 2m [default: load.run_time, else 30s].
+    #[arg(long, value_name = "TIME", value_parser = humantime::parse_duration)]
+    pub run_time: Option<std::time::Duration>,
+    /// Each user runs the steps N times, then stops (with --run-time, whichever ends first).
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<usize>,
+    /// At most this many requests per second over all users; turns on
+    /// coordinated-omission mitigation.
+    #[arg(long, value_name = "RPS")]
+    pub throttle: Option<usize>,
+    /// A pass/fail rule in goose's syntax, e.g. 'p99<50ms', 'error-rate<1%',
+    /// 'rps>=1000' (repeatable; replaces load.thresholds). A breach exits 1.
+    #[arg(long = "threshold", value_name = "RULE")]
+    pub thresholds: Vec<String>,
+    /// Write goose's report: FILE.html, FILE.json or FILE.md (repeatable).
+    #[arg(long = "report", alias = "report-file", value_name = "FILE")]
+    pub reports: Vec<PathBuf>,
+    /// Coordinated-omission mitigation [default: average with --throttle, else disabled].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub co_mitigation: Option<crate::load::plan::CoMitigation>,
+    /// A goose JSON report from an earlier run: reports show the change against it.
+    #[arg(long, value_name = "FILE")]
+    pub baseline_file: Option<PathBuf>,
+    /// Switch on a fault in the embedded mock, e.g. slow_auth (repeatable).
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    pub faults: Vec<crate::scenario::mock_config::Fault>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Load reports: goose JSON reports (`tollgate load --report x.json`) or merged
+    /// summaries (`tollgate merge --report x.json`).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write the merged summary: FILE.json (mergeable again), FILE.md or FILE.html (repeatable).
+    #[arg(long = "report", value_name = "FILE")]
+    pub reports: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct SelftestArgs {
     /// Scenario files or folders.
     #[arg(default_value = "scenarios")]
@@ -134,6 +208,20 @@ pub struct MockArgs {
         default_value = "reports/tollgate-mock-ca.pem"
     )]
     pub ca_out: PathBuf,
+}
+
+fn parse_fault(text: &str) -> Result<crate::scenario::mock_config::Fault, String> {
+    crate::scenario::mock_config::Fault::ALL
+        .iter()
+        .find(|f| f.name() == text)
+        .copied()
+        .ok_or_else(|| {
+            let names: Vec<&str> = crate::scenario::mock_config::Fault::ALL
+                .iter()
+                .map(|f| f.name())
+                .collect();
+            format!("unknown fault '{text}'; known: {}", names.join(", "))
+        })
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {

@@ -2,6 +2,8 @@
 //! 0 all selected scenarios passed, 1 one failed or errored, 2 usage or scenario
 //! file error (nothing was sent).
 
+pub mod load;
+
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod expect;
+pub mod load;
 pub mod mock;
 pub mod report;
 pub mod run;

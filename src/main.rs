@@ -12,6 +12,8 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run(args),
         Command::Check(args) => commands::check(args),
         Command::Selftest(args) => commands::selftest(args),
+        Command::Load(args) => commands::load::load(args),
+        Command::Merge(args) => commands::load::merge(args),
         Command::Mock(args) => commands::mock(args),
         Command::Keys(command) => commands::keys(command),
         Command::Schema => commands::schema(),

@@ -210,7 +210,7 @@ fn scenario_files(scenarios: &[Scenario]) -> Vec<ScenarioFile> {
 
 /// `--ca-cert` and `--insecure`, and the embedded mock's CA when a scenario asks
 /// for an HTTPS mock.
-fn tls_trust(scenarios: &[Scenario], options: &RunOptions) -> Result<TlsTrust, String> {
+pub(crate) fn tls_trust(scenarios: &[Scenario], options: &RunOptions) -> Result<TlsTrust, String> {
     let mut trust = TlsTrust {
         extra_roots_pem: Vec::new(),
         insecure: options.insecure,
@@ -319,7 +319,7 @@ pub async fn run_scenario(
         base_url,
         idp_url,
         context_path,
-        keys,
+        keys: Arc::new(keys),
         tokens: TokenCache::default(),
         embedded: running.is_some(),
         clock_offset: Default::default(),
@@ -390,7 +390,7 @@ fn setup_error(scenario: &Scenario, message: String) -> StepReport {
 }
 
 /// The scenario's vars (each may use earlier ones), `--var` overrides, built-ins.
-fn initial_scope(
+pub(crate) fn initial_scope(
     scenario: &Scenario,
     options: &RunOptions,
     env: &ScenarioEnv,
@@ -416,7 +416,7 @@ fn initial_scope(
 /// What a scenario declares secret before anything is sent: values from the
 /// environment, the passwords of the emulator's users, and literal credentials
 /// written in steps.
-fn secrets_of(scenario: &Scenario) -> Redactor {
+pub(crate) fn secrets_of(scenario: &Scenario) -> Redactor {
     let mut redactor = Redactor::new();
     for value in &scenario.env_values {
         redactor.add_secret(value.clone());

@@ -36,7 +36,7 @@ pub struct ScenarioEnv {
     pub idp_url: String,
     /// The base URL's path (`/confluence`), for the Connect qsh.
     pub context_path: String,
-    pub keys: KeyRing,
+    pub keys: std::sync::Arc<KeyRing>,
     pub tokens: TokenCache,
     /// The target is the embedded mock: `wait:` moves its clock instead of
     /// sleeping, and `client_ip:` may stand for the peer address.
@@ -216,13 +216,13 @@ pub fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-struct Prepared<'c> {
-    client: &'c reqwest::Client,
-    request: reqwest::Request,
-    secrets: Vec<String>,
+pub(crate) struct Prepared<'c> {
+    pub client: &'c reqwest::Client,
+    pub request: reqwest::Request,
+    pub secrets: Vec<String>,
 }
 
-async fn prepare<'c>(
+pub(crate) async fn prepare<'c>(
     request: &Request,
     env: &ScenarioEnv,
     vars: expect::Vars<'_>,
@@ -334,7 +334,7 @@ fn header_value(value: &str) -> Result<HeaderValue, String> {
         .map_err(|_| "a header value holds a character HTTP does not allow".to_string())
 }
 
-pub(super) async fn read_response(
+pub(crate) async fn read_response(
     mut response: reqwest::Response,
     sent: Instant,
 ) -> Result<Response, String> {
@@ -439,7 +439,7 @@ fn truncate(bytes: &[u8]) -> (String, bool) {
 
 /// The step's captures, each with whether it is a credential; or a failure per
 /// capture that found nothing.
-fn capture(
+pub(crate) fn capture(
     step: &Spanned<Step>,
     response: &Response,
     file: &str,

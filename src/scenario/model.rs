@@ -46,9 +46,9 @@ pub struct Scenario {
     #[serde(default)]
     #[schemars(required, length(min = 1))]
     pub steps: Vec<Spanned<Step>>,
-    /// How `tollgate load` drives this scenario (not yet supported).
+    /// How `tollgate load` drives this scenario; `tollgate run` ignores it.
     #[serde(default)]
-    pub load: Option<Spanned<serde_json::Value>>,
+    pub load: Option<Spanned<Load>>,
     /// The file the scenario was read from.
     #[serde(skip)]
     #[schemars(skip)]
@@ -192,6 +192,38 @@ pub struct Expect {
     /// Burst only: what every response of a status must show.
     #[serde(default)]
     pub each: IndexMap<u16, Spanned<Expect>>,
+}
+
+/// `load:` (scenario-format.md): the shape of a `tollgate load` run. Options given
+/// on the command line win over these.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Load {
+    /// Concurrent virtual users.
+    #[serde(default)]
+    pub users: Option<usize>,
+    /// Users started per second (goose's `--increase-rate`), e.g. `32` or `0.5`.
+    #[serde(default)]
+    pub increase_rate: Option<f64>,
+    /// How long the load runs once started, e.g. `20s`.
+    #[serde(default)]
+    pub run_time: Option<Duration>,
+    /// Instead of a run time: how many times each user runs the steps, then stops.
+    #[serde(default)]
+    pub iterations: Option<usize>,
+    /// A cap on requests per second over all users; turns on coordinated-omission
+    /// mitigation, since a target rate is then known.
+    #[serde(default)]
+    pub throttle: Option<usize>,
+    /// The steps one iteration sends, by name; default all. Steps before the first
+    /// of them run once per user when it starts (a login), steps after the last once
+    /// when it stops (a logout).
+    #[serde(default)]
+    pub steps: Vec<Spanned<String>>,
+    /// Pass/fail rules in goose's syntax: `p99<50ms`, `error-rate<0.1%`, `rps>=1000`,
+    /// `p95<20ms for GET step name`.
+    #[serde(default)]
+    pub thresholds: Vec<Spanned<String>>,
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]

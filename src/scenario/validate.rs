@@ -6,7 +6,7 @@ use regex::Regex;
 use serde_json_path::JsonPath;
 
 use super::de::{Spanned, closest};
-use super::model::{Alg, Auth, Capture, Matcher, Scenario, Step};
+use super::model::{Alg, Auth, Capture, Load, Matcher, Scenario, Step};
 use super::vars::{self, BUILTINS};
 use super::yaml::{Node, NodeKind, Pos};
 
@@ -42,10 +42,7 @@ pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
         }
     }
     if let Some(load) = &scenario.load {
-        report(
-            load.pos,
-            "`load` is not yet supported by this version of tollgate".into(),
-        );
+        check_load(load, &scenario.steps, &mut report);
     }
     for (name, key) in &scenario.keys {
         let sources = [
@@ -75,6 +72,62 @@ pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
     }
     check_references(scenario, step_nodes, &mut problems);
     problems
+}
+
+/// The most virtual users one load run may start.
+pub const MAX_USERS: usize = 100_000;
+
+fn check_load(load: &Spanned<Load>, steps: &[Spanned<Step>], report: &mut impl FnMut(Pos, String)) {
+    if load.users == Some(0) || load.users.is_some_and(|u| u > MAX_USERS) {
+        report(load.pos, format!("load.users must be 1..={MAX_USERS}"));
+    }
+    if load.iterations.is_some() && load.run_time.is_some() {
+        report(
+            load.pos,
+            "load takes `iterations` or `run_time`, not both".into(),
+        );
+    }
+    if load.iterations == Some(0) {
+        report(load.pos, "load.iterations must be at least 1".into());
+    }
+    if load.throttle == Some(0) {
+        report(
+            load.pos,
+            "load.throttle must be at least 1 request per second".into(),
+        );
+    }
+    if load.run_time.is_some_and(|t| t.get().as_secs() == 0) {
+        report(
+            load.pos,
+            "load.run_time must be at least 1s (goose counts whole seconds)".into(),
+        );
+    }
+    if load
+        .increase_rate
+        .is_some_and(|r| !(r.is_finite() && r > 0.0))
+    {
+        report(
+            load.pos,
+            "load.increase_rate must be a number of users per second above 0".into(),
+        );
+    }
+    let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+    for wanted in &load.steps {
+        if !names.contains(&wanted.inner.as_str()) {
+            let hint = closest(&wanted.inner, &names)
+                .map(|n| format!(" (did you mean '{n}'?)"))
+                .unwrap_or_default();
+            report(
+                wanted.pos,
+                format!("load.steps names no step '{}'{hint}", wanted.inner),
+            );
+        }
+    }
+    for rule in &load.thresholds {
+        if let Err(e) = crate::load::plan::check_threshold(&rule.inner) {
+            report(rule.pos, e);
+        }
+    }
 }
 
 fn is_fact_id(text: &str) -> bool {

@@ -1,0 +1,272 @@
+//! What one load run does, decided before anything is sent: which steps run once
+//! per user and which every iteration, and goose's configuration from `load:` and
+//! the command line (the command line wins).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use goose::config::GooseConfiguration;
+use goose::metrics::GooseCoordinatedOmissionMitigation;
+
+use super::summary::Phase;
+use crate::scenario::model::{Load, Scenario};
+
+/// Without `run_time` or `iterations` anywhere, a load stops after this: every
+/// load loop is bounded.
+pub const DEFAULT_RUN_TIME: Duration = Duration::from_secs(30);
+/// Users when neither `load.users` nor `--users` says.
+pub const DEFAULT_USERS: usize = 8;
+
+/// How coordinated omission is mitigated (goose's `--co-mitigation`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CoMitigation {
+    Disabled,
+    Average,
+    Minimum,
+    Maximum,
+}
+
+/// The command line's say over a load run; each `Some` wins over `load:`.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub users: Option<usize>,
+    pub increase_rate: Option<f64>,
+    pub run_time: Option<Duration>,
+    pub iterations: Option<usize>,
+    pub throttle: Option<usize>,
+    /// Replace the scenario's thresholds when not empty.
+    pub thresholds: Vec<String>,
+    pub co_mitigation: Option<CoMitigation>,
+    /// goose reports: `.html`, `.json`, `.md` by extension.
+    pub reports: Vec<PathBuf>,
+    pub baseline_file: Option<PathBuf>,
+}
+
+/// The steps in the order a user runs them, each with its phase.
+pub fn phases(scenario: &Scenario) -> Vec<Phase> {
+    let wanted: Vec<&str> = scenario
+        .load
+        .as_ref()
+        .map(|load| load.steps.iter().map(|s| s.inner.as_str()).collect())
+        .unwrap_or_default();
+    if wanted.is_empty() {
+        return vec![Phase::Iteration; scenario.steps.len()];
+    }
+    let selected: Vec<bool> = scenario
+        .steps
+        .iter()
+        .map(|s| wanted.contains(&s.name.as_str()))
+        .collect();
+    let first = selected.iter().position(|s| *s).unwrap_or(0);
+    let last = selected.iter().rposition(|s| *s).unwrap_or(0);
+    (0..scenario.steps.len())
+        .map(|index| match index {
+            i if i < first => Phase::Start,
+            i if i > last => Phase::Stop,
+            // A step between two selected ones that is not selected itself still
+            // runs each iteration: later steps may use what it captures.
+            _ => Phase::Iteration,
+        })
+        .collect()
+}
+
+/// Why `scenario` cannot be driven as a load, with the step's position.
+pub fn refusals(scenario: &Scenario) -> Vec<String> {
+    let file = scenario.file.display();
+    let mut problems = Vec::new();
+    for step in &scenario.steps {
+        let at = format!("{file}:{}:{}", step.pos.line, step.pos.col);
+        if step.burst.is_some() {
+            problems.push(format!(
+                "{at}: step '{}' has `burst`: under load, the users are the burst",
+                step.name
+            ));
+        }
+        if step.wait.is_some() {
+            problems.push(format!(
+                "{at}: step '{}' has `wait`, which would stall every user (or move the shared mock's clock)",
+                step.name
+            ));
+        }
+        if step.request.follow_redirects {
+            problems.push(format!(
+                "{at}: step '{}' follows redirects; under load each hop would be a separate request — send them as steps",
+                step.name
+            ));
+        }
+    }
+    problems
+}
+
+/// goose's configuration for a run against `host`.
+pub fn configuration(
+    load: &Load,
+    overrides: &Overrides,
+    host: &str,
+) -> Result<GooseConfiguration, String> {
+    let mut config = GooseConfiguration::default();
+    config.host = Some(host.to_string());
+    if overrides.users == Some(0)
+        || overrides.iterations == Some(0)
+        || overrides.throttle == Some(0)
+    {
+        return Err("--users, --iterations and --throttle must be at least 1".into());
+    }
+    if overrides
+        .increase_rate
+        .is_some_and(|r| !(r.is_finite() && r > 0.0))
+    {
+        return Err("--increase-rate must be a number of users per second above 0".into());
+    }
+    let users = overrides.users.or(load.users).unwrap_or(DEFAULT_USERS);
+    config.users = Some(users);
+    // goose starts one user a second unless told: all at once, as k6 and wrk do,
+    // unless the scenario or the command line asks for a ramp.
+    let rate = overrides
+        .increase_rate
+        .or(load.increase_rate)
+        .unwrap_or(users as f64);
+    config.increase_rate = Some(rate.to_string());
+    // goose takes a count or a time, not both; the command line's bound replaces
+    // the scenario's whichever kind it is.
+    let (iterations, run_time) = match (overrides.iterations, overrides.run_time) {
+        (Some(_), Some(_)) => return Err("give --iterations or --run-time, not both".into()),
+        (None, None) => (load.iterations, load.run_time.map(|t| t.get())),
+        given => given,
+    };
+    match (iterations, run_time) {
+        (Some(n), None) => config.iterations = Some(n),
+        (None, t) => config.run_time = Some(whole_seconds(t.unwrap_or(DEFAULT_RUN_TIME))?),
+        (Some(_), Some(_)) => {
+            return Err("load: gives both iterations and run_time; goose takes one".into());
+        }
+    }
+    let throttle = overrides.throttle.or(load.throttle);
+    config.throttle_requests = throttle;
+    config.co_mitigation = Some(match (overrides.co_mitigation, throttle) {
+        (Some(mode), _) => goose_mitigation(mode),
+        // A throttle sets the rate requests should have gone out at, so a stall
+        // shows up as the requests it held back.
+        (None, Some(_)) => GooseCoordinatedOmissionMitigation::Average,
+        (None, None) => GooseCoordinatedOmissionMitigation::Disabled,
+    });
+    config.threshold = if overrides.thresholds.is_empty() {
+        load.thresholds.iter().map(|t| t.inner.clone()).collect()
+    } else {
+        overrides.thresholds.clone()
+    };
+    config.report_file = overrides
+        .reports
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    config.baseline_file = overrides
+        .baseline_file
+        .as_ref()
+        .map(|p| p.display().to_string());
+    // tollgate prints its own summary; goose's controllers would open ports.
+    config.no_print_metrics = true;
+    config.no_telnet = true;
+    config.quiet = 1;
+    // Counts cover every request sent, ramp-up included. goose never resets
+    // them in a run bounded by iterations, and refuses to be told so.
+    config.no_reset_metrics = config.iterations.is_none();
+    Ok(config)
+}
+
+/// What is wrong with a threshold rule, in goose's own explanation.
+pub fn check_threshold(rule: &str) -> Result<(), String> {
+    match rule.parse::<goose::threshold::Threshold>() {
+        Ok(_) => Ok(()),
+        // goose's explanation names the rule itself.
+        Err(goose::GooseError::InvalidOption { detail, .. }) if !detail.is_empty() => Err(detail),
+        Err(_) => Err(format!(
+            "threshold \"{rule}\" is not a rule such as p99<50ms, error-rate<1% or rps>=100"
+        )),
+    }
+}
+
+fn whole_seconds(time: Duration) -> Result<String, String> {
+    if time.as_secs() == 0 {
+        return Err("the run time must be at least 1s".into());
+    }
+    Ok(format!("{}s", time.as_secs()))
+}
+
+fn goose_mitigation(mode: CoMitigation) -> GooseCoordinatedOmissionMitigation {
+    match mode {
+        CoMitigation::Disabled => GooseCoordinatedOmissionMitigation::Disabled,
+        CoMitigation::Average => GooseCoordinatedOmissionMitigation::Average,
+        CoMitigation::Minimum => GooseCoordinatedOmissionMitigation::Minimum,
+        CoMitigation::Maximum => GooseCoordinatedOmissionMitigation::Maximum,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load_str;
+
+    fn scenario(load: &str) -> Scenario {
+        let text = format!(
+            "id: L-1\ntitle: t\nsteps:\n  - name: login\n    request: {{ path: / }}\n  - name: read\n    request: {{ path: / }}\n  - name: logout\n    request: {{ path: / }}\n{load}"
+        );
+        load_str(&text, std::path::Path::new("l.yaml"), &|_| None).unwrap()
+    }
+
+    #[test]
+    fn steps_around_the_selected_ones_run_once_per_user() {
+        let s = scenario("load: { steps: [read] }\n");
+        assert_eq!(phases(&s), [Phase::Start, Phase::Iteration, Phase::Stop]);
+        let all = scenario("load: { users: 2 }\n");
+        assert_eq!(phases(&all), [Phase::Iteration; 3]);
+    }
+
+    #[test]
+    fn the_command_line_wins_and_a_throttle_turns_on_mitigation() {
+        let s = scenario("load: { users: 4, run_time: 20s, thresholds: [\"p99<50ms\"] }\n");
+        let load = s.load.as_ref().unwrap();
+        let config = configuration(load, &Overrides::default(), "http://127.0.0.1:1").unwrap();
+        assert_eq!(config.users, Some(4));
+        assert_eq!(config.run_time.as_deref(), Some("20s"));
+        assert_eq!(config.threshold, ["p99<50ms"]);
+        assert_eq!(
+            config.co_mitigation,
+            Some(GooseCoordinatedOmissionMitigation::Disabled)
+        );
+        let overrides = Overrides {
+            users: Some(9),
+            throttle: Some(100),
+            thresholds: vec!["p50<1s".into()],
+            ..Overrides::default()
+        };
+        let config = configuration(load, &overrides, "http://127.0.0.1:1").unwrap();
+        assert_eq!(config.users, Some(9));
+        assert_eq!(config.throttle_requests, Some(100));
+        assert_eq!(config.threshold, ["p50<1s"]);
+        assert_eq!(
+            config.co_mitigation,
+            Some(GooseCoordinatedOmissionMitigation::Average)
+        );
+    }
+
+    #[test]
+    fn a_run_is_always_bounded() {
+        let s = scenario("");
+        let config = configuration(&Load::default(), &Overrides::default(), "http://x").unwrap();
+        assert_eq!(config.run_time.as_deref(), Some("30s"));
+        assert!(s.load.is_none());
+        let counted = Overrides {
+            iterations: Some(5),
+            ..Overrides::default()
+        };
+        let config = configuration(&Load::default(), &counted, "http://x").unwrap();
+        assert_eq!(config.iterations, Some(5));
+        assert_eq!(config.run_time, None);
+        // --iterations replaces the scenario's run time instead of clashing with it.
+        let timed = scenario("load: { run_time: 20s }\n");
+        let config =
+            configuration(&timed.load.as_ref().unwrap().inner, &counted, "http://x").unwrap();
+        assert_eq!((config.iterations, config.run_time), (Some(5), None));
+    }
+}

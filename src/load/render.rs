@@ -1,0 +1,202 @@
+//! A load summary as a file: JSON (which `tollgate merge` reads back), Markdown
+//! or a self-contained HTML page, chosen by the file's extension.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::summary::{LoadSummary, Row, micros};
+
+/// Writes `summary` to `path` in the format its extension names.
+pub fn write_file(path: &Path, summary: &LoadSummary) -> io::Result<()> {
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    match extension.as_str() {
+        "json" => {
+            serde_json::to_writer_pretty(&mut out, summary)?;
+            writeln!(out)?;
+        }
+        "md" | "markdown" => write_markdown(summary, &mut out)?,
+        "html" | "htm" => write_html(summary, &mut out)?,
+        _ => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the report's extension must be .json, .md or .html",
+            ));
+        }
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, out)
+}
+
+const HEADINGS: [&str; 9] = [
+    "step", "requests", "failures", "req/s", "p50", "p90", "p99", "p99.9", "max",
+];
+
+fn cells(row: &Row) -> [String; 9] {
+    [
+        row.name.clone(),
+        row.requests.to_string(),
+        row.failures.to_string(),
+        format!("{:.1}", row.rps),
+        micros(row.p50_us),
+        micros(row.p90_us),
+        micros(row.p99_us),
+        micros(row.p999_us),
+        micros(row.max_us),
+    ]
+}
+
+fn rows(summary: &LoadSummary) -> Vec<Row> {
+    let mut rows = summary.step_rows();
+    rows.push(summary.total_row());
+    rows
+}
+
+fn headline(summary: &LoadSummary) -> String {
+    format!(
+        "{} against {}: {} user(s) on {} machine(s), {:.1} s",
+        summary.scenario, summary.target, summary.users, summary.machines, summary.duration_secs
+    )
+}
+
+pub fn write_markdown(summary: &LoadSummary, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "# Load: {}\n\n{}\n",
+        summary.scenario,
+        headline(summary)
+    )?;
+    writeln!(out, "| {} |", HEADINGS.join(" | "))?;
+    writeln!(out, "|{}", "---|".repeat(HEADINGS.len()))?;
+    for row in rows(summary) {
+        let cells = cells(&row).map(|c| c.replace('|', "\\|"));
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    if !summary.thresholds.is_empty() {
+        writeln!(out, "\n| threshold | observed | result |\n|---|---|---|")?;
+        for t in &summary.thresholds {
+            let result = if t.passed { "pass" } else { "FAIL" };
+            writeln!(out, "| `{}` | {} | {result} |", t.rule, t.observed)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn write_html(summary: &LoadSummary, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Load: {}</title>\n\
+         <style>body{{font-family:system-ui,sans-serif;margin:2rem}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}td:first-child,th:first-child{{text-align:left}}</style>\n\
+         </head><body>\n<h1>Load: {}</h1>\n<p>{}</p>",
+        escape(&summary.scenario),
+        escape(&summary.scenario),
+        escape(&headline(summary))
+    )?;
+    write!(out, "<table>\n<tr>")?;
+    for heading in HEADINGS {
+        write!(out, "<th>{heading}</th>")?;
+    }
+    writeln!(out, "</tr>")?;
+    for row in rows(summary) {
+        write!(out, "<tr>")?;
+        for cell in cells(&row) {
+            write!(out, "<td>{}</td>", escape(&cell))?;
+        }
+        writeln!(out, "</tr>")?;
+    }
+    writeln!(out, "</table>")?;
+    if !summary.thresholds.is_empty() {
+        writeln!(out, "<h2>Thresholds</h2>\n<ul>")?;
+        for t in &summary.thresholds {
+            let result = if t.passed { "pass" } else { "FAIL" };
+            writeln!(
+                out,
+                "<li><code>{}</code>: {result} (observed {})</li>",
+                escape(&t.rule),
+                escape(&t.observed)
+            )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    writeln!(out, "</body></html>")
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::summary::{FORMAT, Histogram, Phase, StepLoad, ThresholdOutcome};
+
+    fn summary() -> LoadSummary {
+        let mut latency = Histogram {
+            count: 10,
+            min_us: 300,
+            max_us: 300,
+            total_us: 3000,
+            ..Histogram::default()
+        };
+        latency.buckets_us.insert(300, 10);
+        LoadSummary {
+            format: FORMAT.into(),
+            scenario: "LOAD-<BASIC>".into(),
+            target: "embedded mock".into(),
+            machines: 2,
+            users: 8,
+            duration_secs: 1.0,
+            steps: vec![StepLoad {
+                name: "read | all".into(),
+                request: "GET read | all".into(),
+                phase: Phase::Iteration,
+                requests: 10,
+                failures: 1,
+                statuses: [(200, 9), (401, 1)].into(),
+                latency,
+            }],
+            thresholds: vec![ThresholdOutcome {
+                rule: "p99<1us".into(),
+                observed: "300us".into(),
+                passed: false,
+            }],
+        }
+    }
+
+    #[test]
+    fn markdown_and_html_carry_the_rows_and_the_verdicts() {
+        let mut md = Vec::new();
+        write_markdown(&summary(), &mut md).unwrap();
+        let md = String::from_utf8(md).unwrap();
+        assert!(
+            md.contains("| read \\| all | 10 | 1 | 10.0 | 300us |"),
+            "{md}"
+        );
+        assert!(md.contains("| `p99<1us` | 300us | FAIL |"), "{md}");
+        let mut html = Vec::new();
+        write_html(&summary(), &mut html).unwrap();
+        let html = String::from_utf8(html).unwrap();
+        assert!(html.contains("<h1>Load: LOAD-&lt;BASIC&gt;</h1>"), "{html}");
+        assert!(html.contains("<code>p99&lt;1us</code>: FAIL"), "{html}");
+    }
+
+    #[test]
+    fn the_extension_picks_the_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("sub/m.json");
+        write_file(&json, &summary()).unwrap();
+        let back: LoadSummary =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(back, summary());
+        assert!(write_file(&dir.path().join("m.txt"), &summary()).is_err());
+    }
+}

@@ -1,0 +1,386 @@
+//! What a load run measured, per step and in total: the one model the console
+//! table, `tollgate merge` and the auth cost table read.
+//!
+//! It is built from goose's own metrics (live, or `raw_metrics` of a goose JSON
+//! report read back), keeps goose's latency buckets so runs from several machines
+//! add up exactly, and computes percentiles with goose's own code, so the figures
+//! here are the figures in goose's HTML report.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use goose::metrics::{GooseMetrics, GooseRequestMetricTimingData, TimeBuckets};
+use serde::{Deserialize, Serialize};
+
+/// Marks a summary file, so `tollgate merge` tells it from a goose JSON report.
+pub const FORMAT: &str = "tollgate-load-summary/1";
+
+/// Where in a user's life a step runs (`load.steps`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Once per user, before its iterations (a login).
+    Start,
+    /// Every iteration: what the load measures.
+    Iteration,
+    /// Once per user, when it stops (a logout).
+    Stop,
+}
+
+/// Response times in goose's buckets: the bucket's fastest time in µs → count.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Histogram {
+    pub buckets_us: BTreeMap<u64, u64>,
+    pub count: u64,
+    pub min_us: u64,
+    pub max_us: u64,
+    pub total_us: u64,
+}
+
+impl Histogram {
+    fn from_goose(data: &GooseRequestMetricTimingData) -> Self {
+        Histogram {
+            buckets_us: data
+                .times_us
+                .iter()
+                .map(|(&bucket, &count)| (bucket, count as u64))
+                .collect(),
+            count: data.counter as u64,
+            min_us: data.minimum_time_us,
+            max_us: data.maximum_time_us,
+            total_us: data.total_time_us,
+        }
+    }
+
+    /// Adds `other`'s times to these: bucket by bucket, so percentiles of the sum
+    /// are as exact as those of one run.
+    pub fn add(&mut self, other: &Histogram) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 || other.min_us < self.min_us {
+            self.min_us = other.min_us;
+        }
+        self.max_us = self.max_us.max(other.max_us);
+        self.count += other.count;
+        self.total_us += other.total_us;
+        for (bucket, count) in &other.buckets_us {
+            *self.buckets_us.entry(*bucket).or_default() += count;
+        }
+    }
+
+    /// The time `fraction` (0..=1) of the requests finished within, in µs, by
+    /// goose's own percentile code; 0 without requests.
+    pub fn percentile_us(&self, fraction: f32) -> u64 {
+        let data = GooseRequestMetricTimingData {
+            times_us: self
+                .buckets_us
+                .iter()
+                .map(|(&bucket, &count)| (bucket, count as usize))
+                .collect::<TimeBuckets>(),
+            minimum_time_us: self.min_us,
+            maximum_time_us: self.max_us,
+            total_time_us: self.total_us,
+            counter: self.count as usize,
+        };
+        data.percentile_us(fraction)
+    }
+
+    pub fn mean_us(&self) -> u64 {
+        self.total_us.checked_div(self.count).unwrap_or(0)
+    }
+}
+
+/// One step's requests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepLoad {
+    /// The step's name, as the scenario gives it.
+    pub name: String,
+    /// How goose names the request in its reports and thresholds (`GET name`).
+    pub request: String,
+    pub phase: Phase,
+    pub requests: u64,
+    /// Requests whose response missed the step's `expect`, or got none.
+    pub failures: u64,
+    pub statuses: BTreeMap<u16, u64>,
+    pub latency: Histogram,
+}
+
+/// A threshold and how the run fared against it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThresholdOutcome {
+    pub rule: String,
+    pub observed: String,
+    pub passed: bool,
+}
+
+/// A whole load run (or several added up by `tollgate merge`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoadSummary {
+    pub format: String,
+    pub scenario: String,
+    pub target: String,
+    /// Machines whose runs this adds up: 1 for a run, N after a merge.
+    pub machines: u64,
+    /// The most users that ran at once (summed over machines).
+    pub users: u64,
+    /// Seconds the load ran (the longest of merged runs: they ran side by side).
+    pub duration_secs: f64,
+    pub steps: Vec<StepLoad>,
+    #[serde(default)]
+    pub thresholds: Vec<ThresholdOutcome>,
+}
+
+/// The figures of one row of the table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub name: String,
+    pub requests: u64,
+    pub failures: u64,
+    pub rps: f64,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub max_us: u64,
+    pub mean_us: u64,
+}
+
+impl LoadSummary {
+    /// The summary of goose's `metrics`, with `steps` naming each step's request
+    /// and phase in scenario order (requests goose saw under other names, none in
+    /// practice, are left out).
+    pub fn from_metrics(
+        metrics: &GooseMetrics,
+        scenario: &str,
+        target: &str,
+        steps: &[(String, String, Phase)],
+        duration_secs: f64,
+    ) -> Self {
+        let steps = steps
+            .iter()
+            .map(|(name, request, phase)| {
+                let aggregate = metrics.requests.get(request);
+                StepLoad {
+                    name: name.clone(),
+                    request: request.clone(),
+                    phase: *phase,
+                    requests: aggregate.map_or(0, |a| a.raw_data.counter as u64),
+                    failures: aggregate.map_or(0, |a| a.fail_count as u64),
+                    statuses: aggregate
+                        .map(|a| {
+                            a.status_code_counts
+                                .iter()
+                                .map(|(status, count)| (*status, *count as u64))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    latency: aggregate
+                        .map(|a| Histogram::from_goose(&a.raw_data))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        let thresholds = metrics
+            .thresholds
+            .iter()
+            .map(|t| ThresholdOutcome {
+                rule: t.rule.clone(),
+                observed: t.observed.clone(),
+                passed: t.passed,
+            })
+            .collect();
+        LoadSummary {
+            format: FORMAT.to_string(),
+            scenario: scenario.to_string(),
+            target: target.to_string(),
+            machines: 1,
+            users: metrics.maximum_users as u64,
+            duration_secs,
+            steps,
+            thresholds,
+        }
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.steps.iter().map(|s| s.requests).sum()
+    }
+
+    pub fn failures(&self) -> u64 {
+        self.steps.iter().map(|s| s.failures).sum()
+    }
+
+    pub fn thresholds_passed(&self) -> bool {
+        self.thresholds.iter().all(|t| t.passed)
+    }
+
+    fn row(&self, name: &str, requests: u64, failures: u64, latency: &Histogram) -> Row {
+        let rps = if self.duration_secs > 0.0 {
+            requests as f64 / self.duration_secs
+        } else {
+            0.0
+        };
+        Row {
+            name: name.to_string(),
+            requests,
+            failures,
+            rps,
+            p50_us: latency.percentile_us(0.5),
+            p90_us: latency.percentile_us(0.9),
+            p99_us: latency.percentile_us(0.99),
+            p999_us: latency.percentile_us(0.999),
+            max_us: latency.max_us,
+            mean_us: latency.mean_us(),
+        }
+    }
+
+    /// One row per step, in scenario order.
+    pub fn step_rows(&self) -> Vec<Row> {
+        self.steps
+            .iter()
+            .map(|s| self.row(&s.name, s.requests, s.failures, &s.latency))
+            .collect()
+    }
+
+    /// Every request of the run together.
+    pub fn total_row(&self) -> Row {
+        self.combined_row("total", |_| true)
+    }
+
+    /// The requests of the steps each iteration sends: what a flow costs.
+    pub fn iteration_row(&self) -> Row {
+        self.combined_row("iteration steps", |s| s.phase == Phase::Iteration)
+    }
+
+    fn combined_row(&self, name: &str, keep: impl Fn(&StepLoad) -> bool) -> Row {
+        let mut latency = Histogram::default();
+        let (mut requests, mut failures) = (0, 0);
+        for step in self.steps.iter().filter(|s| keep(s)) {
+            latency.add(&step.latency);
+            requests += step.requests;
+            failures += step.failures;
+        }
+        self.row(name, requests, failures, &latency)
+    }
+
+    /// The console table: one line per step, then the total, then thresholds.
+    pub fn write_table(&self, out: &mut impl Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} against {}: {} user(s) on {} machine(s), {:.1} s",
+            self.scenario, self.target, self.users, self.machines, self.duration_secs
+        )?;
+        writeln!(
+            out,
+            "{:<36} {:>10} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "step", "requests", "failures", "req/s", "p50", "p90", "p99", "p99.9", "max"
+        )?;
+        let mut rows = self.step_rows();
+        if self.steps.len() > 1 {
+            rows.push(self.total_row());
+        }
+        for row in rows {
+            writeln!(
+                out,
+                "{:<36} {:>10} {:>9} {:>10.1} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                clip(&row.name, 36),
+                row.requests,
+                row.failures,
+                row.rps,
+                micros(row.p50_us),
+                micros(row.p90_us),
+                micros(row.p99_us),
+                micros(row.p999_us),
+                micros(row.max_us),
+            )?;
+        }
+        if self.steps.len() == 1 {
+            let total = self.total_row();
+            writeln!(
+                out,
+                "total: {} requests, {} failures, {:.1} req/s, p99 {}",
+                total.requests,
+                total.failures,
+                total.rps,
+                micros(total.p99_us)
+            )?;
+        }
+        for threshold in &self.thresholds {
+            let verdict = if threshold.passed { "pass" } else { "FAIL" };
+            writeln!(
+                out,
+                "threshold {verdict}: {} (observed {})",
+                threshold.rule, threshold.observed
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut clipped: String = text.chars().take(width - 1).collect();
+    clipped.push('…');
+    clipped
+}
+
+/// A time for people: `850us`, `12.3ms`, `1.20s`.
+pub fn micros(us: u64) -> String {
+    match us {
+        0..1_000 => format!("{us}us"),
+        1_000..1_000_000 => format!("{:.1}ms", us as f64 / 1e3),
+        _ => format!("{:.2}s", us as f64 / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn histogram(times: &[u64]) -> Histogram {
+        let mut data = Histogram::default();
+        for &t in times {
+            let mut one = Histogram {
+                count: 1,
+                min_us: t,
+                max_us: t,
+                total_us: t,
+                ..Histogram::default()
+            };
+            one.buckets_us.insert(t, 1);
+            data.add(&one);
+        }
+        data
+    }
+
+    #[test]
+    fn adding_histograms_adds_counts_and_keeps_extremes() {
+        let mut a = histogram(&[100, 200, 300]);
+        let b = histogram(&[50, 900]);
+        a.add(&b);
+        assert_eq!(a.count, 5);
+        assert_eq!(a.min_us, 50);
+        assert_eq!(a.max_us, 900);
+        assert_eq!(a.total_us, 1550);
+        assert_eq!(a.mean_us(), 310);
+        a.add(&Histogram::default());
+        assert_eq!(a.count, 5);
+    }
+
+    #[test]
+    fn percentiles_stay_between_the_fastest_and_the_slowest() {
+        let h = histogram(&[100, 100, 100, 100, 100, 100, 100, 100, 100, 5000]);
+        assert!(h.percentile_us(0.5) >= 100 && h.percentile_us(0.5) < 200);
+        assert_eq!(h.percentile_us(1.0), 5000);
+        assert_eq!(Histogram::default().percentile_us(0.99), 0);
+    }
+
+    #[test]
+    fn times_read_as_people_write_them() {
+        assert_eq!(micros(850), "850us");
+        assert_eq!(micros(12_345), "12.3ms");
+        assert_eq!(micros(1_200_000), "1.20s");
+    }
+}
