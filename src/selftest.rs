@@ -2,7 +2,8 @@
 //! suite runs against the embedded mock once clean and once per fault; the result
 //! is the fault matrix (fault → the scenarios that caught it) and the fact coverage
 //! (fact → the scenarios citing it). A clean failure, an uncaught fault or an
-//! uncited fact fails it.
+//! uncited fact fails it. Load-only faults ([`Fault::LOAD_ONLY`]) break no fact,
+//! so no scenario could catch them: they are named in the report, not run.
 
 use std::collections::BTreeMap;
 
@@ -17,12 +18,18 @@ use crate::scenario::model::Scenario;
 /// needs nothing outside it.
 const FACTS: &str = include_str!("../docs/confluence-auth-facts.md");
 
+/// Who judges the load-only faults instead of the suite.
+pub const LOAD_ONLY_JUDGE: &str = "load thresholds (tests/load.rs)";
+
 #[derive(Clone, Debug, Serialize)]
 pub struct SelftestReport {
     pub scenarios: usize,
     /// Scenarios that did not pass against the clean mock (must be none).
     pub clean_failures: Vec<String>,
+    /// One row per fault of [`Fault::SUITE`].
     pub faults: Vec<FaultRow>,
+    /// The faults of [`Fault::LOAD_ONLY`], which the suite does not judge.
+    pub load_only: Vec<LoadOnlyRow>,
     pub facts: Vec<FactRow>,
 }
 
@@ -30,6 +37,13 @@ pub struct SelftestReport {
 pub struct FaultRow {
     pub fault: String,
     pub caught_by: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LoadOnlyRow {
+    pub fault: String,
+    /// [`LOAD_ONLY_JUDGE`].
+    pub judged_by: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -86,6 +100,23 @@ impl SelftestReport {
             };
             writeln!(out, "| `{}` | {caught} |", row.fault)?;
         }
+        if !self.load_only.is_empty() {
+            let names: Vec<String> = self
+                .load_only
+                .iter()
+                .map(|row| format!("`{}`", row.fault))
+                .collect();
+            let (verb, pronoun) = if names.len() == 1 {
+                ("breaks", "it")
+            } else {
+                ("break", "them")
+            };
+            writeln!(
+                out,
+                "\nNot in the matrix: {} {verb} no fact, so {LOAD_ONLY_JUDGE} judge {pronoun}, not this suite.",
+                names.join(", ")
+            )?;
+        }
         writeln!(out, "\n| fact | cited by |\n|---|---|")?;
         for row in &self.facts {
             let cited = if row.cited_by.is_empty() {
@@ -114,7 +145,7 @@ pub fn fact_ids() -> Vec<String> {
 }
 
 /// Runs `scenarios` against the embedded mock clean and once per fault of
-/// [`Fault::ALL`], calling `progress` after each run with what it found.
+/// [`Fault::SUITE`], calling `progress` after each run with what it found.
 pub async fn run(
     scenarios: &[Scenario],
     jobs: usize,
@@ -138,7 +169,7 @@ pub async fn run(
     let clean_failures = failing(run_suite(scenarios.to_vec(), &options, |_| {}).await?);
     progress(None, &clean_failures);
     let mut faults = Vec::new();
-    for fault in Fault::ALL {
+    for fault in Fault::SUITE {
         let mut broken = scenarios.to_vec();
         for scenario in &mut broken {
             scenario.mock.confluence.faults.push(*fault);
@@ -171,6 +202,13 @@ pub async fn run(
         scenarios: scenarios.len(),
         clean_failures,
         faults,
+        load_only: Fault::LOAD_ONLY
+            .iter()
+            .map(|fault| LoadOnlyRow {
+                fault: fault.name().to_string(),
+                judged_by: LOAD_ONLY_JUDGE.to_string(),
+            })
+            .collect(),
         facts,
     })
 }
@@ -189,5 +227,53 @@ mod tests {
                 .all(|id| id.starts_with("F-") && id.split('-').count() == 3),
             "{ids:?}"
         );
+    }
+
+    fn report() -> SelftestReport {
+        SelftestReport {
+            scenarios: 1,
+            clean_failures: Vec::new(),
+            faults: vec![FaultRow {
+                fault: "basic_challenge".to_owned(),
+                caught_by: vec!["BASIC-001".to_owned()],
+            }],
+            load_only: vec![LoadOnlyRow {
+                fault: "slow_auth".to_owned(),
+                judged_by: LOAD_ONLY_JUDGE.to_owned(),
+            }],
+            facts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn load_only_faults_are_named_once_and_not_as_uncaught() {
+        let report = report();
+        assert!(report.passed());
+        let mut markdown = Vec::new();
+        report.write_markdown(&mut markdown).unwrap();
+        let markdown = String::from_utf8(markdown).unwrap();
+        assert!(markdown.contains("1 of 1 faults caught"), "{markdown}");
+        assert!(!markdown.contains("| `slow_auth` |"), "{markdown}");
+        let lines: Vec<&str> = markdown
+            .lines()
+            .filter(|l| l.contains("slow_auth"))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "Not in the matrix: `slow_auth` breaks no fact, so load thresholds \
+                 (tests/load.rs) judge it, not this suite."
+            ]
+        );
+        let mut json = Vec::new();
+        report.write_json(&mut json).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(
+            json["load_only"],
+            serde_json::json!([
+                { "fault": "slow_auth", "judged_by": "load thresholds (tests/load.rs)" }
+            ])
+        );
+        assert_eq!(json["faults"].as_array().map(Vec::len), Some(1));
     }
 }

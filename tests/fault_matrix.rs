@@ -1,10 +1,12 @@
 //! The suite must catch a non-conforming server: `tollgate selftest`'s run, in
 //! process. With no fault every scenario passes against the embedded mock, each
-//! fault makes at least one fail, and every fact is cited.
+//! suite fault makes at least one fail, and every fact is cited. Load-only faults
+//! (`slow_auth`) break no fact: the matrix names them without running them.
 
 use std::path::PathBuf;
 
 use tollgate::scenario;
+use tollgate::scenario::mock_config::Fault;
 use tollgate::selftest;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,6 +35,11 @@ async fn the_clean_mock_passes_every_fault_is_caught_and_every_fact_cited() {
         Vec::<String>::new(),
         "the clean mock fails these"
     );
+    let matrix: Vec<&str> = report.faults.iter().map(|f| f.fault.as_str()).collect();
+    let suite: Vec<&str> = Fault::SUITE.iter().map(Fault::name).collect();
+    assert_eq!(matrix, suite, "the matrix runs exactly the suite faults");
+    let load_only: Vec<&str> = report.load_only.iter().map(|f| f.fault.as_str()).collect();
+    assert_eq!(load_only, ["slow_auth"]);
     let uncaught: Vec<&str> = report.uncaught().map(|f| f.fault.as_str()).collect();
     assert!(
         uncaught.is_empty(),
@@ -47,4 +54,8 @@ async fn the_clean_mock_passes_every_fault_is_caught_and_every_fact_cited() {
     let markdown = String::from_utf8(markdown).unwrap();
     assert!(markdown.contains("| `basic_challenge` |"), "{markdown}");
     assert!(!markdown.contains("**nobody**"), "{markdown}");
+    assert!(
+        markdown.contains("`slow_auth` breaks no fact, so load thresholds (tests/load.rs)"),
+        "{markdown}"
+    );
 }

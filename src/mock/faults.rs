@@ -1,6 +1,7 @@
 //! The switches that make the emulator misbehave on purpose (emulator.md, "Faults").
-//! Each [`Fault`] breaks exactly one fact; code asks `faults.has(Fault::X)` at the
-//! one place the fact is implemented.
+//! Each suite fault breaks exactly one fact, and the load-only `slow_auth` slows
+//! authentication without breaking any; code asks `faults.has(Fault::X)` at the
+//! one place the fact (or, for `slow_auth`, authentication) is implemented.
 
 use crate::scenario::mock_config::Fault;
 

@@ -7,7 +7,8 @@
 //! so nothing here uses `deny_unknown_fields`, `flatten` or `untagged`.
 //!
 //! Adding a key: add the field, give it a default in the `Default` impl, done.
-//! Adding a fault: add a variant to [`Fault`] and to [`Fault::ALL`] / [`Fault::name`].
+//! Adding a fault: add a variant to [`Fault`], to [`Fault::SUITE`] (it breaks a
+//! fact) or [`Fault::LOAD_ONLY`] (it breaks none), and to [`Fault::name`].
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -611,8 +612,10 @@ impl Default for PluginJwt {
     }
 }
 
-/// A switch that makes the mock break exactly one fact of
-/// confluence-auth-facts.md, so the suite can prove it notices.
+/// A switch that makes the mock misbehave on purpose. A suite fault
+/// ([`Fault::SUITE`]) breaks exactly one fact of confluence-auth-facts.md, so the
+/// conformance suite can prove it notices; a load-only fault ([`Fault::LOAD_ONLY`])
+/// breaks none and exists so a load threshold can prove it notices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
@@ -692,12 +695,16 @@ pub enum Fault {
     PluginRateLimitOff,
     /// REST calls are not written to the audit log (breaks F-PLUG-6).
     AuditMissing,
+    /// Every request that carries credentials waits a fixed delay (the mock's
+    /// `SLOW_AUTH_DELAY`, 50 ms) before it is authenticated, then gets the clean
+    /// answer (breaks no fact: load-only, for load thresholds).
+    SlowAuth,
 }
 
 impl Fault {
-    /// Every fault the mock implements, in the order of emulator.md. A fault is
-    /// listed here once the mock honours it (the fault matrix test runs each).
-    pub const ALL: &'static [Fault] = &[
+    /// The faults that break a fact, in the order of emulator.md: the conformance
+    /// suite must catch each (`tollgate selftest`, `tests/fault_matrix.rs`).
+    pub const SUITE: &'static [Fault] = &[
         Fault::BasicChallenge,
         Fault::RestLoginRedirect,
         Fault::AnonymousRead,
@@ -736,6 +743,22 @@ impl Fault {
         Fault::RestrictPublicIgnored,
         Fault::AuditMissing,
     ];
+
+    /// The faults that break no fact, so no conformance scenario can catch them:
+    /// only a load threshold judges them (`tests/load.rs`), and selftest leaves
+    /// them out of the fault matrix.
+    pub const LOAD_ONLY: &'static [Fault] = &[Fault::SlowAuth];
+
+    /// Every fault the mock honours: [`Fault::SUITE`], then [`Fault::LOAD_ONLY`].
+    /// A fault is listed once the mock honours it, so a fault that does nothing is
+    /// refused as unknown rather than silently accepted.
+    pub const ALL: &'static [Fault] =
+        &concat::<{ Fault::SUITE.len() + Fault::LOAD_ONLY.len() }>(Fault::SUITE, Fault::LOAD_ONLY);
+
+    /// Whether only load thresholds judge this fault (it is in [`Fault::LOAD_ONLY`]).
+    pub fn is_load_only(self) -> bool {
+        Fault::LOAD_ONLY.contains(&self)
+    }
 
     /// The name scenarios write (`faults: [basic_challenge]`).
     pub fn name(&self) -> &'static str {
@@ -777,8 +800,22 @@ impl Fault {
             Fault::RestrictPublicIgnored => "restrict_public_ignored",
             Fault::PluginRateLimitOff => "plugin_rate_limit_off",
             Fault::AuditMissing => "audit_missing",
+            Fault::SlowAuth => "slow_auth",
         }
     }
+}
+
+/// `a` then `b`, at compile time, so [`Fault::ALL`] cannot drift from the two
+/// lists it is made of.
+const fn concat<const N: usize>(a: &[Fault], b: &[Fault]) -> [Fault; N] {
+    assert!(a.len() + b.len() == N);
+    let mut out = [Fault::BasicChallenge; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < a.len() { a[i] } else { b[i - a.len()] };
+        i += 1;
+    }
+    out
 }
 
 impl std::fmt::Display for Fault {
@@ -878,5 +915,40 @@ mod tests {
             let back: Fault = serde_json::from_str(&json).unwrap();
             assert_eq!(back, *fault);
         }
+    }
+
+    /// The schema lists every variant, so a fault left out of both lists (and so
+    /// out of `ALL` and the matrix) shows up here.
+    #[test]
+    fn every_fault_is_either_judged_by_the_suite_or_load_only() {
+        fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, value) in map {
+                        match (key.as_str(), value) {
+                            ("const", serde_json::Value::String(s)) => out.push(s.clone()),
+                            ("enum", serde_json::Value::Array(items)) => out
+                                .extend(items.iter().filter_map(|i| i.as_str().map(str::to_owned))),
+                            _ => strings(value, out),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+                _ => {}
+            }
+        }
+        let mut variants = Vec::new();
+        strings(&schemars::schema_for!(Fault).to_value(), &mut variants);
+        let mut listed: Vec<String> = Fault::ALL.iter().map(|f| f.name().to_owned()).collect();
+        assert_eq!(listed.len(), Fault::SUITE.len() + Fault::LOAD_ONLY.len());
+        listed.sort();
+        listed.dedup();
+        variants.sort();
+        assert_eq!(listed, variants, "ALL lists each variant exactly once");
+        assert!(Fault::SUITE.iter().all(|f| !f.is_load_only()));
+        assert!(Fault::LOAD_ONLY.iter().all(|f| f.is_load_only()));
+        assert_eq!(Fault::LOAD_ONLY, [Fault::SlowAuth]);
+        assert_eq!(Fault::ALL.first(), Some(&Fault::BasicChallenge));
+        assert_eq!(Fault::ALL.last(), Some(&Fault::SlowAuth));
     }
 }

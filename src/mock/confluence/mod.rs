@@ -4,9 +4,10 @@
 //! [`client_addr::peer_layer`] → [`audit::record`] (F-PLUG-6, sees every final
 //! status) → [`seraph::oauth_challenge`] (F-BASIC-8 on every 401, the plugin's
 //! too) → [`plugin_policy::gate`] (IP allowlist, disabled Basic; F-PLUG-2/3) →
-//! [`seraph::authenticate`] (session, remember-me, Crowd SSO ([`crowd_sso`]),
-//! Basic, then the token authenticators: [`pats`], [`native_oauth`], the plugin's
-//! bearer, Connect JWT; puts a [`Caller`] in the request) → [`rate_limit`]
+//! [`seraph::authenticate`] (the `slow_auth` wait, then session, remember-me,
+//! Crowd SSO ([`crowd_sso`]), Basic, then the token authenticators: [`pats`],
+//! [`native_oauth`], the plugin's bearer, Connect JWT; puts a [`Caller`] in the
+//! request) → [`rate_limit`]
 //! (F-RATE-*) → [`plugin_rate`] (F-PLUG-5) → [`plugin_policy::authorize`]
 //! (restricted public paths, groups, read-only; F-PLUG-1/4) → [`xsrf::check`]
 //! (F-XSRF-1..4) → [`token_auth::mirror`]

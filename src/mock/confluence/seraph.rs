@@ -10,9 +10,14 @@
 //! verifiers join that list): the first that claims the token decides.
 //! [`oauth_challenge`] adds the OAuth 1 challenge to every 401, whoever produced
 //! it (F-BASIC-8).
+//!
+//! The `slow_auth` fault (load-only: it breaks no fact) holds every request that
+//! [`carries_credentials`] for [`SLOW_AUTH_DELAY`] before all of this, here and
+//! nowhere else, so no way of authenticating escapes it and anonymous requests
+//! stay fast.
 
 use axum::extract::{Request, State as AxumState};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
@@ -32,6 +37,12 @@ pub const SESSION_COOKIE: &str = "JSESSIONID";
 pub const REMEMBER_ME_COOKIE: &str = "seraph.confluence";
 pub const X_SERAPH_LOGIN_REASON: HeaderName = HeaderName::from_static("x-seraph-loginreason");
 pub const X_AUSERNAME: HeaderName = HeaderName::from_static("x-ausername");
+
+/// How long the `slow_auth` fault holds each request that carries credentials
+/// before authenticating it. The clean mock authenticates in well under a
+/// millisecond, so a latency threshold it meets is breached by a wide margin,
+/// while a load run with the fault on stays short.
+pub const SLOW_AUTH_DELAY: Duration = Duration::from_millis(50);
 
 /// `os_authType` (F-BASIC-3): what the client says it authenticates with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,6 +146,18 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         (Some("Bearer"), Some(token), None) if !token.is_empty() => Some(token),
         _ => None,
     }
+}
+
+/// Whether the request presents something an authenticator checks: the session,
+/// remember-me or Crowd SSO cookie, any `Authorization` header (Basic, Bearer,
+/// JWT), or a Connect `?jwt=`. Valid or not: a real server pays for checking a bad
+/// credential too, and a load test that sends bad ones must see the cost.
+pub fn carries_credentials(headers: &HeaderMap, uri: &Uri) -> bool {
+    headers.contains_key(header::AUTHORIZATION)
+        || [SESSION_COOKIE, REMEMBER_ME_COOKIE, crowd_sso::SSO_COOKIE]
+            .iter()
+            .any(|name| request::cookie(headers, name).is_some())
+        || request::query_param(uri, "jwt").is_some_and(|token| !token.is_empty())
 }
 
 /// What one token authenticator made of a request.
@@ -352,6 +375,11 @@ pub async fn authenticate(
     mut req: Request,
     next: Next,
 ) -> Response {
+    // First, so every authenticator (and the clock they read) sees the request
+    // after the wait, as on a server whose authentication itself is slow.
+    if state.faults.has(Fault::SlowAuth) && carries_credentials(req.headers(), req.uri()) {
+        tokio::time::sleep(SLOW_AUTH_DELAY).await;
+    }
     let is_rest = state.relative(req.uri().path()).starts_with("/rest/");
     let auth_type = AuthType::of(req.uri(), is_rest);
     let now = state.clock.now();
@@ -720,6 +748,50 @@ mod tests {
             BasicHeader::Absent
         );
         assert_eq!(parse_basic(&HeaderMap::new(), false), BasicHeader::Absent);
+    }
+
+    /// The `slow_auth` fault waits exactly when this says yes, so this is where
+    /// "anonymous requests are not delayed" is proved, without timing anything.
+    #[test]
+    fn credentials_are_what_an_authenticator_would_check() {
+        let uri = |s: &str| s.parse::<Uri>().unwrap();
+        let plain = uri("/rest/api/content");
+        let cookie = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::COOKIE, HeaderValue::from_static(value));
+            headers
+        };
+        for value in [
+            &b"Basic YWxpY2U6YWxpY2UtcHc="[..],
+            b"basic YWxpY2U6YWxpY2UtcHc=",
+            b"Bearer abc",
+            b"JWT a.b.c",
+        ] {
+            assert!(carries_credentials(&auth(value), &plain), "{value:?}");
+        }
+        for value in [
+            "JSESSIONID=abc",
+            "a=1; seraph.confluence=abc",
+            "crowd.token_key=abc; b=2",
+        ] {
+            assert!(carries_credentials(&cookie(value), &plain), "{value}");
+        }
+        assert!(carries_credentials(
+            &HeaderMap::new(),
+            &uri("/rest/api/content?a=1&jwt=a.b.c")
+        ));
+
+        // Anonymous: nothing, other cookies and headers, an empty `jwt`, and
+        // `os_authType=basic` (asking for credentials is not sending them).
+        let mut other = cookie("atlassian.xsrf.token=x; JSESSIONIDX=y");
+        other.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1"));
+        other.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        assert!(!carries_credentials(&HeaderMap::new(), &plain));
+        assert!(!carries_credentials(&other, &plain));
+        assert!(!carries_credentials(
+            &HeaderMap::new(),
+            &uri("/rest/api/content?jwt=&os_authType=basic")
+        ));
     }
 
     #[test]
