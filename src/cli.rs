@@ -145,6 +145,10 @@ pub struct LoadArgs {
     /// 'rps>=1000' (repeatable; replaces load.thresholds). A breach exits 1.
     #[arg(long = "threshold", value_name = "RULE")]
     pub thresholds: Vec<String>,
+    /// Judge thresholds only when the run ends, instead of stopping it at the
+    /// first breach (checked each second once all users run).
+    #[arg(long)]
+    pub no_threshold_abort: bool,
     /// Write goose's report: FILE.html, FILE.json or FILE.md (repeatable).
     #[arg(long = "report", alias = "report-file", value_name = "FILE")]
     pub reports: Vec<PathBuf>,

@@ -38,6 +38,7 @@ pub fn load(args: &LoadArgs) -> ExitCode {
             iterations: args.iterations,
             throttle: args.throttle,
             thresholds: args.thresholds.clone(),
+            no_threshold_abort: args.no_threshold_abort,
             co_mitigation: args.co_mitigation,
             reports: args.reports.clone(),
             baseline_file: args.baseline_file.clone(),

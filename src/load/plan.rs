@@ -36,6 +36,8 @@ pub struct Overrides {
     pub throttle: Option<usize>,
     /// Replace the scenario's thresholds when not empty.
     pub thresholds: Vec<String>,
+    /// Judge thresholds at the end only.
+    pub no_threshold_abort: bool,
     pub co_mitigation: Option<CoMitigation>,
     /// goose reports: `.html`, `.json`, `.md` by extension.
     pub reports: Vec<PathBuf>,
@@ -155,6 +157,7 @@ pub fn configuration(
     } else {
         overrides.thresholds.clone()
     };
+    config.no_threshold_abort = overrides.no_threshold_abort;
     config.report_file = overrides
         .reports
         .iter()
