@@ -419,3 +419,24 @@ fn a_load_the_format_cannot_drive_is_refused_with_exit_2() {
     );
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
 }
+
+#[test]
+fn a_target_that_is_down_gives_failures_and_exit_1_not_a_hang() {
+    let output = tollgate(
+        &[
+            "load",
+            "scenarios/load/basic.yaml",
+            "--target",
+            "http://127.0.0.1:9",
+            "--iterations",
+            "3",
+            "--users",
+            "2",
+        ],
+        &[],
+    );
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("no answer: 6 request(s)"), "{out}");
+    assert!(out.contains("threshold FAIL: error-rate<0.1%"), "{out}");
+}

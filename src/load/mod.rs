@@ -154,7 +154,9 @@ async fn attack(
         });
     }
 
-    let config = plan::configuration(&load_of(scenario), &options.overrides, &base_url)
+    // goose shows its host in every report: never with a password in it.
+    let host = without_userinfo(&base_url);
+    let config = plan::configuration(&load_of(scenario), &options.overrides, &host)
         .map_err(LoadError::Usage)?;
     logging::install(redactor);
     let target = match &options.run.target {
@@ -206,6 +208,17 @@ fn describe(error: &goose::GooseError) -> String {
         .to_string()
 }
 
+fn without_userinfo(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string().trim_end_matches('/').to_string()
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
 /// `load:` of `scenario`, or the defaults.
 pub fn load_of(scenario: &Scenario) -> Load {
     scenario
@@ -213,4 +226,21 @@ pub fn load_of(scenario: &Scenario) -> Load {
         .as_ref()
         .map(|l| l.inner.clone())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goose_never_sees_a_password_in_its_host() {
+        assert_eq!(
+            without_userinfo("https://admin:s3cret@staging.example.com/confluence"),
+            "https://staging.example.com/confluence"
+        );
+        assert_eq!(
+            without_userinfo("http://127.0.0.1:8090"),
+            "http://127.0.0.1:8090"
+        );
+    }
 }

@@ -305,6 +305,14 @@ impl LoadSummary {
                 micros(total.p99_us)
             )?;
         }
+        // goose records a request that got no answer under status 0.
+        let unanswered: u64 = self.steps.iter().filter_map(|s| s.statuses.get(&0)).sum();
+        if unanswered > 0 {
+            writeln!(
+                out,
+                "no answer: {unanswered} request(s) got none (refused, reset or timed out)"
+            )?;
+        }
         for threshold in &self.thresholds {
             let verdict = if threshold.passed { "pass" } else { "FAIL" };
             writeln!(
