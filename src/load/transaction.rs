@@ -91,9 +91,11 @@ pub fn step(shared: Arc<Shared>, index: usize) -> Transaction {
 }
 
 async fn send(shared: &Shared, index: usize, user: &mut GooseUser) -> TransactionResult {
-    let state = user
-        .get_session_data_mut::<UserState>()
-        .ok_or_else(|| custom("the user was not set up".into()))?;
+    let Some(state) = user.get_session_data_mut::<UserState>() else {
+        // Its set-up failed (and said why); see `send_with` on why we yield.
+        tokio::task::yield_now().await;
+        return Err(custom("the user was not set up".into()));
+    };
     // Taken out while goose holds the user mutably; put back before returning.
     let mut scope = std::mem::take(&mut state.scope);
     let env = state.env.clone();
