@@ -15,6 +15,7 @@
 # Usage: benches/compare.sh            (from anywhere; builds release first)
 # Environment (defaults in brackets):
 #   BENCH_SECONDS [10]     length of each run
+#   BENCH_REPEAT [1]       rounds of the four runs, interleaved; figures are medians
 #   WRK_THREADS [1]        wrk threads, the same for (a) and (b)
 #   WRK_CONNECTIONS [64]   wrk connections, the same for (a) and (b)
 #   GOOSE_USERS [32]       users for (c) and (d), all started in the first second
@@ -23,6 +24,8 @@
 #   LOAD_TARGET [mock]     the server of (c) and (d): mock, or bare (the bare axum
 #                          route, same path and body) when the mock is too slow to
 #                          keep goose client-bound
+#   TOLLGATE_BIN [the release build of this tree]   the tollgate whose mock and
+#                          `load` are measured, e.g. another branch's build
 #   KEEP_LOGS [unset]      keep every run's output (its folder is printed)
 # Exit: 0 every measured ratio meets its target, 1 one misses, 2 the set-up failed.
 # A run that cannot happen (no `tollgate load` yet) is reported as n/a, not failed.
@@ -30,6 +33,7 @@
 set -euo pipefail
 
 readonly SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
+readonly REPEAT="${BENCH_REPEAT:-1}"
 readonly WRK_THREADS="${WRK_THREADS:-1}"
 readonly WRK_CONNECTIONS="${WRK_CONNECTIONS:-64}"
 readonly USERS="${GOOSE_USERS:-32}"
@@ -52,6 +56,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 [[ "$SECONDS_PER_RUN" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a whole number of seconds"
+[[ "$REPEAT" =~ ^[1-9][0-9]?$ ]] || die "BENCH_REPEAT must be a number of rounds from 1 to 99"
 command -v wrk >/dev/null || die "wrk is not on PATH; install it with: sudo apt-get install wrk"
 command -v taskset >/dev/null || die "taskset is not on PATH; it is in util-linux: sudo apt-get install util-linux"
 command -v timeout >/dev/null || die "timeout (coreutils) is not on PATH"
@@ -63,7 +68,7 @@ cores="$(nproc --all)"
 echo "building release binaries ..." >&2
 cargo build --release --quiet --bin tollgate --examples || die "the release build failed"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
-tollgate="$target_dir/release/tollgate"
+tollgate="${TOLLGATE_BIN:-$target_dir/release/tollgate}"
 bare_axum="$target_dir/release/examples/bare_axum"
 bare_goose="$target_dir/release/examples/bare_goose"
 for bin in "$tollgate" "$bare_axum" "$bare_goose"; do
@@ -183,35 +188,53 @@ start_server mock "$tollgate" mock --bind 127.0.0.1:0
 mock_url="$url"
 mock_pid="${servers[-1]}"
 
-echo "(a) wrk -> bare axum ..." >&2
-run_wrk wrk_bare_axum "$bare_url$ROUTE" "$bare_pid"
-rate_a="$rate" server_a="$server_us" client_a="$client_us"
-echo "(b) wrk -> mock Basic ..." >&2
-run_wrk wrk_mock "$mock_url$ROUTE" "$mock_pid"
-rate_b="$rate" server_b="$server_us" client_b="$client_us"
-
 case "$LOAD_TARGET" in
     mock) load_url="$mock_url" load_pid="$mock_pid" load_name="mock, Basic" ;;
     bare) load_url="$bare_url" load_pid="$bare_pid" load_name="bare axum" ;;
     *) die "LOAD_TARGET must be mock or bare, not '$LOAD_TARGET'" ;;
 esac
-echo "(c) bare goose -> $load_name ..." >&2
-run_summary bare_goose "$load_pid" "$bare_goose" --url "$load_url$ROUTE" --users "$USERS" \
-    --increase-rate "$USERS" --run-time "${SECONDS_PER_RUN}s"
-rate_c="$rate" server_c="$server_us" client_c="$client_us"
-
-rate_d="n/a" server_d="n/a" client_d="n/a"
 load_note=""
 if ! "$tollgate" load --help >/dev/null 2>&1; then
     load_note="this tollgate has no 'load' command yet"
 elif [[ ! -f "$LOAD_SCENARIO" ]]; then
     load_note="$LOAD_SCENARIO does not exist"
-else
-    echo "(d) tollgate load -> $load_name ..." >&2
-    run_summary tollgate_load "$load_pid" "$tollgate" load "$LOAD_SCENARIO" --target "$load_url" \
-        --users "$USERS" --increase-rate "$USERS" --run-time "${SECONDS_PER_RUN}s"
-    rate_d="$rate" server_d="$server_us" client_d="$client_us"
 fi
+
+# Rounds interleave the four runs, so a slow spell of the machine hits all of
+# them alike; each figure is the median of its rounds.
+declare -A figures=()
+for ((round = 1; round <= REPEAT; round++)); do
+    echo "round $round of $REPEAT: (a) wrk -> bare axum ..." >&2
+    run_wrk "wrk_bare_axum_$round" "$bare_url$ROUTE" "$bare_pid"
+    figures[a]+=" $rate" figures[server_a]+=" $server_us" figures[client_a]+=" $client_us"
+    echo "round $round of $REPEAT: (b) wrk -> mock, Basic ..." >&2
+    run_wrk "wrk_mock_$round" "$mock_url$ROUTE" "$mock_pid"
+    figures[b]+=" $rate" figures[server_b]+=" $server_us" figures[client_b]+=" $client_us"
+    echo "round $round of $REPEAT: (c) bare goose -> $load_name ..." >&2
+    run_summary "bare_goose_$round" "$load_pid" "$bare_goose" --url "$load_url$ROUTE" \
+        --users "$USERS" --increase-rate "$USERS" --run-time "${SECONDS_PER_RUN}s"
+    figures[c]+=" $rate" figures[server_c]+=" $server_us" figures[client_c]+=" $client_us"
+    if [[ -z "$load_note" ]]; then
+        echo "round $round of $REPEAT: (d) tollgate load -> $load_name ..." >&2
+        run_summary "tollgate_load_$round" "$load_pid" "$tollgate" load "$LOAD_SCENARIO" \
+            --target "$load_url" --users "$USERS" --increase-rate "$USERS" \
+            --run-time "${SECONDS_PER_RUN}s"
+        figures[d]+=" $rate" figures[server_d]+=" $server_us" figures[client_d]+=" $client_us"
+    fi
+done
+
+# median KEY : the median of a figure's rounds, or n/a when it has none.
+median() {
+    local values="${figures[$1]:-}"
+    [[ -n "${values// /}" ]] || { echo "n/a"; return; }
+    tr ' ' '\n' <<<"$values" | grep -v '^$' | sort -g |
+        awk '{ v[NR] = $1 } END { printf "%.1f\n", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+for run in a b c d; do
+    printf -v "rate_$run" '%s' "$(median "$run")"
+    printf -v "server_$run" '%s' "$(median "server_$run")"
+    printf -v "client_$run" '%s' "$(median "client_$run")"
+done
 
 # ratio NUM DEN : NUM/DEN to 3 places, or n/a.
 ratio() {
@@ -231,7 +254,7 @@ load_verdict="$(verdict "$load_ratio" 0.9)"
 
 # CPU per request says where the time goes even when another process shares a
 # core and lowers every req/s figure.
-printf '\n%-44s %12s %14s %14s\n' "run (${SECONDS_PER_RUN}s each)" "req/s" "server us/req" "client us/req"
+printf '\n%-44s %12s %14s %14s\n' "run (${SECONDS_PER_RUN}s each, median of $REPEAT)" "req/s" "server us/req" "client us/req"
 printf '%-44s %12s %14s %14s\n' "(a) wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -> bare axum" "$rate_a" "$server_a" "$client_a"
 printf '%-44s %12s %14s %14s\n' "(b) wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -> mock, Basic" "$rate_b" "$server_b" "$client_b"
 printf '%-44s %12s %14s %14s\n' "(c) bare goose, $USERS users -> $load_name" "$rate_c" "$server_c" "$client_c"
