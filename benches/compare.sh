@@ -167,7 +167,10 @@ run_summary() {
     on_client "$@" >"$out" 2>&1 || die "$name failed: $(tail -n 20 "$out")"
     children_cpu kids1
     cpu1="$(cpu_of "$pid")"
-    line="$(grep -E 'requests: [0-9]+ +failures: [0-9]+ +req/s: ' "$out" | tail -n1 || true)"
+    # `tollgate load` says `total: N requests, N failures, X req/s`: the same three
+    # figures, put into the bare goose's shape.
+    line="$({ grep -E 'requests: [0-9]+ +failures: [0-9]+ +req/s: ' "$out" ||
+        sed -nE 's/^total: ([0-9]+) requests, ([0-9]+) failures, ([0-9.]+) req\/s.*/requests: \1  failures: \2  req\/s: \3/p' "$out"; } | tail -n1 || true)"
     [[ -n "$line" ]] || die "$name printed no 'requests: N  failures: N  req/s: X' line: $(tail -n 20 "$out")"
     failures="$(sed -E 's/.*failures: ([0-9]+).*/\1/' <<<"$line")"
     ((failures == 0)) || die "$name had $failures failed requests; rerun with KEEP_LOGS=1 to read $out"

@@ -52,7 +52,21 @@ async fn main() -> std::io::Result<()> {
         get(move || {
             let body = body.clone();
             let content_type = content_type.clone();
-            async move { ([(header::CONTENT_TYPE, content_type)], body).into_response() }
+            // X-AUSERNAME as the mock sends it, so scenarios/load/basic.yaml's
+            // expect holds against this route too (LOAD_TARGET=bare).
+            async move {
+                (
+                    [
+                        (header::CONTENT_TYPE, content_type),
+                        (
+                            header::HeaderName::from_static("x-ausername"),
+                            HeaderValue::from_static("alice"),
+                        ),
+                    ],
+                    body,
+                )
+                    .into_response()
+            }
         }),
     );
     // The last word is the URL: scripts read it the way they read `tollgate mock`'s.

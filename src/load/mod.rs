@@ -24,7 +24,7 @@ use crate::auth::keys::KeyRing;
 use crate::mock;
 use crate::report::redact::Redactor;
 use crate::run::step::ScenarioEnv;
-use crate::run::{RunOptions, Target, initial_scope, secrets_of, tls_trust};
+use crate::run::{Clients, RunOptions, Target, initial_scope, secrets_of, tls_trust};
 use crate::scenario::mock_config::Fault;
 use crate::scenario::model::{Load, Scenario};
 use plan::Overrides;
@@ -128,6 +128,7 @@ async fn attack(
         .map_err(|e| LoadError::Usage(redactor.text(&e)))?;
     let trust =
         tls_trust(std::slice::from_ref(scenario), &options.run).map_err(LoadError::Usage)?;
+    let clients = Clients::new(&trust).map_err(LoadError::Usage)?;
 
     let phases = plan::phases(scenario);
     let shared = Arc::new(Shared {
@@ -138,10 +139,11 @@ async fn attack(
         context_path,
         keys,
         embedded: running.is_some(),
-        trust,
+        clients,
         scope,
         redactor: redactor.clone(),
         request_names: scenario.steps.iter().map(|s| s.name.clone()).collect(),
+        cacheable: transaction::cacheable(scenario, &phases),
     });
     let mut goose_scenario = GooseScenario::new(&scenario.id.inner)
         .register_transaction(transaction::start_user(shared.clone()));

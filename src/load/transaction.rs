@@ -9,14 +9,15 @@ use std::time::Instant;
 
 use goose::goose::{GooseRequest, GooseUser, Transaction, TransactionError, TransactionResult};
 
+use super::summary::Phase;
 use crate::auth::keys::KeyRing;
 use crate::auth::oauth::TokenCache;
 use crate::expect;
 use crate::report::model::Failure;
 use crate::report::redact::Redactor;
+use crate::run::Clients;
 use crate::run::step::{self, ScenarioEnv, Scope};
-use crate::run::{Clients, TlsTrust};
-use crate::scenario::model::{Scenario, StatusExpect, StatusPattern};
+use crate::scenario::model::{Auth, Scenario, StatusExpect, StatusPattern};
 use crate::scenario::vars;
 
 /// What every user of one load run shares.
@@ -28,13 +29,65 @@ pub struct Shared {
     pub context_path: String,
     pub keys: Arc<KeyRing>,
     pub embedded: bool,
-    pub trust: TlsTrust,
+    /// One set of clients for all users: building a client loads the system's
+    /// root certificates, too slow to do per user. The pool still gives each
+    /// concurrent request its own connection, and no client keeps cookies.
+    pub clients: Clients,
     /// The scope every user starts from: vars, `--var`, built-ins.
     pub scope: Scope,
     /// The scenario's known secrets; a request's own are added when it fails.
     pub redactor: Redactor,
     /// goose's name for each step's request (the step name, unique per scenario).
     pub request_names: Vec<String>,
+    /// Steps whose request is the same every iteration (see [`cacheable`]).
+    pub cacheable: Vec<bool>,
+}
+
+/// Which steps build the same request every time a user sends them: iteration
+/// steps without a credential minted or fetched at send time (a JWT carries `now`,
+/// an OAuth token may be refreshed), in a scenario whose iterations capture
+/// nothing (captures of steps run once per user are fixed by then). Those are
+/// built once per user and copied, which is what keeps a load's client cost near
+/// goose's own; what is sent is the same.
+pub fn cacheable(scenario: &Scenario, phases: &[Phase]) -> Vec<bool> {
+    let iterations_capture = scenario
+        .steps
+        .iter()
+        .zip(phases)
+        .any(|(step, phase)| *phase == Phase::Iteration && !step.capture.is_empty());
+    scenario
+        .steps
+        .iter()
+        .zip(phases)
+        .map(|(step, phase)| {
+            let fixed_credential = matches!(
+                step.request.auth.as_ref().map(|a| &a.inner),
+                None | Some(Auth::None | Auth::Basic { .. } | Auth::Bearer(_))
+            );
+            *phase == Phase::Iteration && !iterations_capture && fixed_credential
+        })
+        .collect()
+}
+
+/// A user's built requests, by step, with the secrets each carries.
+#[derive(Default)]
+struct RequestCache(Vec<Option<(reqwest::Request, Vec<String>)>>);
+
+/// goose clones user data only to hand a copy around; a request whose body
+/// cannot be copied is simply built again.
+impl Clone for RequestCache {
+    fn clone(&self) -> Self {
+        RequestCache(
+            self.0
+                .iter()
+                .map(|entry| {
+                    entry.as_ref().and_then(|(request, secrets)| {
+                        request.try_clone().map(|copy| (copy, secrets.clone()))
+                    })
+                })
+                .collect(),
+        )
+    }
 }
 
 /// One user's own state: its clients (connections), token cache and captures.
@@ -43,6 +96,7 @@ struct UserState {
     env: Arc<ScenarioEnv>,
     clients: Clients,
     scope: Scope,
+    built: RequestCache,
 }
 
 /// Gives a user its own clients and state before its first step.
@@ -59,7 +113,7 @@ pub fn start_user(shared: Arc<Shared>) -> Transaction {
 }
 
 fn set_up(shared: &Shared, user: &mut GooseUser) -> TransactionResult {
-    let clients = Clients::new(&shared.trust).map_err(custom)?;
+    let clients = shared.clients.clone();
     // goose sends with the user's client: ours, so redirects, timeouts, TLS trust
     // and the absence of a cookie jar are those of `tollgate run`.
     user.client = clients.direct.clone();
@@ -76,6 +130,11 @@ fn set_up(shared: &Shared, user: &mut GooseUser) -> TransactionResult {
         env: Arc::new(env),
         clients,
         scope: shared.scope.clone(),
+        built: RequestCache(
+            std::iter::repeat_with(|| None)
+                .take(shared.scenario.steps.len())
+                .collect(),
+        ),
     });
     Ok(())
 }
@@ -98,13 +157,43 @@ async fn send(shared: &Shared, index: usize, user: &mut GooseUser) -> Transactio
     };
     // Taken out while goose holds the user mutably; put back before returning.
     let mut scope = std::mem::take(&mut state.scope);
+    let mut built = state.built.0.get_mut(index).and_then(Option::take);
     let env = state.env.clone();
     let clients = state.clients.clone();
-    let result = send_with(shared, index, user, &env, &clients, &mut scope).await;
+    let result = send_with(shared, index, user, &env, &clients, &mut scope, &mut built).await;
     if let Some(state) = user.get_session_data_mut::<UserState>() {
         state.scope = scope;
+        if let Some(slot) = state.built.0.get_mut(index) {
+            *slot = built;
+        }
     }
     result
+}
+
+/// The request of step `index` and its secrets: a copy of the one built before
+/// when the step is cacheable, else built now.
+async fn request_of(
+    shared: &Shared,
+    index: usize,
+    env: &ScenarioEnv,
+    clients: &Clients,
+    scope: &Scope,
+    built: &mut Option<(reqwest::Request, Vec<String>)>,
+) -> Result<(reqwest::Request, Vec<String>), String> {
+    if let Some((request, secrets)) = built.as_ref() {
+        if let Some(copy) = request.try_clone() {
+            return Ok((copy, secrets.clone()));
+        }
+    }
+    let step = &shared.scenario.steps[index];
+    let lookup = |text: &str| vars::interpolate(text, |name| scope.get(name).cloned());
+    let prepared = step::prepare(&step.request, env, &lookup, clients).await?;
+    if shared.cacheable[index] {
+        if let Some(copy) = prepared.request.try_clone() {
+            *built = Some((copy, prepared.secrets.clone()));
+        }
+    }
+    Ok((prepared.request, prepared.secrets))
 }
 
 async fn send_with(
@@ -114,13 +203,11 @@ async fn send_with(
     env: &ScenarioEnv,
     clients: &Clients,
     scope: &mut Scope,
+    built: &mut Option<(reqwest::Request, Vec<String>)>,
 ) -> TransactionResult {
     let step = &shared.scenario.steps[index];
-    let prepared = {
-        let lookup = |text: &str| vars::interpolate(text, |name| scope.get(name).cloned());
-        step::prepare(&step.request, env, &lookup, clients).await
-    };
-    let prepared = match prepared {
+    let prepared = request_of(shared, index, env, clients, scope, built).await;
+    let (request, secrets) = match prepared {
         Ok(prepared) => prepared,
         Err(e) => {
             // Nothing was awaited: without a yield, a step that cannot be built
@@ -130,8 +217,7 @@ async fn send_with(
             return Err(custom(shared.redactor.text(&e)));
         }
     };
-    let secrets = prepared.secrets;
-    let builder = reqwest::RequestBuilder::from_parts(prepared.client.clone(), prepared.request);
+    let builder = reqwest::RequestBuilder::from_parts(clients.direct.clone(), request);
     let mut request = GooseRequest::builder()
         .name(shared.request_names[index].as_str())
         .set_request_builder(builder);
@@ -224,6 +310,26 @@ fn custom(message: String) -> Box<TransactionError> {
 mod tests {
     use super::*;
     use crate::report::model::SourceLoc;
+
+    fn scenario(steps: &str) -> Scenario {
+        let text =
+            format!("id: L-1\ntitle: t\nkeys:\n  k: {{ alg: HS256, secret: s }}\nsteps:\n{steps}");
+        crate::scenario::load_str(&text, std::path::Path::new("l.yaml"), &|_| None).unwrap()
+    }
+
+    #[test]
+    fn only_requests_fixed_for_the_whole_run_are_built_once() {
+        let s = scenario(concat!(
+            "  - { name: login, request: { path: /l }, capture: { c: { header: x } } }\n",
+            "  - { name: basic, request: { path: /a, auth: { basic: { user: u, password: p } } } }\n",
+            "  - { name: jwt, request: { path: /b, auth: { jwt: { key: k, claims: { iat: now } } } } }\n",
+        ));
+        let phases = [Phase::Start, Phase::Iteration, Phase::Iteration];
+        assert_eq!(cacheable(&s, &phases), [false, true, false]);
+        // A capture inside the iteration may change what later steps send.
+        let all = [Phase::Iteration; 3];
+        assert_eq!(cacheable(&s, &all), [false, false, false]);
+    }
 
     #[test]
     fn only_a_single_exact_status_is_handed_to_goose() {

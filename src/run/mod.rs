@@ -100,6 +100,9 @@ impl Clients {
                 .connect_timeout(CONNECT_TIMEOUT)
                 // Loopback targets must never go through a proxy from the environment.
                 .no_proxy()
+                // goose turns on reqwest's gzip feature; a step sends no
+                // Accept-Encoding it does not ask for.
+                .no_gzip()
                 .user_agent(concat!("tollgate/", env!("CARGO_PKG_VERSION")));
             if !roots.is_empty() {
                 builder = builder.tls_certs_merge(roots.iter().cloned());
