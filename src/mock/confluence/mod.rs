@@ -25,6 +25,7 @@ pub mod limits;
 pub mod native_oauth;
 pub mod pages;
 pub mod pats;
+pub mod pipeline;
 pub mod plugin_bearer;
 pub mod plugin_policy;
 pub mod plugin_rate;
@@ -43,7 +44,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 
 use crate::mock::clock::Clock;
@@ -274,23 +274,9 @@ pub fn router(state: State) -> Router {
             .nest(&state.context_path, app)
             .fallback(not_found)
     };
-    // The token-auth mirror rewrites the URI, so it must run before routing: a
-    // layer on the router's fallback does (a plain `Router::layer` runs after).
-    let app = Router::new()
-        .fallback_service(app)
-        .layer(from_fn_with_state(state.clone(), token_auth::mirror));
-    // F-RATE-*, F-PLUG-5: after authenticate (they need the caller); then the
-    // plugin's authorization, XSRF, the token-auth mirror and the resources.
-    app.layer(from_fn_with_state(state.clone(), xsrf::check))
-        .layer(from_fn_with_state(state.clone(), plugin_policy::authorize))
-        .layer(from_fn_with_state(state.clone(), plugin_rate::layer))
-        .layer(from_fn_with_state(state.clone(), rate_limit::layer))
-        .layer(from_fn_with_state(state.clone(), seraph::authenticate))
-        .layer(from_fn_with_state(state.clone(), plugin_policy::gate))
-        .layer(from_fn_with_state(state.clone(), seraph::oauth_challenge))
-        .layer(from_fn_with_state(state, audit::record))
-        .layer(from_fn(client_addr::peer_layer))
-        .layer(from_fn(limits::header_limit))
+    // Every stage runs before routing (the token-auth mirror rewrites the URI),
+    // so the pipeline is the service of a router with nothing but a fallback.
+    Router::new().fallback_service(pipeline::Pipeline::new(state, app))
 }
 
 async fn not_found() -> Response {
@@ -306,8 +292,18 @@ pub const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
 /// A JSON response with Confluence's content type.
 pub fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
-    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
-    raw_json(status, text)
+    // Most answers fit, so the buffer is not grown (and copied) as it fills.
+    let mut bytes = Vec::with_capacity(512);
+    if serde_json::to_writer(&mut bytes, body).is_err() {
+        bytes.clear();
+        bytes.extend_from_slice(b"{}");
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8))],
+        axum::body::Body::from(bytes),
+    )
+        .into_response()
 }
 
 /// A JSON response from text already serialized (for byte-exact bodies).

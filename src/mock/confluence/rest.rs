@@ -13,7 +13,7 @@ use axum::extract::{OriginalUri, Path, State as AxumState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json as j};
 
 use super::content::{Attachment, ChangeError, Page, Space};
@@ -153,41 +153,122 @@ impl ListQuery {
     }
 }
 
-fn page_of(
+/// A page of results, fields in serde_json's order (its maps sort their keys), so
+/// the bytes are those of the `Value` this used to be built as.
+#[derive(Serialize)]
+struct ResultPage<'a, T> {
+    #[serde(rename = "_links")]
+    links: PageLinks<'a>,
+    limit: usize,
+    results: &'a [T],
+    size: usize,
+    start: usize,
+}
+
+#[derive(Serialize)]
+struct PageLinks<'a> {
+    base: &'a str,
+    context: &'a str,
+    #[serde(rename = "self")]
+    self_link: Concat<'a, 2>,
+}
+
+/// Pieces written as one JSON string, without building it first.
+struct Concat<'a, const N: usize>([&'a str; N]);
+
+impl<const N: usize> std::fmt::Display for Concat<'_, N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|piece| f.write_str(piece))
+    }
+}
+
+impl<const N: usize> Serialize for Concat<'_, N> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// `results[start..start + limit]` of everything, with the paging fields.
+fn page_of<T: Serialize>(
     state: &State,
-    results: Vec<Value>,
+    results: &[T],
     start: usize,
     limit: usize,
     self_path: &str,
-) -> Value {
+) -> Response {
     let size = results.len();
-    let results: Vec<Value> = results.into_iter().skip(start).take(limit).collect();
-    j!({
-        "results": results,
-        "start": start,
-        "limit": limit,
-        "size": size.saturating_sub(start).min(limit),
-        "_links": {"self": format!("{}{self_path}", state.base_url), "base": state.base_url, "context": state.context_path},
-    })
+    let shown = results
+        .get(start..)
+        .map_or(&[][..], |rest| &rest[..rest.len().min(limit)]);
+    json(
+        StatusCode::OK,
+        &ResultPage {
+            links: PageLinks {
+                base: &state.base_url,
+                context: &state.context_path,
+                self_link: Concat([&state.base_url, self_path]),
+            },
+            limit,
+            results: shown,
+            size: size.saturating_sub(start).min(limit),
+            start,
+        },
+    )
 }
 
-fn space_json(state: &State, space: &Space) -> Value {
-    j!({
-        "id": space.id,
-        "key": space.key,
-        "name": space.name,
-        "type": "global",
-        "status": "current",
-        "_links": {
-            "webui": format!("/display/{}", space.key),
-            "self": format!("{}/rest/api/space/{}", state.base_url, space.key),
+/// A space as `/rest/api/space` writes it, fields in serde_json's order.
+#[derive(Serialize)]
+struct SpaceJson<'a> {
+    #[serde(rename = "_expandable")]
+    expandable: SpaceExpandable,
+    #[serde(rename = "_links")]
+    links: SpaceLinks<'a>,
+    id: u64,
+    key: &'a str,
+    name: &'a str,
+    status: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct SpaceExpandable {
+    description: &'static str,
+    homepage: &'static str,
+    metadata: &'static str,
+}
+
+#[derive(Serialize)]
+struct SpaceLinks<'a> {
+    #[serde(rename = "self")]
+    self_link: Concat<'a, 3>,
+    webui: Concat<'a, 2>,
+}
+
+fn space_json<'a>(state: &'a State, space: &'a Space) -> SpaceJson<'a> {
+    SpaceJson {
+        expandable: SpaceExpandable {
+            description: "",
+            homepage: "",
+            metadata: "",
         },
-        "_expandable": {"homepage": "", "description": "", "metadata": ""},
-    })
+        links: SpaceLinks {
+            self_link: Concat([&state.base_url, "/rest/api/space/", &space.key]),
+            webui: Concat(["/display/", &space.key]),
+        },
+        id: space.id,
+        key: &space.key,
+        name: &space.name,
+        status: "current",
+        kind: "global",
+    }
 }
 
 fn content_json(state: &State, space: Option<&Space>, page: &Page, with_body: bool) -> Value {
-    let space = space.map_or_else(|| j!({"key": page.space_key}), |s| space_json(state, s));
+    let space = space.map_or_else(
+        || j!({"key": page.space_key}),
+        |s| serde_json::to_value(space_json(state, s)).unwrap_or_default(),
+    );
     let mut value = j!({
         "id": page.id.to_string(),
         "type": "page",
@@ -226,19 +307,21 @@ async fn list_spaces(
         Access::Denied(denied) => return denied,
         access => access,
     };
-    let results = match access {
-        Access::Full => lock(&state.content)
-            .spaces()
-            .iter()
-            .map(|s| space_json(&state, s))
-            .collect(),
-        Access::NoPermission | Access::Denied(_) => Vec::new(),
-    };
     let (start, limit) = query.window();
-    json(
-        StatusCode::OK,
-        &page_of(&state, results, start, limit, "/rest/api/space"),
-    )
+    match access {
+        Access::Full => {
+            let content = lock(&state.content);
+            let results: Vec<SpaceJson<'_>> = content
+                .spaces()
+                .iter()
+                .map(|s| space_json(&state, s))
+                .collect();
+            page_of(&state, &results, start, limit, "/rest/api/space")
+        }
+        Access::NoPermission | Access::Denied(_) => {
+            page_of::<SpaceJson<'_>>(&state, &[], start, limit, "/rest/api/space")
+        }
+    }
 }
 
 async fn get_space(
@@ -270,7 +353,7 @@ async fn list_content(
         Access::Denied(denied) => return denied,
         access => access,
     };
-    let results = match access {
+    let results: Vec<Value> = match access {
         Access::NoPermission | Access::Denied(_) => Vec::new(),
         // Only pages exist; any other type lists nothing.
         Access::Full if query.kind.as_deref().is_some_and(|t| t != "page") => Vec::new(),
@@ -292,10 +375,7 @@ async fn list_content(
         }
     };
     let (start, limit) = query.window();
-    json(
-        StatusCode::OK,
-        &page_of(&state, results, start, limit, "/rest/api/content"),
-    )
+    page_of(&state, &results, start, limit, "/rest/api/content")
 }
 
 async fn get_content(
@@ -359,7 +439,7 @@ async fn list_attachments(
         }
         (Access::Full, Some(page)) => page,
     };
-    let results = page
+    let results: Vec<Value> = page
         .attachments
         .iter()
         .map(|a| {
@@ -378,10 +458,7 @@ async fn list_attachments(
         .collect();
     let (start, limit) = query.window();
     let self_path = format!("/rest/api/content/{}/child/attachment", page.id);
-    json(
-        StatusCode::OK,
-        &page_of(&state, results, start, limit, &self_path),
-    )
+    page_of(&state, &results, start, limit, &self_path)
 }
 
 #[derive(Debug, Deserialize)]

@@ -28,9 +28,8 @@
 //! origin check stays, so the fault breaks exactly one fact.
 
 use axum::body::Body;
-use axum::extract::{Request, State as AxumState};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
@@ -162,32 +161,30 @@ fn in_scope(relative: &str) -> bool {
     relative.starts_with("/rest/") && !relative.starts_with("/rest/oauth2/")
 }
 
-/// The XSRF layer: runs after authentication (it needs the session) and before
-/// the resources.
-pub async fn check(AxumState(state): AxumState<State>, req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    if method == Method::GET || !in_scope(state.relative(req.uri().path())) {
-        return next.run(req).await;
+/// The XSRF stage: runs after authentication (it needs the session) and before
+/// the resources. Hands the request on (its body re-assembled if it had to be
+/// read for `atl_token`), or the refusal.
+pub async fn check(state: &State, req: Request) -> Result<Request, Response> {
+    if req.method() == Method::GET || !in_scope(state.relative(req.uri().path())) {
+        return Ok(req);
     }
+    let method = req.method().clone();
     let media = media_type(req.headers());
     let xsrfable = media.as_deref().is_none_or(|m| XSRFABLE.contains(&m));
     let mut req = req;
     if xsrfable && !state.faults.has(Fault::XsrfOff) {
-        let (passes, rebuilt) = token_passes(&state, req, media.as_deref()).await;
-        req = match rebuilt {
-            Ok(req) => req,
-            Err(response) => return response,
-        };
+        let (passes, rebuilt) = token_passes(state, req, media.as_deref()).await;
+        req = rebuilt?;
         // F-XSRF-2: only a POST is refused; other methods are logged and pass.
         if !passes && method == Method::POST {
-            return failed();
+            return Err(failed());
         }
     }
     // F-XSRF-3: browsers need a same-origin Origin/Referer on any POST.
-    if method == Method::POST && is_browser(req.headers()) && !same_origin(&state, req.headers()) {
-        return failed();
+    if method == Method::POST && is_browser(req.headers()) && !same_origin(state, req.headers()) {
+        return Err(failed());
     }
-    next.run(req).await
+    Ok(req)
 }
 
 /// Whether the request carries `no-check` or its session's `atl_token`; hands the
