@@ -125,12 +125,26 @@ pub fn method_name(method: AuthMethod) -> &'static str {
     }
 }
 
-/// What [`begin`] notes of a request the log will record.
+/// What [`begin`] notes of a request the log will record (boxed: it waits in
+/// every request's future, and most requests log nothing).
 #[derive(Debug)]
-pub struct Pending {
+pub struct Pending(Box<PendingEntry>);
+
+#[derive(Debug)]
+struct PendingEntry {
     method: String,
     path: String,
     client_ip: String,
+    who: Option<Who>,
+}
+
+impl Pending {
+    /// Who the request is, as the plugin's authorize stage saw it
+    /// ([`plugin_policy::who`]); a request refused before that stage is logged as
+    /// anonymous.
+    pub fn note(&mut self, who: Who) {
+        self.0.who = Some(who);
+    }
 }
 
 /// The audit stage (F-PLUG-6), before everything but the size guard and the peer
@@ -144,17 +158,23 @@ pub fn begin(state: &State, req: &Request) -> Option<Pending> {
     {
         return None;
     }
-    Some(Pending {
+    Some(Pending(Box::new(PendingEntry {
         method: req.method().as_str().to_owned(),
         path: req.uri().path().to_owned(),
         client_ip: plugin_policy::client_address(state, req).to_string(),
-    })
+        who: None,
+    })))
 }
 
-/// Logs the request [`begin`] noted, with its final status. `who` is what
-/// [`plugin_policy::who`] said, if the request got that far (a refusal before it
-/// is logged as anonymous).
-pub fn finish(state: &State, pending: Pending, who: Option<Who>, response: &Response) {
+/// Logs the request [`begin`] noted, with its final status and who it was
+/// ([`Pending::note`]).
+pub fn finish(state: &State, pending: Pending, response: &Response) {
+    let PendingEntry {
+        method,
+        path,
+        client_ip,
+        who,
+    } = *pending.0;
     let (user, auth_method) = match who {
         Some(Who {
             caller: Caller::User(name),
@@ -165,10 +185,10 @@ pub fn finish(state: &State, pending: Pending, who: Option<Who>, response: &Resp
     let entry = Entry {
         time: state.clock.unix_seconds(),
         user,
-        method: pending.method,
-        path: pending.path,
+        method,
+        path,
         status: response.status().as_u16(),
-        client_ip: pending.client_ip,
+        client_ip,
         auth_method,
         at: None,
     };

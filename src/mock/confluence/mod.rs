@@ -127,6 +127,10 @@ pub struct Inner {
     pub audit: Mutex<audit::AuditLog>,
     /// The secret `atl_token`s are derived from (F-XSRF-4).
     pub xsrf: xsrf::TokenKey,
+    /// `GET /rest/api/space` in its default window for a caller who sees
+    /// everything, written once: spaces come from the content preset alone (no
+    /// request and no reset changes them), so the bytes never change.
+    pub space_list: std::sync::OnceLock<axum::body::Bytes>,
 }
 
 impl Deref for State {
@@ -181,6 +185,7 @@ impl State {
                     .unwrap_or_default(),
             )),
             xsrf: xsrf::TokenKey::default(),
+            space_list: std::sync::OnceLock::new(),
             faults,
             clock,
             config: config.clone(),
@@ -298,6 +303,11 @@ pub fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
         bytes.clear();
         bytes.extend_from_slice(b"{}");
     }
+    json_bytes(status, bytes.into())
+}
+
+/// A JSON response from bytes already serialized (a cached body).
+pub fn json_bytes(status: StatusCode, bytes: axum::body::Bytes) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8))],

@@ -295,12 +295,7 @@ fn ceil_secs(d: Duration) -> u64 {
 /// What the stage decided for one counted request: whether to refuse it, and the
 /// F-RATE-2 headers [`stamp`] puts on the answer.
 #[derive(Clone, Copy, Debug)]
-pub struct Counted {
-    capacity: u64,
-    fill: u64,
-    interval: Duration,
-    decision: Decision,
-}
+pub struct Counted(Decision);
 
 /// The stage (after authenticate, before authorize): counts the request in its
 /// user's bucket; `None` when it is not counted (no limiter, unlimited, or a
@@ -311,30 +306,22 @@ pub fn count<'a>(
     req: &Request,
 ) -> impl Future<Output = Option<Counted>> + Send + 'a {
     let counted = state.rate_limit.as_ref().and_then(|limiter| {
-        let Policy::Bucket {
-            capacity,
-            fill,
-            interval,
-        } = limiter.policy()
-        else {
+        if limiter.policy() == Policy::Unlimited {
             return None;
-        };
+        }
         let key = counted_key(state, limiter, req)?;
-        Some((limiter, key, capacity, fill, interval))
+        Some((limiter, key))
     });
     async move {
-        let (limiter, key, capacity, fill, interval) = counted?;
+        let (limiter, key) = counted?;
         let decision = if state.faults.has(Fault::RateLimitRace) {
-            limiter.take_racy(&key, state.clock()).await
+            // Boxed: only the fault waits, and its timer need not widen every
+            // request's future.
+            Box::pin(limiter.take_racy(&key, state.clock())).await
         } else {
             limiter.take(&key, state.clock().now())
         };
-        Some(Counted {
-            capacity,
-            fill,
-            interval,
-            decision,
-        })
+        Some(Counted(decision))
     }
 }
 
@@ -342,19 +329,21 @@ impl Counted {
     /// F-RATE-3: `429` when the bucket was empty (never with the `rate_limit_off`
     /// fault).
     pub fn refusal(&self, state: &State, req: &Request) -> Option<Response> {
-        (!self.decision.allowed && !state.faults.has(Fault::RateLimitOff))
+        (!self.0.allowed && !state.faults.has(Fault::RateLimitOff))
             .then(|| too_many_requests(req.headers()))
     }
 }
 
 /// Stamps the F-RATE-2 headers on every counted response, refusals included.
-pub fn stamp(state: &State, counted: Counted, response: &mut Response) {
-    let Counted {
+pub fn stamp(state: &State, Counted(decision): Counted, response: &mut Response) {
+    let Some(Policy::Bucket {
         capacity,
         fill,
         interval,
-        decision,
-    } = counted;
+    }) = state.rate_limit.as_ref().map(RateLimiter::policy)
+    else {
+        return;
+    };
     if !state.faults.has(Fault::RateHeadersMissing) {
         let headers = response.headers_mut();
         headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(capacity));

@@ -20,7 +20,7 @@ use super::content::{Attachment, ChangeError, Page, Space};
 use super::pages::login_redirect;
 use super::request::{self, form_encode};
 use super::seraph::rest_error;
-use super::{Caller, State, json, lock, raw_json};
+use super::{Caller, State, json, json_bytes, lock, raw_json};
 use crate::scenario::mock_config::Fault;
 
 /// F-ANON-3, byte for byte (the field order is not serde_json's).
@@ -146,10 +146,14 @@ impl ListQuery {
         }
     }
 
+    /// `(start, limit)` without `start` and `limit`.
+    const DEFAULT_WINDOW: (usize, usize) = (0, 25);
+
     /// `(start, limit)`; bad numbers read as the defaults, limit capped at 100.
     fn window(&self) -> (usize, usize) {
+        let (start, limit) = Self::DEFAULT_WINDOW;
         let num = |v: &Option<String>, d| v.as_deref().and_then(|s| s.parse().ok()).unwrap_or(d);
-        (num(&self.start, 0), num(&self.limit, 25).min(100))
+        (num(&self.start, start), num(&self.limit, limit).min(100))
     }
 }
 
@@ -189,31 +193,41 @@ impl<const N: usize> Serialize for Concat<'_, N> {
 }
 
 /// `results[start..start + limit]` of everything, with the paging fields.
-fn page_of<T: Serialize>(
-    state: &State,
-    results: &[T],
+fn page_of<'a, T: Serialize>(
+    state: &'a State,
+    results: &'a [T],
     start: usize,
     limit: usize,
-    self_path: &str,
+    self_path: &'a str,
 ) -> Response {
+    json(
+        StatusCode::OK,
+        &result_page(state, results, start, limit, self_path),
+    )
+}
+
+fn result_page<'a, T: Serialize>(
+    state: &'a State,
+    results: &'a [T],
+    start: usize,
+    limit: usize,
+    self_path: &'a str,
+) -> ResultPage<'a, T> {
     let size = results.len();
     let shown = results
         .get(start..)
         .map_or(&[][..], |rest| &rest[..rest.len().min(limit)]);
-    json(
-        StatusCode::OK,
-        &ResultPage {
-            links: PageLinks {
-                base: &state.base_url,
-                context: &state.context_path,
-                self_link: Concat([&state.base_url, self_path]),
-            },
-            limit,
-            results: shown,
-            size: size.saturating_sub(start).min(limit),
-            start,
+    ResultPage {
+        links: PageLinks {
+            base: &state.base_url,
+            context: &state.context_path,
+            self_link: Concat([&state.base_url, self_path]),
         },
-    )
+        limit,
+        results: shown,
+        size: size.saturating_sub(start).min(limit),
+        start,
+    }
 }
 
 /// A space as `/rest/api/space` writes it, fields in serde_json's order.
@@ -309,6 +323,21 @@ async fn list_spaces(
     };
     let (start, limit) = query.window();
     match access {
+        Access::Full if (start, limit) == ListQuery::DEFAULT_WINDOW => {
+            let body = state.space_list.get_or_init(|| {
+                let content = lock(&state.content);
+                let results: Vec<SpaceJson<'_>> = content
+                    .spaces()
+                    .iter()
+                    .map(|s| space_json(&state, s))
+                    .collect();
+                let page = result_page(&state, &results, start, limit, "/rest/api/space");
+                serde_json::to_vec(&page)
+                    .unwrap_or_else(|_| b"{}".to_vec())
+                    .into()
+            });
+            json_bytes(StatusCode::OK, body.clone())
+        }
         Access::Full => {
             let content = lock(&state.content);
             let results: Vec<SpaceJson<'_>> = content

@@ -100,8 +100,13 @@ pub fn parse_basic(headers: &HeaderMap, any_case: bool) -> BasicHeader {
     else {
         return BasicHeader::Malformed;
     };
-    // ISO-8859-1: every byte is the code point of the same value.
-    let text: String = decoded.iter().map(|&b| char::from(b)).collect();
+    // ISO-8859-1: every byte is the code point of the same value (ASCII, the
+    // usual case, is already UTF-8 as it is).
+    let text: String = if decoded.is_ascii() {
+        String::from_utf8(decoded).unwrap_or_default()
+    } else {
+        decoded.iter().map(|&b| char::from(b)).collect()
+    };
     match text.split_once(':') {
         Some((user, password)) => BasicHeader::Credentials {
             user: user.to_owned(),
@@ -294,7 +299,9 @@ impl TokenAuthenticator {
                     .headers
                     .get(header::AUTHORIZATION)
                     .and_then(|v| v.to_str().ok());
-                match verifier.verify(authorization).await {
+                // Boxed: the introspection call's future is large, and only
+                // plugin bearer requests make it.
+                match Box::pin(verifier.verify(authorization)).await {
                     BearerOutcome::NotBearer => TokenVerdict::Pass,
                     // The plugin maps to a Confluence user; one Confluence does not know
                     // (or who may not log in) is refused like a bad token.
@@ -362,7 +369,8 @@ fn bearer_error(status: u16, reason: &str) -> Response {
 /// ([`stamp`]).
 #[derive(Debug, Default)]
 pub struct Stamp {
-    reason: Option<&'static str>,
+    /// `X-Seraph-LoginReason: OK` (a login happened on this request).
+    login_ok: bool,
     new_session: Option<String>,
     /// F-OAUTH-2: a bearer-authenticated answer is `Cache-Control: private`.
     cache_private: bool,
@@ -400,7 +408,7 @@ pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Res
             .filter(|name| state.directory.can_login(name));
         if let Some(name) = remembered {
             stamp.new_session = Some(lock(&state.sessions).create(&name, now));
-            stamp.reason = Some("OK");
+            stamp.login_ok = true;
             user = Some(name);
             method = Some(AuthMethod::RememberMe);
         }
@@ -411,7 +419,7 @@ pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Res
     if user.is_none() {
         if let Some(name) = crowd_sso::authenticate(state, req.headers(), req.extensions()) {
             stamp.new_session = Some(lock(&state.sessions).create(&name, now));
-            stamp.reason = Some("OK");
+            stamp.login_ok = true;
             user = Some(name);
             method = Some(AuthMethod::CrowdSso);
         }
@@ -433,7 +441,7 @@ pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Res
                 match state.directory.login(&name, &password) {
                     LoginOutcome::Ok(name) => {
                         stamp.new_session = Some(lock(&state.sessions).create(&name, now));
-                        stamp.reason = Some("OK");
+                        stamp.login_ok = true;
                         user = Some(name);
                         method = Some(AuthMethod::Basic);
                     }
@@ -466,7 +474,7 @@ pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Res
                 TokenVerdict::User(name, how) => {
                     // F-PAT-1: a valid PAT gives `X-Seraph-LoginReason: OK`; the OAuth
                     // filter logs in through the same listener, so it does too.
-                    stamp.reason = Some("OK");
+                    stamp.login_ok = true;
                     stamp.cache_private = how == AuthMethod::NativeOauth;
                     user = Some(name);
                     method = Some(how);
@@ -530,10 +538,10 @@ pub fn stamp(state: &State, stamp: Stamp, response: &mut Response) {
             HeaderValue::from_static("Basic realm=\"Confluence\""),
         );
     }
-    if let Some(reason) = stamp.reason {
+    if stamp.login_ok {
         headers
             .entry(X_SERAPH_LOGIN_REASON)
-            .or_insert(HeaderValue::from_static(reason));
+            .or_insert(HeaderValue::from_static("OK"));
     }
     if let Some(id) = stamp.new_session {
         headers.append(header::SET_COOKIE, session_cookie_header(state, &id));

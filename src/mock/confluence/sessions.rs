@@ -216,7 +216,7 @@ fn new_id() -> Id {
 
 /// The id as text (hex digits are ASCII).
 fn hex_text(id: &Id) -> String {
-    id.iter().map(|&b| char::from(b)).collect()
+    String::from_utf8_lossy(id).into_owned()
 }
 
 #[cfg(test)]
