@@ -1,8 +1,8 @@
 //! The REST-auth plugin's audit log (F-PLUG-6) and its mock-only reader,
 //! `GET <ctx>/__tollgate/audit` → `{"entries":[…]}`, oldest first.
 //!
-//! With a plugin configured, the [`record`] layer (outside authentication, so it
-//! sees every refusal too) appends one entry a REST API request (`<ctx>/rest/…`):
+//! With a plugin configured, the audit stage ([`begin`] and [`finish`], outside
+//! authentication, so it sees every refusal too) appends one entry a REST API request (`<ctx>/rest/…`):
 //! `{time, user, method, path, status, client_ip, auth_method}`. `time` is Unix
 //! seconds on the mock's clock; `user` is the authenticated user or `anonymous`
 //! (a refused login is anonymous: the name it claimed is not trusted);
@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::{Request, State as AxumState};
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Serialize;
@@ -34,8 +33,8 @@ use crate::scenario::mock_config::{AuditConfig, Fault};
 /// Whatever `max_entries` says, the log never holds more than this.
 pub const HARD_MAX_ENTRIES: usize = 100_000;
 
-/// Who a request turned out to be; the authorize layer leaves it in the
-/// response's extensions for [`record`].
+/// Who a request turned out to be, as the plugin's authorize stage saw it
+/// ([`plugin_policy::who`]); [`finish`] logs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Who {
     pub caller: Caller,
@@ -126,25 +125,61 @@ pub fn method_name(method: AuthMethod) -> &'static str {
     }
 }
 
-/// The audit layer (F-PLUG-6): outermost but the peer address, so it sees the
-/// final status of every REST request, refusals included.
-pub async fn record(AxumState(state): AxumState<State>, req: Request, next: Next) -> Response {
-    let relative = state.relative(req.uri().path());
+/// What [`begin`] notes of a request the log will record (boxed: it waits in
+/// every request's future, and most requests log nothing).
+#[derive(Debug)]
+pub struct Pending(Box<PendingEntry>);
+
+#[derive(Debug)]
+struct PendingEntry {
+    method: String,
+    path: String,
+    client_ip: String,
+    who: Option<Who>,
+}
+
+impl Pending {
+    /// Who the request is, as the plugin's authorize stage saw it
+    /// ([`plugin_policy::who`]); a request refused before that stage is logged as
+    /// anonymous.
+    pub fn note(&mut self, who: Who) {
+        self.0.who = Some(who);
+    }
+}
+
+/// The audit stage (F-PLUG-6), before everything but the size guard and the peer
+/// address, so it sees the final status of every REST request, refusals included:
+/// `Some` when this request will be logged (a plugin is configured, the
+/// `audit_missing` fault is off, a REST path), with what is logged of it.
+pub fn begin(state: &State, req: &Request) -> Option<Pending> {
     if state.config.plugin.is_none()
         || state.faults.has(Fault::AuditMissing)
-        || !relative.starts_with("/rest/")
+        || !state.relative(req.uri().path()).starts_with("/rest/")
     {
-        return next.run(req).await;
+        return None;
     }
-    let method = req.method().as_str().to_owned();
-    let path = req.uri().path().to_owned();
-    let client_ip = plugin_policy::client_address(&state, &req).to_string();
-    let response = next.run(req).await;
-    let (user, auth_method) = match response.extensions().get::<Who>() {
+    Some(Pending(Box::new(PendingEntry {
+        method: req.method().as_str().to_owned(),
+        path: req.uri().path().to_owned(),
+        client_ip: plugin_policy::client_address(state, req).to_string(),
+        who: None,
+    })))
+}
+
+/// Logs the request [`begin`] noted, with its final status and who it was
+/// ([`Pending::note`]).
+pub fn finish(state: &State, pending: Pending, response: &Response) {
+    let PendingEntry {
+        method,
+        path,
+        client_ip,
+        who,
+    } = *pending.0;
+    let (user, auth_method) = match who {
         Some(Who {
             caller: Caller::User(name),
             method,
-        }) => (name.clone(), method.map(method_name)),
+        }) => (name, method.map(method_name)),
         _ => ("anonymous".to_owned(), None),
     };
     let entry = Entry {
@@ -158,7 +193,6 @@ pub async fn record(AxumState(state): AxumState<State>, req: Request, next: Next
         at: None,
     };
     lock(&state.audit).push(entry, state.clock.now());
-    response
 }
 
 pub fn routes() -> Router<State> {

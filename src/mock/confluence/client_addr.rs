@@ -5,8 +5,6 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, Request};
-use axum::middleware::Next;
-use axum::response::Response;
 use ipnet::IpNet;
 
 /// A request header the runner sets from a step's `client_ip:`. A scenario on
@@ -21,7 +19,7 @@ pub struct Peer(pub IpAddr);
 /// Puts the [`Peer`] into the request: `client_ip:`'s header if it holds an
 /// address, else the connection's peer, else loopback (a router served without
 /// connection info, as in unit tests).
-pub async fn peer_layer(mut req: Request, next: Next) -> Response {
+pub fn set_peer(req: &mut Request) {
     let from_scenario = req
         .headers()
         .get(CLIENT_IP_HEADER)
@@ -35,7 +33,6 @@ pub async fn peer_layer(mut req: Request, next: Next) -> Response {
         .or(connected)
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     req.extensions_mut().insert(Peer(peer));
-    next.run(req).await
 }
 
 /// One trusted-proxy entry: an address, a `192.168.*.*` wildcard, or a CIDR.

@@ -25,6 +25,7 @@ pub mod limits;
 pub mod native_oauth;
 pub mod pages;
 pub mod pats;
+pub mod pipeline;
 pub mod plugin_bearer;
 pub mod plugin_policy;
 pub mod plugin_rate;
@@ -43,7 +44,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 
 use crate::mock::clock::Clock;
@@ -127,6 +127,10 @@ pub struct Inner {
     pub audit: Mutex<audit::AuditLog>,
     /// The secret `atl_token`s are derived from (F-XSRF-4).
     pub xsrf: xsrf::TokenKey,
+    /// `GET /rest/api/space` in its default window for a caller who sees
+    /// everything, written once: spaces come from the content preset alone (no
+    /// request and no reset changes them), so the bytes never change.
+    pub space_list: std::sync::OnceLock<axum::body::Bytes>,
 }
 
 impl Deref for State {
@@ -181,6 +185,7 @@ impl State {
                     .unwrap_or_default(),
             )),
             xsrf: xsrf::TokenKey::default(),
+            space_list: std::sync::OnceLock::new(),
             faults,
             clock,
             config: config.clone(),
@@ -274,23 +279,9 @@ pub fn router(state: State) -> Router {
             .nest(&state.context_path, app)
             .fallback(not_found)
     };
-    // The token-auth mirror rewrites the URI, so it must run before routing: a
-    // layer on the router's fallback does (a plain `Router::layer` runs after).
-    let app = Router::new()
-        .fallback_service(app)
-        .layer(from_fn_with_state(state.clone(), token_auth::mirror));
-    // F-RATE-*, F-PLUG-5: after authenticate (they need the caller); then the
-    // plugin's authorization, XSRF, the token-auth mirror and the resources.
-    app.layer(from_fn_with_state(state.clone(), xsrf::check))
-        .layer(from_fn_with_state(state.clone(), plugin_policy::authorize))
-        .layer(from_fn_with_state(state.clone(), plugin_rate::layer))
-        .layer(from_fn_with_state(state.clone(), rate_limit::layer))
-        .layer(from_fn_with_state(state.clone(), seraph::authenticate))
-        .layer(from_fn_with_state(state.clone(), plugin_policy::gate))
-        .layer(from_fn_with_state(state.clone(), seraph::oauth_challenge))
-        .layer(from_fn_with_state(state, audit::record))
-        .layer(from_fn(client_addr::peer_layer))
-        .layer(from_fn(limits::header_limit))
+    // Every stage runs before routing (the token-auth mirror rewrites the URI),
+    // so the pipeline is the service of a router with nothing but a fallback.
+    Router::new().fallback_service(pipeline::Pipeline::new(state, app))
 }
 
 async fn not_found() -> Response {
@@ -306,8 +297,23 @@ pub const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
 /// A JSON response with Confluence's content type.
 pub fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
-    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
-    raw_json(status, text)
+    // Most answers fit, so the buffer is not grown (and copied) as it fills.
+    let mut bytes = Vec::with_capacity(512);
+    if serde_json::to_writer(&mut bytes, body).is_err() {
+        bytes.clear();
+        bytes.extend_from_slice(b"{}");
+    }
+    json_bytes(status, bytes.into())
+}
+
+/// A JSON response from bytes already serialized (a cached body).
+pub fn json_bytes(status: StatusCode, bytes: axum::body::Bytes) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8))],
+        axum::body::Body::from(bytes),
+    )
+        .into_response()
 }
 
 /// A JSON response from text already serialized (for byte-exact bodies).

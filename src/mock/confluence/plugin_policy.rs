@@ -1,5 +1,5 @@
 //! A REST-auth plugin's access policies (F-PLUG-1..4, seed 003), for REST API
-//! paths (`<ctx>/rest/…`) when `plugin:` is configured. Two layers:
+//! paths (`<ctx>/rest/…`) when `plugin:` is configured. Two stages:
 //!
 //! - [`gate`], before authentication: the IP allowlist (F-PLUG-2; outside → 403)
 //!   and "disable Basic authentication" (F-PLUG-3; any `Authorization: Basic …`,
@@ -25,9 +25,8 @@
 
 use std::net::IpAddr;
 
-use axum::extract::{Request, State as AxumState};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
 
@@ -166,54 +165,53 @@ fn is_basic(headers: &HeaderMap) -> bool {
     })
 }
 
-/// The pre-authentication layer: IP allowlist (F-PLUG-2), then disabled Basic
-/// (F-PLUG-3).
-pub async fn gate(AxumState(state): AxumState<State>, req: Request, next: Next) -> Response {
-    let Some(policy) = judged(&state, &req) else {
-        return next.run(req).await;
-    };
+/// The pre-authentication stage: IP allowlist (F-PLUG-2), then disabled Basic
+/// (F-PLUG-3); `Some` is the refusal.
+pub fn gate(state: &State, req: &Request) -> Option<Response> {
+    let policy = judged(state, req)?;
     if !state.faults.has(Fault::IpAllowIgnored) {
-        let client = client_address(&state, &req);
+        let client = client_address(state, req);
         if !policy.ip_allowed(client) {
-            return rest_error(
+            return Some(rest_error(
                 StatusCode::FORBIDDEN,
                 &format!("API access is not allowed from {client}"),
-            );
+            ));
         }
     }
     if policy.disable_basic
         && !state.faults.has(Fault::DisableBasicIgnored)
         && is_basic(req.headers())
     {
-        return rest_error(
+        return Some(rest_error(
             policy.reject_status,
             "Basic authentication is disabled for the REST API",
-        );
+        ));
     }
-    next.run(req).await
+    None
 }
 
-/// The post-authentication layer: restricted public paths (F-PLUG-4), allowed
-/// groups and read-only groups (F-PLUG-1). It also leaves [`Who`] in the
-/// response's extensions, whoever answered, for the audit log (F-PLUG-6).
-pub async fn authorize(AxumState(state): AxumState<State>, req: Request, next: Next) -> Response {
-    let who = Who {
+/// The post-authentication stage: restricted public paths (F-PLUG-4), allowed
+/// groups and read-only groups (F-PLUG-1); `Some` is the refusal.
+pub fn authorize(state: &State, req: &Request) -> Option<Response> {
+    let policy = judged(state, req)?;
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .unwrap_or(&Caller::Anonymous);
+    refusal(state, policy, req, caller)
+}
+
+/// Who the request is for the audit log (F-PLUG-6), as this stage sees it: a
+/// request refused before it reaches [`authorize`] is logged as anonymous.
+pub fn who(req: &Request) -> Who {
+    Who {
         caller: req
             .extensions()
             .get::<Caller>()
             .cloned()
             .unwrap_or(Caller::Anonymous),
         method: req.extensions().get::<AuthMethod>().copied(),
-    };
-    let mut response = match judged(&state, &req) {
-        Some(policy) => match refusal(&state, policy, &req, &who.caller) {
-            Some(refused) => refused,
-            None => next.run(req).await,
-        },
-        None => next.run(req).await,
-    };
-    response.extensions_mut().insert(who);
-    response
+    }
 }
 
 /// Why the plugin refuses this caller, if it does.

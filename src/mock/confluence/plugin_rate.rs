@@ -10,15 +10,14 @@
 //! `Authorization` value, else the `jwt` query parameter), never by the value
 //! itself, and at most [`MAX_TOKENS`] are kept (least recently used goes first).
 //!
-//! The [`layer`] sits right after the Data Center limiter ([`super::rate_limit`]).
+//! The stage ([`check`]) sits right after the Data Center limiter ([`super::rate_limit`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State as AxumState};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 
@@ -118,18 +117,17 @@ fn is_token(method: AuthMethod) -> bool {
     )
 }
 
-/// The layer: counts token-authenticated requests per token and refuses the ones
-/// beyond the limit (F-PLUG-5). The `plugin_rate_limit_off` fault never refuses.
-pub async fn layer(AxumState(state): AxumState<State>, req: Request, next: Next) -> Response {
-    let Some(limiter) = state.plugin_rate.as_ref() else {
-        return next.run(req).await;
-    };
+/// The stage: counts token-authenticated requests per token and refuses the ones
+/// beyond the limit (F-PLUG-5); `Some` is the refusal. The
+/// `plugin_rate_limit_off` fault never refuses.
+pub fn check(state: &State, req: &Request) -> Option<Response> {
+    let limiter = state.plugin_rate.as_ref()?;
     if !req
         .extensions()
         .get::<AuthMethod>()
         .is_some_and(|m| is_token(*m))
     {
-        return next.run(req).await;
+        return None;
     }
     let credential = match req.headers().get(header::AUTHORIZATION) {
         Some(value) => value.as_bytes().to_vec(),
@@ -138,8 +136,8 @@ pub async fn layer(AxumState(state): AxumState<State>, req: Request, next: Next)
             .into_bytes(),
     };
     match limiter.take(&credential, state.clock().now()) {
-        Ok(()) => next.run(req).await,
-        Err(_) if state.faults.has(Fault::PluginRateLimitOff) => next.run(req).await,
+        Ok(()) => None,
+        Err(_) if state.faults.has(Fault::PluginRateLimitOff) => None,
         Err(retry_after) => {
             let mut response = json(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -152,7 +150,7 @@ pub async fn layer(AxumState(state): AxumState<State>, req: Request, next: Next)
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            response
+            Some(response)
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Data Center rate limiting (F-RATE-1..4): a token bucket per user.
 //!
-//! The [`layer`] runs right after [`super::seraph::authenticate`] (emulator.md:
+//! The stage ([`count`], [`stamp`]) runs right after [`super::seraph::authenticate`] (emulator.md:
 //! "authenticate → rate limit → authorize"), so it knows the [`Caller`]. Each
 //! user has a bucket of `capacity` tokens ("max requests") that gains `fill`
 //! tokens every whole `interval` (F-RATE-1). Refill is computed lazily from the
@@ -23,9 +23,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State as AxumState};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::Response;
 
 use super::seraph::{REMEMBER_ME_COOKIE, SESSION_COOKIE};
@@ -293,34 +292,57 @@ fn ceil_secs(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
-/// The layer (after authenticate, before authorize): counts the request in its
-/// user's bucket, refuses it with `429` when the bucket is empty, and stamps the
-/// F-RATE-2 headers on every counted response.
-pub async fn layer(AxumState(state): AxumState<State>, req: Request, next: Next) -> Response {
-    let Some(limiter) = state.rate_limit.as_ref() else {
-        return next.run(req).await;
-    };
-    let Policy::Bucket {
+/// What the stage decided for one counted request: whether to refuse it, and the
+/// F-RATE-2 headers [`stamp`] puts on the answer.
+#[derive(Clone, Copy, Debug)]
+pub struct Counted(Decision);
+
+/// The stage (after authenticate, before authorize): counts the request in its
+/// user's bucket; `None` when it is not counted (no limiter, unlimited, or a
+/// request F-RATE-2/4 leave out). The request is read before the future starts,
+/// so the future does not hold it (the `rate_limit_race` fault waits in there).
+pub fn count<'a>(
+    state: &'a State,
+    req: &Request,
+) -> impl Future<Output = Option<Counted>> + Send + 'a {
+    let counted = state.rate_limit.as_ref().and_then(|limiter| {
+        if limiter.policy() == Policy::Unlimited {
+            return None;
+        }
+        let key = counted_key(state, limiter, req)?;
+        Some((limiter, key))
+    });
+    async move {
+        let (limiter, key) = counted?;
+        let decision = if state.faults.has(Fault::RateLimitRace) {
+            // Boxed: only the fault waits, and its timer need not widen every
+            // request's future.
+            Box::pin(limiter.take_racy(&key, state.clock())).await
+        } else {
+            limiter.take(&key, state.clock().now())
+        };
+        Some(Counted(decision))
+    }
+}
+
+impl Counted {
+    /// F-RATE-3: `429` when the bucket was empty (never with the `rate_limit_off`
+    /// fault).
+    pub fn refusal(&self, state: &State, req: &Request) -> Option<Response> {
+        (!self.0.allowed && !state.faults.has(Fault::RateLimitOff))
+            .then(|| too_many_requests(req.headers()))
+    }
+}
+
+/// Stamps the F-RATE-2 headers on every counted response, refusals included.
+pub fn stamp(state: &State, Counted(decision): Counted, response: &mut Response) {
+    let Some(Policy::Bucket {
         capacity,
         fill,
         interval,
-    } = limiter.policy()
+    }) = state.rate_limit.as_ref().map(RateLimiter::policy)
     else {
-        return next.run(req).await;
-    };
-    let Some(key) = counted_key(&state, limiter, &req) else {
-        return next.run(req).await;
-    };
-    let decision = if state.faults.has(Fault::RateLimitRace) {
-        limiter.take_racy(&key, state.clock()).await
-    } else {
-        limiter.take(&key, state.clock().now())
-    };
-    let refuse = !decision.allowed && !state.faults.has(Fault::RateLimitOff);
-    let mut response = if refuse {
-        too_many_requests(req.headers())
-    } else {
-        next.run(req).await
+        return;
     };
     if !state.faults.has(Fault::RateHeadersMissing) {
         let headers = response.headers_mut();
@@ -333,7 +355,6 @@ pub async fn layer(AxumState(state): AxumState<State>, req: Request, next: Next)
         );
         headers.insert(header::RETRY_AFTER, HeaderValue::from(decision.retry_after));
     }
-    response
 }
 
 /// Whose bucket the request counts in, or `None` when it is not counted:

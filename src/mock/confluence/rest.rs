@@ -13,14 +13,14 @@ use axum::extract::{OriginalUri, Path, State as AxumState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json as j};
 
 use super::content::{Attachment, ChangeError, Page, Space};
 use super::pages::login_redirect;
 use super::request::{self, form_encode};
 use super::seraph::rest_error;
-use super::{Caller, State, json, lock, raw_json};
+use super::{Caller, State, json, json_bytes, lock, raw_json};
 use crate::scenario::mock_config::Fault;
 
 /// F-ANON-3, byte for byte (the field order is not serde_json's).
@@ -146,48 +146,143 @@ impl ListQuery {
         }
     }
 
+    /// `(start, limit)` without `start` and `limit`.
+    const DEFAULT_WINDOW: (usize, usize) = (0, 25);
+
     /// `(start, limit)`; bad numbers read as the defaults, limit capped at 100.
     fn window(&self) -> (usize, usize) {
+        let (start, limit) = Self::DEFAULT_WINDOW;
         let num = |v: &Option<String>, d| v.as_deref().and_then(|s| s.parse().ok()).unwrap_or(d);
-        (num(&self.start, 0), num(&self.limit, 25).min(100))
+        (num(&self.start, start), num(&self.limit, limit).min(100))
     }
 }
 
-fn page_of(
-    state: &State,
-    results: Vec<Value>,
-    start: usize,
+/// A page of results, fields in serde_json's order (its maps sort their keys), so
+/// the bytes are those of the `Value` this used to be built as.
+#[derive(Serialize)]
+struct ResultPage<'a, T> {
+    #[serde(rename = "_links")]
+    links: PageLinks<'a>,
     limit: usize,
-    self_path: &str,
-) -> Value {
-    let size = results.len();
-    let results: Vec<Value> = results.into_iter().skip(start).take(limit).collect();
-    j!({
-        "results": results,
-        "start": start,
-        "limit": limit,
-        "size": size.saturating_sub(start).min(limit),
-        "_links": {"self": format!("{}{self_path}", state.base_url), "base": state.base_url, "context": state.context_path},
-    })
+    results: &'a [T],
+    size: usize,
+    start: usize,
 }
 
-fn space_json(state: &State, space: &Space) -> Value {
-    j!({
-        "id": space.id,
-        "key": space.key,
-        "name": space.name,
-        "type": "global",
-        "status": "current",
-        "_links": {
-            "webui": format!("/display/{}", space.key),
-            "self": format!("{}/rest/api/space/{}", state.base_url, space.key),
+#[derive(Serialize)]
+struct PageLinks<'a> {
+    base: &'a str,
+    context: &'a str,
+    #[serde(rename = "self")]
+    self_link: Concat<'a, 2>,
+}
+
+/// Pieces written as one JSON string, without building it first.
+struct Concat<'a, const N: usize>([&'a str; N]);
+
+impl<const N: usize> std::fmt::Display for Concat<'_, N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|piece| f.write_str(piece))
+    }
+}
+
+impl<const N: usize> Serialize for Concat<'_, N> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// `results[start..start + limit]` of everything, with the paging fields.
+fn page_of<'a, T: Serialize>(
+    state: &'a State,
+    results: &'a [T],
+    start: usize,
+    limit: usize,
+    self_path: &'a str,
+) -> Response {
+    json(
+        StatusCode::OK,
+        &result_page(state, results, start, limit, self_path),
+    )
+}
+
+fn result_page<'a, T: Serialize>(
+    state: &'a State,
+    results: &'a [T],
+    start: usize,
+    limit: usize,
+    self_path: &'a str,
+) -> ResultPage<'a, T> {
+    let size = results.len();
+    let shown = results
+        .get(start..)
+        .map_or(&[][..], |rest| &rest[..rest.len().min(limit)]);
+    ResultPage {
+        links: PageLinks {
+            base: &state.base_url,
+            context: &state.context_path,
+            self_link: Concat([&state.base_url, self_path]),
         },
-        "_expandable": {"homepage": "", "description": "", "metadata": ""},
-    })
+        limit,
+        results: shown,
+        size: size.saturating_sub(start).min(limit),
+        start,
+    }
+}
+
+/// A space as `/rest/api/space` writes it, fields in serde_json's order.
+#[derive(Serialize)]
+struct SpaceJson<'a> {
+    #[serde(rename = "_expandable")]
+    expandable: SpaceExpandable,
+    #[serde(rename = "_links")]
+    links: SpaceLinks<'a>,
+    id: u64,
+    key: &'a str,
+    name: &'a str,
+    status: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct SpaceExpandable {
+    description: &'static str,
+    homepage: &'static str,
+    metadata: &'static str,
+}
+
+#[derive(Serialize)]
+struct SpaceLinks<'a> {
+    #[serde(rename = "self")]
+    self_link: Concat<'a, 3>,
+    webui: Concat<'a, 2>,
+}
+
+fn space_json<'a>(state: &'a State, space: &'a Space) -> SpaceJson<'a> {
+    SpaceJson {
+        expandable: SpaceExpandable {
+            description: "",
+            homepage: "",
+            metadata: "",
+        },
+        links: SpaceLinks {
+            self_link: Concat([&state.base_url, "/rest/api/space/", &space.key]),
+            webui: Concat(["/display/", &space.key]),
+        },
+        id: space.id,
+        key: &space.key,
+        name: &space.name,
+        status: "current",
+        kind: "global",
+    }
 }
 
 fn content_json(state: &State, space: Option<&Space>, page: &Page, with_body: bool) -> Value {
-    let space = space.map_or_else(|| j!({"key": page.space_key}), |s| space_json(state, s));
+    let space = space.map_or_else(
+        || j!({"key": page.space_key}),
+        |s| serde_json::to_value(space_json(state, s)).unwrap_or_default(),
+    );
     let mut value = j!({
         "id": page.id.to_string(),
         "type": "page",
@@ -226,19 +321,36 @@ async fn list_spaces(
         Access::Denied(denied) => return denied,
         access => access,
     };
-    let results = match access {
-        Access::Full => lock(&state.content)
-            .spaces()
-            .iter()
-            .map(|s| space_json(&state, s))
-            .collect(),
-        Access::NoPermission | Access::Denied(_) => Vec::new(),
-    };
     let (start, limit) = query.window();
-    json(
-        StatusCode::OK,
-        &page_of(&state, results, start, limit, "/rest/api/space"),
-    )
+    match access {
+        Access::Full if (start, limit) == ListQuery::DEFAULT_WINDOW => {
+            let body = state.space_list.get_or_init(|| {
+                let content = lock(&state.content);
+                let results: Vec<SpaceJson<'_>> = content
+                    .spaces()
+                    .iter()
+                    .map(|s| space_json(&state, s))
+                    .collect();
+                let page = result_page(&state, &results, start, limit, "/rest/api/space");
+                serde_json::to_vec(&page)
+                    .unwrap_or_else(|_| b"{}".to_vec())
+                    .into()
+            });
+            json_bytes(StatusCode::OK, body.clone())
+        }
+        Access::Full => {
+            let content = lock(&state.content);
+            let results: Vec<SpaceJson<'_>> = content
+                .spaces()
+                .iter()
+                .map(|s| space_json(&state, s))
+                .collect();
+            page_of(&state, &results, start, limit, "/rest/api/space")
+        }
+        Access::NoPermission | Access::Denied(_) => {
+            page_of::<SpaceJson<'_>>(&state, &[], start, limit, "/rest/api/space")
+        }
+    }
 }
 
 async fn get_space(
@@ -270,7 +382,7 @@ async fn list_content(
         Access::Denied(denied) => return denied,
         access => access,
     };
-    let results = match access {
+    let results: Vec<Value> = match access {
         Access::NoPermission | Access::Denied(_) => Vec::new(),
         // Only pages exist; any other type lists nothing.
         Access::Full if query.kind.as_deref().is_some_and(|t| t != "page") => Vec::new(),
@@ -292,10 +404,7 @@ async fn list_content(
         }
     };
     let (start, limit) = query.window();
-    json(
-        StatusCode::OK,
-        &page_of(&state, results, start, limit, "/rest/api/content"),
-    )
+    page_of(&state, &results, start, limit, "/rest/api/content")
 }
 
 async fn get_content(
@@ -359,7 +468,7 @@ async fn list_attachments(
         }
         (Access::Full, Some(page)) => page,
     };
-    let results = page
+    let results: Vec<Value> = page
         .attachments
         .iter()
         .map(|a| {
@@ -378,10 +487,7 @@ async fn list_attachments(
         .collect();
     let (start, limit) = query.window();
     let self_path = format!("/rest/api/content/{}/child/attachment", page.id);
-    json(
-        StatusCode::OK,
-        &page_of(&state, results, start, limit, &self_path),
-    )
+    page_of(&state, &results, start, limit, &self_path)
 }
 
 #[derive(Debug, Deserialize)]

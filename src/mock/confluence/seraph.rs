@@ -16,11 +16,10 @@
 //! nowhere else, so no way of authenticating escapes it and anonymous requests
 //! stay fast.
 
-use axum::extract::{Request, State as AxumState};
+use axum::extract::Request;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Serialize;
@@ -101,8 +100,13 @@ pub fn parse_basic(headers: &HeaderMap, any_case: bool) -> BasicHeader {
     else {
         return BasicHeader::Malformed;
     };
-    // ISO-8859-1: every byte is the code point of the same value.
-    let text: String = decoded.iter().map(|&b| char::from(b)).collect();
+    // ISO-8859-1: every byte is the code point of the same value (ASCII, the
+    // usual case, is already UTF-8 as it is).
+    let text: String = if decoded.is_ascii() {
+        String::from_utf8(decoded).unwrap_or_default()
+    } else {
+        decoded.iter().map(|&b| char::from(b)).collect()
+    };
     match text.split_once(':') {
         Some((user, password)) => BasicHeader::Credentials {
             user: user.to_owned(),
@@ -295,7 +299,9 @@ impl TokenAuthenticator {
                     .headers
                     .get(header::AUTHORIZATION)
                     .and_then(|v| v.to_str().ok());
-                match verifier.verify(authorization).await {
+                // Boxed: the introspection call's future is large, and only
+                // plugin bearer requests make it.
+                match Box::pin(verifier.verify(authorization)).await {
                     BearerOutcome::NotBearer => TokenVerdict::Pass,
                     // The plugin maps to a Confluence user; one Confluence does not know
                     // (or who may not log in) is refused like a bad token.
@@ -359,22 +365,24 @@ fn bearer_error(status: u16, reason: &str) -> Response {
     response
 }
 
-/// What authentication adds to the response once the resource has answered.
+/// What authentication adds to the response once the resource has answered
+/// ([`stamp`]).
 #[derive(Debug, Default)]
-struct Stamp {
-    reason: Option<&'static str>,
+pub struct Stamp {
+    /// `X-Seraph-LoginReason: OK` (a login happened on this request).
+    login_ok: bool,
     new_session: Option<String>,
     /// F-OAUTH-2: a bearer-authenticated answer is `Cache-Control: private`.
     cache_private: bool,
+    /// `X-AUSERNAME` of the user (`None` for one whose name cannot be a header).
+    username: Option<HeaderValue>,
+    anonymous: bool,
 }
 
-/// The authenticate layer: decides the [`Caller`], answers failed logins and
-/// `os_authType` demands itself, and stamps the Seraph headers on the way out.
-pub async fn authenticate(
-    AxumState(state): AxumState<State>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+/// The authenticate stage: decides the [`Caller`] (and puts it, with the
+/// [`AuthMethod`], in the request), answers failed logins and `os_authType`
+/// demands itself (`Err`); else what [`stamp`] adds to the response.
+pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Response> {
     // First, so every authenticator (and the clock they read) sees the request
     // after the wait, as on a server whose authentication itself is slow.
     if state.faults.has(Fault::SlowAuth) && carries_credentials(req.headers(), req.uri()) {
@@ -400,7 +408,7 @@ pub async fn authenticate(
             .filter(|name| state.directory.can_login(name));
         if let Some(name) = remembered {
             stamp.new_session = Some(lock(&state.sessions).create(&name, now));
-            stamp.reason = Some("OK");
+            stamp.login_ok = true;
             user = Some(name);
             method = Some(AuthMethod::RememberMe);
         }
@@ -409,9 +417,9 @@ pub async fn authenticate(
     // Crowd SSO after remember-me (emulator.md's order); a valid SSO cookie opens a
     // session (F-CROWD-4), an invalid one is no credential at all.
     if user.is_none() {
-        if let Some(name) = crowd_sso::authenticate(&state, req.headers(), req.extensions()) {
+        if let Some(name) = crowd_sso::authenticate(state, req.headers(), req.extensions()) {
             stamp.new_session = Some(lock(&state.sessions).create(&name, now));
-            stamp.reason = Some("OK");
+            stamp.login_ok = true;
             user = Some(name);
             method = Some(AuthMethod::CrowdSso);
         }
@@ -425,7 +433,7 @@ pub async fn authenticate(
         ) {
             BasicHeader::Absent => {}
             // Undecodable credentials are a failed login, never a crash (F-BASIC-4/5).
-            BasicHeader::Malformed => return login_failed(is_rest, "AUTHENTICATED_FAILED"),
+            BasicHeader::Malformed => return Err(login_failed(is_rest, "AUTHENTICATED_FAILED")),
             BasicHeader::Credentials {
                 user: name,
                 password,
@@ -433,12 +441,12 @@ pub async fn authenticate(
                 match state.directory.login(&name, &password) {
                     LoginOutcome::Ok(name) => {
                         stamp.new_session = Some(lock(&state.sessions).create(&name, now));
-                        stamp.reason = Some("OK");
+                        stamp.login_ok = true;
                         user = Some(name);
                         method = Some(AuthMethod::Basic);
                     }
                     // F-BASIC-5 (AUTHENTICATED_FAILED), F-BASIC-6 (AUTHENTICATION_DENIED).
-                    failed => return login_failed(is_rest, failed.reason()),
+                    failed => return Err(login_failed(is_rest, failed.reason())),
                 }
             }
         }
@@ -460,18 +468,18 @@ pub async fn authenticate(
             TOKEN_AUTHENTICATORS
         };
         for authenticator in authenticators {
-            match authenticator.verify(&state, token_request, now).await {
+            match authenticator.verify(state, token_request, now).await {
                 TokenVerdict::Pass => continue,
                 TokenVerdict::Anonymous => {}
                 TokenVerdict::User(name, how) => {
                     // F-PAT-1: a valid PAT gives `X-Seraph-LoginReason: OK`; the OAuth
                     // filter logs in through the same listener, so it does too.
-                    stamp.reason = Some("OK");
+                    stamp.login_ok = true;
                     stamp.cache_private = how == AuthMethod::NativeOauth;
                     user = Some(name);
                     method = Some(how);
                 }
-                TokenVerdict::Reject(response) => return response,
+                TokenVerdict::Reject(response) => return Err(response),
             }
             break;
         }
@@ -480,68 +488,76 @@ pub async fn authenticate(
     if user.is_none() {
         // F-BASIC-3: the only way to get a Basic challenge is to ask for one.
         if auth_type == AuthType::Basic {
-            return basic_challenge();
+            return Err(basic_challenge());
         }
         if auth_type == AuthType::Cookie {
-            return send_error(
+            return Err(send_error(
                 StatusCode::UNAUTHORIZED,
                 "os_authType was 'cookie' but no valid cookie was sent.",
-            );
+            ));
         }
         // F-SESS-1: a dead session cookie under `any` is refused, not made anonymous.
         if auth_type == AuthType::Any
             && session_cookie.is_some()
             && !state.faults.has(Fault::StaleSessionAnonymous)
         {
-            return send_error(
+            return Err(send_error(
                 StatusCode::UNAUTHORIZED,
                 "os_authType was 'any' and an invalid cookie was sent.",
-            );
+            ));
         }
     }
 
-    let caller = user.map_or(Caller::Anonymous, Caller::User);
-    req.extensions_mut().insert(caller.clone());
-    if let (Caller::User(_), Some(method)) = (&caller, method) {
-        req.extensions_mut().insert(method);
+    match user {
+        Some(name) => {
+            stamp.username = username_header(&name);
+            req.extensions_mut().insert(Caller::User(name));
+            if let Some(method) = method {
+                req.extensions_mut().insert(method);
+            }
+        }
+        None => {
+            stamp.anonymous = true;
+            req.extensions_mut().insert(Caller::Anonymous);
+        }
     }
-    let mut response = next.run(req).await;
+    Ok(stamp)
+}
+
+/// The Seraph headers [`authenticate`] stamps on the resource's answer.
+pub fn stamp(state: &State, stamp: Stamp, response: &mut Response) {
     let headers = response.headers_mut();
-    match &caller {
+    if let Some(value) = stamp.username {
         // F-BASIC-7: X-AUSERNAME names the user, and only a user.
-        Caller::User(name) => {
-            if let Some(value) = username_header(name) {
-                headers.entry(X_AUSERNAME).or_insert(value);
-            }
-        }
-        Caller::Anonymous => {
-            if state.faults.has(Fault::BasicChallenge) {
-                // The `basic_challenge` fault breaks F-BASIC-2.
-                headers.append(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Basic realm=\"Confluence\""),
-                );
-            }
-        }
+        headers.entry(X_AUSERNAME).or_insert(value);
     }
-    if let Some(reason) = stamp.reason {
+    if stamp.anonymous && state.faults.has(Fault::BasicChallenge) {
+        // The `basic_challenge` fault breaks F-BASIC-2.
+        headers.append(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"Confluence\""),
+        );
+    }
+    if stamp.login_ok {
         headers
             .entry(X_SERAPH_LOGIN_REASON)
-            .or_insert(HeaderValue::from_static(reason));
+            .or_insert(HeaderValue::from_static("OK"));
     }
     if let Some(id) = stamp.new_session {
-        headers.append(header::SET_COOKIE, session_cookie_header(&state, &id));
+        headers.append(header::SET_COOKIE, session_cookie_header(state, &id));
     }
     if stamp.cache_private {
         // F-OAUTH-2.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
     }
-    response
 }
 
 /// `X-AUSERNAME` for `name`, written in ISO-8859-1 as servlet containers write
 /// headers; `None` for a name outside Latin-1 or with control characters.
 pub fn username_header(name: &str) -> Option<HeaderValue> {
+    if name.is_ascii() {
+        return HeaderValue::from_str(name).ok();
+    }
     let bytes: Option<Vec<u8>> = name
         .chars()
         .map(|c| u8::try_from(u32::from(c)).ok())
@@ -550,13 +566,9 @@ pub fn username_header(name: &str) -> Option<HeaderValue> {
 }
 
 /// F-BASIC-8: every 401 also carries `WWW-Authenticate: OAuth realm="<base URL>"`
-/// with the base URL form-encoded, as the OAuth 1 filter writes it.
-pub async fn oauth_challenge(
-    AxumState(state): AxumState<State>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let mut response = next.run(req).await;
+/// with the base URL form-encoded, as the OAuth 1 filter writes it. Runs on the
+/// way out, outside everything that can answer 401.
+pub fn oauth_challenge(state: &State, response: &mut Response) {
     if response.status() == StatusCode::UNAUTHORIZED {
         let challenge = format!("OAuth realm=\"{}\"", form_encode(&state.base_url));
         if let Ok(value) = HeaderValue::from_str(&challenge) {
@@ -565,17 +577,28 @@ pub async fn oauth_challenge(
                 .append(header::WWW_AUTHENTICATE, value);
         }
     }
-    response
 }
 
 /// `Set-Cookie` for a new session (F-BASIC-7): `Path` is the context path or `/`;
 /// `Secure` when the mock serves HTTPS, as Tomcat marks it on secure requests.
 pub fn session_cookie_header(state: &State, id: &str) -> HeaderValue {
     let secure = if state.is_https() { "; Secure" } else { "" };
-    cookie_header(&format!(
-        "{SESSION_COOKIE}={id}; Path={}{secure}; HttpOnly",
-        cookie_path(state)
-    ))
+    let path = cookie_path(state);
+    // One buffer handed to the header as it is: a Basic login sets this on every
+    // request.
+    let mut text = String::with_capacity(64 + id.len() + path.len());
+    for part in [
+        SESSION_COOKIE,
+        "=",
+        id,
+        "; Path=",
+        path,
+        secure,
+        "; HttpOnly",
+    ] {
+        text.push_str(part);
+    }
+    HeaderValue::try_from(text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }
 
 /// `Set-Cookie` for the remember-me token (F-SESS-2): HttpOnly, Max-Age 1209600,

@@ -30,14 +30,24 @@ struct Entry {
     seq: u64,
 }
 
+/// An id as stored: its 32 hex digits, without a `String` each.
+type Id = [u8; ID_LEN];
+
+const ID_LEN: usize = 32;
+
+/// The stored form of `id`; `None` for text no id has (the wrong length).
+fn key(id: &str) -> Option<Id> {
+    id.as_bytes().try_into().ok()
+}
+
 /// Random id → user name, capped at `max` entries.
 #[derive(Debug)]
 pub struct TokenStore {
     expiry: Expiry,
     max: usize,
-    entries: HashMap<String, Entry>,
+    entries: HashMap<Id, Entry>,
     /// Creation order, for evicting the oldest entry.
-    order: BTreeMap<u64, String>,
+    order: BTreeMap<u64, Id>,
     next_seq: u64,
     /// No entry expires before this; `None` when none can expire at all. Only ever
     /// lowered, except by a full scan, so skipping the scan before it is safe.
@@ -61,7 +71,7 @@ impl TokenStore {
         let id = new_id();
         if self.max == 0 {
             // A store of size zero keeps nothing: the id is handed out but never valid.
-            return id;
+            return hex_text(&id);
         }
         if self.entries.len() >= self.max {
             self.purge_expired(now);
@@ -74,7 +84,7 @@ impl TokenStore {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.order.insert(seq, id.clone());
+        self.order.insert(seq, id);
         let entry = Entry {
             user: user.to_owned(),
             created: now,
@@ -82,15 +92,16 @@ impl TokenStore {
             seq,
         };
         self.note_expiry(&entry);
-        self.entries.insert(id.clone(), entry);
-        id
+        self.entries.insert(id, entry);
+        hex_text(&id)
     }
 
     /// The user of a live entry (and marks it used); an expired entry is removed.
     pub fn lookup(&mut self, id: &str, now: Instant) -> Option<String> {
-        let entry = self.entries.get_mut(id)?;
+        let id = key(id)?;
+        let entry = self.entries.get_mut(&id)?;
         if is_expired(self.expiry, entry, now) {
-            self.remove(id);
+            self.remove_key(&id);
             return None;
         }
         entry.last_used = now;
@@ -104,6 +115,12 @@ impl TokenStore {
 
     /// Ends an entry (logout). Unknown ids are ignored.
     pub fn remove(&mut self, id: &str) {
+        if let Some(id) = key(id) {
+            self.remove_key(&id);
+        }
+    }
+
+    fn remove_key(&mut self, id: &Id) {
         if let Some(entry) = self.entries.remove(id) {
             self.order.remove(&entry.seq);
         }
@@ -111,14 +128,14 @@ impl TokenStore {
 
     /// Ends every entry of `user`.
     pub fn remove_user(&mut self, user: &str) {
-        let ids: Vec<String> = self
+        let ids: Vec<Id> = self
             .entries
             .iter()
             .filter(|(_, e)| e.user == user)
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| *id)
             .collect();
         for id in ids {
-            self.remove(&id);
+            self.remove_key(&id);
         }
     }
 
@@ -142,14 +159,14 @@ impl TokenStore {
             return;
         }
         let expiry = self.expiry;
-        let dead: Vec<String> = self
+        let dead: Vec<Id> = self
             .entries
             .iter()
             .filter(|(_, e)| is_expired(expiry, e, now))
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| *id)
             .collect();
         for id in dead {
-            self.remove(&id);
+            self.remove_key(&id);
         }
         self.earliest_expiry = self
             .entries
@@ -186,9 +203,20 @@ fn is_expired(expiry: Expiry, entry: &Entry, now: Instant) -> bool {
 }
 
 /// 128 random bits as 32 upper-case hex digits, the shape of Tomcat's session ids.
-fn new_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    hex::encode_upper(bytes)
+fn new_id() -> Id {
+    let bytes: [u8; ID_LEN / 2] = rand::random();
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut id = [0; ID_LEN];
+    for (pair, byte) in id.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
+    }
+    id
+}
+
+/// The id as text (hex digits are ASCII).
+fn hex_text(id: &Id) -> String {
+    String::from_utf8_lossy(id).into_owned()
 }
 
 #[cfg(test)]

@@ -14,13 +14,12 @@
 //! are looked up before wildcard ones; `/`, `*` and `/*` match every path. The
 //! query string is never part of the match.
 //!
-//! The [`mirror`] layer runs after authentication and before routing: an allowed
+//! The [`mirror`] stage runs after authentication and before routing: an allowed
 //! request has its URI rewritten to `<ctx>/rest/api/…` and goes on to the same
 //! handler (which still sees the original URI through `OriginalUri`).
 
-use axum::extract::{Request, State as AxumState};
+use axum::extract::Request;
 use axum::http::{StatusCode, Uri};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::State;
@@ -144,19 +143,17 @@ fn mirrored(relative: &str) -> Option<&str> {
     (rest.is_empty() || rest.starts_with('/')).then_some(rest)
 }
 
-/// The mirror layer (F-TOKAUTH-1/2): blocks what the whitelist does not allow,
-/// and sends the rest to the `/rest/api/` resource of the same path.
-pub async fn mirror(AxumState(state): AxumState<State>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
-    let relative = state.relative(&path);
-    let Some(rest) = mirrored(relative) else {
-        return next.run(req).await;
-    };
+/// The mirror stage (F-TOKAUTH-1/2): blocks what the whitelist does not allow
+/// (`Some`: the empty `200`), and points the rest at the `/rest/api/` resource of
+/// the same path.
+pub fn mirror(state: &State, req: &mut Request) -> Option<Response> {
+    let relative = state.relative(req.uri().path());
+    let rest = mirrored(relative)?;
     let open = state.faults.has(Fault::TokenAuthOpen);
     let case_sensitive = state.faults.has(Fault::TokenAuthCaseSensitive);
     if !open && !state.token_auth.allows(relative, case_sensitive) {
         // F-TOKAUTH-2: the resource is not called and no status is set.
-        return StatusCode::OK.into_response();
+        return Some(StatusCode::OK.into_response());
     }
     // The resource is found the way the whitelist matched: `//` collapsed.
     let mut target = state.path(&format!("/rest/api{}", collapse(rest)));
@@ -166,9 +163,9 @@ pub async fn mirror(AxumState(state): AxumState<State>, mut req: Request, next: 
     }
     match target.parse::<Uri>() {
         Ok(uri) => *req.uri_mut() = uri,
-        Err(_) => return StatusCode::OK.into_response(),
+        Err(_) => return Some(StatusCode::OK.into_response()),
     }
-    next.run(req).await
+    None
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The user directory and the failed-login counters behind the CAPTCHA
 //! (F-BASIC-5, F-BASIC-6). Bounded: counters exist only for configured users.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -86,7 +87,7 @@ impl Directory {
     }
 
     pub fn get(&self, name: &str) -> Option<&User> {
-        self.users.get(&name.to_lowercase())
+        self.users.get(lower(name).as_ref())
     }
 
     /// Whether `name` may still log in (exists and is not deactivated).
@@ -102,17 +103,19 @@ impl Directory {
             // No user, nothing to count: keeps the map bounded by the user list.
             return LoginOutcome::Failed;
         };
-        let key = name.to_lowercase();
+        let key = lower(name);
         let mut failed = lock(&self.failed);
-        let count = failed.get(&key).copied().unwrap_or(0);
+        let count = failed.get(key.as_ref()).copied().unwrap_or(0);
         if self.captcha_threshold.is_some_and(|limit| count >= limit) {
             return LoginOutcome::Denied;
         }
         if user.password != password {
-            failed.insert(key, count.saturating_add(1));
+            failed.insert(key.into_owned(), count.saturating_add(1));
             return LoginOutcome::Failed;
         }
-        failed.remove(&key);
+        if count > 0 {
+            failed.remove(key.as_ref());
+        }
         if !user.can_login {
             return LoginOutcome::NotPermitted;
         }
@@ -129,6 +132,19 @@ impl Directory {
     /// Forgets every failed login (`/__tollgate/reset` stands in for the CAPTCHA UI).
     pub fn reset_counters(&self) {
         lock(&self.failed).clear();
+    }
+}
+
+/// `name` lower-cased, the directory's key; borrowed when it already is (ASCII
+/// without capitals), as user names mostly are.
+fn lower(name: &str) -> Cow<'_, str> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.to_lowercase())
     }
 }
 

@@ -28,9 +28,8 @@
 //! origin check stays, so the fault breaks exactly one fact.
 
 use axum::body::Body;
-use axum::extract::{Request, State as AxumState};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
@@ -162,62 +161,63 @@ fn in_scope(relative: &str) -> bool {
     relative.starts_with("/rest/") && !relative.starts_with("/rest/oauth2/")
 }
 
-/// The XSRF layer: runs after authentication (it needs the session) and before
-/// the resources.
-pub async fn check(AxumState(state): AxumState<State>, req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    if method == Method::GET || !in_scope(state.relative(req.uri().path())) {
-        return next.run(req).await;
+/// The XSRF stage: runs after authentication (it needs the session) and before
+/// the resources; `Some` is the refusal. A form body read for `atl_token` is put
+/// back into the request.
+pub async fn check(state: &State, req: &mut Request) -> Option<Response> {
+    if req.method() == Method::GET || !in_scope(state.relative(req.uri().path())) {
+        return None;
     }
+    let method = req.method().clone();
     let media = media_type(req.headers());
     let xsrfable = media.as_deref().is_none_or(|m| XSRFABLE.contains(&m));
-    let mut req = req;
     if xsrfable && !state.faults.has(Fault::XsrfOff) {
-        let (passes, rebuilt) = token_passes(&state, req, media.as_deref()).await;
-        req = match rebuilt {
-            Ok(req) => req,
-            Err(response) => return response,
+        // Boxed: reading a form body is rare, and its future would make every
+        // request's future that much larger.
+        let passes = match Box::pin(token_passes(state, req, media.as_deref())).await {
+            Ok(passes) => passes,
+            Err(response) => return Some(response),
         };
         // F-XSRF-2: only a POST is refused; other methods are logged and pass.
         if !passes && method == Method::POST {
-            return failed();
+            return Some(failed());
         }
     }
     // F-XSRF-3: browsers need a same-origin Origin/Referer on any POST.
-    if method == Method::POST && is_browser(req.headers()) && !same_origin(&state, req.headers()) {
-        return failed();
+    if method == Method::POST && is_browser(req.headers()) && !same_origin(state, req.headers()) {
+        return Some(failed());
     }
-    next.run(req).await
+    None
 }
 
-/// Whether the request carries `no-check` or its session's `atl_token`; hands the
-/// request back (its body re-assembled if it had to be read), or the answer to a
-/// body too large to read.
+/// Whether the request carries `no-check` or its session's `atl_token` (its body
+/// re-assembled if it had to be read), or the answer to a body too large to read.
 async fn token_passes(
     state: &State,
-    req: Request,
+    req: &mut Request,
     media: Option<&str>,
-) -> (bool, Result<Request, Response>) {
+) -> Result<bool, Response> {
     if has_no_check(req.headers()) {
-        return (true, Ok(req));
+        return Ok(true);
     }
     let method = req.extensions().get::<AuthMethod>().copied();
     let Some(expected) = session_token(state, req.headers(), method) else {
-        return (false, Ok(req));
+        return Ok(false);
     };
     if request::query_param(req.uri(), TOKEN_PARAM).is_some_and(|t| t == expected) {
-        return (true, Ok(req));
+        return Ok(true);
     }
     if media != Some("application/x-www-form-urlencoded") {
-        return (false, Ok(req));
+        return Ok(false);
     }
-    let (parts, body) = req.into_parts();
+    let body = std::mem::take(req.body_mut());
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
-        return (false, Err(StatusCode::PAYLOAD_TOO_LARGE.into_response()));
+        return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
     };
     let passes = url::form_urlencoded::parse(&bytes)
         .any(|(name, value)| name == TOKEN_PARAM && value == expected.as_str());
-    (passes, Ok(Request::from_parts(parts, Body::from(bytes))))
+    *req.body_mut() = Body::from(bytes);
+    Ok(passes)
 }
 
 #[cfg(test)]
