@@ -46,7 +46,7 @@ pub fn write_table(flows: &[Flow], out: &mut impl Write) -> io::Result<()> {
     let base = baseline.row();
     writeln!(
         out,
-        "{:<16} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>10}",
+        "{:<20} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>10}",
         "flow", "req/s", "failures", "p50", "p90", "p99", "p99.9", "+p50", "cost"
     )?;
     for flow in flows {
@@ -59,7 +59,7 @@ pub fn write_table(flows: &[Flow], out: &mut impl Write) -> io::Result<()> {
         };
         writeln!(
             out,
-            "{:<16} {:>10.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9.2}x",
+            "{:<20} {:>10.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9.2}x",
             flow.name,
             row.rps,
             row.failures,
