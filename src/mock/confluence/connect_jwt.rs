@@ -2,7 +2,7 @@
 //! F-JWT-1..4): a pure function from a request's method, path, query and
 //! `Authorization` header to "no token", "this user" or "refuse with this status".
 //!
-//! The authentication layer calls [`ConnectJwtVerifier::verify`]; it keeps no
+//! The authentication stage calls [`ConnectJwtVerifier::verify`]; it keeps no
 //! state, so it needs no lock. Time is the mock's clock (`now`), not the wall
 //! clock, so scenarios can advance it past `exp`.
 //!

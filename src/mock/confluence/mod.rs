@@ -1,19 +1,19 @@
 //! The emulated Confluence node: shared [`State`] and the axum [`router`].
 //!
-//! One layer a concern, outermost first: [`limits`] (oversized headers) →
-//! [`client_addr::peer_layer`] → [`audit::record`] (F-PLUG-6, sees every final
-//! status) → [`seraph::oauth_challenge`] (F-BASIC-8 on every 401, the plugin's
-//! too) → [`plugin_policy::gate`] (IP allowlist, disabled Basic; F-PLUG-2/3) →
-//! [`seraph::authenticate`] (the `slow_auth` wait, then session, remember-me,
-//! Crowd SSO ([`crowd_sso`]), Basic, then the token authenticators: [`pats`],
-//! [`native_oauth`], the plugin's bearer, Connect JWT; puts a [`Caller`] in the
-//! request) → [`rate_limit`]
+//! One stage a concern, each in its module, run by [`pipeline`] in this order,
+//! outermost first: [`limits`] (oversized headers) → [`client_addr::set_peer`] →
+//! [`audit`] (F-PLUG-6, sees every final status) → [`seraph::oauth_challenge`]
+//! (F-BASIC-8 on every 401, the plugin's too) → [`plugin_policy::gate`] (IP
+//! allowlist, disabled Basic; F-PLUG-2/3) → [`seraph::authenticate`] (the
+//! `slow_auth` wait, then session, remember-me, Crowd SSO ([`crowd_sso`]), Basic,
+//! then the token authenticators: [`pats`], [`native_oauth`], the plugin's
+//! bearer, Connect JWT; puts a [`Caller`] in the request) → [`rate_limit`]
 //! (F-RATE-*) → [`plugin_rate`] (F-PLUG-5) → [`plugin_policy::authorize`]
 //! (restricted public paths, groups, read-only; F-PLUG-1/4) → [`xsrf::check`]
-//! (F-XSRF-1..4) → [`token_auth::mirror`]
-//! (the `/rest/token-auth/api/` whitelist, before routing) → the resources
-//! ([`rest`], [`pats`], [`native_oauth`], [`pages`], [`control`], [`audit`]),
-//! which authorize the caller themselves.
+//! (F-XSRF-1..4) → [`token_auth::mirror`] (the `/rest/token-auth/api/`
+//! whitelist, before routing) → the resources ([`rest`], [`pats`],
+//! [`native_oauth`], [`pages`], [`control`], [`audit`]), which authorize the
+//! caller themselves.
 
 pub mod audit;
 pub mod client_addr;
@@ -71,7 +71,7 @@ pub enum Caller {
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
     type Rejection = std::convert::Infallible;
 
-    /// The caller [`seraph::authenticate`] stored; anonymous if that layer is absent.
+    /// The caller [`seraph::authenticate`] stored; anonymous if that stage did not run.
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         _: &S,
@@ -261,7 +261,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The router of one instance, with every layer; mounted under the context path.
+/// The router of one instance behind every stage ([`pipeline`]); mounted under the context path.
 pub fn router(state: State) -> Router {
     let app = Router::new()
         .merge(rest::routes())

@@ -1,7 +1,7 @@
 //! A REST-auth plugin's bearer-token check (seeds 002/003): who an
 //! `Authorization: Bearer …` request is, by asking the IdP's RFC 7662 introspection
 //! endpoint (F-OAUTH-3/4) or by verifying the token as a JWT with configured public
-//! keys (F-PLUG-7). Self-contained: the authentication layer builds one
+//! keys (F-PLUG-7). Self-contained: the authentication stage builds one
 //! [`PluginBearerVerifier`] per mock instance and calls [`PluginBearerVerifier::verify`].
 //!
 //! Failing closed: when the IdP cannot be reached or answers nonsense, the token is

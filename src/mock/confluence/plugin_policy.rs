@@ -12,7 +12,7 @@
 //!   Confluence's own rules decide), read-only groups (F-PLUG-1; anything but
 //!   GET/HEAD/OPTIONS → 403).
 //!
-//! `bypass` patterns (F-PLUG-4) are not judged by either layer (bypass wins over
+//! `bypass` patterns (F-PLUG-4) are not judged by either stage (bypass wins over
 //! `restrict_public`); Confluence's own authentication still applies. Patterns
 //! match like Seraph's url-patterns ([`super::token_auth::pattern_matches`]: `*` any
 //! run, case-insensitive), relative to the context path.

@@ -697,7 +697,7 @@ async fn delete_content(
 
 /// `POST /rest/api/content/{id}/child/attachment`: `multipart/form-data` with one
 /// or more `file` parts (each with a filename). Only metadata is kept. The XSRF
-/// layer has already asked for `X-Atlassian-Token: no-check` (F-XSRF-1/2).
+/// stage has already asked for `X-Atlassian-Token: no-check` (F-XSRF-1/2).
 async fn upload_attachment(
     AxumState(state): AxumState<State>,
     caller: Caller,
