@@ -1,7 +1,7 @@
 //! `tollgate load`: drives one scenario's steps with goose's virtual users and
 //! reports throughput and latency per step, judged by thresholds.
 //!
-//! The steps become one goose scenario ([`transaction`]); [`plan`] decides what
+//! The steps become one goose scenario (`transaction.rs`); [`plan`] decides what
 //! runs once per user and goose's configuration; [`summary`] turns goose's
 //! metrics into the table people read and `tollgate merge` adds up; [`compare`]
 //! runs a folder of flows under the same load into the auth cost table.
