@@ -60,14 +60,12 @@ pub enum KeysCommand {
     },
 }
 
+/// Where requests go and what they may use: shared by `run` and `load`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Scenario files or folders (searched recursively for *.yaml, *.yml).
-    #[arg(default_value = "scenarios")]
-    pub paths: Vec<PathBuf>,
-    /// Base URL of a real Confluence; without it each scenario gets its own embedded mock.
-    #[arg(long, value_name = "URL")]
-    pub target: Option<String>,
+pub struct TargetArgs {
+    /// Base URL of a real Confluence; without it, the embedded mock.
+    #[arg(long = "target", value_name = "URL")]
+    pub url: Option<String>,
     /// Base URL of the identity provider a real target trusts [default: the embedded one, or the target].
     #[arg(long, value_name = "URL")]
     pub idp: Option<String>,
@@ -77,6 +75,18 @@ pub struct RunArgs {
     /// Accept any TLS certificate. For a throwaway staging server only.
     #[arg(long)]
     pub insecure: bool,
+    /// Set a variable, overriding the scenario's own (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files or folders (searched recursively for *.yaml, *.yml).
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Run only scenarios with this tag (repeatable; any matches).
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
@@ -90,9 +100,6 @@ pub struct RunArgs {
     /// Also write a report: junit=FILE, json=FILE, md=FILE or html=FILE (repeatable).
     #[arg(long = "report", value_name = "FORMAT=FILE")]
     pub reports: Vec<ReportSpec>,
-    /// Set a variable, overriding the scenario's own (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-    pub vars: Vec<(String, String)>,
     /// Scenarios run at once [default: the number of cores].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -110,21 +117,8 @@ pub struct LoadArgs {
     /// req/s and latency per flow and its cost over `anonymous.yaml`.
     #[arg(long, value_name = "DIR", conflicts_with = "scenario")]
     pub compare: Option<PathBuf>,
-    /// Base URL of a real Confluence; without it, an embedded mock.
-    #[arg(long, value_name = "URL")]
-    pub target: Option<String>,
-    /// Base URL of the identity provider a real target trusts.
-    #[arg(long, value_name = "URL")]
-    pub idp: Option<String>,
-    /// Trust this CA certificate (PEM) besides the system's.
-    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
-    pub ca_cert: Option<PathBuf>,
-    /// Accept any TLS certificate. For a throwaway staging server only.
-    #[arg(long)]
-    pub insecure: bool,
-    /// Set a variable, overriding the scenario's own (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-    pub vars: Vec<(String, String)>,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Concurrent virtual users [default: load.users, else 8].
     #[arg(long, value_name = "N")]
     pub users: Option<usize>,

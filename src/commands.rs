@@ -90,7 +90,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
-    let target = match parse_target(args.target.as_deref()) {
+    let target = match parse_target(args.target.url.as_deref()) {
         Ok(target) => target,
         Err(e) => return usage_error(&e),
     };
@@ -118,10 +118,10 @@ pub fn run(args: &RunArgs) -> ExitCode {
         target,
         jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
         fail_fast: args.fail_fast,
-        vars: args.vars.clone(),
-        idp: args.idp.clone(),
-        ca_cert: args.ca_cert.clone(),
-        insecure: args.insecure,
+        vars: args.target.vars.clone(),
+        idp: args.target.idp.clone(),
+        ca_cert: args.target.ca_cert.clone(),
+        insecure: args.target.insecure,
         profile: profile.map(|p| p.name.inner),
     };
     let runtime = match runtime() {
@@ -185,7 +185,7 @@ fn profile_scenarios(
 ) -> Result<Vec<scenario::model::Scenario>, ExitCode> {
     let real_env = |name: &str| std::env::var(name).ok();
     if matches!(target, Target::Remote(_)) {
-        let missing = profile.missing_vars(&args.vars, &real_env);
+        let missing = profile.missing_vars(&args.target.vars, &real_env);
         if !missing.is_empty() {
             let mut err = std::io::stderr().lock();
             let _ = writeln!(
@@ -202,7 +202,7 @@ fn profile_scenarios(
         }
     }
     // A required var given with --var also fills `${env:ENV}` in the files.
-    let overrides = profile.env_overrides(&args.vars);
+    let overrides = profile.env_overrides(&args.target.vars);
     let env = |name: &str| {
         overrides
             .iter()

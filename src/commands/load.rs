@@ -18,17 +18,17 @@ use crate::run::RunOptions;
 use crate::scenario::{self, model::Scenario};
 
 pub fn load(args: &LoadArgs) -> ExitCode {
-    let target = match parse_target(args.target.as_deref()) {
+    let target = match parse_target(args.target.url.as_deref()) {
         Ok(target) => target,
         Err(e) => return usage_error(&e),
     };
     let options = LoadOptions {
         run: RunOptions {
             target,
-            vars: args.vars.clone(),
-            idp: args.idp.clone(),
-            ca_cert: args.ca_cert.clone(),
-            insecure: args.insecure,
+            vars: args.target.vars.clone(),
+            idp: args.target.idp.clone(),
+            ca_cert: args.target.ca_cert.clone(),
+            insecure: args.target.insecure,
             ..RunOptions::default()
         },
         overrides: Overrides {
