@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::summary::{LoadSummary, Row, micros};
+use crate::report::html::escape;
 
 /// Writes `summary` to `path` in the format its extension names.
 pub fn write_file(path: &Path, summary: &LoadSummary) -> io::Result<()> {
@@ -125,13 +126,6 @@ pub fn write_html(summary: &LoadSummary, out: &mut impl Write) -> io::Result<()>
         writeln!(out, "</ul>")?;
     }
     writeln!(out, "</body></html>")
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
