@@ -24,7 +24,9 @@ use crate::auth::keys::KeyRing;
 use crate::mock;
 use crate::report::redact::Redactor;
 use crate::run::step::ScenarioEnv;
-use crate::run::{Clients, RunOptions, Target, initial_scope, secrets_of, tls_trust};
+use crate::run::{
+    Clients, RunOptions, Target, idp_and_context_path, initial_scope, secrets_of, tls_trust,
+};
 use crate::scenario::mock_config::Fault;
 use crate::scenario::model::{Load, Scenario};
 use plan::Overrides;
@@ -106,14 +108,7 @@ async fn attack(
         (Target::Remote(url), None) => url.trim_end_matches('/').to_string(),
         (Target::Embedded, None) => unreachable!("the embedded target always has a mock"),
     };
-    let idp_url = match (&options.run.idp, running) {
-        (Some(idp), _) => idp.trim_end_matches('/').to_string(),
-        (None, Some(running)) => running.idp_url().to_string(),
-        (None, None) => base_url.clone(),
-    };
-    let context_path = url::Url::parse(&base_url)
-        .map(|u| u.path().trim_end_matches('/').to_string())
-        .unwrap_or_default();
+    let (idp_url, context_path) = idp_and_context_path(&base_url, &options.run, running);
     let keys = Arc::new(keys);
     let template = ScenarioEnv {
         base_url: base_url.clone(),

@@ -308,16 +308,7 @@ pub async fn run_scenario(
         },
     };
 
-    // The embedded IdP, unless --idp names another; a real target without --idp
-    // gets its own base URL, so `${idp_url}` still resolves to something.
-    let idp_url = match (&options.idp, &running) {
-        (Some(idp), _) => idp.trim_end_matches('/').to_string(),
-        (None, Some(running)) => running.idp_url().to_string(),
-        (None, None) => base_url.clone(),
-    };
-    let context_path = url::Url::parse(&base_url)
-        .map(|u| u.path().trim_end_matches('/').to_string())
-        .unwrap_or_default();
+    let (idp_url, context_path) = idp_and_context_path(&base_url, options, running.as_ref());
     let env = ScenarioEnv {
         base_url,
         idp_url,
@@ -377,6 +368,24 @@ pub async fn run_scenario(
         .unwrap_or(Outcome::Pass);
     report.duration_ms = millis(started.elapsed());
     report
+}
+
+/// The identity provider's URL (`--idp`, else the embedded one, else the target,
+/// so `${idp_url}` still resolves) and the target's context path (`/confluence`).
+pub(crate) fn idp_and_context_path(
+    base_url: &str,
+    options: &RunOptions,
+    running: Option<&mock::RunningMock>,
+) -> (String, String) {
+    let idp_url = match (&options.idp, running) {
+        (Some(idp), _) => idp.trim_end_matches('/').to_string(),
+        (None, Some(running)) => running.idp_url().to_string(),
+        (None, None) => base_url.to_string(),
+    };
+    let context_path = url::Url::parse(base_url)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    (idp_url, context_path)
 }
 
 fn setup_error(scenario: &Scenario, message: String) -> StepReport {
