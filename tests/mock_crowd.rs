@@ -600,10 +600,19 @@ async fn auth_crowd_sso_logs_in_at_the_bound_address_and_sends_the_cookie() {
         now: 0,
         client_ip: Some("10.0.0.5"),
     };
-    let auth = Auth::CrowdSso(CrowdSsoAuth {
-        user: "alice".into(),
-        password: "alice-pw".into(),
-    });
+    let as_app = |application: &str, application_password: &str, password: &str| {
+        Auth::CrowdSso(CrowdSsoAuth {
+            user: "alice".into(),
+            password: password.into(),
+            application: application.into(),
+            application_password: application_password.into(),
+        })
+    };
+    let auth = as_app(
+        tollgate::wire::DEFAULT_CROWD_APPLICATION,
+        tollgate::wire::DEFAULT_CROWD_APPLICATION_PASSWORD,
+        "alice-pw",
+    );
     let sent = credential(&auth, &ctx).await.unwrap();
     let (name, token) = sent.cookie.clone().unwrap();
     assert_eq!(name, "crowd.token_key");
@@ -616,10 +625,17 @@ async fn auth_crowd_sso_logs_in_at_the_bound_address_and_sends_the_cookie() {
         Some("alice")
     );
 
-    let wrong = Auth::CrowdSso(CrowdSsoAuth {
-        user: "alice".into(),
-        password: "nope".into(),
-    });
+    let wrong = as_app(
+        tollgate::wire::DEFAULT_CROWD_APPLICATION,
+        tollgate::wire::DEFAULT_CROWD_APPLICATION_PASSWORD,
+        "nope",
+    );
     let error = credential(&wrong, &ctx).await.unwrap_err();
     assert!(error.contains("INVALID_USER_AUTHENTICATION"), "{error}");
+
+    // The application is the scenario's to name: one Crowd does not know is refused
+    // before any user is checked.
+    let stranger = as_app("not-confluence", "app-pw", "alice-pw");
+    let error = credential(&stranger, &ctx).await.unwrap_err();
+    assert!(error.contains("401"), "{error}");
 }

@@ -5,19 +5,16 @@
 //!
 //! The session is bound to `remote_address` = the step's `client_ip:` (the address
 //! the mock will take for the peer), else `127.0.0.1`, the runner's own loopback
-//! address (F-CROWD-2). The runner authenticates to Crowd as the built-in
-//! application (`confluence` / `confluence-secret`). A new session per step, no
-//! cache: each step states its own address.
+//! address (F-CROWD-2). The runner authenticates to Crowd as the step's
+//! `application` (default: the emulator's, `confluence` / `confluence-secret`).
+//! A new session per step, no cache: each step states its own address.
 
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::mock::idp::crowd::{APPLICATION, APPLICATION_PASSWORD, REMOTE_ADDRESS, SESSION_PATH};
-
-/// The SSO cookie Confluence reads (F-CROWD-1).
-pub const SSO_COOKIE: &str = "crowd.token_key";
+use crate::wire::{CROWD_REMOTE_ADDRESS, CROWD_SESSION_PATH};
 
 /// The address a session is bound to when the step names none.
 pub const DEFAULT_REMOTE_ADDRESS: &str = "127.0.0.1";
@@ -30,26 +27,41 @@ struct SessionResponse {
     token: String,
 }
 
-/// A new SSO token for `user`, bound to `remote_address`.
+/// Who logs in at the SSO server, and as which Crowd application.
+pub struct Login<'a> {
+    pub application: &'a str,
+    pub application_password: &'a str,
+    pub user: &'a str,
+    pub password: &'a str,
+    /// The address the session is bound to; default [`DEFAULT_REMOTE_ADDRESS`].
+    pub remote_address: Option<&'a str>,
+}
+
+/// A new SSO token for `login.user`, bound to its remote address.
 pub async fn login(
     http: &reqwest::Client,
     idp_url: &str,
-    user: &str,
-    password: &str,
-    remote_address: Option<&str>,
+    login: &Login<'_>,
 ) -> Result<String, String> {
-    let url = format!("{}{SESSION_PATH}", idp_url.trim_end_matches('/'));
+    let Login {
+        application,
+        application_password,
+        user,
+        password,
+        remote_address,
+    } = *login;
+    let url = format!("{}{CROWD_SESSION_PATH}", idp_url.trim_end_matches('/'));
     let address = remote_address.unwrap_or(DEFAULT_REMOTE_ADDRESS);
     let body = json!({
         "username": user,
         "password": password,
         "validation-factors": {
-            "validationFactors": [{ "name": REMOTE_ADDRESS, "value": address }]
+            "validationFactors": [{ "name": CROWD_REMOTE_ADDRESS, "value": address }]
         }
     });
     let response = http
         .post(&url)
-        .basic_auth(APPLICATION, Some(APPLICATION_PASSWORD))
+        .basic_auth(application, Some(application_password))
         .header(reqwest::header::ACCEPT, "application/json")
         .json(&body)
         .timeout(TIMEOUT)

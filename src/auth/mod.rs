@@ -119,17 +119,21 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
         }
         Auth::CrowdSso(spec) => {
             let (user, password) = (vars(&spec.user)?, vars(&spec.password)?);
-            let token =
-                crowd::login(ctx.http, ctx.idp_url, &user, &password, ctx.client_ip).await?;
+            let application = vars(&spec.application)?;
+            let application_password = vars(&spec.application_password)?;
+            let login = crowd::Login {
+                application: &application,
+                application_password: &application_password,
+                user: &user,
+                password: &password,
+                remote_address: ctx.client_ip,
+            };
+            let token = crowd::login(ctx.http, ctx.idp_url, &login).await?;
             Ok(Credential {
                 authorization: None,
                 url: None,
-                cookie: Some((crowd::SSO_COOKIE.to_string(), token.clone())),
-                secrets: vec![
-                    token,
-                    password,
-                    crate::mock::idp::crowd::APPLICATION_PASSWORD.to_string(),
-                ],
+                cookie: Some((crate::wire::CROWD_SSO_COOKIE.to_string(), token.clone())),
+                secrets: vec![token, password, application_password],
             })
         }
     }

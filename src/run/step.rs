@@ -12,7 +12,6 @@ use crate::auth::keys::KeyRing;
 use crate::auth::oauth::TokenCache;
 use crate::auth::{self, AuthContext};
 use crate::expect::{self, Response};
-use crate::mock::confluence::client_addr::CLIENT_IP_HEADER;
 use crate::report::model::{
     Failure, Outcome, RequestRecord, ResponseRecord, SourceLoc, StepReport, Transcript,
 };
@@ -20,6 +19,7 @@ use crate::report::redact::Redactor;
 use crate::scenario::de::Spanned;
 use crate::scenario::model::{Capture, Request, Step};
 use crate::scenario::vars;
+use crate::wire::{self, CLIENT_IP_HEADER};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// What is read of a body to judge it; the rest is dropped unread.
@@ -59,7 +59,7 @@ impl ScenarioEnv {
             tokio::time::sleep(by).await;
             return Ok(());
         }
-        let url = format!("{}/__tollgate/clock", self.base_url);
+        let url = format!("{}{}", self.base_url, wire::control::CLOCK);
         let millis = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         let response = clients
             .direct

@@ -791,4 +791,19 @@ impl JsonSchema for CountExpect {
 pub struct CrowdSsoAuth {
     pub user: String,
     pub password: String,
+    /// The Crowd application the runner logs in as; default the embedded
+    /// emulator's (`confluence`). A real Crowd needs its own.
+    #[serde(default = "default_crowd_application")]
+    pub application: String,
+    /// That application's password; default the emulator's. Always redacted.
+    #[serde(default = "default_crowd_application_password")]
+    pub application_password: String,
+}
+
+fn default_crowd_application() -> String {
+    crate::wire::DEFAULT_CROWD_APPLICATION.to_string()
+}
+
+fn default_crowd_application_password() -> String {
+    crate::wire::DEFAULT_CROWD_APPLICATION_PASSWORD.to_string()
 }

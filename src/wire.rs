@@ -1,0 +1,45 @@
+//! Names on the wire that the client side (`auth`, `run`) and the emulator
+//! (`mock`) must agree on. Both import this leaf; neither imports the other, so a
+//! name is spelled once and `auth: crowd_sso` logs in to a real Crowd as readily
+//! as to the emulator's.
+
+/// Crowd's REST session resource, below the SSO server's base URL (F-CROWD-1).
+pub const CROWD_SESSION_PATH: &str = "/crowd/rest/usermanagement/1/session";
+
+/// The cookie Confluence reads a Crowd SSO token from (F-CROWD-1).
+pub const CROWD_SSO_COOKIE: &str = "crowd.token_key";
+
+/// The validation factor a Crowd session is bound to: the client's address
+/// (F-CROWD-2).
+pub const CROWD_REMOTE_ADDRESS: &str = "remote_address";
+
+/// The validation factor Crowd adds when the request came through a proxy.
+pub const CROWD_X_FORWARDED_FOR: &str = "X-Forwarded-For";
+
+/// The application `auth: crowd_sso` authenticates to Crowd as, unless a scenario
+/// names its own: the one the embedded emulator's Crowd knows.
+pub const DEFAULT_CROWD_APPLICATION: &str = "confluence";
+
+/// That application's password in the embedded emulator. Not a secret of any real
+/// server: a scenario against a real Crowd names its own (from the environment).
+pub const DEFAULT_CROWD_APPLICATION_PASSWORD: &str = "confluence-secret";
+
+/// Embedded mock only: the address the mock takes for the TCP peer, since a test
+/// on loopback cannot change its real one (a step's `client_ip:`).
+pub const CLIENT_IP_HEADER: &str = "x-tollgate-client-ip";
+
+/// Mock-only control endpoints, below the mock's context path.
+pub mod control {
+    /// `GET` the mock's clock, `POST ?advance=1500ms` to move it.
+    pub const CLOCK: &str = "/__tollgate/clock";
+    /// `POST`: forget every session, token, bucket and failed login.
+    pub const RESET: &str = "/__tollgate/reset";
+    /// `GET`: the emulated REST-auth plugin's audit log.
+    pub const AUDIT: &str = "/__tollgate/audit";
+    /// IdP: `GET`, answers while the IdP is up.
+    pub const HEALTH: &str = "/__tollgate/health";
+    /// IdP: `POST`, the IdP stops answering (a fail-closed check).
+    pub const DOWN: &str = "/__tollgate/down";
+    /// Every control path starts with this; rate limits never count them.
+    pub const PREFIX: &str = "/__tollgate/";
+}
