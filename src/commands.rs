@@ -12,9 +12,10 @@ use crate::cli::{CheckArgs, KeysCommand, MockArgs, RunArgs, SelftestArgs};
 use crate::report::console::{Console, color_wanted};
 use crate::report::model::Outcome;
 use crate::report::write_report_file;
-use crate::run::{RunOptions, Target, plan, run_suite};
+use crate::run::{RunOptions, run_suite, select};
 use crate::scenario::profile::{self, Profile};
 use crate::scenario::{self, Diagnostic};
+use crate::session::{Target, TargetOptions};
 
 pub const EXIT_PASS: u8 = 0;
 pub const EXIT_FAIL: u8 = 1;
@@ -100,7 +101,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     };
     let scenarios = match &profile {
         None => match scenario::load_suite(&args.paths) {
-            Ok(scenarios) => plan::select(scenarios, &args.tags, &args.ids),
+            Ok(scenarios) => select::select(scenarios, &args.tags, &args.ids),
             Err(diagnostics) => {
                 print_diagnostics(&diagnostics);
                 return ExitCode::from(EXIT_USAGE);
@@ -115,13 +116,15 @@ pub fn run(args: &RunArgs) -> ExitCode {
         return usage_error("no scenario matches the given paths, --tag and --id");
     }
     let options = RunOptions {
-        target,
+        target: TargetOptions {
+            target,
+            vars: args.target.vars.clone(),
+            idp: args.target.idp.clone(),
+            ca_cert: args.target.ca_cert.clone(),
+            insecure: args.target.insecure,
+        },
         jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
         fail_fast: args.fail_fast,
-        vars: args.target.vars.clone(),
-        idp: args.target.idp.clone(),
-        ca_cert: args.target.ca_cert.clone(),
-        insecure: args.target.insecure,
         profile: profile.map(|p| p.name.inner),
     };
     let runtime = match runtime() {
@@ -136,7 +139,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     runtime.shutdown_background();
     let report = match report {
         Ok(report) => report,
-        Err(e) => return usage_error(&e),
+        Err(e) => return usage_error(&e.to_string()),
     };
     let mut stdout = std::io::stdout().lock();
     let mut exit = if report.outcome() <= Outcome::Skip {
@@ -182,7 +185,7 @@ fn profile_scenarios(
     profile: &Profile,
     args: &RunArgs,
     target: &Target,
-) -> Result<Vec<scenario::model::Scenario>, ExitCode> {
+) -> Result<Vec<scenario::Scenario>, ExitCode> {
     let real_env = |name: &str| std::env::var(name).ok();
     if matches!(target, Target::Remote(_)) {
         let missing = profile.missing_vars(&args.target.vars, &real_env);
@@ -214,7 +217,7 @@ fn profile_scenarios(
         print_diagnostics(&diagnostics);
         ExitCode::from(EXIT_USAGE)
     })?;
-    plan::select_profile(suite, profile).map_err(|diagnostics| {
+    select::select_profile(suite, profile).map_err(|diagnostics| {
         print_diagnostics(&diagnostics);
         ExitCode::from(EXIT_USAGE)
     })

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod expect;
 pub mod load;
@@ -15,4 +16,5 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod selftest;
+pub mod session;
 pub mod wire;

@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::report::model::Outcome;
-use crate::run::{RunOptions, Target, run_suite};
+use crate::run::{RunOptions, run_suite};
+use crate::scenario::Scenario;
 use crate::scenario::mock_config::Fault;
-use crate::scenario::model::Scenario;
 
 /// The facts the mock and the suite follow, kept in the repository so the check
 /// needs nothing outside it.
@@ -152,7 +152,6 @@ pub async fn run(
     mut progress: impl FnMut(Option<Fault>, &[String]),
 ) -> Result<SelftestReport, String> {
     let options = RunOptions {
-        target: Target::Embedded,
         jobs,
         ..RunOptions::default()
     };
@@ -166,7 +165,11 @@ pub async fn run(
         ids.sort();
         ids
     };
-    let clean_failures = failing(run_suite(scenarios.to_vec(), &options, |_| {}).await?);
+    let clean_failures = failing(
+        run_suite(scenarios.to_vec(), &options, |_| {})
+            .await
+            .map_err(|e| e.to_string())?,
+    );
     progress(None, &clean_failures);
     let mut faults = Vec::new();
     for fault in Fault::SUITE {
@@ -174,7 +177,11 @@ pub async fn run(
         for scenario in &mut broken {
             scenario.mock.confluence.faults.push(*fault);
         }
-        let caught_by = failing(run_suite(broken, &options, |_| {}).await?);
+        let caught_by = failing(
+            run_suite(broken, &options, |_| {})
+                .await
+                .map_err(|e| e.to_string())?,
+        );
         progress(Some(*fault), &caught_by);
         faults.push(FaultRow {
             fault: fault.name().to_string(),

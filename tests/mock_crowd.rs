@@ -19,8 +19,10 @@ use tollgate::auth::{AuthContext, credential};
 use tollgate::mock::confluence::client_addr::CLIENT_IP_HEADER;
 use tollgate::mock::idp::crowd::{APPLICATION, APPLICATION_PASSWORD, SESSION_IDLE, SESSION_PATH};
 use tollgate::mock::{RunningMock, start};
+use tollgate::scenario::compile;
 use tollgate::scenario::mock_config::{Fault, MockConfig};
 use tollgate::scenario::model::{Auth, CrowdSsoAuth};
+use tollgate::scenario::template::Scope;
 
 async fn mock_with(config: Value) -> RunningMock {
     let config: MockConfig = serde_json::from_value(config).unwrap();
@@ -584,12 +586,12 @@ async fn crowd_cookie_insecure_drops_secure_and_httponly() {
 #[tokio::test]
 async fn auth_crowd_sso_logs_in_at_the_bound_address_and_sends_the_cookie() {
     let mock = crowd_mock(json!({}), &[]).await;
-    let vars = |s: &str| Ok(s.to_string());
+    let scope = Scope::new();
     let url = url::Url::parse(mock.base_url()).unwrap();
     let http = client();
     let (keys, tokens) = (KeyRing::default(), TokenCache::default());
     let ctx = AuthContext {
-        vars: &vars,
+        scope: &scope,
         method: "GET",
         url: &url,
         context_path: "",
@@ -613,7 +615,7 @@ async fn auth_crowd_sso_logs_in_at_the_bound_address_and_sends_the_cookie() {
         tollgate::wire::DEFAULT_CROWD_APPLICATION_PASSWORD,
         "alice-pw",
     );
-    let sent = credential(&auth, &ctx).await.unwrap();
+    let sent = credential(&compile::auth(&auth), &ctx).await.unwrap();
     let (name, token) = sent.cookie.clone().unwrap();
     assert_eq!(name, "crowd.token_key");
     assert!(sent.authorization.is_none());
@@ -630,12 +632,14 @@ async fn auth_crowd_sso_logs_in_at_the_bound_address_and_sends_the_cookie() {
         tollgate::wire::DEFAULT_CROWD_APPLICATION_PASSWORD,
         "nope",
     );
-    let error = credential(&wrong, &ctx).await.unwrap_err();
+    let error = credential(&compile::auth(&wrong), &ctx).await.unwrap_err();
     assert!(error.contains("INVALID_USER_AUTHENTICATION"), "{error}");
 
     // The application is the scenario's to name: one Crowd does not know is refused
     // before any user is checked.
     let stranger = as_app("not-confluence", "app-pw", "alice-pw");
-    let error = credential(&stranger, &ctx).await.unwrap_err();
+    let error = credential(&compile::auth(&stranger), &ctx)
+        .await
+        .unwrap_err();
     assert!(error.contains("401"), "{error}");
 }

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use tollgate::run::plan;
+use tollgate::run::select;
 use tollgate::scenario::{self, profile};
 
 fn root() -> &'static Path {
@@ -72,7 +72,7 @@ fn every_profile_loads_and_names_only_scenarios_of_the_suite() {
         }
         let unmatched = profile.check_against(&suite);
         assert!(unmatched.is_empty(), "{unmatched:?}");
-        let selected = plan::select_profile(suite.clone(), &profile).unwrap();
+        let selected = select::select_profile(suite.clone(), &profile).unwrap();
         assert!(!selected.is_empty(), "{} selects nothing", file.display());
     }
 }

@@ -5,19 +5,23 @@ use std::path::Path;
 use std::time::Duration;
 
 use tollgate::report::model::{Outcome, RunReport};
-use tollgate::run::{RunOptions, Target, run_suite};
+use tollgate::run::{RunOptions, run_suite};
 use tollgate::scenario;
+use tollgate::session::{Target, TargetOptions};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn scenario(yaml: &str) -> scenario::model::Scenario {
+fn scenario(yaml: &str) -> scenario::Scenario {
     scenario::load_str(yaml, Path::new("inline.yaml"), &|_| None)
         .unwrap_or_else(|d| panic!("{}", d.iter().map(ToString::to_string).collect::<String>()))
 }
 
 async fn run(yaml: &str, target: &str) -> RunReport {
     let options = RunOptions {
-        target: Target::Remote(target.to_string()),
+        target: TargetOptions {
+            target: Target::Remote(target.to_string()),
+            ..TargetOptions::default()
+        },
         ..RunOptions::default()
     };
     run_suite(vec![scenario(yaml)], &options, |_| {})
@@ -205,7 +209,10 @@ async fn the_certification_block_names_the_target_profile_hashes_and_verdict() {
     let yaml = "id: CERT\ntitle: t\nsteps:\n  - name: one\n    request: { path: / }\n";
     let options = RunOptions {
         // A password in the target URL is no evidence anyone should get.
-        target: Target::Remote("http://admin:Canary-Target-Pw@127.0.0.1:9".into()),
+        target: TargetOptions {
+            target: Target::Remote("http://admin:Canary-Target-Pw@127.0.0.1:9".into()),
+            ..TargetOptions::default()
+        },
         profile: Some("connect-jwt".into()),
         ..RunOptions::default()
     };

@@ -12,7 +12,9 @@ pub mod oauth;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::scenario::model::{Auth, JwtAuth, OauthAuth};
+use crate::scenario::model;
+use crate::scenario::plan::{Auth, JwtAuth, OauthAuth};
+use crate::scenario::template::{Scope, Template};
 use keys::KeyRing;
 use oauth::{TokenCache, TokenRequest};
 
@@ -29,12 +31,10 @@ pub struct Credential {
     pub secrets: Vec<String>,
 }
 
-/// Resolves `${name}` in auth fields.
-pub type Vars<'a> = &'a (dyn Fn(&str) -> Result<String, String> + Sync);
-
 /// What minting or fetching a credential may need to know.
 pub struct AuthContext<'a> {
-    pub vars: Vars<'a>,
+    /// What `${name}` in the auth's fields stands for.
+    pub scope: &'a Scope,
     pub method: &'a str,
     pub url: &'a url::Url,
     /// The target's context path (`/confluence`), for the Connect qsh.
@@ -51,7 +51,7 @@ pub struct AuthContext<'a> {
 
 /// The credential `auth` stands for.
 pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential, String> {
-    let vars = ctx.vars;
+    let vars = |template: &Template| template.render(ctx.scope).map_err(|e| e.to_string());
     match auth {
         Auth::None => Ok(Credential::default()),
         Auth::Basic { user, password } => {
@@ -75,7 +75,7 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
             })
         }
         Auth::Oauth(spec) => {
-            let request = token_request(spec, vars)?;
+            let request = token_request(spec, ctx.scope)?;
             let token = ctx
                 .tokens
                 .access_token(ctx.http, ctx.idp_url, &request)
@@ -90,7 +90,7 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
             })
         }
         Auth::Jwt(spec) => {
-            let spec = resolve_jwt(spec, vars)?;
+            let spec = resolve_jwt(spec, ctx.scope)?;
             let key = ctx.keys.get(&spec.key).ok_or_else(|| {
                 format!(
                     "auth: jwt names key '{}', which `keys:` does not declare",
@@ -139,29 +139,32 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
     }
 }
 
-/// `spec` with `${name}` resolved in every string it holds.
-pub fn resolve_jwt(spec: &JwtAuth, vars: Vars<'_>) -> Result<JwtAuth, String> {
-    let resolve_map = |map: &indexmap::IndexMap<String, serde_json::Value>| {
-        map.iter()
-            .map(|(k, v)| Ok((k.clone(), crate::scenario::vars::interpolate_json(v, vars)?)))
+/// `spec` with `${name}` resolved in every string it holds, as minting takes it.
+pub fn resolve_jwt(spec: &JwtAuth, scope: &Scope) -> Result<model::JwtAuth, String> {
+    let render = |template: &Template| template.render(scope).map_err(|e| e.to_string());
+    let resolve_map = |fields: &[(String, crate::scenario::template::JsonTemplate)]| {
+        fields
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), v.render(scope).map_err(|e| e.to_string())?)))
             .collect::<Result<indexmap::IndexMap<_, _>, String>>()
     };
-    Ok(JwtAuth {
-        key: vars(&spec.key)?,
+    Ok(model::JwtAuth {
+        key: render(&spec.key)?,
         claims: resolve_map(&spec.claims)?,
         header: resolve_map(&spec.header)?,
         qsh: spec.qsh,
         placement: spec.placement,
-        scheme: spec.scheme.as_deref().map(vars).transpose()?,
+        scheme: spec.scheme.as_ref().map(render).transpose()?,
         attack: spec.attack,
     })
 }
 
-fn token_request(spec: &OauthAuth, vars: Vars<'_>) -> Result<TokenRequest, String> {
-    let optional = |value: &Option<String>| value.as_deref().map(vars).transpose();
+fn token_request(spec: &OauthAuth, scope: &Scope) -> Result<TokenRequest, String> {
+    let render = |template: &Template| template.render(scope).map_err(|e| e.to_string());
+    let optional = |value: &Option<Template>| value.as_ref().map(render).transpose();
     Ok(TokenRequest {
-        client: vars(&spec.client)?,
-        secret: vars(&spec.secret)?,
+        client: render(&spec.client)?,
+        secret: render(&spec.secret)?,
         grant: optional(&spec.grant)?.unwrap_or_else(|| "client_credentials".to_string()),
         user: optional(&spec.user)?,
         password: optional(&spec.password)?,
@@ -175,10 +178,10 @@ mod tests {
 
     #[tokio::test]
     async fn basic_is_base64_of_user_colon_password() {
-        let vars = |s: &str| Ok(s.to_string());
+        let scope = Scope::new();
         let url = url::Url::parse("http://127.0.0.1:1/").unwrap();
         let ctx = AuthContext {
-            vars: &vars,
+            scope: &scope,
             method: "GET",
             url: &url,
             context_path: "",
@@ -190,8 +193,8 @@ mod tests {
             client_ip: None,
         };
         let auth = Auth::Basic {
-            user: "alice".into(),
-            password: "alice-pw".into(),
+            user: Template::literal("alice"),
+            password: Template::literal("alice-pw"),
         };
         let credential = credential(&auth, &ctx).await.unwrap();
         assert_eq!(

@@ -11,25 +11,29 @@ use super::{
 };
 use crate::cli::{LoadArgs, MergeArgs};
 use crate::load::compare::{self, Flow};
-use crate::load::plan::{self, Overrides};
+use crate::load::plan::Overrides;
 use crate::load::summary::LoadSummary;
 use crate::load::{LoadError, LoadOptions, merge as merging, render, run_load};
-use crate::run::RunOptions;
-use crate::scenario::{self, model::Scenario};
+use crate::scenario::threshold::Threshold;
+use crate::scenario::{self, Scenario};
+use crate::session::TargetOptions;
 
 pub fn load(args: &LoadArgs) -> ExitCode {
     let target = match parse_target(args.target.url.as_deref()) {
         Ok(target) => target,
         Err(e) => return usage_error(&e),
     };
+    let thresholds = match parse_thresholds(&args.thresholds) {
+        Ok(thresholds) => thresholds,
+        Err(e) => return usage_error(&e),
+    };
     let options = LoadOptions {
-        run: RunOptions {
+        target: TargetOptions {
             target,
             vars: args.target.vars.clone(),
             idp: args.target.idp.clone(),
             ca_cert: args.target.ca_cert.clone(),
             insecure: args.target.insecure,
-            ..RunOptions::default()
         },
         overrides: Overrides {
             users: args.users,
@@ -37,7 +41,7 @@ pub fn load(args: &LoadArgs) -> ExitCode {
             run_time: args.run_time,
             iterations: args.iterations,
             throttle: args.throttle,
-            thresholds: args.thresholds.clone(),
+            thresholds,
             no_threshold_abort: args.no_threshold_abort,
             co_mitigation: args.co_mitigation,
             reports: args.reports.clone(),
@@ -45,9 +49,6 @@ pub fn load(args: &LoadArgs) -> ExitCode {
         },
         faults: args.faults.clone(),
     };
-    if let Err(e) = check_thresholds(&args.thresholds) {
-        return usage_error(&e);
-    }
     match (&args.scenario, &args.compare) {
         (Some(path), _) => load_one(path, &options),
         (None, Some(dir)) => load_compare(dir, &options),
@@ -56,11 +57,11 @@ pub fn load(args: &LoadArgs) -> ExitCode {
 }
 
 /// goose would refuse a bad rule only once the run starts; say so before.
-fn check_thresholds(rules: &[String]) -> Result<(), String> {
-    for rule in rules {
-        plan::check_threshold(rule).map_err(|e| format!("--{e}"))?;
-    }
-    Ok(())
+fn parse_thresholds(rules: &[String]) -> Result<Vec<Threshold>, String> {
+    rules
+        .iter()
+        .map(|rule| rule.parse().map_err(|e| format!("--{e}")))
+        .collect()
 }
 
 fn load_one(path: &Path, options: &LoadOptions) -> ExitCode {
@@ -205,8 +206,8 @@ mod tests {
 
     #[test]
     fn a_bad_threshold_is_refused_before_anything_is_sent() {
-        assert!(check_thresholds(&["p99<50ms".into()]).is_ok());
-        let err = check_thresholds(&["p99<<50ms".into()]).unwrap_err();
+        assert!(parse_thresholds(&["p99<50ms".into()]).is_ok());
+        let err = parse_thresholds(&["p99<<50ms".into()]).unwrap_err();
         assert!(err.starts_with("--threshold \"p99<<50ms\""), "{err}");
     }
 }

@@ -1,11 +1,11 @@
 //! One [`Matcher`] against one subject: header values, a body, or the nodes a
 //! JSONPath selected.
 
-use regex::Regex;
 use serde_json::Value;
 
-use super::Vars;
-use crate::scenario::model::{JsonType, Matcher, MatcherSpec};
+use crate::scenario::model::JsonType;
+use crate::scenario::plan::{Matcher, MatcherSpec};
+use crate::scenario::template::{JsonTemplate, Scope};
 
 /// What a matcher looks at.
 #[derive(Clone, Copy, Debug)]
@@ -44,22 +44,19 @@ fn json_text(value: &Value) -> String {
 }
 
 /// `Ok` when the subject passes; otherwise what was expected, in words.
-pub fn check(matcher: &Matcher, subject: Subject<'_>, vars: Vars<'_>) -> Result<(), String> {
+pub fn check(matcher: &Matcher, subject: Subject<'_>, scope: &Scope) -> Result<(), String> {
     match matcher {
-        Matcher::Equals(expected) => equals(expected, subject, vars),
-        Matcher::Spec(spec) => check_spec(spec, subject, vars),
+        Matcher::Equals(expected) => equals(expected, subject, scope),
+        Matcher::Spec(spec) => check_spec(spec, subject, scope),
     }
 }
 
-fn resolve(value: &Value, vars: Vars<'_>) -> Result<Value, String> {
-    match value {
-        Value::String(s) => vars(s).map(Value::String),
-        other => Ok(other.clone()),
-    }
+fn resolve(value: &JsonTemplate, scope: &Scope) -> Result<Value, String> {
+    value.render(scope).map_err(|e| e.to_string())
 }
 
-fn equals(expected: &Value, subject: Subject<'_>, vars: Vars<'_>) -> Result<(), String> {
-    let expected = resolve(expected, vars)?;
+fn equals(expected: &JsonTemplate, subject: Subject<'_>, scope: &Scope) -> Result<(), String> {
+    let expected = resolve(expected, scope)?;
     let passed = match subject {
         Subject::Json(nodes) => nodes
             .first()
@@ -95,7 +92,7 @@ fn show(value: &Value) -> String {
     }
 }
 
-fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, vars: Vars<'_>) -> Result<(), String> {
+fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, scope: &Scope) -> Result<(), String> {
     let mut misses = Vec::new();
     let exists = subject.exists();
     for (want, word) in [(spec.present, "present"), (spec.exists, "present")] {
@@ -111,19 +108,20 @@ fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, vars: Vars<'_>) -> Resul
         _ => {}
     }
     if let Some(expected) = &spec.equals {
-        if let Err(miss) = equals(expected, subject, vars) {
+        if let Err(miss) = equals(expected, subject, scope) {
             misses.push(miss);
         }
     }
     if let Some(pattern) = &spec.matches {
-        let pattern = vars(pattern)?;
-        let re = Regex::new(&pattern).map_err(|e| format!("a valid regular expression ({e})"))?;
+        let re = pattern
+            .resolve(scope)
+            .map_err(|e| format!("a valid regular expression ({e})"))?;
         if !subject.texts().iter().any(|t| re.is_match(t)) {
-            misses.push(format!("matching /{pattern}/"));
+            misses.push(format!("matching /{}/", re.as_str()));
         }
     }
     if let Some(needle) = &spec.contains {
-        let needle = resolve(needle, vars)?;
+        let needle = resolve(needle, scope)?;
         let found = match subject {
             Subject::Json(nodes) => nodes.first().is_some_and(|node| match node {
                 Value::Array(items) => items.iter().any(|i| loosely_equal(i, &needle)),
@@ -178,7 +176,7 @@ fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, vars: Vars<'_>) -> Resul
         }
     }
     if let Some(inner) = &spec.not {
-        if check(inner, subject, vars).is_ok() {
+        if check(inner, subject, scope).is_ok() {
             misses.push(format!("not {}", describe(inner)));
         }
     }
@@ -214,17 +212,17 @@ fn type_name(json_type: JsonType) -> &'static str {
 /// A matcher in words, for `not: …` messages.
 fn describe(matcher: &Matcher) -> String {
     match matcher {
-        Matcher::Equals(v) => format!("equal to {}", show(v)),
+        Matcher::Equals(v) => format!("equal to {}", show(&v.as_written())),
         Matcher::Spec(spec) => {
             let mut parts = Vec::new();
             if let Some(v) = &spec.equals {
-                parts.push(format!("equal to {}", show(v)));
+                parts.push(format!("equal to {}", show(&v.as_written())));
             }
             if let Some(p) = &spec.matches {
                 parts.push(format!("matching /{p}/"));
             }
             if let Some(v) = &spec.contains {
-                parts.push(format!("containing {}", show(v)));
+                parts.push(format!("containing {}", show(&v.as_written())));
             }
             if spec.present == Some(true) || spec.exists == Some(true) || spec.absent == Some(false)
             {
@@ -258,23 +256,25 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn no_vars(s: &str) -> Result<String, String> {
-        Ok(s.to_string())
+    fn spec(value: serde_json::Value) -> Matcher {
+        let surface =
+            crate::scenario::model::Matcher::Spec(Box::new(serde_json::from_value(value).unwrap()));
+        crate::scenario::compile::matcher(&surface).unwrap()
     }
 
-    fn spec(value: serde_json::Value) -> Matcher {
-        Matcher::Spec(Box::new(serde_json::from_value(value).unwrap()))
+    fn equal(value: serde_json::Value) -> Matcher {
+        Matcher::Equals(JsonTemplate::parse(&value).unwrap())
     }
 
     #[test]
     fn header_checks_pass_if_any_value_passes() {
         let values = ["OAuth realm=\"x\"", "Basic realm=\"y\""];
         let subject = Subject::Texts(&values);
-        assert!(check(&spec(json!({"contains": "Basic"})), subject, &no_vars).is_ok());
+        assert!(check(&spec(json!({"contains": "Basic"})), subject, &Scope::new()).is_ok());
         let miss = check(
             &spec(json!({"not": {"contains": "Basic"}})),
             subject,
-            &no_vars,
+            &Scope::new(),
         )
         .unwrap_err();
         assert_eq!(miss, "not containing 'Basic'");
@@ -282,12 +282,12 @@ mod tests {
             check(
                 &spec(json!({"absent": true})),
                 Subject::Texts(&[]),
-                &no_vars
+                &Scope::new()
             )
             .is_ok()
         );
         assert_eq!(
-            check(&spec(json!({"absent": true})), subject, &no_vars).unwrap_err(),
+            check(&spec(json!({"absent": true})), subject, &Scope::new()).unwrap_err(),
             "absent"
         );
     }
@@ -296,32 +296,18 @@ mod tests {
     fn json_equality_is_loose_only_for_text_from_the_scenario() {
         let id = json!(65537);
         let nodes = [&id];
-        assert!(
-            check(
-                &Matcher::Equals(json!("65537")),
-                Subject::Json(&nodes),
-                &no_vars
-            )
-            .is_ok()
-        );
-        assert!(
-            check(
-                &Matcher::Equals(json!(65537)),
-                Subject::Json(&nodes),
-                &no_vars
-            )
-            .is_ok()
-        );
-        assert!(check(&Matcher::Equals(json!(1)), Subject::Json(&nodes), &no_vars).is_err());
+        assert!(check(&equal(json!("65537")), Subject::Json(&nodes), &Scope::new()).is_ok());
+        assert!(check(&equal(json!(65537)), Subject::Json(&nodes), &Scope::new()).is_ok());
+        assert!(check(&equal(json!(1)), Subject::Json(&nodes), &Scope::new()).is_err());
         assert_eq!(
-            check(&Matcher::Equals(json!("x")), Subject::Json(&[]), &no_vars).unwrap_err(),
+            check(&equal(json!("x")), Subject::Json(&[]), &Scope::new()).unwrap_err(),
             "equal to 'x'"
         );
     }
 
     #[test]
     fn body_checks_and_variables() {
-        let vars = |s: &str| Ok(s.replace("${user}", "alice"));
+        let vars = Scope::from([("user".to_string(), "alice".to_string())]);
         let body = Subject::Body("hello alice");
         assert!(
             check(
@@ -347,12 +333,12 @@ mod tests {
             check(
                 &spec(json!({"type": "array", "length": 3, "contains": 2})),
                 subject,
-                &no_vars
+                &Scope::new()
             )
             .is_ok()
         );
         assert_eq!(
-            check(&spec(json!({"exists": false})), subject, &no_vars).unwrap_err(),
+            check(&spec(json!({"exists": false})), subject, &Scope::new()).unwrap_err(),
             "absent"
         );
     }

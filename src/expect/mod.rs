@@ -3,17 +3,18 @@
 //! Every missed expectation becomes a [`Failure`] that carries what was expected,
 //! what came (redacted), and where the expectation is written.
 
+pub mod capture;
 mod matcher;
 
 use std::time::Duration;
 
 use cookie::Cookie;
-use serde_json_path::JsonPath;
 
 use crate::report::model::{Failure, SourceLoc};
 use crate::report::redact::Redactor;
 use crate::scenario::de::Spanned;
-use crate::scenario::model::{CookieExpect, Expect};
+use crate::scenario::plan::{CookieExpect, Expect};
+use crate::scenario::template::Scope;
 use crate::scenario::yaml::Pos;
 pub use matcher::{Subject, check};
 
@@ -51,15 +52,13 @@ impl Response {
     }
 }
 
-/// Resolves `${name}` in expected values.
-pub type Vars<'a> = &'a (dyn Fn(&str) -> Result<String, String> + Sync);
-
-/// Everything `response` misses of `expect`.
+/// Everything `response` misses of `expect`; `scope` fills in `${name}` in
+/// expected values.
 pub fn judge(
     expect: &Expect,
     response: &Response,
     file: &str,
-    vars: Vars<'_>,
+    scope: &Scope,
     redactor: &Redactor,
 ) -> Vec<Failure> {
     let mut failures = Vec::new();
@@ -89,7 +88,7 @@ pub fn judge(
 
     for (name, matcher) in &expect.headers {
         let raw: Vec<&str> = response.header_values(name).collect();
-        if let Err(miss) = check(&matcher.inner, Subject::Texts(&raw), vars) {
+        if let Err(miss) = check(&matcher.inner, Subject::Texts(&raw), scope) {
             // Redacted only for the message: a load judges every response.
             let values: Vec<String> = raw.iter().map(|v| redactor.header(name, v)).collect();
             let actual = if values.is_empty() {
@@ -110,7 +109,7 @@ pub fn judge(
         let cookies = response.set_cookies();
         for (name, cookie_expect) in &expect.cookies {
             let found = cookies.iter().find(|c| c.name() == name);
-            for (what, expected, actual) in judge_cookie(cookie_expect, found, vars) {
+            for (what, expected, actual) in judge_cookie(cookie_expect, found, scope) {
                 let check = if what.is_empty() {
                     format!("cookie {name}")
                 } else {
@@ -134,18 +133,20 @@ pub fn judge(
                 );
                 continue;
             };
-            let query = match vars(path)
-                .map_err(|e| e.to_string())
-                .and_then(|p| JsonPath::parse(&p).map_err(|e| e.to_string()))
-            {
+            let query = match path.resolve(scope) {
                 Ok(query) => query,
                 Err(e) => {
-                    fail(check_name, "a valid JSONPath".into(), e, matcher.pos);
+                    fail(
+                        check_name,
+                        "a valid JSONPath".into(),
+                        e.to_string(),
+                        matcher.pos,
+                    );
                     continue;
                 }
             };
             let nodes = query.query(document).all();
-            if let Err(miss) = check(&matcher.inner, Subject::Json(&nodes), vars) {
+            if let Err(miss) = check(&matcher.inner, Subject::Json(&nodes), scope) {
                 let actual = match nodes.as_slice() {
                     [] => "(nothing)".to_string(),
                     [one] => one.to_string(),
@@ -164,7 +165,7 @@ pub fn judge(
 
     if let Some(matcher) = &expect.body {
         let text = response.body_text();
-        if let Err(miss) = check(&matcher.inner, Subject::Body(&text), vars) {
+        if let Err(miss) = check(&matcher.inner, Subject::Body(&text), scope) {
             fail(
                 "body".into(),
                 redactor.text(&miss),
@@ -205,7 +206,7 @@ fn describe_body(response: &Response, redactor: &Redactor) -> String {
 fn judge_cookie(
     expect: &Spanned<CookieExpect>,
     found: Option<&Cookie<'_>>,
-    vars: Vars<'_>,
+    scope: &Scope,
 ) -> Vec<(String, String, String)> {
     let mut misses = Vec::new();
     let wants_present = expect.present != Some(false) && expect.absent != Some(true);
@@ -250,7 +251,7 @@ fn judge_cookie(
         }
     }
     if let Some(matcher) = &expect.value {
-        if let Err(miss) = check(matcher, Subject::Texts(&[cookie.value()]), vars) {
+        if let Err(miss) = check(matcher, Subject::Texts(&[cookie.value()]), scope) {
             // A cookie's value is a credential: the report says only that it missed.
             misses.push(("value".into(), miss, crate::report::redact::REDACTED.into()));
         }

@@ -20,15 +20,10 @@ use std::time::Instant;
 use goose::GooseAttack;
 use goose::goose::Scenario as GooseScenario;
 
-use crate::auth::keys::KeyRing;
-use crate::mock;
-use crate::report::redact::Redactor;
-use crate::run::step::ScenarioEnv;
-use crate::run::{
-    Clients, RunOptions, Target, idp_and_context_path, initial_scope, secrets_of, tls_trust,
-};
+use crate::scenario::Scenario;
 use crate::scenario::mock_config::Fault;
-use crate::scenario::model::{Load, Scenario};
+use crate::scenario::plan::Load;
+use crate::session::{ResolvedTarget, Session, SessionError, Target, TargetOptions};
 use plan::Overrides;
 use summary::{LoadSummary, Phase};
 use transaction::Shared;
@@ -37,7 +32,7 @@ use transaction::Shared;
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     /// Target, `--var`, `--idp`, `--ca-cert`, `--insecure`: as for `tollgate run`.
-    pub run: RunOptions,
+    pub target: TargetOptions,
     pub overrides: Overrides,
     /// Faults switched on in the embedded mock (`--fault`).
     pub faults: Vec<Fault>,
@@ -64,79 +59,39 @@ pub async fn run_load(
     if !refusals.is_empty() {
         return Err(LoadError::Usage(refusals.join("\n")));
     }
-    if !options.faults.is_empty() && options.run.target != Target::Embedded {
+    if !options.faults.is_empty() && options.target.target != Target::Embedded {
         return Err(LoadError::Usage(
             "--fault switches the embedded mock's faults; a real target has its own".into(),
         ));
     }
-    let keys = KeyRing::from_specs(scenario.keys.iter().map(|(name, spec)| (name, &spec.inner)))
+    let target = ResolvedTarget::resolve(&options.target, std::slice::from_ref(scenario))
         .map_err(|e| LoadError::Usage(e.to_string()))?;
-    let mut redactor = secrets_of(scenario);
-    for secret in keys.secrets() {
-        redactor.add_secret(secret);
-    }
-
-    let mut mock_config = scenario.mock.clone();
-    mock_config
-        .confluence
-        .faults
-        .extend(options.faults.iter().copied());
-    let running = match &options.run.target {
-        Target::Embedded => Some(
-            mock::start_with_keys(&mock_config, keys.keys())
-                .await
-                .map_err(|e| LoadError::Run(format!("cannot start the embedded mock: {e}")))?,
-        ),
-        Target::Remote(_) => None,
-    };
-    let result = attack(scenario, options, keys, redactor, running.as_ref()).await;
-    if let Some(running) = running {
-        running.shutdown().await;
-    }
+    let session = Session::open(scenario, &target, &options.faults)
+        .await
+        .map_err(|e| match e {
+            SessionError::Mock(_) => LoadError::Run(e.to_string()),
+            other => LoadError::Usage(other.to_string()),
+        })?;
+    let result = attack(scenario, options, &session, target.label()).await;
+    session.close().await;
     result
 }
 
 async fn attack(
     scenario: &Scenario,
     options: &LoadOptions,
-    keys: KeyRing,
-    redactor: Redactor,
-    running: Option<&mock::RunningMock>,
+    session: &Session,
+    target: &str,
 ) -> Result<LoadSummary, LoadError> {
-    let base_url = match (&options.run.target, running) {
-        (_, Some(running)) => running.base_url().to_string(),
-        (Target::Remote(url), None) => url.trim_end_matches('/').to_string(),
-        (Target::Embedded, None) => unreachable!("the embedded target always has a mock"),
-    };
-    let (idp_url, context_path) = idp_and_context_path(&base_url, &options.run, running);
-    let keys = Arc::new(keys);
-    let template = ScenarioEnv {
-        base_url: base_url.clone(),
-        idp_url: idp_url.clone(),
-        context_path: context_path.clone(),
-        keys: keys.clone(),
-        tokens: Default::default(),
-        embedded: running.is_some(),
-        clock_offset: Default::default(),
-    };
-    let scope = initial_scope(scenario, &options.run, &template)
-        .map_err(|e| LoadError::Usage(redactor.text(&e)))?;
-    let trust =
-        tls_trust(std::slice::from_ref(scenario), &options.run).map_err(LoadError::Usage)?;
-    let clients = Clients::new(&trust).map_err(LoadError::Usage)?;
-
     let phases = plan::phases(scenario);
     let shared = Arc::new(Shared {
         scenario: scenario.clone(),
         file: scenario.file.display().to_string(),
-        base_url: base_url.clone(),
-        idp_url,
-        context_path,
-        keys,
-        embedded: running.is_some(),
-        clients,
-        scope,
-        redactor: redactor.clone(),
+        endpoints: session.endpoints.clone(),
+        keys: session.keys.clone(),
+        clients: session.clients.clone(),
+        scope: session.scope.clone(),
+        redactor: session.redactor.clone(),
         request_names: scenario.steps.iter().map(|s| s.name.clone()).collect(),
         cacheable: transaction::cacheable(scenario, &phases),
     });
@@ -152,20 +107,16 @@ async fn attack(
     }
 
     // goose shows its host in every report: never with a password in it.
-    let host = without_userinfo(&base_url);
+    let host = without_userinfo(&session.endpoints.base_url);
     let config = plan::configuration(&load_of(scenario), &options.overrides, &host)
         .map_err(LoadError::Usage)?;
-    logging::install(redactor);
-    let target = match &options.run.target {
-        Target::Embedded => "embedded mock".to_string(),
-        Target::Remote(url) => Redactor::new().url(url),
-    };
+    logging::install(session.redactor.clone());
     let steps: Vec<(String, String, Phase)> = scenario
         .steps
         .iter()
         .zip(&phases)
         .map(|(step, phase)| {
-            let method = step.request.method.to_ascii_uppercase();
+            let method = step.request.method.as_str();
             (step.name.clone(), format!("{method} {}", step.name), *phase)
         })
         .collect();
@@ -191,7 +142,7 @@ async fn attack(
     Ok(LoadSummary::from_metrics(
         &metrics,
         &scenario.id.inner,
-        &target,
+        target,
         &steps,
         duration,
     ))

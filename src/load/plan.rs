@@ -9,7 +9,9 @@ use goose::config::GooseConfiguration;
 use goose::metrics::GooseCoordinatedOmissionMitigation;
 
 use super::summary::Phase;
-use crate::scenario::model::{Load, Scenario};
+use crate::scenario::Scenario;
+use crate::scenario::plan::Load;
+use crate::scenario::threshold::Threshold;
 
 /// Without `run_time` or `iterations` anywhere, a load stops after this: every
 /// load loop is bounded.
@@ -35,7 +37,7 @@ pub struct Overrides {
     pub iterations: Option<usize>,
     pub throttle: Option<usize>,
     /// Replace the scenario's thresholds when not empty.
-    pub thresholds: Vec<String>,
+    pub thresholds: Vec<Threshold>,
     /// Judge thresholds at the end only.
     pub no_threshold_abort: bool,
     pub co_mitigation: Option<CoMitigation>,
@@ -49,7 +51,7 @@ pub fn phases(scenario: &Scenario) -> Vec<Phase> {
     let wanted: Vec<&str> = scenario
         .load
         .as_ref()
-        .map(|load| load.steps.iter().map(|s| s.inner.as_str()).collect())
+        .map(|load| load.steps.iter().map(String::as_str).collect())
         .unwrap_or_default();
     if wanted.is_empty() {
         return vec![Phase::Iteration; scenario.steps.len()];
@@ -133,7 +135,7 @@ pub fn configuration(
     // the scenario's whichever kind it is.
     let (iterations, run_time) = match (overrides.iterations, overrides.run_time) {
         (Some(_), Some(_)) => return Err("give --iterations or --run-time, not both".into()),
-        (None, None) => (load.iterations, load.run_time.map(|t| t.get())),
+        (None, None) => (load.iterations, load.run_time),
         given => given,
     };
     match (iterations, run_time) {
@@ -152,11 +154,12 @@ pub fn configuration(
         (None, Some(_)) => GooseCoordinatedOmissionMitigation::Average,
         (None, None) => GooseCoordinatedOmissionMitigation::Disabled,
     });
-    config.threshold = if overrides.thresholds.is_empty() {
-        load.thresholds.iter().map(|t| t.inner.clone()).collect()
+    let thresholds: Vec<&Threshold> = if overrides.thresholds.is_empty() {
+        load.thresholds.iter().collect()
     } else {
-        overrides.thresholds.clone()
+        overrides.thresholds.iter().collect()
     };
+    config.threshold = thresholds.iter().map(|t| t.to_string()).collect();
     config.no_threshold_abort = overrides.no_threshold_abort;
     config.report_file = overrides
         .reports
@@ -175,18 +178,6 @@ pub fn configuration(
     // them in a run bounded by iterations, and refuses to be told so.
     config.no_reset_metrics = config.iterations.is_none();
     Ok(config)
-}
-
-/// What is wrong with a threshold rule, in goose's own explanation.
-pub fn check_threshold(rule: &str) -> Result<(), String> {
-    match rule.parse::<goose::threshold::Threshold>() {
-        Ok(_) => Ok(()),
-        // goose's explanation names the rule itself.
-        Err(goose::GooseError::InvalidOption { detail, .. }) if !detail.is_empty() => Err(detail),
-        Err(_) => Err(format!(
-            "threshold \"{rule}\" is not a rule such as p99<50ms, error-rate<1% or rps>=100"
-        )),
-    }
 }
 
 fn whole_seconds(time: Duration) -> Result<String, String> {
@@ -240,7 +231,7 @@ mod tests {
         let overrides = Overrides {
             users: Some(9),
             throttle: Some(100),
-            thresholds: vec!["p50<1s".into()],
+            thresholds: vec!["p50<1s".parse().unwrap()],
             ..Overrides::default()
         };
         let config = configuration(load, &overrides, "http://127.0.0.1:1").unwrap();

@@ -11,24 +11,20 @@ use goose::goose::{GooseRequest, GooseUser, Transaction, TransactionError, Trans
 
 use super::summary::Phase;
 use crate::auth::keys::KeyRing;
-use crate::auth::oauth::TokenCache;
+use crate::client::{self, Clients, Endpoints, Env};
 use crate::expect;
 use crate::report::model::Failure;
 use crate::report::redact::Redactor;
-use crate::run::Clients;
-use crate::run::step::{self, ScenarioEnv, Scope};
-use crate::scenario::model::{Auth, Scenario, StatusExpect, StatusPattern};
-use crate::scenario::vars;
+use crate::scenario::Scenario;
+use crate::scenario::model::{StatusExpect, StatusPattern};
+use crate::scenario::template::Scope;
 
 /// What every user of one load run shares.
 pub struct Shared {
     pub scenario: Scenario,
     pub file: String,
-    pub base_url: String,
-    pub idp_url: String,
-    pub context_path: String,
+    pub endpoints: Arc<Endpoints>,
     pub keys: Arc<KeyRing>,
-    pub embedded: bool,
     /// One set of clients for all users: building a client loads the system's
     /// root certificates, too slow to do per user. The pool still gives each
     /// concurrent request its own connection, and no client keeps cookies.
@@ -60,10 +56,7 @@ pub fn cacheable(scenario: &Scenario, phases: &[Phase]) -> Vec<bool> {
         .iter()
         .zip(phases)
         .map(|(step, phase)| {
-            let fixed_credential = matches!(
-                step.request.auth.as_ref().map(|a| &a.inner),
-                None | Some(Auth::None | Auth::Basic { .. } | Auth::Bearer(_))
-            );
+            let fixed_credential = step.request.auth.as_ref().is_none_or(|a| a.is_fixed());
             *phase == Phase::Iteration && !iterations_capture && fixed_credential
         })
         .collect()
@@ -93,7 +86,7 @@ impl Clone for RequestCache {
 /// One user's own state: its clients (connections), token cache and captures.
 #[derive(Clone)]
 struct UserState {
-    env: Arc<ScenarioEnv>,
+    env: Arc<Env>,
     clients: Clients,
     scope: Scope,
     built: RequestCache,
@@ -117,15 +110,7 @@ fn set_up(shared: &Shared, user: &mut GooseUser) -> TransactionResult {
     // goose sends with the user's client: ours, so redirects, timeouts, TLS trust
     // and the absence of a cookie jar are those of `tollgate run`.
     user.client = clients.direct.clone();
-    let env = ScenarioEnv {
-        base_url: shared.base_url.clone(),
-        idp_url: shared.idp_url.clone(),
-        context_path: shared.context_path.clone(),
-        keys: shared.keys.clone(),
-        tokens: TokenCache::default(),
-        embedded: shared.embedded,
-        clock_offset: Default::default(),
-    };
+    let env = Env::new(shared.endpoints.clone(), shared.keys.clone());
     user.set_session_data(UserState {
         env: Arc::new(env),
         clients,
@@ -175,19 +160,18 @@ async fn send(shared: &Shared, index: usize, user: &mut GooseUser) -> Transactio
 async fn request_of(
     shared: &Shared,
     index: usize,
-    env: &ScenarioEnv,
+    env: &Env,
     clients: &Clients,
     scope: &Scope,
     built: &mut Option<(reqwest::Request, Vec<String>)>,
-) -> Result<(reqwest::Request, Vec<String>), String> {
+) -> Result<(reqwest::Request, Vec<String>), client::PrepareError> {
     if let Some((request, secrets)) = built.as_ref() {
         if let Some(copy) = request.try_clone() {
             return Ok((copy, secrets.clone()));
         }
     }
     let step = &shared.scenario.steps[index];
-    let lookup = |text: &str| vars::interpolate(text, |name| scope.get(name).cloned());
-    let prepared = step::prepare(&step.request, env, &lookup, clients).await?;
+    let prepared = client::prepare(&step.request, env, scope, clients).await?;
     if shared.cacheable[index] {
         if let Some(copy) = prepared.request.try_clone() {
             *built = Some((copy, prepared.secrets.clone()));
@@ -200,7 +184,7 @@ async fn send_with(
     shared: &Shared,
     index: usize,
     user: &mut GooseUser,
-    env: &ScenarioEnv,
+    env: &Env,
     clients: &Clients,
     scope: &mut Scope,
     built: &mut Option<(reqwest::Request, Vec<String>)>,
@@ -214,7 +198,7 @@ async fn send_with(
             // (a capture an earlier step did not make) would spin its worker
             // thread and starve goose's own tasks, which end the run.
             tokio::task::yield_now().await;
-            return Err(custom(shared.redactor.text(&e)));
+            return Err(custom(shared.redactor.text(&e.to_string())));
         }
     };
     let builder = reqwest::RequestBuilder::from_parts(clients.direct.clone(), request);
@@ -232,7 +216,7 @@ async fn send_with(
     let response = match goose.response {
         // goose has counted it as a failure already (no answer).
         Err(_) => return Ok(()),
-        Ok(response) => step::read_response(response, sent).await,
+        Ok(response) => client::read_response(response, sent).await,
     };
     let Ok(response) = response else {
         // The transport error's text names the URL, which may hold `?jwt=`.
@@ -241,24 +225,21 @@ async fn send_with(
     };
 
     let mut failures = Vec::new();
-    match step::capture(step, &response, &shared.file) {
+    match expect::capture::capture(&step.capture, &response, &shared.file, scope) {
         Ok(values) => {
-            for (name, value, _) in values {
-                scope.insert(name, value);
+            for captured in values {
+                scope.insert(captured.name, captured.value);
             }
         }
         Err(missed) => failures.extend(missed),
     }
-    {
-        let lookup = |text: &str| vars::interpolate(text, |name| scope.get(name).cloned());
-        failures.extend(expect::judge(
-            &step.expect,
-            &response,
-            &shared.file,
-            &lookup,
-            &shared.redactor,
-        ));
-    }
+    failures.extend(expect::judge(
+        &step.expect,
+        &response,
+        &shared.file,
+        scope,
+        &shared.redactor,
+    ));
     if let Some(first) = failures.first() {
         let mut redactor = shared.redactor.clone();
         for secret in secrets {

@@ -7,11 +7,13 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
-use super::step::read_response;
+use crate::client::{describe_error, read_response};
 use crate::expect::{self, Response};
 use crate::report::model::{BurstSummary, Failure, SourceLoc};
 use crate::report::redact::Redactor;
-use crate::scenario::model::{Burst, Expect};
+use crate::scenario::model::Burst;
+use crate::scenario::plan::Expect;
+use crate::scenario::template::Scope;
 
 /// Everything the set of answers showed: the tally, and the first answer of each
 /// status for the transcript.
@@ -40,7 +42,7 @@ pub async fn send(
             let sent = Instant::now();
             match client.execute(copy).await {
                 Ok(response) => read_response(response, sent).await,
-                Err(e) => Err(super::step::describe_error(&e)),
+                Err(e) => Err(describe_error(&e)),
             }
         })
         .buffer_unordered(burst.concurrency.max(1) as usize)
@@ -55,7 +57,7 @@ pub fn judge(
     answers: Vec<Result<Response, String>>,
     burst: Burst,
     file: &str,
-    vars: expect::Vars<'_>,
+    scope: &Scope,
     redactor: &Redactor,
 ) -> BurstResult {
     let mut tally: BTreeMap<u16, u32> = BTreeMap::new();
@@ -84,9 +86,8 @@ pub fn judge(
             actual: redactor.text(&format!("{} got none; the first: {first}", errors.len())),
             source: at(expect
                 .statuses
-                .values()
-                .next()
-                .map_or(Default::default(), |s| s.pos)),
+                .first()
+                .map_or(Default::default(), |(_, s)| s.pos)),
         });
     }
     for (status, count) in &expect.statuses {
@@ -104,9 +105,13 @@ pub fn judge(
     // status. A miss is reported once, with how many answers missed it.
     let mut misses: Vec<(Failure, u32)> = Vec::new();
     for response in &responses {
-        let mut found = expect::judge(expect, response, file, vars, redactor);
-        if let Some(each) = expect.each.get(&response.status) {
-            found.extend(expect::judge(each, response, file, vars, redactor));
+        let mut found = expect::judge(expect, response, file, scope, redactor);
+        let each = expect
+            .each
+            .iter()
+            .find(|(status, _)| *status == response.status);
+        if let Some((_, each)) = each {
+            found.extend(expect::judge(each, response, file, scope, redactor));
         }
         for failure in found {
             match misses

@@ -2,51 +2,32 @@
 //! target), in parallel, step by step, into a [`RunReport`].
 
 pub mod burst;
-pub mod plan;
+pub mod select;
 pub mod step;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures::StreamExt;
 
-use crate::auth::keys::KeyRing;
-use crate::auth::oauth::TokenCache;
-use crate::mock;
 use crate::report::model::{
     Certification, Counts, Outcome, RunReport, ScenarioFile, ScenarioReport, SourceLoc, StepReport,
     Verdict,
 };
-use crate::report::redact::Redactor;
-use crate::scenario::model::{Auth, Only, Scenario};
-use crate::scenario::vars;
-use step::{ScenarioEnv, Scope, StepContext, millis, run_step};
-
-/// Where scenarios are sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// A fresh emulator per scenario, on 127.0.0.1:0.
-    Embedded,
-    /// A real server's base URL.
-    Remote(String),
-}
+use crate::scenario::Scenario;
+use crate::scenario::model::Only;
+use crate::session::{ResolvedTarget, Session, SessionError, TargetOptions};
+use step::{StepContext, millis, run_step};
 
 #[derive(Clone, Debug)]
 pub struct RunOptions {
-    pub target: Target,
+    /// Where and how scenarios are sent (`--target`, `--var`, `--idp`, TLS).
+    pub target: TargetOptions,
     /// Scenarios run at once.
     pub jobs: usize,
     /// Start no scenario after one fails or errors.
     pub fail_fast: bool,
-    /// `--var K=V`: wins over a scenario's own vars.
-    pub vars: Vec<(String, String)>,
-    /// `--idp URL`: the identity provider of a real target.
-    pub idp: Option<String>,
-    /// `--ca-cert FILE`: a CA to trust besides the system's.
-    pub ca_cert: Option<std::path::PathBuf>,
-    /// `--insecure`: accept any certificate.
-    pub insecure: bool,
     /// `--profile NAME`: the certification profile this run is for.
     pub profile: Option<String>,
 }
@@ -54,71 +35,21 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            target: Target::Embedded,
+            target: TargetOptions::default(),
             jobs: num_cpus::get().max(1),
             fail_fast: false,
-            vars: Vec::new(),
-            idp: None,
-            ca_cert: None,
-            insecure: false,
             profile: None,
         }
     }
 }
 
-/// The HTTP clients every step uses. No cookie store: a scenario's cookies come
-/// only from `cookies:` and captures.
-#[derive(Clone, Debug)]
-pub struct Clients {
-    pub direct: reqwest::Client,
-    pub following: reqwest::Client,
-}
-
-/// How long a connection may take before the target counts as down.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Which servers' certificates the clients accept besides the system's roots.
-#[derive(Clone, Debug, Default)]
-pub struct TlsTrust {
-    /// Extra CA certificates in PEM (`--ca-cert`, the embedded mock's CA).
-    pub extra_roots_pem: Vec<String>,
-    /// `--insecure`: accept any certificate (a staging server's self-signed one).
-    pub insecure: bool,
-}
-
-impl Clients {
-    pub fn new(trust: &TlsTrust) -> Result<Self, String> {
-        let mut roots = Vec::new();
-        for pem in &trust.extra_roots_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .map_err(|e| format!("not a PEM certificate: {e}"))?;
-            roots.extend(certs);
-        }
-        let build = |policy| {
-            let mut builder = reqwest::Client::builder()
-                .redirect(policy)
-                .connect_timeout(CONNECT_TIMEOUT)
-                // Loopback targets must never go through a proxy from the environment.
-                .no_proxy()
-                // goose turns on reqwest's gzip feature; a step sends no
-                // Accept-Encoding it does not ask for.
-                .no_gzip()
-                .user_agent(concat!("tollgate/", env!("CARGO_PKG_VERSION")));
-            if !roots.is_empty() {
-                builder = builder.tls_certs_merge(roots.iter().cloned());
-            }
-            if trust.insecure {
-                builder = builder.tls_danger_accept_invalid_certs(true);
-            }
-            builder
-                .build()
-                .map_err(|e| format!("cannot set up the HTTP client: {e}"))
-        };
-        Ok(Clients {
-            direct: build(reqwest::redirect::Policy::none())?,
-            following: build(reqwest::redirect::Policy::limited(10))?,
-        })
-    }
+/// Why a suite could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Target(#[from] SessionError),
+    #[error("a scenario task ended abnormally: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// Runs `scenarios`, calling `on_finished` as each one ends (in completion order);
@@ -127,18 +58,17 @@ pub async fn run_suite(
     scenarios: Vec<Scenario>,
     options: &RunOptions,
     mut on_finished: impl FnMut(&ScenarioReport),
-) -> Result<RunReport, String> {
+) -> Result<RunReport, RunError> {
     let started_at = now_rfc3339();
     let started = Instant::now();
     let scenario_files = scenario_files(&scenarios);
-    let clients = Clients::new(&tls_trust(&scenarios, options)?)?;
+    let target = Arc::new(ResolvedTarget::resolve(&options.target, &scenarios)?);
     let stop = Arc::new(AtomicBool::new(false));
-    let options_shared = Arc::new(options.clone());
+    let fail_fast = options.fail_fast;
 
     let tasks = scenarios.into_iter().enumerate().map(|(index, scenario)| {
-        let clients = clients.clone();
+        let target = target.clone();
         let stop = stop.clone();
-        let options = options_shared.clone();
         async move {
             let handle = tokio::spawn(async move {
                 if stop.load(Ordering::Relaxed) {
@@ -147,8 +77,8 @@ pub async fn run_suite(
                         "not run: an earlier scenario failed (--fail-fast)".into(),
                     );
                 }
-                let report = run_scenario(&scenario, &options, &clients).await;
-                if options.fail_fast && matches!(report.outcome, Outcome::Fail | Outcome::Error) {
+                let report = run_scenario(&scenario, &target).await;
+                if fail_fast && matches!(report.outcome, Outcome::Fail | Outcome::Error) {
                     stop.store(true, Ordering::Relaxed);
                 }
                 report
@@ -159,18 +89,14 @@ pub async fn run_suite(
     let mut results = Vec::new();
     let mut stream = futures::stream::iter(tasks).buffer_unordered(options.jobs.max(1));
     while let Some((index, joined)) = stream.next().await {
-        let report = joined.map_err(|e| format!("a scenario task ended abnormally: {e}"))?;
+        let report = joined?;
         on_finished(&report);
         results.push((index, report));
     }
     results.sort_by_key(|(index, _)| *index);
     let scenarios: Vec<ScenarioReport> = results.into_iter().map(|(_, r)| r).collect();
     let finished_at = now_rfc3339();
-    let target = match &options.target {
-        Target::Embedded => "embedded mock".to_string(),
-        // `https://admin:pw@host` must not put `pw` in a report.
-        Target::Remote(url) => Redactor::new().url(url),
-    };
+    let target = target.label().to_string();
     let counts = Counts::tally(scenarios.iter().map(|s| &s.outcome));
     let certification = Certification {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -211,26 +137,6 @@ fn scenario_files(scenarios: &[Scenario]) -> Vec<ScenarioFile> {
         .collect()
 }
 
-/// `--ca-cert` and `--insecure`, and the embedded mock's CA when a scenario asks
-/// for an HTTPS mock.
-pub(crate) fn tls_trust(scenarios: &[Scenario], options: &RunOptions) -> Result<TlsTrust, String> {
-    let mut trust = TlsTrust {
-        extra_roots_pem: Vec::new(),
-        insecure: options.insecure,
-    };
-    if let Some(path) = &options.ca_cert {
-        let pem = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read --ca-cert {}: {e}", path.display()))?;
-        trust.extra_roots_pem.push(pem);
-    }
-    if options.target == Target::Embedded && scenarios.iter().any(|s| s.mock.tls) {
-        trust
-            .extra_roots_pem
-            .push(mock::tls::ca()?.cert_pem().to_string());
-    }
-    Ok(trust)
-}
-
 fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
@@ -267,97 +173,18 @@ fn skipped(scenario: &Scenario, reason: String) -> ScenarioReport {
 }
 
 /// Runs one scenario to its end, or to its first step that does not pass.
-pub async fn run_scenario(
-    scenario: &Scenario,
-    options: &RunOptions,
-    clients: &Clients,
-) -> ScenarioReport {
+pub async fn run_scenario(scenario: &Scenario, target: &ResolvedTarget) -> ScenarioReport {
+    if !target.is_embedded() && scenario.only == Some(Only::Mock) {
+        return skipped(scenario, "needs the embedded mock (only: mock)".into());
+    }
     let started = Instant::now();
     let mut report = skeleton(scenario, Outcome::Pass);
-    let mut redactor = secrets_of(scenario);
-
-    let keys =
-        match KeyRing::from_specs(scenario.keys.iter().map(|(name, spec)| (name, &spec.inner))) {
-            Ok(keys) => keys,
-            Err(e) => {
-                report.outcome = Outcome::Error;
-                report.steps.push(setup_error(scenario, e.to_string()));
-                return report;
-            }
-        };
-    for secret in keys.secrets() {
-        redactor.add_secret(secret);
-    }
-    let (base_url, running) = match &options.target {
-        Target::Remote(url) => {
-            if scenario.only == Some(Only::Mock) {
-                return skipped(scenario, "needs the embedded mock (only: mock)".into());
-            }
-            (url.trim_end_matches('/').to_string(), None)
+    match Session::open(scenario, target, &[]).await {
+        Ok(mut session) => {
+            report.steps = drive(scenario, &mut session).await;
+            session.close().await;
         }
-        Target::Embedded => match mock::start_with_keys(&scenario.mock, keys.keys()).await {
-            Ok(running) => (running.base_url().to_string(), Some(running)),
-            Err(e) => {
-                report.outcome = Outcome::Error;
-                report.steps.push(setup_error(
-                    scenario,
-                    format!("cannot start the embedded mock: {e}"),
-                ));
-                return report;
-            }
-        },
-    };
-
-    let (idp_url, context_path) = idp_and_context_path(&base_url, options, running.as_ref());
-    let env = ScenarioEnv {
-        base_url,
-        idp_url,
-        context_path,
-        keys: Arc::new(keys),
-        tokens: TokenCache::default(),
-        embedded: running.is_some(),
-        clock_offset: Default::default(),
-    };
-    match initial_scope(scenario, options, &env) {
-        Ok(mut scope) => {
-            let file = scenario.file.display().to_string();
-            for (index, step) in scenario.steps.iter().enumerate() {
-                let ctx = StepContext {
-                    clients,
-                    env: &env,
-                    file: &file,
-                    scope: &mut scope,
-                    redactor: &mut redactor,
-                };
-                let result = run_step(step, ctx).await;
-                let stop = result.outcome != Outcome::Pass;
-                report.steps.push(result);
-                if stop {
-                    // Later steps build on this one's captures and state.
-                    for later in &scenario.steps[index + 1..] {
-                        report.steps.push(StepReport {
-                            burst: None,
-                            name: later.name.clone(),
-                            source: SourceLoc {
-                                file: file.clone(),
-                                line: later.pos.line,
-                                col: later.pos.col,
-                            },
-                            outcome: Outcome::Skip,
-                            duration_ms: 0,
-                            failures: Vec::new(),
-                            error: Some(format!("not run: step {} did not pass", index + 1)),
-                            transcript: None,
-                        });
-                    }
-                    break;
-                }
-            }
-        }
-        Err(e) => report.steps.push(setup_error(scenario, redactor.text(&e))),
-    }
-    if let Some(running) = running {
-        running.shutdown().await;
+        Err(e) => report.steps.push(setup_error(scenario, e.to_string())),
     }
     report.outcome = report
         .steps
@@ -370,22 +197,45 @@ pub async fn run_scenario(
     report
 }
 
-/// The identity provider's URL (`--idp`, else the embedded one, else the target,
-/// so `${idp_url}` still resolves) and the target's context path (`/confluence`).
-pub(crate) fn idp_and_context_path(
-    base_url: &str,
-    options: &RunOptions,
-    running: Option<&mock::RunningMock>,
-) -> (String, String) {
-    let idp_url = match (&options.idp, running) {
-        (Some(idp), _) => idp.trim_end_matches('/').to_string(),
-        (None, Some(running)) => running.idp_url().to_string(),
-        (None, None) => base_url.to_string(),
-    };
-    let context_path = url::Url::parse(base_url)
-        .map(|u| u.path().trim_end_matches('/').to_string())
-        .unwrap_or_default();
-    (idp_url, context_path)
+/// The steps in order, until one does not pass; the rest are skipped, since
+/// later steps build on its captures and state.
+async fn drive(scenario: &Scenario, session: &mut Session) -> Vec<StepReport> {
+    let file = scenario.file.display().to_string();
+    let env = session.env();
+    let mut scope = session.scope.clone();
+    let mut reports = Vec::with_capacity(scenario.steps.len());
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let ctx = StepContext {
+            clients: &session.clients,
+            env: &env,
+            file: &file,
+            scope: &mut scope,
+            redactor: &mut session.redactor,
+        };
+        let result = run_step(step, ctx).await;
+        let stop = result.outcome != Outcome::Pass;
+        reports.push(result);
+        if stop {
+            for later in &scenario.steps[index + 1..] {
+                reports.push(StepReport {
+                    burst: None,
+                    name: later.name.clone(),
+                    source: SourceLoc {
+                        file: file.clone(),
+                        line: later.pos.line,
+                        col: later.pos.col,
+                    },
+                    outcome: Outcome::Skip,
+                    duration_ms: 0,
+                    failures: Vec::new(),
+                    error: Some(format!("not run: step {} did not pass", index + 1)),
+                    transcript: None,
+                });
+            }
+            break;
+        }
+    }
+    reports
 }
 
 fn setup_error(scenario: &Scenario, message: String) -> StepReport {
@@ -399,53 +249,4 @@ fn setup_error(scenario: &Scenario, message: String) -> StepReport {
         error: Some(message),
         transcript: None,
     }
-}
-
-/// The scenario's vars (each may use earlier ones), `--var` overrides, built-ins.
-pub(crate) fn initial_scope(
-    scenario: &Scenario,
-    options: &RunOptions,
-    env: &ScenarioEnv,
-) -> Result<Scope, String> {
-    let mut scope = Scope::new();
-    scope.insert("base_url".into(), env.base_url.clone());
-    scope.insert("idp_url".into(), env.idp_url.clone());
-    for (name, value) in &scenario.vars {
-        if let Some((_, forced)) = options.vars.iter().find(|(k, _)| k == name) {
-            scope.insert(name.clone(), forced.clone());
-            continue;
-        }
-        let value = vars::interpolate(value, |n| scope.get(n).cloned())
-            .map_err(|e| format!("var '{name}': {e}"))?;
-        scope.insert(name.clone(), value);
-    }
-    for (name, value) in &options.vars {
-        scope.entry(name.clone()).or_insert_with(|| value.clone());
-    }
-    Ok(scope)
-}
-
-/// What a scenario declares secret before anything is sent: values from the
-/// environment, the passwords of the emulator's users, and literal credentials
-/// written in steps.
-pub(crate) fn secrets_of(scenario: &Scenario) -> Redactor {
-    let mut redactor = Redactor::new();
-    for value in &scenario.env_values {
-        redactor.add_secret(value.clone());
-    }
-    for password in scenario.mock.secrets() {
-        redactor.add_secret(password);
-    }
-    for step in &scenario.steps {
-        match step.request.auth.as_ref().map(|a| &a.inner) {
-            Some(Auth::Basic { password, .. }) if !password.contains("${") => {
-                redactor.add_secret(password.clone())
-            }
-            Some(Auth::Bearer(token)) if !token.contains("${") => {
-                redactor.add_secret(token.clone())
-            }
-            _ => {}
-        }
-    }
-    redactor
 }

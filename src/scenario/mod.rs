@@ -1,14 +1,21 @@
-//! The YAML contract: scenario files → typed [`model::Scenario`]s with spans.
+//! The YAML contract: scenario files → the serde surface ([`model`], every node
+//! with its span) → checked ([`validate`]) → compiled once into the executable
+//! [`plan::Scenario`] that `run` and `load` consume ([`compile`]).
 //!
-//! Knows nothing of HTTP; never imports `run`, `mock`, `expect` or `report`.
-//! Loading reports every error of a file at once, each with `file:line:col`.
+//! Knows nothing of sending requests; never imports `run`, `load`, `mock`,
+//! `expect`, `report` or `auth`. Loading reports every error of a file at once,
+//! each with `file:line:col`.
 
+pub mod compile;
 pub mod de;
 pub mod diagnostic;
 pub mod duration;
 pub mod mock_config;
 pub mod model;
+pub mod plan;
 pub mod profile;
+pub mod template;
+pub mod threshold;
 pub mod validate;
 pub mod vars;
 pub mod yaml;
@@ -18,7 +25,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::Diagnostic;
-use model::{Scenario, Step};
+use model::Step;
+pub use plan::Scenario;
 use yaml::{Node, NodeKind, Pos};
 
 /// Reads and checks one scenario file.
@@ -69,7 +77,7 @@ pub fn load_str(
     // Steps are read one by one, so a mistake in one step does not hide the others'.
     let step_nodes = take_steps(&mut root);
     let soft = RefCell::new(Vec::new());
-    let head = de::from_node::<Scenario>(&root, &soft);
+    let head = de::from_node::<model::Scenario>(&root, &soft);
     let mut steps = Vec::new();
     let mut step_errors = Vec::new();
     for node in &step_nodes {
@@ -108,15 +116,18 @@ pub fn load_str(
         let pos = root.get("steps").map_or(scenario.id.pos, |n| n.pos);
         diagnostics.push(at(pos, "a scenario needs at least one step".into(), None));
     }
-    {
-        for (pos, message, help) in validate::check(&scenario, nodes) {
-            diagnostics.push(at(pos, message, help));
-        }
+    for (pos, message, help) in validate::check(&scenario, nodes) {
+        diagnostics.push(at(pos, message, help));
     }
-    if diagnostics.is_empty() {
-        Ok(scenario)
-    } else {
-        Err(sorted(diagnostics))
+    match compile::compile(scenario) {
+        Ok(compiled) if diagnostics.is_empty() => Ok(compiled),
+        Ok(_) => Err(sorted(diagnostics)),
+        Err(problems) => {
+            for (pos, message, help) in problems {
+                diagnostics.push(at(pos, message, help));
+            }
+            Err(sorted(diagnostics))
+        }
     }
 }
 

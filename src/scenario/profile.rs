@@ -28,7 +28,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::de::Spanned;
-use super::model::Scenario;
+use super::plan::Scenario;
 use super::yaml::{self, NodeKind, Pos};
 use super::{Diagnostic, de as tde};
 

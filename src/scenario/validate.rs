@@ -1,12 +1,10 @@
-//! Checks a scenario beyond its shape: ids, references to variables that will
-//! exist when a step runs, regular expressions and JSONPaths that compile, and
-//! features whose issue has not landed yet.
-
-use regex::Regex;
-use serde_json_path::JsonPath;
+//! Checks a scenario beyond its shape: ids, keys, the `load:` block, bursts, and
+//! references to variables that will exist when a step runs. What must compile
+//! (regular expressions, JSONPaths, methods) is checked by compiling it, in
+//! [`super::compile`].
 
 use super::de::{Spanned, closest};
-use super::model::{Alg, Auth, Capture, Load, Matcher, Scenario, Step};
+use super::model::{Alg, Auth, Burst, Load, Scenario, Step};
 use super::vars::{self, BUILTINS};
 use super::yaml::{Node, NodeKind, Pos};
 
@@ -123,11 +121,6 @@ fn check_load(load: &Spanned<Load>, steps: &[Spanned<Step>], report: &mut impl F
             );
         }
     }
-    for rule in &load.thresholds {
-        if let Err(e) = crate::load::plan::check_threshold(&rule.inner) {
-            report(rule.pos, e);
-        }
-    }
 }
 
 fn is_fact_id(text: &str) -> bool {
@@ -140,67 +133,21 @@ fn is_fact_id(text: &str) -> bool {
 }
 
 fn check_step(step: &Spanned<Step>, key_names: &[&str], report: &mut impl FnMut(Pos, String)) {
-    let request = &step.request;
-    match (&request.path, &request.url) {
-        (Some(_), Some(_)) => report(step.pos, "a request has `path` or `url`, not both".into()),
-        (None, None) => report(
-            step.pos,
-            "a request needs `path` (joined to the target) or `url`".into(),
-        ),
-        _ => {}
-    }
-    let bodies = [
-        request.body.is_some(),
-        request.json.is_some(),
-        request.form.is_some(),
-    ];
-    if bodies.iter().filter(|b| **b).count() > 1 {
-        report(
-            step.pos,
-            "a request has at most one of `body`, `json`, `form`".into(),
-        );
-    }
-    if request.method.is_empty() || !request.method.bytes().all(|b| b.is_ascii_alphabetic()) {
-        report(
-            step.pos,
-            format!("'{}' is not an HTTP method", request.method),
-        );
-    }
-    if let Some(auth) = &request.auth {
-        match &auth.inner {
-            Auth::Jwt(jwt) if !jwt.key.contains("${") && !key_names.contains(&jwt.key.as_str()) => {
+    if let Some(auth) = &step.request.auth {
+        if let Auth::Jwt(jwt) = &auth.inner {
+            if !jwt.key.contains("${") && !key_names.contains(&jwt.key.as_str()) {
                 report(
                     auth.pos,
                     format!(
                         "auth: jwt names key '{}', which `keys:` does not declare",
                         jwt.key
                     ),
-                )
+                );
             }
-            _ => {}
         }
     }
     match &step.burst {
-        Some(burst) => {
-            if burst.count == 0 || burst.concurrency == 0 {
-                report(
-                    burst.pos,
-                    "a burst needs count and concurrency of at least 1".into(),
-                );
-            }
-            if burst.count > MAX_BURST {
-                report(
-                    burst.pos,
-                    format!("a burst is bounded: at most {MAX_BURST} requests"),
-                );
-            }
-            if !step.capture.is_empty() {
-                report(
-                    burst.pos,
-                    "a burst step cannot capture: which of its responses would it take?".into(),
-                );
-            }
-        }
+        Some(burst) => check_burst(step, burst, report),
         None => {
             let misplaced = step
                 .expect
@@ -221,77 +168,26 @@ fn check_step(step: &Spanned<Step>, key_names: &[&str], report: &mut impl FnMut(
             );
         }
     }
-    let expect = &step.expect;
-    for matcher in expect
-        .headers
-        .values()
-        .chain(expect.json.values())
-        .chain(expect.body.iter())
-    {
-        check_matcher(&matcher.inner, matcher.pos, report);
-    }
-    for cookie in expect.cookies.values() {
-        if let Some(value) = &cookie.inner.value {
-            check_matcher(value, cookie.pos, report);
-        }
-    }
-    for (path, matcher) in &expect.json {
-        if !path.contains("${") {
-            if let Err(e) = JsonPath::parse(path) {
-                report(matcher.pos, format!("'{path}' is not a JSONPath: {e}"));
-            }
-        }
-    }
-    for capture in step.capture.values() {
-        match &capture.inner {
-            Capture::Json(path) if !path.contains("${") => {
-                if let Err(e) = JsonPath::parse(path) {
-                    report(capture.pos, format!("'{path}' is not a JSONPath: {e}"));
-                }
-            }
-            Capture::Body(pattern) if !pattern.contains("${") => match Regex::new(pattern) {
-                Ok(re) if re.captures_len() == 2 => {}
-                Ok(_) => report(
-                    capture.pos,
-                    "a body capture needs exactly one group: (…)".into(),
-                ),
-                Err(e) => report(capture.pos, regex_error(&e)),
-            },
-            _ => {}
-        }
-    }
 }
 
-/// regex's messages draw their own caret over several lines; ours points at the
-/// file, so keep only the last line, which names the problem.
-fn regex_error(error: &regex::Error) -> String {
-    let text = error.to_string();
-    let reason = text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(&text)
-        .trim();
-    format!(
-        "invalid regular expression: {}",
-        reason.trim_start_matches("error: ")
-    )
-}
-
-fn check_matcher(matcher: &Matcher, pos: Pos, report: &mut impl FnMut(Pos, String)) {
-    let Matcher::Spec(spec) = matcher else {
-        return;
-    };
-    if let Some(pattern) = spec.matches.as_deref().filter(|p| !p.contains("${")) {
-        if let Err(e) = Regex::new(pattern) {
-            report(pos, regex_error(&e));
-        }
+fn check_burst(step: &Step, burst: &Spanned<Burst>, report: &mut impl FnMut(Pos, String)) {
+    if burst.count == 0 || burst.concurrency == 0 {
+        report(
+            burst.pos,
+            "a burst needs count and concurrency of at least 1".into(),
+        );
     }
-    if spec.present.is_some() && spec.absent.is_some() {
-        report(pos, "use `present` or `absent`, not both".into());
+    if burst.count > MAX_BURST {
+        report(
+            burst.pos,
+            format!("a burst is bounded: at most {MAX_BURST} requests"),
+        );
     }
-    if let Some(inner) = &spec.not {
-        check_matcher(inner, pos, report);
+    if !step.capture.is_empty() {
+        report(
+            burst.pos,
+            "a burst step cannot capture: which of its responses would it take?".into(),
+        );
     }
 }
 

@@ -4,8 +4,12 @@
 //! ([`resolve_env`]); every other `${name}` when a step is sent, from the
 //! scenario's vars, the captures so far and the built-ins.
 
+/// The target's base URL, without a trailing slash.
+pub const BASE_URL: &str = "base_url";
+/// The identity provider's URL.
+pub const IDP_URL: &str = "idp_url";
 /// Names every scenario can use without declaring them.
-pub const BUILTINS: &[&str] = &["base_url", "idp_url"];
+pub const BUILTINS: &[&str] = &[BASE_URL, IDP_URL];
 
 /// One `${…}` in a text: its byte range and the name inside.
 #[derive(Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Which scenarios a run takes: `--tag` and `--id` selection, or a profile's.
 
-use crate::scenario::model::Scenario;
+use crate::scenario::Scenario;
 use crate::scenario::profile::Profile;
 
 /// Keeps the scenarios that carry any of `tags` (all when empty) and whose id is

@@ -1,0 +1,166 @@
+//! A compiled step's request, built for sending: templates filled in from the
+//! scope, the credential minted or fetched, and the secrets it carries named.
+
+use reqwest::header::{HeaderName, HeaderValue};
+
+use super::{Clients, Env, describe_error};
+use crate::auth::{self, AuthContext};
+use crate::scenario::plan::{Address, Body, Request};
+use crate::scenario::template::{Scope, UnknownVar};
+use crate::wire::CLIENT_IP_HEADER;
+
+/// Why a request could not be built; nothing was sent.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error(transparent)]
+    UnknownVar(#[from] UnknownVar),
+    #[error("invalid URL '{url}': {reason}")]
+    Url { url: String, reason: String },
+    #[error("{0}")]
+    Credential(String),
+    #[error(
+        "client_ip stands for the peer address on the embedded mock only; a real target sees the real one (mark the scenario `only: mock`)"
+    )]
+    ClientIpOnRemote,
+    #[error("'{0}' is not a header name")]
+    HeaderName(String),
+    #[error("a header value holds a character HTTP does not allow")]
+    HeaderValue,
+    #[error("cannot build the request: {0}")]
+    Build(String),
+}
+
+/// A request ready to send, with the client to send it and its secrets.
+pub struct Prepared<'c> {
+    pub client: &'c reqwest::Client,
+    pub request: reqwest::Request,
+    /// Credentials this request carries beyond the scenario's known ones.
+    pub secrets: Vec<String>,
+}
+
+pub async fn prepare<'c>(
+    request: &Request,
+    env: &Env,
+    scope: &Scope,
+    clients: &'c Clients,
+) -> Result<Prepared<'c>, PrepareError> {
+    let mut url = url(request, env, scope)?;
+    let mut secrets = Vec::new();
+    let mut authorization = None;
+    let mut auth_cookie = None;
+    let client_ip = request
+        .client_ip
+        .as_ref()
+        .map(|ip| ip.render(scope))
+        .transpose()?;
+    if let Some(auth) = &request.auth {
+        let ctx = AuthContext {
+            scope,
+            method: request.method.as_str(),
+            url: &url,
+            context_path: &env.endpoints.context_path,
+            keys: &env.keys,
+            idp_url: &env.endpoints.idp_url,
+            http: &clients.direct,
+            tokens: &env.tokens,
+            now: env.now(),
+            client_ip: client_ip.as_deref(),
+        };
+        let credential = auth::credential(auth, &ctx)
+            .await
+            .map_err(PrepareError::Credential)?;
+        secrets.extend(credential.secrets);
+        authorization = credential.authorization;
+        auth_cookie = credential.cookie;
+        if let Some(with_credential) = credential.url {
+            url = with_credential;
+        }
+    }
+    let client = if request.follow_redirects {
+        &clients.following
+    } else {
+        &clients.direct
+    };
+    let mut builder = client
+        .request(request.method.clone(), url)
+        .timeout(request.timeout);
+    if let Some(value) = authorization {
+        builder = builder.header(reqwest::header::AUTHORIZATION, header_value(&value)?);
+    }
+    for (name, value) in &request.headers {
+        let name = name.render(scope)?;
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| PrepareError::HeaderName(name.clone()))?;
+        builder = builder.header(name, header_value(&value.render(scope)?)?);
+    }
+    if let Some(ip) = &client_ip {
+        if !env.endpoints.embedded {
+            return Err(PrepareError::ClientIpOnRemote);
+        }
+        builder = builder.header(CLIENT_IP_HEADER, header_value(ip)?);
+    }
+    if !request.cookies.is_empty() || auth_cookie.is_some() {
+        let mut pairs: Vec<String> = auth_cookie
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        for (name, value) in &request.cookies {
+            let value = value.render(scope)?;
+            // A cookie sent is a credential, whatever its name.
+            secrets.push(value.clone());
+            pairs.push(format!("{}={value}", name.render(scope)?));
+        }
+        builder = builder.header(reqwest::header::COOKIE, header_value(&pairs.join("; "))?);
+    }
+    builder = match &request.body {
+        Body::None => builder,
+        Body::Raw(body) => builder.body(body.render(scope)?),
+        Body::Json(json) => builder.json(&json.render(scope)?),
+        Body::Form(form) => {
+            let mut pairs = Vec::with_capacity(form.len());
+            for (name, value) in form {
+                pairs.push((name.render(scope)?, value.render(scope)?));
+            }
+            builder.form(&pairs)
+        }
+    };
+    let request = builder
+        .build()
+        .map_err(|e| PrepareError::Build(describe_error(&e)))?;
+    Ok(Prepared {
+        client,
+        request,
+        secrets,
+    })
+}
+
+/// The step's URL with its `query:` appended.
+fn url(request: &Request, env: &Env, scope: &Scope) -> Result<url::Url, PrepareError> {
+    let text = match &request.address {
+        Address::Url(url) => url.render(scope)?,
+        Address::Path(path) => {
+            let path = path.render(scope)?;
+            let slash = if path.starts_with('/') { "" } else { "/" };
+            format!(
+                "{}{slash}{path}",
+                env.endpoints.base_url.trim_end_matches('/')
+            )
+        }
+    };
+    let mut url = url::Url::parse(&text).map_err(|e| PrepareError::Url {
+        reason: e.to_string(),
+        url: text,
+    })?;
+    if !request.query.is_empty() {
+        let mut rendered = Vec::with_capacity(request.query.len());
+        for (name, value) in &request.query {
+            rendered.push((name.render(scope)?, value.render(scope)?));
+        }
+        url.query_pairs_mut().extend_pairs(rendered);
+    }
+    Ok(url)
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, PrepareError> {
+    HeaderValue::from_str(value).map_err(|_| PrepareError::HeaderValue)
+}

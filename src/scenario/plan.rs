@@ -1,0 +1,348 @@
+//! The executable form of a scenario: what the loader's [`super::compile`] makes
+//! of the serde surface in [`super::model`], once per scenario.
+//!
+//! Everything a runner would otherwise parse per request is parsed here: `${…}`
+//! templates into segments, regular expressions and JSONPaths compiled (unless
+//! they hold a reference, which only a running scenario can fill in), the method
+//! an [`http::Method`], and the choices the surface leaves to validation (path or
+//! URL; one kind of body) made into enums. `run` and `load` consume only this.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use regex::Regex;
+use serde_json_path::JsonPath;
+
+use super::de::Spanned;
+use super::mock_config::MockConfig;
+use super::model::{
+    Burst, CountExpect, DurationExpect, JsonType, JwtAttack, JwtPlacement, KeySpec, Only,
+    StatusExpect,
+};
+use super::template::{JsonTemplate, Scope, Template, UnknownVar};
+use super::threshold::Threshold;
+use super::yaml::Pos;
+
+/// One scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Unique in the suite; its position is where reports point for the scenario.
+    pub id: Spanned<String>,
+    pub title: String,
+    pub tags: Vec<String>,
+    /// Ids of the facts it checks.
+    pub refs: Vec<Spanned<String>>,
+    pub only: Option<Only>,
+    pub keys: IndexMap<String, Spanned<KeySpec>>,
+    /// In order: each may use the ones before it.
+    pub vars: Vec<(String, Template)>,
+    pub mock: MockConfig,
+    pub steps: Vec<Step>,
+    pub load: Option<Spanned<Load>>,
+    pub file: PathBuf,
+    /// Of the exact text this scenario was compiled from.
+    pub source_sha256: String,
+    /// Values that came from `${env:…}`: never shown in any report.
+    pub env_values: Vec<String>,
+}
+
+impl Scenario {
+    /// Credentials written literally in the scenario: known secrets before
+    /// anything is sent (values from templates are added as they are resolved).
+    pub fn literal_secrets(&self) -> Vec<String> {
+        let mut secrets = Vec::new();
+        for step in &self.steps {
+            match step.request.auth.as_ref().map(|a| &a.inner) {
+                Some(Auth::Basic { password, .. }) | Some(Auth::Bearer(password)) => {
+                    secrets.extend(password.as_literal().map(str::to_string));
+                }
+                Some(Auth::CrowdSso(sso)) => {
+                    secrets.extend(sso.password.as_literal().map(str::to_string));
+                    secrets.extend(sso.application_password.as_literal().map(str::to_string));
+                }
+                Some(Auth::Oauth(oauth)) => {
+                    secrets.extend(oauth.secret.as_literal().map(str::to_string));
+                    let password = oauth.password.as_ref().and_then(Template::as_literal);
+                    secrets.extend(password.map(str::to_string));
+                }
+                _ => {}
+            }
+        }
+        secrets
+    }
+}
+
+/// `load:`, its thresholds parsed (see [`super::model::Load`] for each field).
+#[derive(Clone, Debug, Default)]
+pub struct Load {
+    pub users: Option<usize>,
+    pub increase_rate: Option<f64>,
+    pub run_time: Option<Duration>,
+    pub iterations: Option<usize>,
+    pub throttle: Option<usize>,
+    /// The steps one iteration sends, by name; empty means all.
+    pub steps: Vec<String>,
+    pub thresholds: Vec<Threshold>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub name: String,
+    pub pos: Pos,
+    pub wait: Option<Duration>,
+    pub request: Request,
+    pub burst: Option<Spanned<Burst>>,
+    pub expect: Expect,
+    pub capture: Vec<Capture>,
+}
+
+/// Where a request goes.
+#[derive(Clone, Debug)]
+pub enum Address {
+    /// Joined to the target's base URL.
+    Path(Template),
+    /// Absolute, e.g. `${idp_url}/token`.
+    Url(Template),
+}
+
+#[derive(Clone, Debug)]
+pub enum Body {
+    None,
+    Raw(Template),
+    /// Sent with `Content-Type: application/json`.
+    Json(JsonTemplate),
+    /// Sent with `Content-Type: application/x-www-form-urlencoded`.
+    Form(Vec<(Template, Template)>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: http::Method,
+    pub address: Address,
+    pub query: Vec<(Template, Template)>,
+    pub headers: Vec<(Template, Template)>,
+    pub cookies: Vec<(Template, Template)>,
+    pub body: Body,
+    pub auth: Option<Spanned<Auth>>,
+    pub follow_redirects: bool,
+    pub timeout: Duration,
+    pub client_ip: Option<Template>,
+}
+
+/// What a step sends to authenticate, its texts parsed.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    Basic { user: Template, password: Template },
+    Bearer(Template),
+    Jwt(JwtAuth),
+    Oauth(OauthAuth),
+    CrowdSso(CrowdSsoAuth),
+}
+
+impl Auth {
+    /// The form's name as written in a file.
+    pub fn form_name(&self) -> &'static str {
+        match self {
+            Auth::None => "none",
+            Auth::Basic { .. } => "basic",
+            Auth::Bearer(_) => "bearer",
+            Auth::Jwt(_) => "jwt",
+            Auth::Oauth(_) => "oauth",
+            Auth::CrowdSso(_) => "crowd_sso",
+        }
+    }
+
+    /// The same credential every time it is sent: nothing minted or fetched.
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, Auth::None | Auth::Basic { .. } | Auth::Bearer(_))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtAuth {
+    pub key: Template,
+    pub claims: Vec<(String, JsonTemplate)>,
+    pub header: Vec<(String, JsonTemplate)>,
+    pub qsh: bool,
+    pub placement: JwtPlacement,
+    pub scheme: Option<Template>,
+    pub attack: Option<JwtAttack>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OauthAuth {
+    pub client: Template,
+    pub secret: Template,
+    pub grant: Option<Template>,
+    pub user: Option<Template>,
+    pub password: Option<Template>,
+    pub scope: Option<Template>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CrowdSsoAuth {
+    pub user: Template,
+    pub password: Template,
+    pub application: Template,
+    pub application_password: Template,
+}
+
+/// A JSONPath, compiled unless it holds a reference.
+#[derive(Clone, Debug)]
+pub enum Query {
+    Fixed { text: String, path: JsonPath },
+    Templated(Template),
+}
+
+/// Why a templated query or pattern cannot be used once filled in.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Unknown(#[from] UnknownVar),
+    #[error("'{text}' is not a JSONPath: {reason}")]
+    JsonPath { text: String, reason: String },
+    #[error("'{text}' is not a regular expression: {reason}")]
+    Regex { text: String, reason: String },
+}
+
+impl Query {
+    /// The path to run: the compiled one, or the template filled in and compiled.
+    pub fn resolve(&self, scope: &Scope) -> Result<std::borrow::Cow<'_, JsonPath>, ResolveError> {
+        match self {
+            Query::Fixed { path, .. } => Ok(std::borrow::Cow::Borrowed(path)),
+            Query::Templated(template) => {
+                let text = template.render(scope)?;
+                JsonPath::parse(&text)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|e| ResolveError::JsonPath {
+                        reason: e.to_string(),
+                        text,
+                    })
+            }
+        }
+    }
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Query::Fixed { text, .. } => f.write_str(text),
+            Query::Templated(template) => template.fmt(f),
+        }
+    }
+}
+
+/// A regular expression, compiled unless it holds a reference.
+#[derive(Clone, Debug)]
+pub enum Pattern {
+    Fixed(Regex),
+    Templated(Template),
+}
+
+impl Pattern {
+    pub fn resolve(&self, scope: &Scope) -> Result<std::borrow::Cow<'_, Regex>, ResolveError> {
+        match self {
+            Pattern::Fixed(regex) => Ok(std::borrow::Cow::Borrowed(regex)),
+            Pattern::Templated(template) => {
+                let text = template.render(scope)?;
+                Regex::new(&text)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|e| ResolveError::Regex {
+                        reason: e.to_string(),
+                        text,
+                    })
+            }
+        }
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pattern::Fixed(regex) => f.write_str(regex.as_str()),
+            Pattern::Templated(template) => template.fmt(f),
+        }
+    }
+}
+
+/// Where a later step's `${name}` comes from.
+#[derive(Clone, Debug)]
+pub enum CaptureSource {
+    Header(String),
+    Cookie(String),
+    /// The first value the path selects.
+    Json(Query),
+    /// The first group of the pattern over the body.
+    Body(Pattern),
+}
+
+impl fmt::Display for CaptureSource {
+    /// What the capture looks for, in the words a failure shows.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaptureSource::Header(h) => write!(f, "a {h} header"),
+            CaptureSource::Cookie(c) => write!(f, "a Set-Cookie for {c}"),
+            CaptureSource::Json(p) => write!(f, "a value at {p}"),
+            CaptureSource::Body(p) => write!(f, "a match of /{p}/ in the body"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Capture {
+    pub name: String,
+    pub pos: Pos,
+    pub source: CaptureSource,
+}
+
+/// What a response must show.
+#[derive(Clone, Debug, Default)]
+pub struct Expect {
+    pub status: Option<Spanned<StatusExpect>>,
+    /// By name, compared case-insensitively.
+    pub headers: Vec<(String, Spanned<Matcher>)>,
+    /// Set-Cookie by name.
+    pub cookies: Vec<(String, Spanned<CookieExpect>)>,
+    pub json: Vec<(Query, Spanned<Matcher>)>,
+    pub body: Option<Spanned<Matcher>>,
+    pub duration: Option<Spanned<DurationExpect>>,
+    /// Burst only: how many responses of each status.
+    pub statuses: Vec<(u16, Spanned<CountExpect>)>,
+    /// Burst only: what every response of a status must show.
+    pub each: Vec<(u16, Spanned<Expect>)>,
+}
+
+/// A check of one value: a scalar means equals; a spec combines checks.
+#[derive(Clone, Debug)]
+pub enum Matcher {
+    Equals(JsonTemplate),
+    Spec(Box<MatcherSpec>),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MatcherSpec {
+    pub equals: Option<JsonTemplate>,
+    pub matches: Option<Pattern>,
+    pub contains: Option<JsonTemplate>,
+    pub present: Option<bool>,
+    pub absent: Option<bool>,
+    pub exists: Option<bool>,
+    pub json_type: Option<JsonType>,
+    pub length: Option<usize>,
+    pub empty: Option<bool>,
+    pub not: Option<Box<Matcher>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CookieExpect {
+    pub present: Option<bool>,
+    pub absent: Option<bool>,
+    pub value: Option<Matcher>,
+    pub secure: Option<bool>,
+    pub http_only: Option<bool>,
+    pub same_site: Option<String>,
+    pub path: Option<String>,
+}

@@ -1,0 +1,274 @@
+//! One scenario's session: opened from a compiled scenario and a target
+//! resolved once, it owns what every stage that drives a scenario needs — the
+//! key ring, the redactor that knows the scenario's secrets, the running
+//! embedded mock (stopped when the session is dropped), the endpoints, the
+//! initial scope and the clients. `run` and `load` open a session and drive it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::auth::keys::{KeyError, KeyRing};
+use crate::client::{ClientError, Clients, Endpoints, Env, TlsTrust};
+use crate::mock::{self, RunningMock};
+use crate::report::redact::Redactor;
+use crate::scenario::Scenario;
+use crate::scenario::mock_config::Fault;
+use crate::scenario::template::{Scope, UnknownVar};
+use crate::scenario::vars::{BASE_URL, IDP_URL};
+
+/// Where scenarios are sent, as the user chose.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Target {
+    /// A fresh emulator per scenario, on 127.0.0.1:0.
+    #[default]
+    Embedded,
+    /// A real server's base URL.
+    Remote(String),
+}
+
+/// The command line's say over where and how scenarios are sent.
+#[derive(Clone, Debug, Default)]
+pub struct TargetOptions {
+    pub target: Target,
+    /// `--var K=V`: wins over a scenario's own vars.
+    pub vars: Vec<(String, String)>,
+    /// `--idp URL`: the identity provider of a real target.
+    pub idp: Option<String>,
+    /// `--ca-cert FILE`: a CA to trust besides the system's.
+    pub ca_cert: Option<PathBuf>,
+    /// `--insecure`: accept any certificate.
+    pub insecure: bool,
+}
+
+/// Why a target or a session could not be set up; nothing was sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("--target '{0}' is not an http(s) URL such as https://confluence.example.com")]
+    TargetUrl(String),
+    #[error("cannot read --ca-cert {path}: {reason}")]
+    CaCert { path: String, reason: String },
+    #[error("cannot make the embedded mock's CA: {0}")]
+    MockCa(String),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error("cannot start the embedded mock: {0}")]
+    Mock(std::io::Error),
+    #[error("var '{name}': {error}")]
+    Var { name: String, error: UnknownVar },
+}
+
+/// A target resolved once for a whole run: its URL parsed, its CA read, its
+/// identity provider and its label known, and the clients built (building one
+/// loads the system's root certificates: too slow to do per scenario).
+#[derive(Clone, Debug)]
+pub struct ResolvedTarget {
+    remote: Option<Remote>,
+    idp: Option<String>,
+    vars: Vec<(String, String)>,
+    clients: Clients,
+    label: String,
+}
+
+#[derive(Clone, Debug)]
+struct Remote {
+    /// No trailing slash.
+    base_url: String,
+    context_path: String,
+}
+
+impl ResolvedTarget {
+    /// `options` resolved for `scenarios` (an embedded run trusts the mock's CA
+    /// when one of them asks for an HTTPS mock).
+    pub fn resolve(options: &TargetOptions, scenarios: &[Scenario]) -> Result<Self, SessionError> {
+        let remote = match &options.target {
+            Target::Embedded => None,
+            Target::Remote(text) => Some(remote(text)?),
+        };
+        let mut trust = TlsTrust {
+            extra_roots_pem: Vec::new(),
+            insecure: options.insecure,
+        };
+        if let Some(path) = &options.ca_cert {
+            let pem = std::fs::read_to_string(path).map_err(|e| SessionError::CaCert {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            trust.extra_roots_pem.push(pem);
+        }
+        if remote.is_none() && scenarios.iter().any(|s| s.mock.tls) {
+            let ca = mock::tls::ca().map_err(SessionError::MockCa)?;
+            trust.extra_roots_pem.push(ca.cert_pem().to_string());
+        }
+        let label = match &options.target {
+            Target::Embedded => "embedded mock".to_string(),
+            // `https://admin:pw@host` must not put `pw` in a report.
+            Target::Remote(url) => Redactor::new().url(url),
+        };
+        Ok(ResolvedTarget {
+            remote,
+            idp: options
+                .idp
+                .as_deref()
+                .map(|idp| idp.trim_end_matches('/').to_string()),
+            vars: options.vars.clone(),
+            clients: Clients::new(&trust)?,
+            label,
+        })
+    }
+
+    /// How reports name the target: `embedded mock`, or the URL without its password.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        self.remote.is_none()
+    }
+
+    pub fn clients(&self) -> &Clients {
+        &self.clients
+    }
+}
+
+fn remote(text: &str) -> Result<Remote, SessionError> {
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(Remote {
+            base_url: text.trim_end_matches('/').to_string(),
+            context_path: url.path().trim_end_matches('/').to_string(),
+        }),
+        _ => Err(SessionError::TargetUrl(text.to_string())),
+    }
+}
+
+/// One scenario, ready to be driven.
+pub struct Session {
+    pub endpoints: Arc<Endpoints>,
+    pub keys: Arc<KeyRing>,
+    /// Knows every secret of the scenario known before sending.
+    pub redactor: Redactor,
+    /// Vars, `--var` and built-ins: where every run of the steps starts.
+    pub scope: Scope,
+    pub clients: Clients,
+    /// Dropping it stops the emulator.
+    mock: Option<RunningMock>,
+}
+
+impl Session {
+    /// Sets `scenario` up against `target`: on the embedded target, a fresh mock
+    /// with `faults` switched on besides the scenario's own.
+    pub async fn open(
+        scenario: &Scenario,
+        target: &ResolvedTarget,
+        faults: &[Fault],
+    ) -> Result<Session, SessionError> {
+        let mut redactor = secrets_of(scenario);
+        let keys =
+            KeyRing::from_specs(scenario.keys.iter().map(|(name, spec)| (name, &spec.inner)))?;
+        for secret in keys.secrets() {
+            redactor.add_secret(secret);
+        }
+        let (endpoints, mock) = match &target.remote {
+            Some(remote) => {
+                let endpoints = Endpoints {
+                    base_url: remote.base_url.clone(),
+                    idp_url: target
+                        .idp
+                        .clone()
+                        .unwrap_or_else(|| remote.base_url.clone()),
+                    context_path: remote.context_path.clone(),
+                    embedded: false,
+                };
+                (endpoints, None)
+            }
+            None => {
+                let mut config = scenario.mock.clone();
+                config.confluence.faults.extend(faults.iter().copied());
+                let running = mock::start_with_keys(&config, keys.keys())
+                    .await
+                    .map_err(SessionError::Mock)?;
+                let endpoints = Endpoints {
+                    base_url: running.base_url().to_string(),
+                    idp_url: target
+                        .idp
+                        .clone()
+                        .unwrap_or_else(|| running.idp_url().to_string()),
+                    context_path: context_path(running.base_url()),
+                    embedded: true,
+                };
+                (endpoints, Some(running))
+            }
+        };
+        let scope = initial_scope(scenario, &target.vars, &endpoints)?;
+        Ok(Session {
+            endpoints: Arc::new(endpoints),
+            keys: Arc::new(keys),
+            redactor,
+            scope,
+            clients: target.clients.clone(),
+            mock,
+        })
+    }
+
+    /// A fresh per-user state: its own OAuth token cache and clock offset.
+    pub fn env(&self) -> Env {
+        Env::new(self.endpoints.clone(), self.keys.clone())
+    }
+
+    /// Stops the embedded mock, letting requests in flight finish.
+    pub async fn close(mut self) {
+        if let Some(mock) = self.mock.take() {
+            mock.shutdown().await;
+        }
+    }
+}
+
+fn context_path(base_url: &str) -> String {
+    url::Url::parse(base_url)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default()
+}
+
+/// The scenario's vars (each may use earlier ones), `--var` overrides, built-ins.
+fn initial_scope(
+    scenario: &Scenario,
+    forced: &[(String, String)],
+    endpoints: &Endpoints,
+) -> Result<Scope, SessionError> {
+    let mut scope = Scope::new();
+    scope.insert(BASE_URL.into(), endpoints.base_url.clone());
+    scope.insert(IDP_URL.into(), endpoints.idp_url.clone());
+    for (name, value) in &scenario.vars {
+        if let Some((_, forced)) = forced.iter().find(|(k, _)| k == name) {
+            scope.insert(name.clone(), forced.clone());
+            continue;
+        }
+        let value = value.render(&scope).map_err(|error| SessionError::Var {
+            name: name.clone(),
+            error,
+        })?;
+        scope.insert(name.clone(), value);
+    }
+    for (name, value) in forced {
+        scope.entry(name.clone()).or_insert_with(|| value.clone());
+    }
+    Ok(scope)
+}
+
+/// What a scenario declares secret before anything is sent: values from the
+/// environment, the passwords of the emulator's users, and literal credentials
+/// written in steps.
+fn secrets_of(scenario: &Scenario) -> Redactor {
+    let mut redactor = Redactor::new();
+    let secrets = scenario
+        .env_values
+        .iter()
+        .cloned()
+        .chain(scenario.mock.secrets())
+        .chain(scenario.literal_secrets());
+    for secret in secrets {
+        redactor.add_secret(secret);
+    }
+    redactor
+}
