@@ -3,7 +3,9 @@
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-use super::{Clients, Env, describe_error};
+use super::clients::Clients;
+use super::env::Env;
+use super::response::describe_error;
 use crate::auth::{self, AuthContext};
 use crate::scenario::plan::{Address, Body, Request};
 use crate::scenario::template::{Scope, UnknownVar};

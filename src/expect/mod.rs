@@ -9,11 +9,12 @@ mod matcher;
 use std::time::Duration;
 
 use cookie::Cookie;
+use serde_json::Value;
 
 use crate::report::model::{Failure, SourceLoc};
 use crate::report::redact::Redactor;
 use crate::scenario::de::Spanned;
-use crate::scenario::plan::{CookieExpect, Expect};
+use crate::scenario::plan::{CookieExpect, Expect, Matcher, Query};
 use crate::scenario::template::Scope;
 use crate::scenario::yaml::Pos;
 pub use matcher::{Subject, check};
@@ -61,23 +62,16 @@ pub fn judge(
     scope: &Scope,
     redactor: &Redactor,
 ) -> Vec<Failure> {
-    let mut failures = Vec::new();
-    let mut fail = |check: String, expected: String, actual: String, pos: Pos| {
-        failures.push(Failure {
-            check,
-            expected,
-            actual,
-            source: SourceLoc {
-                file: file.to_string(),
-                line: pos.line,
-                col: pos.col,
-            },
-        })
+    let mut judge = Judge {
+        response,
+        file,
+        scope,
+        redactor,
+        failures: Vec::new(),
     };
-
     if let Some(status) = &expect.status {
         if !status.matches(response.status) {
-            fail(
+            judge.fail(
                 "status".into(),
                 status.to_string(),
                 response.status.to_string(),
@@ -85,88 +79,25 @@ pub fn judge(
             );
         }
     }
-
     for (name, matcher) in &expect.headers {
-        let raw: Vec<&str> = response.header_values(name).collect();
-        if let Err(miss) = check(&matcher.inner, Subject::Texts(&raw), scope) {
-            // Redacted only for the message: a load judges every response.
-            let values: Vec<String> = raw.iter().map(|v| redactor.header(name, v)).collect();
-            let actual = if values.is_empty() {
-                "(absent)".into()
-            } else {
-                values.join(" | ")
-            };
-            fail(
-                format!("header {name}"),
-                redactor.text(&miss),
-                actual,
-                matcher.pos,
-            );
-        }
+        judge.header(name, matcher);
     }
-
     if !expect.cookies.is_empty() {
         let cookies = response.set_cookies();
         for (name, cookie_expect) in &expect.cookies {
-            let found = cookies.iter().find(|c| c.name() == name);
-            for (what, expected, actual) in judge_cookie(cookie_expect, found, scope) {
-                let check = if what.is_empty() {
-                    format!("cookie {name}")
-                } else {
-                    format!("cookie {name} {what}")
-                };
-                fail(check, redactor.text(&expected), actual, cookie_expect.pos);
-            }
+            judge.cookie(name, cookie_expect, &cookies);
         }
     }
-
     if !expect.json.is_empty() {
         let document = response.json();
         for (path, matcher) in &expect.json {
-            let check_name = format!("json {path}");
-            let Some(document) = &document else {
-                fail(
-                    check_name,
-                    "a JSON body".into(),
-                    describe_body(response, redactor),
-                    matcher.pos,
-                );
-                continue;
-            };
-            let query = match path.resolve(scope) {
-                Ok(query) => query,
-                Err(e) => {
-                    fail(
-                        check_name,
-                        "a valid JSONPath".into(),
-                        e.to_string(),
-                        matcher.pos,
-                    );
-                    continue;
-                }
-            };
-            let nodes = query.query(document).all();
-            if let Err(miss) = check(&matcher.inner, Subject::Json(&nodes), scope) {
-                let actual = match nodes.as_slice() {
-                    [] => "(nothing)".to_string(),
-                    [one] => one.to_string(),
-                    many => serde_json::Value::Array(many.iter().map(|v| (*v).clone()).collect())
-                        .to_string(),
-                };
-                fail(
-                    check_name,
-                    redactor.text(&miss),
-                    redactor.text(&actual),
-                    matcher.pos,
-                );
-            }
+            judge.json(path, matcher, document.as_ref());
         }
     }
-
     if let Some(matcher) = &expect.body {
         let text = response.body_text();
         if let Err(miss) = check(&matcher.inner, Subject::Body(&text), scope) {
-            fail(
+            judge.fail(
                 "body".into(),
                 redactor.text(&miss),
                 describe_body(response, redactor),
@@ -174,10 +105,9 @@ pub fn judge(
             );
         }
     }
-
     if let Some(limit) = &expect.duration {
         if response.elapsed > limit.max.get() {
-            fail(
+            judge.fail(
                 "duration".into(),
                 format!("at most {}", limit.max),
                 format!("{}ms", response.elapsed.as_millis()),
@@ -185,8 +115,90 @@ pub fn judge(
             );
         }
     }
+    judge.failures
+}
 
-    failures
+/// One response being judged, and what it missed so far.
+struct Judge<'a> {
+    response: &'a Response,
+    file: &'a str,
+    scope: &'a Scope,
+    redactor: &'a Redactor,
+    failures: Vec<Failure>,
+}
+
+impl Judge<'_> {
+    fn fail(&mut self, check: String, expected: String, actual: String, pos: Pos) {
+        self.failures.push(Failure {
+            check,
+            expected,
+            actual,
+            source: SourceLoc {
+                file: self.file.to_string(),
+                line: pos.line,
+                col: pos.col,
+            },
+        });
+    }
+
+    fn header(&mut self, name: &str, matcher: &Spanned<Matcher>) {
+        let raw: Vec<&str> = self.response.header_values(name).collect();
+        if let Err(miss) = check(&matcher.inner, Subject::Texts(&raw), self.scope) {
+            // Redacted only for the message: a load judges every response.
+            let values: Vec<String> = raw.iter().map(|v| self.redactor.header(name, v)).collect();
+            let actual = if values.is_empty() {
+                "(absent)".into()
+            } else {
+                values.join(" | ")
+            };
+            let expected = self.redactor.text(&miss);
+            self.fail(format!("header {name}"), expected, actual, matcher.pos);
+        }
+    }
+
+    fn cookie(&mut self, name: &str, expect: &Spanned<CookieExpect>, cookies: &[Cookie<'_>]) {
+        let found = cookies.iter().find(|c| c.name() == name);
+        for (what, expected, actual) in judge_cookie(expect, found, self.scope) {
+            let check = if what.is_empty() {
+                format!("cookie {name}")
+            } else {
+                format!("cookie {name} {what}")
+            };
+            let expected = self.redactor.text(&expected);
+            self.fail(check, expected, actual, expect.pos);
+        }
+    }
+
+    fn json(&mut self, path: &Query, matcher: &Spanned<Matcher>, document: Option<&Value>) {
+        let check_name = format!("json {path}");
+        let Some(document) = document else {
+            let actual = describe_body(self.response, self.redactor);
+            self.fail(check_name, "a JSON body".into(), actual, matcher.pos);
+            return;
+        };
+        let query = match path.resolve(self.scope) {
+            Ok(query) => query,
+            Err(e) => {
+                self.fail(
+                    check_name,
+                    "a valid JSONPath".into(),
+                    e.to_string(),
+                    matcher.pos,
+                );
+                return;
+            }
+        };
+        let nodes = query.query(document).all();
+        if let Err(miss) = check(&matcher.inner, Subject::Json(&nodes), self.scope) {
+            let actual = match nodes.as_slice() {
+                [] => "(nothing)".to_string(),
+                [one] => one.to_string(),
+                many => Value::Array(many.iter().map(|v| (*v).clone()).collect()).to_string(),
+            };
+            let (expected, actual) = (self.redactor.text(&miss), self.redactor.text(&actual));
+            self.fail(check_name, expected, actual, matcher.pos);
+        }
+    }
 }
 
 fn describe_body(response: &Response, redactor: &Redactor) -> String {

@@ -58,32 +58,18 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
     let request_record = record_request(&prepared.request, ctx.redactor);
 
     if let Some(burst) = &step.burst {
-        let answers = match burst::send(prepared.client, prepared.request, burst.inner).await {
-            Ok(answers) => answers,
+        let judged = match burst::send(prepared.client, prepared.request, burst.inner).await {
+            Ok(answers) => burst::judge(
+                &step.expect,
+                answers,
+                burst.inner,
+                ctx.file,
+                ctx.scope,
+                ctx.redactor,
+            ),
             Err(e) => return finish_error(report, e, started),
         };
-        let judged = burst::judge(
-            &step.expect,
-            answers,
-            burst.inner,
-            ctx.file,
-            ctx.scope,
-            ctx.redactor,
-        );
-        report.transcript = Some(Transcript {
-            request: request_record,
-            response: judged
-                .first
-                .as_ref()
-                .map(|r| record_response(r, ctx.redactor)),
-        });
-        report.burst = Some(judged.summary);
-        report.failures = judged.failures;
-        if !report.failures.is_empty() {
-            report.outcome = Outcome::Fail;
-        }
-        report.duration_ms = millis(started.elapsed());
-        return report;
+        return finish_burst(report, judged, request_record, ctx.redactor, started);
     }
 
     let sent = Instant::now();
@@ -123,6 +109,26 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
         request: request_record,
         response: Some(record_response(&response, ctx.redactor)),
     });
+    if !report.failures.is_empty() {
+        report.outcome = Outcome::Fail;
+    }
+    report.duration_ms = millis(started.elapsed());
+    report
+}
+
+fn finish_burst(
+    mut report: StepReport,
+    judged: burst::BurstResult,
+    request: RequestRecord,
+    redactor: &Redactor,
+    started: Instant,
+) -> StepReport {
+    report.transcript = Some(Transcript {
+        request,
+        response: judged.first.as_ref().map(|r| record_response(r, redactor)),
+    });
+    report.burst = Some(judged.summary);
+    report.failures = judged.failures;
     if !report.failures.is_empty() {
         report.outcome = Outcome::Fail;
     }

@@ -5,6 +5,7 @@
 
 use super::de::{Spanned, closest};
 use super::model::{Alg, Auth, Burst, Load, Scenario, Step};
+use super::template::Template;
 use super::vars::{self, BUILTINS};
 use super::yaml::{Node, NodeKind, Pos};
 
@@ -135,7 +136,8 @@ fn is_fact_id(text: &str) -> bool {
 fn check_step(step: &Spanned<Step>, key_names: &[&str], report: &mut impl FnMut(Pos, String)) {
     if let Some(auth) = &step.request.auth {
         if let Auth::Jwt(jwt) = &auth.inner {
-            if !jwt.key.contains("${") && !key_names.contains(&jwt.key.as_str()) {
+            let literal = Template::parse(&jwt.key).is_ok_and(|t| t.as_literal().is_some());
+            if literal && !key_names.contains(&jwt.key.as_str()) {
                 report(
                     auth.pos,
                     format!(

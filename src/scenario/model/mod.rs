@@ -1,0 +1,407 @@
+//! The typed scenario format (scenario-format.md), read by [`super::load_file`] and
+//! described to editors by `tollgate schema`.
+//!
+//! Strings in steps may hold `${name}` references; they are resolved at send
+//! time, since captures only exist once earlier steps have run.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+mod expect;
+
+use super::de::Spanned;
+use super::duration::Duration;
+use super::mock_config::MockConfig;
+pub use expect::{
+    CookieExpect, CountExpect, DurationExpect, Expect, JsonType, Matcher, MatcherSpec,
+    StatusExpect, StatusPattern,
+};
+
+/// One scenario: a named auth flow of ordered steps.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Scenario {
+    /// Unique in the suite, `[A-Z0-9-]+`; the name in every report.
+    pub id: Spanned<String>,
+    /// One line: what a passing target does.
+    pub title: String,
+    /// For `--tag` selection.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Ids of facts in confluence-auth-facts.md that this scenario checks.
+    #[serde(default)]
+    pub refs: Vec<Spanned<String>>,
+    /// `mock`: needs the emulator; skipped, with that reason, against a real target.
+    #[serde(default)]
+    pub only: Option<Only>,
+    /// Signing keys by name, for `auth: jwt` and the emulator's issuers.
+    #[serde(default)]
+    pub keys: IndexMap<String, Spanned<KeySpec>>,
+    /// Values for `${name}`; may use `${env:NAME}` and `${env:NAME:-default}`.
+    #[serde(default)]
+    pub vars: IndexMap<String, String>,
+    /// The embedded emulator's configuration; ignored against a real target.
+    #[serde(default)]
+    pub mock: MockConfig,
+    /// The ordered steps.
+    #[serde(default)]
+    #[schemars(required, length(min = 1))]
+    pub steps: Vec<Spanned<Step>>,
+    /// How `tollgate load` drives this scenario; `tollgate run` ignores it.
+    #[serde(default)]
+    pub load: Option<Spanned<Load>>,
+    /// The file the scenario was read from.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub file: PathBuf,
+    /// The SHA-256 (lowercase hex) of the text this scenario was parsed from:
+    /// the certification block names the exact bytes that judged a target.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub source_sha256: String,
+    /// Values that came from `${env:…}`: never shown in any report.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub env_values: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Only {
+    /// The scenario needs the embedded emulator (faults, seeded state).
+    Mock,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Step {
+    /// Shown in reports.
+    pub name: String,
+    /// A pause before the step, e.g. `1500ms`.
+    #[serde(default)]
+    pub wait: Option<Duration>,
+    pub request: Request,
+    /// Send the request N times, C at once, and judge the set.
+    #[serde(default)]
+    pub burst: Option<Spanned<Burst>>,
+    /// What the response must show.
+    #[serde(default)]
+    pub expect: Expect,
+    /// Values to take from the response for later steps: `name: { cookie: C }`.
+    #[serde(default)]
+    pub capture: IndexMap<String, Spanned<Capture>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Request {
+    /// Default GET.
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Joined to the target's base URL; may hold a query.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// An absolute URL, e.g. `${idp_url}/token`.
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub query: IndexMap<String, String>,
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    #[serde(default)]
+    pub cookies: IndexMap<String, String>,
+    /// A raw body.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// A JSON body (sets `Content-Type: application/json`).
+    #[serde(default)]
+    pub json: Option<serde_json::Value>,
+    /// A form body (sets `Content-Type: application/x-www-form-urlencoded`).
+    #[serde(default)]
+    pub form: Option<IndexMap<String, String>>,
+    #[serde(default)]
+    pub auth: Option<Spanned<Auth>>,
+    /// Default false: a redirect is judged, not followed.
+    #[serde(default)]
+    pub follow_redirects: bool,
+    /// Default 10s.
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Embedded mock only: the TCP peer address the mock should see, since a
+    /// test on loopback cannot change its real one.
+    #[serde(default)]
+    pub client_ip: Option<String>,
+}
+
+fn default_method() -> String {
+    "GET".to_string()
+}
+
+/// What a step sends to authenticate; exactly one form.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    /// Nothing (anonymous).
+    None,
+    /// `Authorization: Basic …`, preemptively.
+    Basic { user: String, password: String },
+    /// `Authorization: Bearer TOKEN`.
+    Bearer(String),
+    /// A JWT minted at send time.
+    Jwt(JwtAuth),
+    /// A token from the identity provider, sent as Bearer.
+    Oauth(OauthAuth),
+    /// Log in at the SSO server and send its `crowd.token_key` cookie.
+    CrowdSso(CrowdSsoAuth),
+}
+
+impl Auth {
+    pub fn form_name(&self) -> &'static str {
+        match self {
+            Auth::None => "none",
+            Auth::Basic { .. } => "basic",
+            Auth::Bearer(_) => "bearer",
+            Auth::Jwt(_) => "jwt",
+            Auth::Oauth(_) => "oauth",
+            Auth::CrowdSso(_) => "crowd_sso",
+        }
+    }
+}
+
+/// `load:` (scenario-format.md): the shape of a `tollgate load` run. Options given
+/// on the command line win over these.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Load {
+    /// Concurrent virtual users.
+    #[serde(default)]
+    pub users: Option<usize>,
+    /// Users started per second (goose's `--increase-rate`), e.g. `32` or `0.5`.
+    #[serde(default)]
+    pub increase_rate: Option<f64>,
+    /// How long the load runs once started, e.g. `20s`.
+    #[serde(default)]
+    pub run_time: Option<Duration>,
+    /// Instead of a run time: how many times each user runs the steps, then stops.
+    #[serde(default)]
+    pub iterations: Option<usize>,
+    /// A cap on requests per second over all users; turns on coordinated-omission
+    /// mitigation, since a target rate is then known.
+    #[serde(default)]
+    pub throttle: Option<usize>,
+    /// The steps one iteration sends, by name; default all. Steps before the first
+    /// of them run once per user when it starts (a login), steps after the last once
+    /// when it stops (a logout).
+    #[serde(default)]
+    pub steps: Vec<Spanned<String>>,
+    /// Pass/fail rules in goose's syntax: `p99<50ms`, `error-rate<0.1%`, `rps>=1000`,
+    /// `p95<20ms for GET step name`.
+    #[serde(default)]
+    pub thresholds: Vec<Spanned<String>>,
+}
+
+/// Where a later step's `${name}` comes from.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Capture {
+    /// A response header's value.
+    Header(String),
+    /// A cookie's value from `Set-Cookie`.
+    Cookie(String),
+    /// The first value a JSONPath selects.
+    Json(String),
+    /// The first group of a regular expression over the body.
+    Body(String),
+}
+
+/// The algorithms a key may be for: what Connect JWT and REST-auth plugins use
+/// (F-JWT-1: HS256 and RS256; ES256 for plugins verifying with a public key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Alg {
+    RS256,
+    ES256,
+    HS256,
+}
+
+impl Alg {
+    pub fn name(self) -> &'static str {
+        match self {
+            Alg::RS256 => "RS256",
+            Alg::ES256 => "ES256",
+            Alg::HS256 => "HS256",
+        }
+    }
+}
+
+impl std::str::FromStr for Alg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.to_ascii_uppercase().as_str() {
+            "RS256" => Ok(Alg::RS256),
+            "ES256" => Ok(Alg::ES256),
+            "HS256" => Ok(Alg::HS256),
+            _ => Err(format!("'{text}' is not one of RS256, ES256, HS256")),
+        }
+    }
+}
+
+impl fmt::Display for Alg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A named key of `keys:`: made at run time, or read from a file.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeySpec {
+    pub alg: Alg,
+    /// Make a fresh key for this run.
+    #[serde(default)]
+    pub generate: bool,
+    /// A PKCS#8 PEM file (RS256, ES256), relative to the working directory.
+    #[serde(default)]
+    pub private_key: Option<PathBuf>,
+    /// The shared secret of an HS256 key.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// `auth: jwt` — a token minted when the step is sent.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JwtAuth {
+    /// A key of `keys:`.
+    pub key: String,
+    /// Claims; a value `now`, `now+5m` or `now-1h` becomes a NumericDate.
+    #[serde(default)]
+    pub claims: IndexMap<String, serde_json::Value>,
+    /// Header fields to add or override (`kid`, `typ`, …).
+    #[serde(default)]
+    pub header: IndexMap<String, serde_json::Value>,
+    /// Add the Connect query-string hash of this very request (F-JWT-3).
+    #[serde(default)]
+    pub qsh: bool,
+    /// `header` (default) or `query` (`?jwt=`).
+    #[serde(default, rename = "in")]
+    pub placement: JwtPlacement,
+    /// The Authorization scheme: `Bearer` (default) or `JWT`.
+    #[serde(default)]
+    pub scheme: Option<String>,
+    /// Turn the valid token into a canonical bad one (F-JWT-5).
+    #[serde(default)]
+    pub attack: Option<JwtAttack>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JwtPlacement {
+    #[default]
+    Header,
+    Query,
+}
+
+/// The canonical bad tokens (RFC 8725; the jwt_tool catalogue; F-JWT-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum JwtAttack {
+    /// `alg: none`, no signature.
+    AlgNone,
+    /// `alg: nOnE` (and other case variants), no signature.
+    AlgNoneCase,
+    /// The signature segment removed (`header.payload.`).
+    StripSignature,
+    /// A signature of zero bytes' worth of base64 (`AAAA…`).
+    NullSignature,
+    /// A claim changed after signing; the old signature kept.
+    TamperPayload,
+    /// Signed with another key of the same algorithm.
+    WrongKey,
+    /// HS256, with the RS256 public key's PEM as the HMAC secret (key confusion).
+    Hs256WithPublicKey,
+    /// Signed with an algorithm the server does not accept (HS512).
+    UnsupportedAlg,
+    /// `exp` an hour ago, beyond any leeway.
+    Expired,
+    /// `nbf` an hour ahead.
+    NotYetValid,
+    /// No `iat` claim.
+    MissingIat,
+    /// No `exp` claim.
+    MissingExp,
+    /// `exp` as a string.
+    StringExp,
+    /// A `qsh` of another request.
+    WrongQsh,
+    /// `qsh: context-qsh` (a Cloud convention, F-JWT-4).
+    ContextQsh,
+    /// An `iss` nobody configured.
+    WrongIssuer,
+    /// An `aud` for another service.
+    WrongAudience,
+    /// `kid: ../../../../../../dev/null`, HMAC-signed with an empty secret.
+    KidTraversal,
+    /// `kid` holding an SQL injection that selects a known secret.
+    KidInjection,
+    /// `jku` pointing at an attacker's JWKS, signed with the attacker's key.
+    JkuUntrusted,
+    /// `x5u` pointing at an attacker's certificate.
+    X5uUntrusted,
+    /// The attacker's public key inline in the header (`jwk`), signed with it.
+    EmbeddedJwk,
+    /// ES256 with r = s = 0 (CVE-2022-21449, "psychic signatures").
+    EcdsaZeroSignature,
+}
+
+/// `auth: oauth` — a token from the identity provider, sent as Bearer.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OauthAuth {
+    pub client: String,
+    pub secret: String,
+    /// `client_credentials` (default) or `password`.
+    #[serde(default)]
+    pub grant: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+/// `burst:` — the same request `count` times, `concurrency` at once.
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Burst {
+    pub count: u32,
+    pub concurrency: u32,
+}
+
+/// `auth: crowd_sso` — a session at the SSO server, sent as `crowd.token_key`.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrowdSsoAuth {
+    pub user: String,
+    pub password: String,
+    /// The Crowd application the runner logs in as; default the embedded
+    /// emulator's (`confluence`). A real Crowd needs its own.
+    #[serde(default = "default_crowd_application")]
+    pub application: String,
+    /// That application's password; default the emulator's. Always redacted.
+    #[serde(default = "default_crowd_application_password")]
+    pub application_password: String,
+}
+
+fn default_crowd_application() -> String {
+    crate::wire::DEFAULT_CROWD_APPLICATION.to_string()
+}
+
+fn default_crowd_application_password() -> String {
+    crate::wire::DEFAULT_CROWD_APPLICATION_PASSWORD.to_string()
+}
