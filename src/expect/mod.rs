@@ -10,7 +10,7 @@ use std::time::Duration;
 use cookie::Cookie;
 use serde_json_path::JsonPath;
 
-use crate::report::model::{Failure, SourceLoc};
+use crate::report::model::{Check, CookieAttribute, Failure, SourceLoc};
 use crate::report::redact::Redactor;
 use crate::scenario::de::Spanned;
 use crate::scenario::model::{CookieExpect, Expect};
@@ -63,7 +63,7 @@ pub fn judge(
     redactor: &Redactor,
 ) -> Vec<Failure> {
     let mut failures = Vec::new();
-    let mut fail = |check: String, expected: String, actual: String, pos: Pos| {
+    let mut fail = |check: Check, expected: String, actual: String, pos: Pos| {
         failures.push(Failure {
             check,
             expected,
@@ -79,7 +79,7 @@ pub fn judge(
     if let Some(status) = &expect.status {
         if !status.matches(response.status) {
             fail(
-                "status".into(),
+                Check::Status,
                 status.to_string(),
                 response.status.to_string(),
                 status.pos,
@@ -98,7 +98,7 @@ pub fn judge(
                 values.join(" | ")
             };
             fail(
-                format!("header {name}"),
+                Check::Header(name.clone()),
                 redactor.text(&miss),
                 actual,
                 matcher.pos,
@@ -110,11 +110,10 @@ pub fn judge(
         let cookies = response.set_cookies();
         for (name, cookie_expect) in &expect.cookies {
             let found = cookies.iter().find(|c| c.name() == name);
-            for (what, expected, actual) in judge_cookie(cookie_expect, found, vars) {
-                let check = if what.is_empty() {
-                    format!("cookie {name}")
-                } else {
-                    format!("cookie {name} {what}")
+            for (attribute, expected, actual) in judge_cookie(cookie_expect, found, vars) {
+                let check = Check::Cookie {
+                    name: name.clone(),
+                    attribute,
                 };
                 fail(check, redactor.text(&expected), actual, cookie_expect.pos);
             }
@@ -124,10 +123,10 @@ pub fn judge(
     if !expect.json.is_empty() {
         let document = response.json();
         for (path, matcher) in &expect.json {
-            let check_name = format!("json {path}");
+            let check_name = Check::Json(path.clone());
             let Some(document) = &document else {
                 fail(
-                    check_name,
+                    check_name.clone(),
                     "a JSON body".into(),
                     describe_body(response, redactor),
                     matcher.pos,
@@ -140,7 +139,12 @@ pub fn judge(
             {
                 Ok(query) => query,
                 Err(e) => {
-                    fail(check_name, "a valid JSONPath".into(), e, matcher.pos);
+                    fail(
+                        check_name.clone(),
+                        "a valid JSONPath".into(),
+                        e,
+                        matcher.pos,
+                    );
                     continue;
                 }
             };
@@ -166,7 +170,7 @@ pub fn judge(
         let text = response.body_text();
         if let Err(miss) = check(&matcher.inner, Subject::Body(&text), vars) {
             fail(
-                "body".into(),
+                Check::Body,
                 redactor.text(&miss),
                 describe_body(response, redactor),
                 matcher.pos,
@@ -177,7 +181,7 @@ pub fn judge(
     if let Some(limit) = &expect.duration {
         if response.elapsed > limit.max.get() {
             fail(
-                "duration".into(),
+                Check::Duration,
                 format!("at most {}", limit.max),
                 format!("{}ms", response.elapsed.as_millis()),
                 limit.pos,
@@ -201,37 +205,38 @@ fn describe_body(response: &Response, redactor: &Redactor) -> String {
     redactor.text(&shown)
 }
 
-/// Misses of one cookie expectation: (what, expected, actual).
+/// Misses of one cookie expectation: (the attribute, or none for the cookie
+/// itself; expected; actual).
 fn judge_cookie(
     expect: &Spanned<CookieExpect>,
     found: Option<&Cookie<'_>>,
     vars: Vars<'_>,
-) -> Vec<(String, String, String)> {
+) -> Vec<(Option<CookieAttribute>, String, String)> {
     let mut misses = Vec::new();
     let wants_present = expect.present != Some(false) && expect.absent != Some(true);
     let Some(cookie) = found else {
         if wants_present {
-            misses.push((
-                String::new(),
-                "set by the response".into(),
-                "not set".into(),
-            ));
+            misses.push((None, "set by the response".into(), "not set".into()));
         }
         return misses;
     };
     if !wants_present {
-        misses.push((String::new(), "not set".into(), "set".into()));
+        misses.push((None, "not set".into(), "set".into()));
         return misses;
     }
     let flag = |on: bool| if on { "set" } else { "not set" }.to_string();
     if let Some(secure) = expect.secure {
         if cookie.secure().unwrap_or(false) != secure {
-            misses.push(("Secure".into(), flag(secure), flag(!secure)));
+            misses.push((Some(CookieAttribute::Secure), flag(secure), flag(!secure)));
         }
     }
     if let Some(http_only) = expect.http_only {
         if cookie.http_only().unwrap_or(false) != http_only {
-            misses.push(("HttpOnly".into(), flag(http_only), flag(!http_only)));
+            misses.push((
+                Some(CookieAttribute::HttpOnly),
+                flag(http_only),
+                flag(!http_only),
+            ));
         }
     }
     if let Some(same_site) = &expect.same_site {
@@ -240,19 +245,23 @@ fn judge_cookie(
             .map(|s| s.to_string())
             .unwrap_or_else(|| "(none)".into());
         if !actual.eq_ignore_ascii_case(same_site) {
-            misses.push(("SameSite".into(), same_site.clone(), actual));
+            misses.push((Some(CookieAttribute::SameSite), same_site.clone(), actual));
         }
     }
     if let Some(path) = &expect.path {
         let actual = cookie.path().unwrap_or("(none)").to_string();
         if &actual != path {
-            misses.push(("Path".into(), path.clone(), actual));
+            misses.push((Some(CookieAttribute::Path), path.clone(), actual));
         }
     }
     if let Some(matcher) = &expect.value {
         if let Err(miss) = check(matcher, Subject::Texts(&[cookie.value()]), vars) {
             // A cookie's value is a credential: the report says only that it missed.
-            misses.push(("value".into(), miss, crate::report::redact::REDACTED.into()));
+            misses.push((
+                Some(CookieAttribute::Value),
+                miss,
+                crate::report::redact::REDACTED.into(),
+            ));
         }
     }
     misses

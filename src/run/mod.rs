@@ -16,7 +16,7 @@ use crate::auth::oauth::TokenCache;
 use crate::mock;
 use crate::report::model::{
     Certification, Counts, Outcome, RunReport, ScenarioFile, ScenarioReport, SourceLoc, StepReport,
-    Verdict,
+    StepResult, Verdict,
 };
 use crate::report::redact::Redactor;
 use crate::scenario::model::{Auth, Only, Scenario};
@@ -330,7 +330,7 @@ pub async fn run_scenario(
                     redactor: &mut redactor,
                 };
                 let result = run_step(step, ctx).await;
-                let stop = result.outcome != Outcome::Pass;
+                let stop = result.outcome() != Outcome::Pass;
                 report.steps.push(result);
                 if stop {
                     // Later steps build on this one's captures and state.
@@ -343,10 +343,11 @@ pub async fn run_scenario(
                                 line: later.pos.line,
                                 col: later.pos.col,
                             },
-                            outcome: Outcome::Skip,
+                            result: StepResult::Skipped(format!(
+                                "not run: step {} did not pass",
+                                index + 1
+                            )),
                             duration_ms: 0,
-                            failures: Vec::new(),
-                            error: Some(format!("not run: step {} did not pass", index + 1)),
                             transcript: None,
                         });
                     }
@@ -362,7 +363,7 @@ pub async fn run_scenario(
     report.outcome = report
         .steps
         .iter()
-        .map(|s| s.outcome)
+        .map(|s| s.outcome())
         .filter(|o| *o != Outcome::Skip)
         .max()
         .unwrap_or(Outcome::Pass);
@@ -393,10 +394,8 @@ fn setup_error(scenario: &Scenario, message: String) -> StepReport {
         burst: None,
         name: "set up".into(),
         source: source_of(scenario),
-        outcome: Outcome::Error,
+        result: StepResult::Errored(message),
         duration_ms: 0,
-        failures: Vec::new(),
-        error: Some(message),
         transcript: None,
     }
 }

@@ -13,7 +13,7 @@ use crate::auth::oauth::TokenCache;
 use crate::auth::{self, AuthContext};
 use crate::expect::{self, Response};
 use crate::report::model::{
-    Failure, Outcome, RequestRecord, ResponseRecord, SourceLoc, StepReport, Transcript,
+    Check, Failure, RequestRecord, ResponseRecord, SourceLoc, StepReport, StepResult, Transcript,
 };
 use crate::report::redact::Redactor;
 use crate::scenario::de::Spanned;
@@ -102,10 +102,8 @@ pub async fn run_step(step: &Spanned<Step>, ctx: StepContext<'_>) -> StepReport 
         burst: None,
         name: step.name.clone(),
         source,
-        outcome: Outcome::Pass,
+        result: StepResult::Passed,
         duration_ms: 0,
-        failures: Vec::new(),
-        error: None,
         transcript: None,
     };
     if let Some(wait) = step.wait {
@@ -146,10 +144,7 @@ pub async fn run_step(step: &Spanned<Step>, ctx: StepContext<'_>) -> StepReport 
                 .map(|r| record_response(r, ctx.redactor)),
         });
         report.burst = Some(judged.summary);
-        report.failures = judged.failures;
-        if !report.failures.is_empty() {
-            report.outcome = Outcome::Fail;
-        }
+        report.result = StepResult::judged(judged.failures);
         report.duration_ms = millis(started.elapsed());
         return report;
     }
@@ -184,24 +179,21 @@ pub async fn run_step(step: &Spanned<Step>, ctx: StepContext<'_>) -> StepReport 
     }
     let scope = &*ctx.scope;
     let lookup = |text: &str| vars::interpolate(text, |name| scope.get(name).cloned());
-    report.failures = expect::judge(&step.expect, &response, ctx.file, &lookup, ctx.redactor);
-    if let Err(failures) = captured {
-        report.failures.extend(failures);
+    let mut failures = expect::judge(&step.expect, &response, ctx.file, &lookup, ctx.redactor);
+    if let Err(missed) = captured {
+        failures.extend(missed);
     }
     report.transcript = Some(Transcript {
         request: request_record,
         response: Some(record_response(&response, ctx.redactor)),
     });
-    if !report.failures.is_empty() {
-        report.outcome = Outcome::Fail;
-    }
+    report.result = StepResult::judged(failures);
     report.duration_ms = millis(started.elapsed());
     report
 }
 
 fn finish_error(mut report: StepReport, message: String, started: Instant) -> StepReport {
-    report.outcome = Outcome::Error;
-    report.error = Some(message);
+    report.result = StepResult::Errored(message);
     report.duration_ms = millis(started.elapsed());
     report
 }
@@ -475,7 +467,7 @@ pub(crate) fn capture(
                 values.push((name.clone(), value, secret))
             }
             None => failures.push(Failure {
-                check: format!("capture {name}"),
+                check: Check::Capture(name.clone()),
                 expected: describe_capture(&capture.inner),
                 actual: "nothing".into(),
                 source: SourceLoc {
