@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::report::ReportSpec;
+use crate::report::redact::{REDACTED, Redactor};
+use crate::scenario::mock_config::Fault;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -61,7 +63,7 @@ pub enum KeysCommand {
 }
 
 /// Where requests go and what they may use: shared by `run` and `load`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct TargetArgs {
     /// Base URL of a real Confluence; without it, the embedded mock.
     #[arg(long = "target", value_name = "URL")]
@@ -76,8 +78,28 @@ pub struct TargetArgs {
     #[arg(long)]
     pub insecure: bool,
     /// Set a variable, overriding the scenario's own (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = VarParser)]
     pub vars: Vec<(String, String)>,
+}
+
+/// A `--var` value is often a credential: Debug shows the names only, and the
+/// target without its userinfo password.
+impl std::fmt::Debug for TargetArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redactor = Redactor::new();
+        let vars: Vec<String> = self
+            .vars
+            .iter()
+            .map(|(name, _)| format!("{name}={REDACTED}"))
+            .collect();
+        f.debug_struct("TargetArgs")
+            .field("url", &self.url.as_deref().map(|u| redactor.url(u)))
+            .field("idp", &self.idp.as_deref().map(|u| redactor.url(u)))
+            .field("ca_cert", &self.ca_cert)
+            .field("insecure", &self.insecure)
+            .field("vars", &vars)
+            .finish()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -154,7 +176,7 @@ pub struct LoadArgs {
     pub baseline_file: Option<PathBuf>,
     /// Switch on a fault in the embedded mock, e.g. slow_auth (repeatable).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
-    pub faults: Vec<crate::scenario::mock_config::Fault>,
+    pub faults: Vec<Fault>,
 }
 
 #[derive(Debug, Args)]
@@ -208,23 +230,122 @@ pub struct MockArgs {
     pub ca_out: PathBuf,
 }
 
-fn parse_fault(text: &str) -> Result<crate::scenario::mock_config::Fault, String> {
-    crate::scenario::mock_config::Fault::ALL
+/// Why an argument's value was refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ArgError {
+    #[error("unknown fault '{name}'; known: {}", known_faults())]
+    UnknownFault { name: String },
+    /// No `=` at all, so nothing in it is a value.
+    #[error("'{0}' is not NAME=VALUE")]
+    NoEquals(String),
+    /// What follows `=` may be a credential: it is not shown.
+    #[error("'={REDACTED}' is not NAME=VALUE: the name is empty")]
+    EmptyName,
+}
+
+fn known_faults() -> String {
+    let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+    names.join(", ")
+}
+
+fn parse_fault(text: &str) -> Result<Fault, ArgError> {
+    Fault::ALL
         .iter()
         .find(|f| f.name() == text)
         .copied()
-        .ok_or_else(|| {
-            let names: Vec<&str> = crate::scenario::mock_config::Fault::ALL
-                .iter()
-                .map(|f| f.name())
-                .collect();
-            format!("unknown fault '{text}'; known: {}", names.join(", "))
+        .ok_or_else(|| ArgError::UnknownFault {
+            name: text.to_string(),
         })
 }
 
-fn parse_var(text: &str) -> Result<(String, String), String> {
+fn parse_var(text: &str) -> Result<(String, String), ArgError> {
     match text.split_once('=') {
-        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
-        _ => Err(format!("'{text}' is not NAME=VALUE")),
+        Some(("", _)) => Err(ArgError::EmptyName),
+        Some((name, value)) => Ok((name.to_string(), value.to_string())),
+        None => Err(ArgError::NoEquals(text.to_string())),
+    }
+}
+
+/// `--var NAME=VALUE`. clap's own message for a refused value quotes the value
+/// whole; this one says only what [`ArgError`] shows.
+#[derive(Clone)]
+struct VarParser;
+
+impl clap::builder::TypedValueParser for VarParser {
+    type Value = (String, String);
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let refuse = |message: String| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!(
+                    "invalid value for '--var <NAME=VALUE>': {message}\n\n\
+                     For more information, try '--help'.\n"
+                ),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| refuse("not valid UTF-8".into()))?;
+        parse_var(text).map_err(|e| refuse(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_var_is_split_at_its_first_equals_sign() {
+        assert_eq!(
+            parse_var("token=a=b"),
+            Ok(("token".to_string(), "a=b".to_string()))
+        );
+        assert_eq!(
+            parse_var("password"),
+            Err(ArgError::NoEquals("password".into()))
+        );
+        assert_eq!(parse_var("=Hunter2-secret"), Err(ArgError::EmptyName));
+    }
+
+    #[test]
+    fn a_refused_var_does_not_show_its_value() {
+        let refused = Cli::try_parse_from(["tollgate", "run", "--var", "=Hunter2-secret"]);
+        let message = refused.unwrap_err().to_string();
+        assert!(message.contains("the name is empty"), "{message}");
+        assert!(!message.contains("Hunter2-secret"), "{message}");
+    }
+
+    #[test]
+    fn debug_of_the_arguments_hides_var_values_and_url_passwords() {
+        let cli = Cli::try_parse_from([
+            "tollgate",
+            "run",
+            "--target",
+            "https://admin:Url-secret@confluence.example.com",
+            "--var",
+            "password=Hunter2-secret",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(shown.contains("password="), "{shown}");
+        assert!(!shown.contains("Hunter2-secret"), "{shown}");
+        assert!(!shown.contains("Url-secret"), "{shown}");
+    }
+
+    #[test]
+    fn an_unknown_fault_lists_the_known_ones() {
+        let message = parse_fault("nope").unwrap_err().to_string();
+        assert!(
+            message.starts_with("unknown fault 'nope'; known: "),
+            "{message}"
+        );
+        assert!(message.contains("slow_auth"), "{message}");
     }
 }

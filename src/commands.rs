@@ -1,11 +1,10 @@
-//! What each subcommand does, returning the documented exit code:
-//! 0 all selected scenarios passed, 1 one failed or errored, 2 usage or scenario
-//! file error (nothing was sent).
+//! What each subcommand does. Each returns a [`CommandOutcome`] or a
+//! [`CommandError`]; [`outcome::exit_code`] alone turns that into the exit code.
 
 pub mod load;
+pub mod outcome;
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use crate::auth::keys::{self, Alg, SigningKey};
 use crate::cli::{CheckArgs, KeysCommand, MockArgs, RunArgs, SelftestArgs};
@@ -13,63 +12,38 @@ use crate::report::console::{Console, color_wanted};
 use crate::report::model::Outcome;
 use crate::report::write_report_file;
 use crate::run::{RunOptions, run_suite, select};
+use crate::scenario;
 use crate::scenario::profile::{self, Profile};
-use crate::scenario::{self, Diagnostic};
 use crate::session::{Target, TargetOptions};
+use outcome::{CommandError, CommandOutcome};
 
-pub const EXIT_PASS: u8 = 0;
-pub const EXIT_FAIL: u8 = 1;
-pub const EXIT_USAGE: u8 = 2;
+/// What a command returns: how it ended, or why it stopped.
+pub type CommandResult = Result<CommandOutcome, CommandError>;
 
-fn print_diagnostics(diagnostics: &[Diagnostic]) {
-    let mut err = std::io::stderr().lock();
-    for d in diagnostics {
-        let _ = writeln!(err, "{d}");
-    }
-    let files: std::collections::BTreeSet<_> = diagnostics.iter().map(|d| &d.file).collect();
+fn usage(message: impl Into<String>) -> CommandError {
+    CommandError::Usage(message.into())
+}
+
+pub fn check(args: &CheckArgs) -> CommandResult {
+    let scenarios = scenario::load_suite(&args.paths).map_err(CommandError::Diagnostics)?;
     let _ = writeln!(
-        err,
-        "{} error(s) in {} file(s); nothing was sent",
-        diagnostics.len(),
-        files.len()
+        std::io::stdout(),
+        "ok: {} scenario(s) are valid",
+        scenarios.len()
     );
+    Ok(CommandOutcome::Passed)
 }
 
-fn usage_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(EXIT_USAGE)
-}
-
-pub fn check(args: &CheckArgs) -> ExitCode {
-    match scenario::load_suite(&args.paths) {
-        Ok(scenarios) => {
-            let _ = writeln!(
-                std::io::stdout(),
-                "ok: {} scenario(s) are valid",
-                scenarios.len()
-            );
-            ExitCode::from(EXIT_PASS)
-        }
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics);
-            ExitCode::from(EXIT_USAGE)
-        }
-    }
-}
-
-pub fn schema() -> ExitCode {
+pub fn schema() -> CommandResult {
     let schema = schemars::schema_for!(scenario::model::Scenario);
-    match serde_json::to_string_pretty(&schema) {
-        Ok(text) => {
-            // A closed pipe (`tollgate schema | head`) is not an error worth a panic.
-            let _ = writeln!(std::io::stdout(), "{text}");
-            ExitCode::from(EXIT_PASS)
-        }
-        Err(e) => usage_error(&format!("cannot render the schema: {e}")),
-    }
+    let text = serde_json::to_string_pretty(&schema)
+        .map_err(|e| usage(format!("cannot render the schema: {e}")))?;
+    // A closed pipe (`tollgate schema | head`) is not an error worth a panic.
+    let _ = writeln!(std::io::stdout(), "{text}");
+    Ok(CommandOutcome::Passed)
 }
 
-fn parse_target(target: Option<&str>) -> Result<Target, String> {
+fn parse_target(target: Option<&str>) -> Result<Target, CommandError> {
     let Some(text) = target else {
         return Ok(Target::Embedded);
     };
@@ -77,43 +51,33 @@ fn parse_target(target: Option<&str>) -> Result<Target, String> {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
             Ok(Target::Remote(text.to_string()))
         }
-        _ => Err(format!(
-            "--target '{text}' is not an http(s) URL such as https://confluence.example.com"
-        )),
+        _ => Err(CommandError::NotAnHttpUrl {
+            flag: "--target",
+            text: text.to_string(),
+        }),
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
+        .map_err(CommandError::Runtime)
 }
 
-pub fn run(args: &RunArgs) -> ExitCode {
-    let target = match parse_target(args.target.url.as_deref()) {
-        Ok(target) => target,
-        Err(e) => return usage_error(&e),
-    };
-    let profile = match args.profile.as_deref().map(load_profile).transpose() {
-        Ok(profile) => profile,
-        Err(exit) => return exit,
-    };
+pub fn run(args: &RunArgs) -> CommandResult {
+    let target = parse_target(args.target.url.as_deref())?;
+    let profile = args.profile.as_deref().map(load_profile).transpose()?;
     let scenarios = match &profile {
-        None => match scenario::load_suite(&args.paths) {
-            Ok(scenarios) => select::select(scenarios, &args.tags, &args.ids),
-            Err(diagnostics) => {
-                print_diagnostics(&diagnostics);
-                return ExitCode::from(EXIT_USAGE);
-            }
-        },
-        Some(profile) => match profile_scenarios(profile, args, &target) {
-            Ok(scenarios) => scenarios,
-            Err(exit) => return exit,
-        },
+        None => select::select(
+            scenario::load_suite(&args.paths).map_err(CommandError::Diagnostics)?,
+            &args.tags,
+            &args.ids,
+        ),
+        Some(profile) => profile_scenarios(profile, args, &target)?,
     };
     if scenarios.is_empty() {
-        return usage_error("no scenario matches the given paths, --tag and --id");
+        return Err(usage("no scenario matches the given paths, --tag and --id"));
     }
     let options = RunOptions {
         target: TargetOptions {
@@ -127,38 +91,28 @@ pub fn run(args: &RunArgs) -> ExitCode {
         fail_fast: args.fail_fast,
         profile: profile.map(|p| p.name.inner),
     };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(e) => return usage_error(&e),
-    };
+    let runtime = runtime()?;
     let console = Console::new(color_wanted());
     let report = runtime.block_on(run_suite(scenarios, &options, |finished| {
         let _ = console.scenario_finished(&mut std::io::stdout().lock(), finished);
     }));
     // Stop the embedded mocks' leftover tasks now rather than at exit.
     runtime.shutdown_background();
-    let report = match report {
-        Ok(report) => report,
-        Err(e) => return usage_error(&e.to_string()),
-    };
+    let report = report.map_err(|e| CommandError::Usage(e.to_string()))?;
     let mut stdout = std::io::stdout().lock();
-    let mut exit = if report.outcome() <= Outcome::Skip {
-        EXIT_PASS
-    } else {
-        EXIT_FAIL
-    };
+    let mut outcome = CommandOutcome::passed_if(report.outcome() <= Outcome::Skip);
     for spec in &args.reports {
         if let Err(e) = write_report_file(spec, &report) {
             eprintln!("error: cannot write {}: {e}", spec.path.display());
-            exit = EXIT_FAIL;
+            outcome = CommandOutcome::Failed;
         }
     }
     let _ = console.summary(&mut stdout, &report);
-    ExitCode::from(exit)
+    Ok(outcome)
 }
 
-/// `--profile NAME`: the profile file, or exit 2 naming the profiles there are.
-fn load_profile(name: &str) -> Result<Profile, ExitCode> {
+/// `--profile NAME`: the profile file, or a usage error naming the profiles there are.
+fn load_profile(name: &str) -> Result<Profile, CommandError> {
     let path = profile::resolve(name);
     if !path.is_file() {
         let available = profile::available(std::path::Path::new(profile::PROFILE_DIR));
@@ -167,15 +121,12 @@ fn load_profile(name: &str) -> Result<Profile, ExitCode> {
         } else {
             available.join(", ")
         };
-        return Err(usage_error(&format!(
+        return Err(usage(format!(
             "no profile '{name}' ({} does not exist); available profiles: {list}",
             path.display()
         )));
     }
-    profile::load_file(&path).map_err(|diagnostics| {
-        print_diagnostics(&diagnostics);
-        ExitCode::from(EXIT_USAGE)
-    })
+    profile::load_file(&path).map_err(CommandError::Diagnostics)
 }
 
 /// The suite under `args.paths`, cut to exactly `profile`'s scenarios. Against a
@@ -185,23 +136,15 @@ fn profile_scenarios(
     profile: &Profile,
     args: &RunArgs,
     target: &Target,
-) -> Result<Vec<scenario::Scenario>, ExitCode> {
+) -> Result<Vec<scenario::Scenario>, CommandError> {
     let real_env = |name: &str| std::env::var(name).ok();
     if matches!(target, Target::Remote(_)) {
         let missing = profile.missing_vars(&args.target.vars, &real_env);
         if !missing.is_empty() {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(
-                err,
-                "error: profile '{}' needs {} var(s) that were not given:",
-                profile.name.inner,
-                missing.len()
-            );
-            for var in &missing {
-                let _ = writeln!(err, "  {}: {}", var.spelling(), var.description);
-            }
-            let _ = writeln!(err, "nothing was sent");
-            return Err(ExitCode::from(EXIT_USAGE));
+            return Err(CommandError::MissingVars {
+                profile: profile.name.inner.clone(),
+                vars: missing.into_iter().cloned().collect(),
+            });
         }
     }
     // A required var given with --var also fills `${env:ENV}` in the files.
@@ -213,26 +156,15 @@ fn profile_scenarios(
             .map(|(_, value)| value.clone())
             .or_else(|| real_env(name))
     };
-    let suite = scenario::load_suite_with_env(&args.paths, &env).map_err(|diagnostics| {
-        print_diagnostics(&diagnostics);
-        ExitCode::from(EXIT_USAGE)
-    })?;
-    select::select_profile(suite, profile).map_err(|diagnostics| {
-        print_diagnostics(&diagnostics);
-        ExitCode::from(EXIT_USAGE)
-    })
+    let suite =
+        scenario::load_suite_with_env(&args.paths, &env).map_err(CommandError::Diagnostics)?;
+    select::select_profile(suite, profile).map_err(CommandError::Diagnostics)
 }
 
-pub fn mock(args: &MockArgs) -> ExitCode {
+pub fn mock(args: &MockArgs) -> CommandResult {
     let file = match &args.config {
         None => scenario::MockFile::default(),
-        Some(path) => match scenario::load_mock_file(path) {
-            Ok(file) => file,
-            Err(diagnostics) => {
-                print_diagnostics(&diagnostics);
-                return ExitCode::from(EXIT_USAGE);
-            }
-        },
+        Some(path) => scenario::load_mock_file(path).map_err(CommandError::Diagnostics)?,
     };
     let mut config = file.config;
     config.tls |= args.tls;
@@ -244,26 +176,19 @@ pub fn mock(args: &MockArgs) -> ExitCode {
             std::fs::write(&args.ca_out, ca.cert_pem()).map_err(|e| e.to_string())
         });
         if let Err(e) = written {
-            return usage_error(&format!(
+            return Err(usage(format!(
                 "cannot write the mock CA to {}: {e}",
                 args.ca_out.display()
-            ));
+            )));
         }
     }
-    let keys =
-        match keys::KeyRing::from_specs(file.keys.iter().map(|(name, spec)| (name, &spec.inner))) {
-            Ok(keys) => keys,
-            Err(e) => return usage_error(&e.to_string()),
-        };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(e) => return usage_error(&e),
-    };
+    let keys = keys::KeyRing::from_specs(file.keys.iter().map(|(name, spec)| (name, &spec.inner)))
+        .map_err(|e| usage(e.to_string()))?;
+    let runtime = runtime()?;
     runtime.block_on(async {
-        let running = match crate::mock::start_on_with_keys(&config, args.bind, keys.keys()).await {
-            Ok(running) => running,
-            Err(e) => return usage_error(&format!("cannot listen on {}: {e}", args.bind)),
-        };
+        let running = crate::mock::start_on_with_keys(&config, args.bind, keys.keys())
+            .await
+            .map_err(|e| usage(format!("cannot listen on {}: {e}", args.bind)))?;
         // The first line is for scripts: it ends with the URL. A closed stdout (a
         // script that read that line and left) must not stop the server.
         let mut out = std::io::stdout().lock();
@@ -281,26 +206,26 @@ pub fn mock(args: &MockArgs) -> ExitCode {
         drop(out);
         let _ = tokio::signal::ctrl_c().await;
         running.shutdown().await;
-        ExitCode::from(EXIT_PASS)
+        Ok(CommandOutcome::Passed)
     })
 }
 
-pub fn keys(command: &KeysCommand) -> ExitCode {
+pub fn keys(command: &KeysCommand) -> CommandResult {
     match command {
         KeysCommand::Gen { name, alg, out } => keys_gen(name, *alg, out),
         KeysCommand::Export { name, dir } => keys_export(name, dir),
     }
 }
 
-fn keys_gen(name: &str, alg: Alg, out: &std::path::Path) -> ExitCode {
+fn keys_gen(name: &str, alg: Alg, out: &std::path::Path) -> CommandResult {
     if name.is_empty()
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return usage_error(&format!(
+        return Err(usage(format!(
             "key name '{name}' may hold only letters, digits, '-' and '_'"
-        ));
+        )));
     }
     let (path, contents, public) = if alg == Alg::HS256 {
         // The secret is the text itself, as a scenario's `secret:` would hold it.
@@ -315,17 +240,17 @@ fn keys_gen(name: &str, alg: Alg, out: &std::path::Path) -> ExitCode {
                 key.private_pem().unwrap_or_default().to_string(),
                 key.public_pem().map(str::to_string),
             ),
-            Err(e) => return usage_error(&e.to_string()),
+            Err(e) => return Err(usage(e.to_string())),
         }
     };
     if path.exists() {
-        return usage_error(&format!(
+        return Err(usage(format!(
             "{} exists; remove it first to make a new key",
             path.display()
-        ));
+        )));
     }
     if let Err(e) = std::fs::create_dir_all(out).and_then(|_| write_private(&path, &contents)) {
-        return usage_error(&format!("cannot write {}: {e}", path.display()));
+        return Err(usage(format!("cannot write {}: {e}", path.display())));
     }
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
@@ -336,7 +261,7 @@ fn keys_gen(name: &str, alg: Alg, out: &std::path::Path) -> ExitCode {
     if let Some(public) = public {
         let _ = write!(stdout, "{public}");
     }
-    ExitCode::from(EXIT_PASS)
+    Ok(CommandOutcome::Passed)
 }
 
 /// Writes a private key readable by its owner only.
@@ -348,7 +273,7 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
     options.open(path)?.write_all(contents.as_bytes())
 }
 
-fn keys_export(name: &str, dir: &std::path::Path) -> ExitCode {
+fn keys_export(name: &str, dir: &std::path::Path) -> CommandResult {
     let as_path = std::path::Path::new(name);
     let path = if as_path.extension().is_some_and(|e| e == "pem") {
         as_path.to_path_buf()
@@ -360,28 +285,22 @@ fn keys_export(name: &str, dir: &std::path::Path) -> ExitCode {
         .and_then(|s| s.to_str())
         .unwrap_or(name)
         .to_string();
-    let pem = match std::fs::read_to_string(&path) {
-        Ok(pem) => pem,
-        Err(e) => {
-            return usage_error(&format!(
-                "cannot read {}: {e} (HS256 secrets have no public half)",
-                path.display()
-            ));
-        }
-    };
-    let key = match SigningKey::from_pem_any(&key_name, &pem) {
-        Ok(key) => key,
-        Err(e) => return usage_error(&e.to_string()),
-    };
+    let pem = std::fs::read_to_string(&path).map_err(|e| {
+        usage(format!(
+            "cannot read {}: {e} (HS256 secrets have no public half)",
+            path.display()
+        ))
+    })?;
+    let key = SigningKey::from_pem_any(&key_name, &pem).map_err(|e| usage(e.to_string()))?;
     let jwks = keys::jwks([&key]);
     let jwks = serde_json::to_string_pretty(&jwks).unwrap_or_default();
     let mut stdout = std::io::stdout().lock();
     let _ = write!(stdout, "{}", key.public_pem().unwrap_or_default());
     let _ = writeln!(stdout, "{jwks}");
-    ExitCode::from(EXIT_PASS)
+    Ok(CommandOutcome::Passed)
 }
 
-pub fn selftest(args: &SelftestArgs) -> ExitCode {
+pub fn selftest(args: &SelftestArgs) -> CommandResult {
     use crate::report::ReportFormat;
 
     if let Some(spec) = args
@@ -389,19 +308,12 @@ pub fn selftest(args: &SelftestArgs) -> ExitCode {
         .iter()
         .find(|s| !matches!(s.format, ReportFormat::Markdown | ReportFormat::Json))
     {
-        return usage_error(&format!("selftest writes md=FILE or json=FILE, not {spec}"));
+        return Err(usage(format!(
+            "selftest writes md=FILE or json=FILE, not {spec}"
+        )));
     }
-    let scenarios = match scenario::load_suite(&args.paths) {
-        Ok(scenarios) => scenarios,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics);
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(e) => return usage_error(&e),
-    };
+    let scenarios = scenario::load_suite(&args.paths).map_err(CommandError::Diagnostics)?;
+    let runtime = runtime()?;
     let jobs = args.jobs.unwrap_or_else(|| RunOptions::default().jobs);
     let report = runtime.block_on(crate::selftest::run(&scenarios, jobs, |fault, failing| {
         let mut out = std::io::stdout().lock();
@@ -415,15 +327,8 @@ pub fn selftest(args: &SelftestArgs) -> ExitCode {
         };
     }));
     runtime.shutdown_background();
-    let report = match report {
-        Ok(report) => report,
-        Err(e) => return usage_error(&e),
-    };
-    let mut exit = if report.passed() {
-        EXIT_PASS
-    } else {
-        EXIT_FAIL
-    };
+    let report = report.map_err(CommandError::Usage)?;
+    let mut outcome = CommandOutcome::passed_if(report.passed());
     for spec in &args.reports {
         let written = spec
             .path
@@ -440,7 +345,7 @@ pub fn selftest(args: &SelftestArgs) -> ExitCode {
             });
         if let Err(e) = written {
             eprintln!("error: cannot write {}: {e}", spec.path.display());
-            exit = EXIT_FAIL;
+            outcome = CommandOutcome::Failed;
         }
     }
     let mut out = std::io::stdout().lock();
@@ -457,5 +362,5 @@ pub fn selftest(args: &SelftestArgs) -> ExitCode {
         report.uncited().count(),
         report.clean_failures.len(),
     );
-    ExitCode::from(exit)
+    Ok(outcome)
 }

@@ -122,6 +122,35 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn usage_errors_say_why_once_and_keep_secrets_out() {
+    let bad_target = tollgate(&["run", "--target", "ftp://admin:Url-secret@host"], None);
+    let stderr = String::from_utf8_lossy(&bad_target.stderr);
+    assert_eq!(bad_target.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: --target 'ftp://admin:[redacted]@host' is not an http(s) URL such as https://confluence.example.com\n"
+    );
+
+    let bad_var = tollgate(&["run", "--var", "=Hunter2-secret"], None);
+    assert_eq!(bad_var.status.code(), Some(2), "{}", text(&bad_var));
+    assert!(
+        !text(&bad_var).contains("Hunter2-secret"),
+        "{}",
+        text(&bad_var)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.json");
+    let merge = tollgate(&["merge", missing.to_str().unwrap()], None);
+    assert_eq!(merge.status.code(), Some(2), "{}", text(&merge));
+    assert!(
+        String::from_utf8_lossy(&merge.stderr).starts_with("error: cannot read "),
+        "{}",
+        text(&merge)
+    );
+}
+
+#[test]
 fn schema_is_json_describing_the_scenario_keys() {
     let output = tollgate(&["schema"], None);
     assert_eq!(output.status.code(), Some(0));

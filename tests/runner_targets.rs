@@ -40,14 +40,11 @@ async fn a_slow_target_is_an_error_after_the_step_timeout() {
     let yaml = "id: SLOW\ntitle: t\nsteps:\n  - name: slow\n    request: { path: /slow, timeout: 300ms }\n    expect: { status: 200 }\n";
     let report = run(yaml, &server.uri()).await;
     let step = &report.scenarios[0].steps[0];
-    assert_eq!(step.outcome, Outcome::Error);
+    assert_eq!(step.outcome(), Outcome::Error);
     assert!(
-        step.error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("timed out"),
+        step.error().unwrap_or_default().contains("timed out"),
         "{:?}",
-        step.error
+        step.error()
     );
     assert!(report.duration_ms < 10_000, "the timeout bounds the step");
 }
@@ -60,13 +57,12 @@ async fn nothing_listening_is_an_error_not_a_hang() {
     assert_eq!(scenario.outcome, Outcome::Error);
     assert!(
         scenario.steps[0]
-            .error
-            .as_deref()
+            .error()
             .unwrap_or_default()
             .contains("could not connect")
     );
     assert_eq!(
-        scenario.steps[1].outcome,
+        scenario.steps[1].outcome(),
         Outcome::Skip,
         "later steps are not run"
     );
@@ -83,9 +79,9 @@ async fn a_garbage_body_fails_json_expectations_with_evidence() {
     let yaml = "id: GARBAGE\ntitle: t\nsteps:\n  - name: one\n    request: { path: /rest/api/user/current }\n    expect:\n      status: 200\n      json: { \"$.username\": alice }\n";
     let report = run(yaml, &server.uri()).await;
     let step = &report.scenarios[0].steps[0];
-    assert_eq!(step.outcome, Outcome::Fail);
-    let failure = &step.failures[0];
-    assert_eq!(failure.check, "json $.username");
+    assert_eq!(step.outcome(), Outcome::Fail);
+    let failure = &step.failures()[0];
+    assert_eq!(failure.check.to_string(), "json $.username");
     assert_eq!(failure.expected, "a JSON body");
     assert_eq!((failure.source.line, failure.source.col), (8, 29));
 }
@@ -173,7 +169,7 @@ steps:
 "#;
     let report = run(passing, &server.uri()).await;
     let step = &report.scenarios[0].steps[0];
-    assert_eq!(step.outcome, Outcome::Pass, "{:#?}", step.failures);
+    assert_eq!(step.outcome(), Outcome::Pass, "{:#?}", step.failures());
     let summary = step.burst.as_ref().expect("a burst summary");
     assert_eq!(summary.statuses.values().sum::<u32>(), 10);
     assert_eq!(summary.statuses.get(&429), Some(&4));
@@ -184,20 +180,20 @@ steps:
     );
     let report = run(&failing, &limited_target().await.uri()).await;
     let step = &report.scenarios[0].steps[0];
-    assert_eq!(step.outcome, Outcome::Fail);
-    let checks: Vec<&str> = step.failures.iter().map(|f| f.check.as_str()).collect();
+    assert_eq!(step.outcome(), Outcome::Fail);
+    let failures = step.failures();
+    let checks: Vec<String> = failures.iter().map(|f| f.check.to_string()).collect();
     assert_eq!(
         checks,
         ["statuses 200", "header x-missing"],
-        "{:#?}",
-        step.failures
+        "{failures:#?}"
     );
-    assert_eq!(step.failures[0].expected, "exactly 10 × 200");
-    assert_eq!(step.failures[0].actual, "6 × 200 (6 × 200, 4 × 429)");
+    assert_eq!(failures[0].expected, "exactly 10 × 200");
+    assert_eq!(failures[0].actual, "6 × 200 (6 × 200, 4 × 429)");
     assert!(
-        step.failures[1].actual.ends_with("(in 4 of 10 answers)"),
+        failures[1].actual.ends_with("(in 4 of 10 answers)"),
         "{}",
-        step.failures[1].actual
+        failures[1].actual
     );
 }
 

@@ -1,14 +1,12 @@
-//! `tollgate load` and `tollgate merge`: exit 0 when every threshold held, 1 when
-//! one was breached or the run could not be carried out, 2 for a usage or
-//! scenario error (nothing was sent).
+//! `tollgate load` and `tollgate merge`: passed when every threshold held, failed
+//! when one was breached or a flow could not be carried out; a usage or scenario
+//! error stops the command before anything is sent.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use super::{
-    EXIT_FAIL, EXIT_PASS, EXIT_USAGE, parse_target, print_diagnostics, runtime, usage_error,
-};
+use super::outcome::{CommandError, CommandOutcome};
+use super::{CommandResult, parse_target, runtime, usage};
 use crate::cli::{LoadArgs, MergeArgs};
 use crate::load::compare::{self, Flow};
 use crate::load::plan::Overrides;
@@ -18,15 +16,9 @@ use crate::scenario::threshold::Threshold;
 use crate::scenario::{self, Scenario};
 use crate::session::TargetOptions;
 
-pub fn load(args: &LoadArgs) -> ExitCode {
-    let target = match parse_target(args.target.url.as_deref()) {
-        Ok(target) => target,
-        Err(e) => return usage_error(&e),
-    };
-    let thresholds = match parse_thresholds(&args.thresholds) {
-        Ok(thresholds) => thresholds,
-        Err(e) => return usage_error(&e),
-    };
+pub fn load(args: &LoadArgs) -> CommandResult {
+    let target = parse_target(args.target.url.as_deref())?;
+    let thresholds = parse_thresholds(&args.thresholds).map_err(usage)?;
     let options = LoadOptions {
         target: TargetOptions {
             target,
@@ -52,7 +44,7 @@ pub fn load(args: &LoadArgs) -> ExitCode {
     match (&args.scenario, &args.compare) {
         (Some(path), _) => load_one(path, &options),
         (None, Some(dir)) => load_compare(dir, &options),
-        (None, None) => usage_error("name a scenario, or a folder with --compare"),
+        (None, None) => Err(usage("name a scenario, or a folder with --compare")),
     }
 }
 
@@ -64,66 +56,38 @@ fn parse_thresholds(rules: &[String]) -> Result<Vec<Threshold>, String> {
         .collect()
 }
 
-fn load_one(path: &Path, options: &LoadOptions) -> ExitCode {
-    let scenario = match scenario::load_file(path) {
-        Ok(scenario) => scenario,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics);
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(e) => return usage_error(&e),
-    };
+fn load_one(path: &Path, options: &LoadOptions) -> CommandResult {
+    let scenario = scenario::load_file(path).map_err(CommandError::Diagnostics)?;
+    let runtime = runtime()?;
     let outcome = runtime.block_on(run_load(&scenario, options));
     runtime.shutdown_background();
-    let summary = match outcome {
-        Ok(summary) => summary,
-        Err(LoadError::Usage(e)) => return usage_error(&e),
-        Err(LoadError::Run(e)) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_FAIL);
-        }
-    };
+    let summary = outcome?;
     let mut stdout = std::io::stdout().lock();
     let _ = summary.write_table(&mut stdout);
     for report in &options.overrides.reports {
         let _ = writeln!(stdout, "report: {}", report.display());
     }
-    verdict(&summary)
+    Ok(verdict(&summary))
 }
 
-fn verdict(summary: &LoadSummary) -> ExitCode {
-    if summary.thresholds_passed() {
-        ExitCode::from(EXIT_PASS)
-    } else {
-        ExitCode::from(EXIT_FAIL)
-    }
+fn verdict(summary: &LoadSummary) -> CommandOutcome {
+    CommandOutcome::passed_if(summary.thresholds_passed())
 }
 
-fn load_compare(dir: &Path, options: &LoadOptions) -> ExitCode {
-    let scenarios = match scenario::load_suite(&[dir.to_path_buf()]) {
-        Ok(scenarios) => scenarios,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics);
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
+fn load_compare(dir: &Path, options: &LoadOptions) -> CommandResult {
+    let scenarios =
+        scenario::load_suite(&[dir.to_path_buf()]).map_err(CommandError::Diagnostics)?;
     if scenarios.is_empty() {
-        return usage_error(&format!("no scenario in {}", dir.display()));
+        return Err(usage(format!("no scenario in {}", dir.display())));
     }
     let mut by_name: Vec<(String, Scenario)> =
         scenarios.into_iter().map(|s| (stem(&s.file), s)).collect();
     let order = compare::order(by_name.iter().map(|(name, _)| name.clone()).collect());
     by_name.sort_by_key(|(name, _)| order.iter().position(|n| n == name));
 
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(e) => return usage_error(&e),
-    };
+    let runtime = runtime()?;
     let mut flows = Vec::new();
-    let mut exit = EXIT_PASS;
+    let mut outcome = CommandOutcome::Passed;
     for (name, scenario) in by_name {
         let mut flow_options = options.clone();
         // One report per flow: x.html → x-basic.html.
@@ -136,21 +100,20 @@ fn load_compare(dir: &Path, options: &LoadOptions) -> ExitCode {
         eprintln!("{name}: loading {} …", scenario.file.display());
         match runtime.block_on(run_load(&scenario, &flow_options)) {
             Ok(summary) => {
-                if !summary.thresholds_passed() {
-                    exit = EXIT_FAIL;
-                }
+                outcome = outcome.and(verdict(&summary));
                 flows.push(Flow { name, summary });
             }
-            Err(LoadError::Usage(e)) => return usage_error(&e),
+            Err(LoadError::Usage(e)) => return Err(CommandError::Usage(e)),
+            // One flow that could not run still leaves the others' table.
             Err(LoadError::Run(e)) => {
                 eprintln!("error: {name}: {e}");
-                exit = EXIT_FAIL;
+                outcome = CommandOutcome::Failed;
             }
         }
     }
     runtime.shutdown_background();
     let _ = compare::write_table(&flows, &mut std::io::stdout().lock());
-    ExitCode::from(exit)
+    Ok(outcome)
 }
 
 fn stem(path: &Path) -> String {
@@ -168,27 +131,23 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-pub fn merge(args: &MergeArgs) -> ExitCode {
-    let mut runs = Vec::new();
-    for path in &args.files {
-        match merging::read(path) {
-            Ok(run) => runs.push(run),
-            Err(e) => return usage_error(&e),
-        }
-    }
-    let merged = match merging::merge(&runs) {
-        Ok(merged) => merged,
-        Err(e) => return usage_error(&e),
-    };
+pub fn merge(args: &MergeArgs) -> CommandResult {
+    let runs = args
+        .files
+        .iter()
+        .map(|path| merging::read(path))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| usage(e.to_string()))?;
+    let merged = merging::merge(&runs).map_err(|e| usage(e.to_string()))?;
     let _ = merged.write_table(&mut std::io::stdout().lock());
-    let mut exit = EXIT_PASS;
+    let mut outcome = CommandOutcome::Passed;
     for path in &args.reports {
         if let Err(e) = render::write_file(path, &merged) {
             eprintln!("error: cannot write {}: {e}", path.display());
-            exit = EXIT_FAIL;
+            outcome = CommandOutcome::Failed;
         }
     }
-    ExitCode::from(exit)
+    Ok(outcome)
 }
 
 #[cfg(test)]

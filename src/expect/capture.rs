@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::Response;
-use crate::report::model::{Failure, SourceLoc};
+use crate::report::model::{Check, Failure, SourceLoc};
 use crate::scenario::plan::{Capture, CaptureSource};
 use crate::scenario::template::Scope;
 
@@ -33,7 +33,7 @@ pub fn capture(
                 value,
             }),
             None => failures.push(Failure {
-                check: format!("capture {}", capture.name),
+                check: Check::Capture(capture.name.clone()),
                 expected: capture.source.to_string(),
                 actual: "nothing".into(),
                 source: SourceLoc {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use cookie::Cookie;
 use serde_json::Value;
 
-use crate::report::model::{Failure, SourceLoc};
+use crate::report::model::{Check, CookieAttribute, Failure, SourceLoc};
 use crate::report::redact::Redactor;
 use crate::scenario::de::Spanned;
 use crate::scenario::plan::{CookieExpect, Expect, Matcher, Query};
@@ -72,7 +72,7 @@ pub fn judge(
     if let Some(status) = &expect.status {
         if !status.matches(response.status) {
             judge.fail(
-                "status".into(),
+                Check::Status,
                 status.to_string(),
                 response.status.to_string(),
                 status.pos,
@@ -98,7 +98,7 @@ pub fn judge(
         let text = response.body_text();
         if let Err(miss) = check(&matcher.inner, Subject::Body(&text), scope) {
             judge.fail(
-                "body".into(),
+                Check::Body,
                 redactor.text(&miss),
                 describe_body(response, redactor),
                 matcher.pos,
@@ -108,7 +108,7 @@ pub fn judge(
     if let Some(limit) = &expect.duration {
         if response.elapsed > limit.max.get() {
             judge.fail(
-                "duration".into(),
+                Check::Duration,
                 format!("at most {}", limit.max),
                 format!("{}ms", response.elapsed.as_millis()),
                 limit.pos,
@@ -128,7 +128,7 @@ struct Judge<'a> {
 }
 
 impl Judge<'_> {
-    fn fail(&mut self, check: String, expected: String, actual: String, pos: Pos) {
+    fn fail(&mut self, check: Check, expected: String, actual: String, pos: Pos) {
         self.failures.push(Failure {
             check,
             expected,
@@ -152,17 +152,21 @@ impl Judge<'_> {
                 values.join(" | ")
             };
             let expected = self.redactor.text(&miss);
-            self.fail(format!("header {name}"), expected, actual, matcher.pos);
+            self.fail(
+                Check::Header(name.to_string()),
+                expected,
+                actual,
+                matcher.pos,
+            );
         }
     }
 
     fn cookie(&mut self, name: &str, expect: &Spanned<CookieExpect>, cookies: &[Cookie<'_>]) {
         let found = cookies.iter().find(|c| c.name() == name);
-        for (what, expected, actual) in judge_cookie(expect, found, self.scope) {
-            let check = if what.is_empty() {
-                format!("cookie {name}")
-            } else {
-                format!("cookie {name} {what}")
+        for (attribute, expected, actual) in judge_cookie(expect, found, self.scope) {
+            let check = Check::Cookie {
+                name: name.to_string(),
+                attribute,
             };
             let expected = self.redactor.text(&expected);
             self.fail(check, expected, actual, expect.pos);
@@ -170,7 +174,7 @@ impl Judge<'_> {
     }
 
     fn json(&mut self, path: &Query, matcher: &Spanned<Matcher>, document: Option<&Value>) {
-        let check_name = format!("json {path}");
+        let check_name = Check::Json(path.to_string());
         let Some(document) = document else {
             let actual = describe_body(self.response, self.redactor);
             self.fail(check_name, "a JSON body".into(), actual, matcher.pos);
@@ -214,37 +218,38 @@ fn describe_body(response: &Response, redactor: &Redactor) -> String {
     redactor.text(&shown)
 }
 
-/// Misses of one cookie expectation: (what, expected, actual).
+/// Misses of one cookie expectation: (the attribute, or none for the cookie
+/// itself; expected; actual).
 fn judge_cookie(
     expect: &Spanned<CookieExpect>,
     found: Option<&Cookie<'_>>,
     scope: &Scope,
-) -> Vec<(String, String, String)> {
+) -> Vec<(Option<CookieAttribute>, String, String)> {
     let mut misses = Vec::new();
     let wants_present = expect.present != Some(false) && expect.absent != Some(true);
     let Some(cookie) = found else {
         if wants_present {
-            misses.push((
-                String::new(),
-                "set by the response".into(),
-                "not set".into(),
-            ));
+            misses.push((None, "set by the response".into(), "not set".into()));
         }
         return misses;
     };
     if !wants_present {
-        misses.push((String::new(), "not set".into(), "set".into()));
+        misses.push((None, "not set".into(), "set".into()));
         return misses;
     }
     let flag = |on: bool| if on { "set" } else { "not set" }.to_string();
     if let Some(secure) = expect.secure {
         if cookie.secure().unwrap_or(false) != secure {
-            misses.push(("Secure".into(), flag(secure), flag(!secure)));
+            misses.push((Some(CookieAttribute::Secure), flag(secure), flag(!secure)));
         }
     }
     if let Some(http_only) = expect.http_only {
         if cookie.http_only().unwrap_or(false) != http_only {
-            misses.push(("HttpOnly".into(), flag(http_only), flag(!http_only)));
+            misses.push((
+                Some(CookieAttribute::HttpOnly),
+                flag(http_only),
+                flag(!http_only),
+            ));
         }
     }
     if let Some(same_site) = &expect.same_site {
@@ -253,19 +258,23 @@ fn judge_cookie(
             .map(|s| s.to_string())
             .unwrap_or_else(|| "(none)".into());
         if !actual.eq_ignore_ascii_case(same_site) {
-            misses.push(("SameSite".into(), same_site.clone(), actual));
+            misses.push((Some(CookieAttribute::SameSite), same_site.clone(), actual));
         }
     }
     if let Some(path) = &expect.path {
         let actual = cookie.path().unwrap_or("(none)").to_string();
         if &actual != path {
-            misses.push(("Path".into(), path.clone(), actual));
+            misses.push((Some(CookieAttribute::Path), path.clone(), actual));
         }
     }
     if let Some(matcher) = &expect.value {
         if let Err(miss) = check(matcher, Subject::Texts(&[cookie.value()]), scope) {
             // A cookie's value is a credential: the report says only that it missed.
-            misses.push(("value".into(), miss, crate::report::redact::REDACTED.into()));
+            misses.push((
+                Some(CookieAttribute::Value),
+                miss,
+                crate::report::redact::REDACTED.into(),
+            ));
         }
     }
     misses

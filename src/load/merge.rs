@@ -5,7 +5,7 @@
 //! by request, so the merged percentiles are those of all requests together, not
 //! an average of percentiles.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use goose::metrics::GooseMetrics;
 use serde_json::Value;
@@ -13,24 +13,73 @@ use serde_json::Value;
 use super::summary::{FORMAT, LoadSummary, Phase, StepLoad};
 use crate::report::redact::Redactor;
 
+/// Why load reports could not be read or added up.
+///
+/// A parser's message may quote a value from the file (a host with its
+/// password, say), so it is shown redacted.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not JSON: {}", .path.display(), redacted(.source))]
+    NotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{} is not a tollgate load summary: {}", .path.display(), redacted(.source))]
+    BadSummary {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{}: goose's `raw_metrics` do not read: {}", .path.display(), redacted(.source))]
+    BadGooseMetrics {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{} is neither a goose JSON report (no `raw_metrics`) nor a tollgate load summary",
+        .0.display()
+    )]
+    UnknownFormat(PathBuf),
+    #[error("nothing to merge")]
+    Nothing,
+    #[error("cannot add up runs of different scenarios: {first} and {other}")]
+    DifferentScenarios { first: String, other: String },
+}
+
+fn redacted(error: &serde_json::Error) -> String {
+    Redactor::new().text(&error.to_string())
+}
+
 /// One load report: a goose JSON report (`tollgate load --report x.json`) or a
 /// summary `tollgate merge --report x.json` wrote.
-pub fn read(path: &Path) -> Result<LoadSummary, String> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let value: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{shown} is not JSON: {e}"))?;
+pub fn read(path: &Path) -> Result<LoadSummary, MergeError> {
+    let path_buf = || path.to_path_buf();
+    let text = std::fs::read_to_string(path).map_err(|source| MergeError::Read {
+        path: path_buf(),
+        source,
+    })?;
+    let value: Value = serde_json::from_str(&text).map_err(|source| MergeError::NotJson {
+        path: path_buf(),
+        source,
+    })?;
     if value.get("format").and_then(Value::as_str) == Some(FORMAT) {
-        return serde_json::from_value(value)
-            .map_err(|e| format!("{shown} is not a tollgate load summary: {e}"));
+        return serde_json::from_value(value).map_err(|source| MergeError::BadSummary {
+            path: path_buf(),
+            source,
+        });
     }
     let Some(raw) = value.get("raw_metrics") else {
-        return Err(format!(
-            "{shown} is neither a goose JSON report (no `raw_metrics`) nor a tollgate load summary"
-        ));
+        return Err(MergeError::UnknownFormat(path_buf()));
     };
-    let metrics: GooseMetrics = serde_json::from_value(raw.clone())
-        .map_err(|e| format!("{shown}: goose's `raw_metrics` do not read: {e}"))?;
+    let metrics: GooseMetrics =
+        serde_json::from_value(raw.clone()).map_err(|source| MergeError::BadGooseMetrics {
+            path: path_buf(),
+            source,
+        })?;
     Ok(from_goose_report(&metrics))
 }
 
@@ -69,15 +118,15 @@ fn from_goose_report(metrics: &GooseMetrics) -> LoadSummary {
 /// `runs` added up: counts and buckets summed per request, users and machines
 /// summed, the duration the longest (the machines ran side by side). Each run's
 /// thresholds judged that run alone, so the sum carries none.
-pub fn merge(runs: &[LoadSummary]) -> Result<LoadSummary, String> {
+pub fn merge(runs: &[LoadSummary]) -> Result<LoadSummary, MergeError> {
     let Some(first) = runs.first() else {
-        return Err("nothing to merge".into());
+        return Err(MergeError::Nothing);
     };
     if let Some(other) = runs.iter().find(|r| r.scenario != first.scenario) {
-        return Err(format!(
-            "cannot add up runs of different scenarios: {} and {}",
-            first.scenario, other.scenario
-        ));
+        return Err(MergeError::DifferentScenarios {
+            first: first.scenario.clone(),
+            other: other.scenario.clone(),
+        });
     }
     let mut merged = LoadSummary {
         format: FORMAT.to_string(),
@@ -173,8 +222,11 @@ mod tests {
     #[test]
     fn runs_of_different_scenarios_do_not_add_up() {
         let err = merge(&[run("A", 1, 0, 1, 1.0), run("B", 1, 0, 1, 1.0)]).unwrap_err();
-        assert!(err.contains("different scenarios"), "{err}");
-        assert!(merge(&[]).is_err());
+        assert_eq!(
+            err.to_string(),
+            "cannot add up runs of different scenarios: A and B"
+        );
+        assert!(matches!(merge(&[]), Err(MergeError::Nothing)));
     }
 
     #[test]
@@ -185,6 +237,20 @@ mod tests {
         std::fs::write(&path, serde_json::to_string(&merged).unwrap()).unwrap();
         assert_eq!(read(&path).unwrap(), merged);
         std::fs::write(&path, "{}").unwrap();
-        assert!(read(&path).unwrap_err().contains("neither"));
+        let err = read(&path).unwrap_err();
+        assert!(matches!(err, MergeError::UnknownFormat(_)), "{err}");
+        assert!(err.to_string().contains("neither"), "{err}");
+    }
+
+    #[test]
+    fn a_report_that_does_not_read_is_named_without_its_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("goose.json");
+        // A host where goose's numbers belong: the parser quotes it back.
+        let report = r#"{"raw_metrics": {"duration": "https://u:Hunter2-secret@c.example"}}"#;
+        std::fs::write(&path, report).unwrap();
+        let err = read(&path).unwrap_err();
+        assert!(matches!(err, MergeError::BadGooseMetrics { .. }), "{err}");
+        assert!(!err.to_string().contains("Hunter2-secret"), "{err}");
     }
 }

@@ -7,8 +7,19 @@ use std::path::Path;
 use super::summary::{LoadSummary, Row, micros};
 use crate::report::html::escape;
 
+/// Why a load report file was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("the report's extension must be .json, .md or .html")]
+    UnknownExtension,
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
 /// Writes `summary` to `path` in the format its extension names.
-pub fn write_file(path: &Path, summary: &LoadSummary) -> io::Result<()> {
+pub fn write_file(path: &Path, summary: &LoadSummary) -> Result<(), RenderError> {
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -21,17 +32,12 @@ pub fn write_file(path: &Path, summary: &LoadSummary) -> io::Result<()> {
         }
         "md" | "markdown" => write_markdown(summary, &mut out)?,
         "html" | "htm" => write_html(summary, &mut out)?,
-        _ => {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the report's extension must be .json, .md or .html",
-            ));
-        }
+        _ => return Err(RenderError::UnknownExtension),
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::write(path, out)
+    Ok(std::fs::write(path, out)?)
 }
 
 const HEADINGS: [&str; 9] = [

@@ -13,7 +13,7 @@ use super::summary::Phase;
 use crate::auth::keys::KeyRing;
 use crate::client::{self, Clients, Endpoints, Env};
 use crate::expect;
-use crate::report::model::Failure;
+use crate::report::model::{Check, Failure};
 use crate::report::redact::Redactor;
 use crate::scenario::Scenario;
 use crate::scenario::model::{StatusExpect, StatusPattern};
@@ -259,7 +259,7 @@ async fn send_with(
 /// check and what was expected, plus the status that came (few distinct values).
 fn failure_tag(step: &str, failure: &Failure) -> String {
     let line = failure.source.line;
-    if failure.check == "status" {
+    if failure.check == Check::Status {
         format!(
             "{step}: status expected {}, got {} (line {line})",
             failure.expected, failure.actual
@@ -325,8 +325,8 @@ mod tests {
 
     #[test]
     fn failure_tags_do_not_carry_what_varies_per_request() {
-        let failure = |check: &str, actual: &str| Failure {
-            check: check.into(),
+        let failure = |check: Check, actual: &str| Failure {
+            check,
             expected: "present".into(),
             actual: actual.into(),
             source: SourceLoc {
@@ -335,11 +335,17 @@ mod tests {
                 col: 5,
             },
         };
-        let a = failure_tag("read", &failure("header x-request-id", "abc-1"));
-        let b = failure_tag("read", &failure("header x-request-id", "abc-2"));
+        let a = failure_tag(
+            "read",
+            &failure(Check::Header("x-request-id".into()), "abc-1"),
+        );
+        let b = failure_tag(
+            "read",
+            &failure(Check::Header("x-request-id".into()), "abc-2"),
+        );
         assert_eq!(a, b);
         assert_eq!(a, "read: header x-request-id expected present (line 12)");
-        let status = failure_tag("read", &failure("status", "401"));
+        let status = failure_tag("read", &failure(Check::Status, "401"));
         assert!(status.contains("got 401"), "{status}");
     }
 }

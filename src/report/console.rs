@@ -85,10 +85,10 @@ impl Console {
                 out,
                 "      step `{}` {} {}",
                 self.paint(&step.name, Style::new().bold()),
-                self.paint(step.outcome.as_str(), Style::new().red()),
+                self.paint(step.outcome().as_str(), Style::new().red()),
                 self.location(&step.source)
             )?;
-            for failure in &step.failures {
+            for failure in step.failures() {
                 let expected = self.paint(&failure.expected, Style::new().green());
                 let actual = self.paint(&failure.actual, Style::new().red());
                 let single = |v: &str| !v.contains('\n');
@@ -113,7 +113,7 @@ impl Console {
                 }
                 writeln!(out, "          {}", self.location(&failure.source))?;
             }
-            if let Some(error) = &step.error {
+            if let Some(error) = step.error() {
                 let label = self.paint("error:", Style::new().magenta().bold());
                 writeln!(out, "{}", indent(&format!("{label} {error}"), "        "))?;
             }

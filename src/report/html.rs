@@ -14,7 +14,9 @@
 
 use std::io::{self, Write};
 
-use super::model::{Certification, Outcome, RunReport, ScenarioReport, StepReport, Verdict};
+use super::model::{
+    Certification, Outcome, RunReport, ScenarioReport, StepReport, StepResult, Verdict,
+};
 use super::{counts_line, format_duration, transcript_text};
 
 /// Escapes `& < > " '` so text is inert in element content and in quoted
@@ -178,7 +180,7 @@ fn write_step(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "<h3>{} Step <code>{}</code></h3>",
-        outcome_tag(step.outcome),
+        outcome_tag(step.outcome()),
         escape(&step.name)
     )?;
     writeln!(
@@ -187,17 +189,17 @@ fn write_step(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
         escape(&step.source.to_string()),
         escape(&format_duration(step.duration_ms))
     )?;
-    if !step.failures.is_empty() {
+    if !step.failures().is_empty() {
         writeln!(out, "<table>")?;
         writeln!(
             out,
             "<tr><th>Check</th><th>Expected</th><th>Actual</th><th>Written at</th></tr>"
         )?;
-        for failure in &step.failures {
+        for failure in step.failures() {
             writeln!(
                 out,
                 "<tr><td><code>{}</code></td><td><pre>{}</pre></td><td><pre>{}</pre></td><td><code>{}</code></td></tr>",
-                escape(&failure.check),
+                escape(&failure.check.to_string()),
                 escape(&failure.expected),
                 escape(&failure.actual),
                 escape(&failure.source.to_string())
@@ -205,13 +207,13 @@ fn write_step(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
         }
         writeln!(out, "</table>")?;
     }
-    if let Some(error) = &step.error {
-        let class = if step.outcome == Outcome::Error {
-            "error"
-        } else {
-            "skip"
-        };
-        writeln!(out, "<p class=\"{class}\">{}</p>", escape(error))?;
+    let message = match &step.result {
+        StepResult::Errored(message) => Some(("error", message)),
+        StepResult::Skipped(reason) => Some(("skip", reason)),
+        StepResult::Passed | StepResult::Failed(_) => None,
+    };
+    if let Some((class, text)) = message {
+        writeln!(out, "<p class=\"{class}\">{}</p>", escape(text))?;
     }
     if let Some(burst) = &step.burst {
         let statuses = burst
@@ -236,7 +238,7 @@ fn write_step(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
             escape(&transcript.request.curl)
         )?;
         // Open where a reader needs it: on the steps that failed or errored.
-        let open = if step.outcome.is_problem() {
+        let open = if step.outcome().is_problem() {
             " open"
         } else {
             ""

@@ -82,7 +82,7 @@ fn first_problem(scenario: &ScenarioReport) -> String {
         .problem_steps()
         .find_map(|step| {
             let what = step
-                .failures
+                .failures()
                 .first()
                 .map(|f| {
                     failure_text(f)
@@ -91,7 +91,7 @@ fn first_problem(scenario: &ScenarioReport) -> String {
                         .unwrap_or_default()
                         .to_owned()
                 })
-                .or_else(|| step.error.clone())?;
+                .or_else(|| step.error().map(str::to_owned))?;
             Some(format!("step `{}`: {what}", step.name))
         })
         .unwrap_or_else(|| format!("scenario {}", scenario.outcome.as_str()))

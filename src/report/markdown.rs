@@ -75,20 +75,20 @@ fn write_details(scenario: &ScenarioReport, out: &mut impl Write) -> io::Result<
             out,
             "\n#### Step {} ({}) — {}\n",
             code(&step.name),
-            step.outcome.as_str(),
+            step.outcome().as_str(),
             code(&step.source.to_string())
         )?;
-        for failure in &step.failures {
+        for failure in step.failures() {
             writeln!(
                 out,
                 "- **{}** at {}: expected {}, actual {}",
-                inline(&failure.check),
+                inline(&failure.check.to_string()),
                 code(&failure.source.to_string()),
                 value(&failure.expected),
                 value(&failure.actual)
             )?;
         }
-        if let Some(error) = &step.error {
+        if let Some(error) = step.error() {
             writeln!(out, "- **error**: {}", value(error))?;
         }
         if let Some(transcript) = &step.transcript {

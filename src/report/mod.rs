@@ -177,15 +177,15 @@ pub(crate) fn step_problem_text(step: &StepReport) -> String {
     let mut text = format!(
         "step `{}` {} (at {})",
         step.name,
-        step.outcome.as_str(),
+        step.outcome().as_str(),
         step.source
     );
-    for failure in &step.failures {
+    for failure in step.failures() {
         text.push('\n');
         text.push_str(&indent(&failure_text(failure), "  "));
         text.push_str(&format!("\n    --> {}", failure.source));
     }
-    if let Some(error) = &step.error {
+    if let Some(error) = step.error() {
         text.push('\n');
         text.push_str(&indent(&format!("error: {error}"), "  "));
     }
@@ -308,10 +308,8 @@ pub(crate) mod sample {
                 burst: None,
                 name: "get current user".into(),
                 source: loc(f_pass, 6, 11),
-                outcome: Outcome::Pass,
+                result: StepResult::Passed,
                 duration_ms: 41,
-                failures: vec![],
-                error: None,
                 transcript: Some(Transcript {
                     request: RequestRecord::new(
                         "GET".into(),
@@ -349,10 +347,8 @@ pub(crate) mod sample {
             burst: None,
                     name: "log in".into(),
                     source: loc(f_fail, 6, 11),
-                    outcome: Outcome::Pass,
+                    result: StepResult::Passed,
                     duration_ms: 150,
-                    failures: vec![],
-                    error: None,
                     transcript: Some(Transcript {
                         request: RequestRecord::new("POST".into(), r.url(&format!("{base}/dologin.action")), headers(&r, &[("Content-Type", "application/x-www-form-urlencoded")]), Some(r.text(&login_body))),
                         response: Some(ResponseRecord {
@@ -374,23 +370,21 @@ pub(crate) mod sample {
             burst: None,
                     name: "reuse session after logout".into(),
                     source: loc(f_fail, 18, 11),
-                    outcome: Outcome::Fail,
-                    duration_ms: 120,
-                    failures: vec![
+                    result: StepResult::judged(vec![
                         Failure {
-                            check: "status".into(),
+                            check: Check::Status,
                             expected: "401".into(),
                             actual: "200".into(),
                             source: loc(f_fail, 24, 17),
                         },
                         Failure {
-                            check: "header set-cookie".into(),
+                            check: Check::Header("set-cookie".into()),
                             expected: "matches `JSESSIONID=; Max-Age=0`".into(),
                             actual: "(absent)".into(),
                             source: loc(f_fail, 26, 21),
                         },
-                    ],
-                    error: None,
+                    ]),
+                    duration_ms: 120,
                     transcript: Some(Transcript {
                         request: RequestRecord::new("GET".into(), r.url(&format!("{base}/rest/api/space?limit=1")), headers(
                                 &r,
@@ -427,12 +421,10 @@ pub(crate) mod sample {
                 burst: None,
                 name: "call with expired jwt".into(),
                 source: loc(f_err, 9, 11),
-                outcome: Outcome::Error,
-                duration_ms: 1_000,
-                failures: vec![],
-                error: Some(r.text(&format!(
+                result: StepResult::Errored(r.text(&format!(
                     "timed out after 1s waiting for {base}/rest/api/content (jwt {jwt})"
                 ))),
+                duration_ms: 1_000,
                 transcript: Some(Transcript {
                     request: RequestRecord::new(
                         "GET".into(),

@@ -185,30 +185,158 @@ pub struct ScenarioReport {
 impl ScenarioReport {
     /// The steps that failed or errored, in order.
     pub fn problem_steps(&self) -> impl Iterator<Item = &StepReport> {
-        self.steps.iter().filter(|step| step.outcome.is_problem())
+        self.steps.iter().filter(|step| step.outcome().is_problem())
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct StepReport {
     pub name: String,
     /// Where the step's `name:` is written.
     pub source: SourceLoc,
-    pub outcome: Outcome,
+    pub result: StepResult,
     pub duration_ms: u64,
-    /// Every expectation the response missed (`outcome == Fail`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub failures: Vec<Failure>,
-    /// Why no answer could be judged (`outcome == Error`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
     /// The exchange, redacted. Absent when nothing was sent. For a burst, the
     /// first answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<Transcript>,
     /// What a `burst:` step's answers were.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub burst: Option<BurstSummary>,
+}
+
+impl StepReport {
+    pub fn outcome(&self) -> Outcome {
+        self.result.outcome()
+    }
+
+    /// Every expectation the response missed; empty unless the step failed.
+    pub fn failures(&self) -> &[Failure] {
+        self.result.failures()
+    }
+
+    /// Why no answer could be judged, when the step errored.
+    pub fn error(&self) -> Option<&str> {
+        self.result.error()
+    }
+
+    /// Why the step was not run, when it was skipped.
+    pub fn skip_reason(&self) -> Option<&str> {
+        self.result.skip_reason()
+    }
+}
+
+/// How one step ended, with what only that ending has: a pass carries nothing,
+/// a failure its misses, an error its message, a skip its reason.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepResult {
+    Passed,
+    Failed(Failures),
+    Errored(String),
+    Skipped(String),
+}
+
+impl StepResult {
+    /// A judged answer: passed when nothing was missed, failed otherwise.
+    pub fn judged(failures: Vec<Failure>) -> Self {
+        match Failures::new(failures) {
+            Some(failures) => StepResult::Failed(failures),
+            None => StepResult::Passed,
+        }
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            StepResult::Passed => Outcome::Pass,
+            StepResult::Failed(_) => Outcome::Fail,
+            StepResult::Errored(_) => Outcome::Error,
+            StepResult::Skipped(_) => Outcome::Skip,
+        }
+    }
+
+    pub fn failures(&self) -> &[Failure] {
+        match self {
+            StepResult::Failed(failures) => failures,
+            _ => &[],
+        }
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            StepResult::Errored(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    pub fn skip_reason(&self) -> Option<&str> {
+        match self {
+            StepResult::Skipped(reason) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// At least one missed expectation: a failed step always says what it missed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failures(Vec<Failure>);
+
+impl Failures {
+    /// `None` for no failures: that is a pass, not a failure.
+    pub fn new(failures: Vec<Failure>) -> Option<Self> {
+        (!failures.is_empty()).then_some(Failures(failures))
+    }
+
+    pub fn first(&self) -> &Failure {
+        // Never empty: `new` is the only way in.
+        &self.0[0]
+    }
+}
+
+impl std::ops::Deref for Failures {
+    type Target = [Failure];
+
+    fn deref(&self) -> &[Failure] {
+        &self.0
+    }
+}
+
+impl IntoIterator for Failures {
+    type Item = Failure;
+    type IntoIter = std::vec::IntoIter<Failure>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// The `tollgate-report/1` shape of a step: `outcome`, then `failures` when it
+/// failed and `error` when it errored. A skip's reason is written as
+/// `skip_reason`, as a scenario's is, and also as `error`, where readers of
+/// earlier reports find it.
+impl Serialize for StepReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+
+        let mut out = serializer.serialize_struct("StepReport", 8)?;
+        out.serialize_field("name", &self.name)?;
+        out.serialize_field("source", &self.source)?;
+        out.serialize_field("outcome", &self.outcome())?;
+        out.serialize_field("duration_ms", &self.duration_ms)?;
+        match &self.result {
+            StepResult::Passed => {}
+            StepResult::Failed(failures) => out.serialize_field("failures", &**failures)?,
+            StepResult::Errored(message) => out.serialize_field("error", message)?,
+            StepResult::Skipped(reason) => {
+                out.serialize_field("error", reason)?;
+                out.serialize_field("skip_reason", reason)?;
+            }
+        }
+        if let Some(transcript) = &self.transcript {
+            out.serialize_field("transcript", transcript)?;
+        }
+        if let Some(burst) = &self.burst {
+            out.serialize_field("burst", burst)?;
+        }
+        out.end()
+    }
 }
 
 /// The tally of a `burst:` step.
@@ -223,14 +351,91 @@ pub struct BurstSummary {
 }
 
 /// One missed expectation.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Failure {
     /// What was checked, e.g. `status`, `header location`, `json $.username`.
-    pub check: String,
+    pub check: Check,
     pub expected: String,
     pub actual: String,
     /// Where the expectation is written in the scenario.
     pub source: SourceLoc,
+}
+
+/// What one expectation looked at. Reports show it by its [`Display`]
+/// (`status`, `header location`, `cookie JSESSIONID Secure`, …), which the JSON
+/// report writes as `check`.
+///
+/// [`Display`]: std::fmt::Display
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Check {
+    Status,
+    Header(String),
+    /// A cookie's presence (no attribute) or one of its attributes.
+    Cookie {
+        name: String,
+        attribute: Option<CookieAttribute>,
+    },
+    /// A JSONPath as written in the scenario.
+    Json(String),
+    Body,
+    Duration,
+    /// A capture, by its variable's name, that found nothing.
+    Capture(String),
+    /// A burst's requests that got no answer.
+    BurstAnswers,
+    /// How many of a burst's answers had this status (`statuses:`).
+    BurstStatus(u16),
+}
+
+/// The attribute of a `Set-Cookie` an expectation judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieAttribute {
+    Secure,
+    HttpOnly,
+    SameSite,
+    Path,
+    Value,
+}
+
+impl std::fmt::Display for CookieAttribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CookieAttribute::Secure => "Secure",
+            CookieAttribute::HttpOnly => "HttpOnly",
+            CookieAttribute::SameSite => "SameSite",
+            CookieAttribute::Path => "Path",
+            CookieAttribute::Value => "value",
+        })
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Check::Status => f.write_str("status"),
+            Check::Header(name) => write!(f, "header {name}"),
+            Check::Cookie {
+                name,
+                attribute: None,
+            } => write!(f, "cookie {name}"),
+            Check::Cookie {
+                name,
+                attribute: Some(attribute),
+            } => write!(f, "cookie {name} {attribute}"),
+            Check::Json(path) => write!(f, "json {path}"),
+            Check::Body => f.write_str("body"),
+            Check::Duration => f.write_str("duration"),
+            Check::Capture(name) => write!(f, "capture {name}"),
+            Check::BurstAnswers => f.write_str("burst"),
+            Check::BurstStatus(status) => write!(f, "statuses {status}"),
+        }
+    }
+}
+
+impl Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -281,4 +486,148 @@ pub struct ResponseRecord {
     /// The body was longer than what is kept.
     pub body_truncated: bool,
     pub duration_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn at(line: usize) -> SourceLoc {
+        SourceLoc {
+            file: "s.yaml".into(),
+            line,
+            col: 3,
+        }
+    }
+
+    fn step_report(result: StepResult) -> StepReport {
+        StepReport {
+            name: "one".into(),
+            source: at(4),
+            result,
+            duration_ms: 7,
+            transcript: None,
+            burst: None,
+        }
+    }
+
+    fn step(result: StepResult) -> serde_json::Value {
+        serde_json::to_value(step_report(result)).unwrap()
+    }
+
+    fn status_failure() -> Failure {
+        Failure {
+            check: Check::Status,
+            expected: "401".into(),
+            actual: "200".into(),
+            source: at(9),
+        }
+    }
+
+    #[test]
+    fn each_step_result_keeps_the_report_shape() {
+        let head = json!({
+            "name": "one",
+            "source": { "file": "s.yaml", "line": 4, "col": 3 },
+            "duration_ms": 7,
+        });
+        let with = |extra: serde_json::Value| {
+            let mut expected = head.clone();
+            for (key, value) in extra.as_object().unwrap() {
+                expected[key] = value.clone();
+            }
+            expected
+        };
+        assert_eq!(step(StepResult::Passed), with(json!({ "outcome": "pass" })));
+        assert_eq!(
+            step(StepResult::judged(vec![status_failure()])),
+            with(json!({
+                "outcome": "fail",
+                "failures": [{
+                    "check": "status",
+                    "expected": "401",
+                    "actual": "200",
+                    "source": { "file": "s.yaml", "line": 9, "col": 3 },
+                }],
+            }))
+        );
+        assert_eq!(
+            step(StepResult::Errored("could not connect".into())),
+            with(json!({ "outcome": "error", "error": "could not connect" }))
+        );
+        // `error` still carries a skip's reason for readers of earlier reports.
+        assert_eq!(
+            step(StepResult::Skipped("not run: step 1 did not pass".into())),
+            with(json!({
+                "outcome": "skip",
+                "error": "not run: step 1 did not pass",
+                "skip_reason": "not run: step 1 did not pass",
+            }))
+        );
+    }
+
+    #[test]
+    fn step_fields_keep_their_order() {
+        let text = serde_json::to_string(&step_report(StepResult::Errored("e".into()))).unwrap();
+        let keys = ["name", "source", "outcome", "duration_ms", "error"];
+        let positions: Vec<usize> = keys
+            .iter()
+            .map(|k| text.find(&format!("\"{k}\":")).unwrap())
+            .collect();
+        assert!(positions.is_sorted(), "{text}");
+    }
+
+    #[test]
+    fn no_failures_is_a_pass_not_a_failure() {
+        assert_eq!(StepResult::judged(Vec::new()), StepResult::Passed);
+        assert!(Failures::new(Vec::new()).is_none());
+        let failed = StepResult::judged(vec![status_failure()]);
+        assert_eq!(failed.outcome(), Outcome::Fail);
+        assert_eq!(failed.failures().len(), 1);
+        assert_eq!(failed.error(), None);
+    }
+
+    #[test]
+    fn checks_read_as_before() {
+        let cookie = |attribute| Check::Cookie {
+            name: "JSESSIONID".into(),
+            attribute,
+        };
+        let cases = [
+            (Check::Status, "status"),
+            (Check::Header("x-foo".into()), "header x-foo"),
+            (cookie(None), "cookie JSESSIONID"),
+            (
+                cookie(Some(CookieAttribute::Secure)),
+                "cookie JSESSIONID Secure",
+            ),
+            (
+                cookie(Some(CookieAttribute::HttpOnly)),
+                "cookie JSESSIONID HttpOnly",
+            ),
+            (
+                cookie(Some(CookieAttribute::SameSite)),
+                "cookie JSESSIONID SameSite",
+            ),
+            (
+                cookie(Some(CookieAttribute::Path)),
+                "cookie JSESSIONID Path",
+            ),
+            (
+                cookie(Some(CookieAttribute::Value)),
+                "cookie JSESSIONID value",
+            ),
+            (Check::Json("$.a".into()), "json $.a"),
+            (Check::Body, "body"),
+            (Check::Duration, "duration"),
+            (Check::Capture("name".into()), "capture name"),
+            (Check::BurstAnswers, "burst"),
+            (Check::BurstStatus(429), "statuses 429"),
+        ];
+        for (check, text) in cases {
+            assert_eq!(check.to_string(), text);
+            assert_eq!(serde_json::to_value(&check).unwrap(), json!(text));
+        }
+    }
 }

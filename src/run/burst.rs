@@ -9,7 +9,7 @@ use futures::StreamExt;
 
 use crate::client::{describe_error, read_response};
 use crate::expect::{self, Response};
-use crate::report::model::{BurstSummary, Failure, SourceLoc};
+use crate::report::model::{BurstSummary, Check, Failure, SourceLoc};
 use crate::report::redact::Redactor;
 use crate::scenario::model::Burst;
 use crate::scenario::plan::Expect;
@@ -81,7 +81,7 @@ pub fn judge(
     };
     if let Some(first) = errors.first() {
         failures.push(Failure {
-            check: "burst".into(),
+            check: Check::BurstAnswers,
             expected: format!("an answer to each of {} requests", burst.count),
             actual: redactor.text(&format!("{} got none; the first: {first}", errors.len())),
             source: at(expect
@@ -94,7 +94,7 @@ pub fn judge(
         let got = tally.get(status).copied().unwrap_or(0);
         if !count.matches(got) {
             failures.push(Failure {
-                check: format!("statuses {status}"),
+                check: Check::BurstStatus(*status),
                 expected: format!("{} × {status}", count.inner),
                 actual: format!("{got} × {status} ({shown_tally})"),
                 source: at(count.pos),

@@ -13,7 +13,7 @@ use futures::StreamExt;
 
 use crate::report::model::{
     Certification, Counts, Outcome, RunReport, ScenarioFile, ScenarioReport, SourceLoc, StepReport,
-    Verdict,
+    StepResult, Verdict,
 };
 use crate::scenario::Scenario;
 use crate::scenario::model::Only;
@@ -189,7 +189,7 @@ pub async fn run_scenario(scenario: &Scenario, target: &ResolvedTarget) -> Scena
     report.outcome = report
         .steps
         .iter()
-        .map(|s| s.outcome)
+        .map(|s| s.outcome())
         .filter(|o| *o != Outcome::Skip)
         .max()
         .unwrap_or(Outcome::Pass);
@@ -213,7 +213,7 @@ async fn drive(scenario: &Scenario, session: &mut Session) -> Vec<StepReport> {
             redactor: &mut session.redactor,
         };
         let result = run_step(step, ctx).await;
-        let stop = result.outcome != Outcome::Pass;
+        let stop = result.outcome() != Outcome::Pass;
         reports.push(result);
         if stop {
             for later in &scenario.steps[index + 1..] {
@@ -225,10 +225,11 @@ async fn drive(scenario: &Scenario, session: &mut Session) -> Vec<StepReport> {
                         line: later.pos.line,
                         col: later.pos.col,
                     },
-                    outcome: Outcome::Skip,
+                    result: StepResult::Skipped(format!(
+                        "not run: step {} did not pass",
+                        index + 1
+                    )),
                     duration_ms: 0,
-                    failures: Vec::new(),
-                    error: Some(format!("not run: step {} did not pass", index + 1)),
                     transcript: None,
                 });
             }
@@ -243,10 +244,8 @@ fn setup_error(scenario: &Scenario, message: String) -> StepReport {
         burst: None,
         name: "set up".into(),
         source: source_of(scenario),
-        outcome: Outcome::Error,
+        result: StepResult::Errored(message),
         duration_ms: 0,
-        failures: Vec::new(),
-        error: Some(message),
         transcript: None,
     }
 }

@@ -7,7 +7,7 @@ use super::burst;
 use crate::client::{self, Clients, Env, describe_error, read_response};
 use crate::expect::{self, Response};
 use crate::report::model::{
-    Outcome, RequestRecord, ResponseRecord, SourceLoc, StepReport, Transcript,
+    RequestRecord, ResponseRecord, SourceLoc, StepReport, StepResult, Transcript,
 };
 use crate::report::redact::Redactor;
 use crate::scenario::plan::Step;
@@ -36,10 +36,8 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
         burst: None,
         name: step.name.clone(),
         source,
-        outcome: Outcome::Pass,
+        result: StepResult::Passed,
         duration_ms: 0,
-        failures: Vec::new(),
-        error: None,
         transcript: None,
     };
     if let Some(wait) = step.wait {
@@ -101,17 +99,15 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
                 .insert(captured.name.clone(), captured.value.clone());
         }
     }
-    report.failures = expect::judge(&step.expect, &response, ctx.file, ctx.scope, ctx.redactor);
-    if let Err(failures) = captured {
-        report.failures.extend(failures);
+    let mut failures = expect::judge(&step.expect, &response, ctx.file, ctx.scope, ctx.redactor);
+    if let Err(missed) = captured {
+        failures.extend(missed);
     }
     report.transcript = Some(Transcript {
         request: request_record,
         response: Some(record_response(&response, ctx.redactor)),
     });
-    if !report.failures.is_empty() {
-        report.outcome = Outcome::Fail;
-    }
+    report.result = StepResult::judged(failures);
     report.duration_ms = millis(started.elapsed());
     report
 }
@@ -128,17 +124,13 @@ fn finish_burst(
         response: judged.first.as_ref().map(|r| record_response(r, redactor)),
     });
     report.burst = Some(judged.summary);
-    report.failures = judged.failures;
-    if !report.failures.is_empty() {
-        report.outcome = Outcome::Fail;
-    }
+    report.result = StepResult::judged(judged.failures);
     report.duration_ms = millis(started.elapsed());
     report
 }
 
 fn finish_error(mut report: StepReport, message: String, started: Instant) -> StepReport {
-    report.outcome = Outcome::Error;
-    report.error = Some(message);
+    report.result = StepResult::Errored(message);
     report.duration_ms = millis(started.elapsed());
     report
 }
