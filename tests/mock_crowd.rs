@@ -632,7 +632,10 @@ async fn auth_crowd_sso_logs_in_at_the_bound_address_and_sends_the_cookie() {
         tollgate::wire::DEFAULT_CROWD_APPLICATION_PASSWORD,
         "nope",
     );
-    let error = credential(&compile::auth(&wrong), &ctx).await.unwrap_err();
+    let error = credential(&compile::auth(&wrong), &ctx)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("INVALID_USER_AUTHENTICATION"), "{error}");
 
     // The application is the scenario's to name: one Crowd does not know is refused
@@ -640,6 +643,7 @@ async fn auth_crowd_sso_logs_in_at_the_bound_address_and_sends_the_cookie() {
     let stranger = as_app("not-confluence", "app-pw", "alice-pw");
     let error = credential(&compile::auth(&stranger), &ctx)
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("401"), "{error}");
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::error::{AuthError, shown};
 use crate::wire::{CROWD_REMOTE_ADDRESS, CROWD_SESSION_PATH};
 
 /// The address a session is bound to when the step names none.
@@ -42,7 +43,7 @@ pub async fn login(
     http: &reqwest::Client,
     idp_url: &str,
     login: &Login<'_>,
-) -> Result<String, String> {
+) -> Result<String, AuthError> {
     let Login {
         application,
         application_password,
@@ -67,26 +68,30 @@ pub async fn login(
         .timeout(TIMEOUT)
         .send()
         .await
-        .map_err(|e| format!("cannot reach the SSO server at {url}: {e}"))?;
+        .map_err(|e| AuthError::SsoUnreachable {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
     let status = response.status();
     if status != reqwest::StatusCode::CREATED && status != reqwest::StatusCode::OK {
         let text = response.text().await.unwrap_or_default();
-        let shown: String = text.chars().take(200).collect();
-        return Err(format!(
-            "the SSO server refused the login of '{user}': {status} {shown}"
-        ));
+        return Err(AuthError::SsoRefused {
+            user: user.to_string(),
+            status,
+            body: shown(&text),
+        });
     }
     let session: SessionResponse = response
         .json()
         .await
-        .map_err(|e| format!("the SSO server's session answer is not Crowd JSON: {e}"))?;
+        .map_err(|e| AuthError::SsoAnswer(e.to_string()))?;
     if session.token.is_empty()
         || !session
             .token
             .bytes()
             .all(|b| b.is_ascii_graphic() && b != b';')
     {
-        return Err("the SSO server's token cannot be sent as a cookie".into());
+        return Err(AuthError::SsoToken);
     }
     Ok(session.token)
 }

@@ -5,6 +5,7 @@
 //! so the runner can hand them to the redactor before anything is recorded.
 
 pub mod crowd;
+pub mod error;
 pub mod jwt;
 pub mod keys;
 pub mod oauth;
@@ -14,7 +15,8 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::scenario::model;
 use crate::scenario::plan::{Auth, JwtAuth, OauthAuth};
-use crate::scenario::template::{Scope, Template};
+use crate::scenario::template::{Scope, Template, UnknownVar};
+pub use error::AuthError;
 use keys::KeyRing;
 use oauth::{TokenCache, TokenRequest};
 
@@ -50,8 +52,8 @@ pub struct AuthContext<'a> {
 }
 
 /// The credential `auth` stands for.
-pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential, String> {
-    let vars = |template: &Template| template.render(ctx.scope).map_err(|e| e.to_string());
+pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential, AuthError> {
+    let vars = |template: &Template| template.render(ctx.scope);
     match auth {
         Auth::None => Ok(Credential::default()),
         Auth::Basic { user, password } => {
@@ -91,18 +93,17 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
         }
         Auth::Jwt(spec) => {
             let spec = resolve_jwt(spec, ctx.scope)?;
-            let key = ctx.keys.get(&spec.key).ok_or_else(|| {
-                format!(
-                    "auth: jwt names key '{}', which `keys:` does not declare",
-                    spec.key
-                )
-            })?;
+            let key = ctx
+                .keys
+                .get(&spec.key)
+                .ok_or_else(|| AuthError::UnknownKey(spec.key.clone()))?;
             let request = jwt::MintRequest {
                 method: ctx.method,
                 url: ctx.url,
                 context_path: ctx.context_path,
             };
-            let minted = jwt::mint(&spec, key, &request, ctx.now)?;
+            let minted = jwt::mint(&spec, key, &request, ctx.now)
+                .map_err(|e| AuthError::Mint(e.to_string()))?;
             // The header and claims are evidence; only the signature is a secret.
             let signature = minted
                 .token
@@ -140,13 +141,13 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
 }
 
 /// `spec` with `${name}` resolved in every string it holds, as minting takes it.
-pub fn resolve_jwt(spec: &JwtAuth, scope: &Scope) -> Result<model::JwtAuth, String> {
-    let render = |template: &Template| template.render(scope).map_err(|e| e.to_string());
+pub fn resolve_jwt(spec: &JwtAuth, scope: &Scope) -> Result<model::JwtAuth, UnknownVar> {
+    let render = |template: &Template| template.render(scope);
     let resolve_map = |fields: &[(String, crate::scenario::template::JsonTemplate)]| {
         fields
             .iter()
-            .map(|(k, v)| Ok((k.clone(), v.render(scope).map_err(|e| e.to_string())?)))
-            .collect::<Result<indexmap::IndexMap<_, _>, String>>()
+            .map(|(k, v)| Ok((k.clone(), v.render(scope)?)))
+            .collect::<Result<indexmap::IndexMap<_, _>, UnknownVar>>()
     };
     Ok(model::JwtAuth {
         key: render(&spec.key)?,
@@ -159,8 +160,8 @@ pub fn resolve_jwt(spec: &JwtAuth, scope: &Scope) -> Result<model::JwtAuth, Stri
     })
 }
 
-fn token_request(spec: &OauthAuth, scope: &Scope) -> Result<TokenRequest, String> {
-    let render = |template: &Template| template.render(scope).map_err(|e| e.to_string());
+fn token_request(spec: &OauthAuth, scope: &Scope) -> Result<TokenRequest, UnknownVar> {
+    let render = |template: &Template| template.render(scope);
     let optional = |value: &Option<Template>| value.as_ref().map(render).transpose();
     Ok(TokenRequest {
         client: render(&spec.client)?,

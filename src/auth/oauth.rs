@@ -8,10 +8,15 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use super::error::{AuthError, shown};
+
 /// A token is fetched again when less than this is left of its life.
 const REFRESH_MARGIN: Duration = Duration::from_secs(10);
 /// Bounds the cache: a scenario uses a handful of credentials at most.
 const MAX_CACHED: usize = 64;
+/// How long the token request may take: a target that never answers is an
+/// error, not a hang.
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The resolved `auth: oauth` of a step.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -43,7 +48,7 @@ impl TokenCache {
         http: &reqwest::Client,
         idp_url: &str,
         request: &TokenRequest,
-    ) -> Result<String, String> {
+    ) -> Result<String, AuthError> {
         if let Some((token, expires)) = self.lock().get(request) {
             if expires.saturating_duration_since(Instant::now()) > REFRESH_MARGIN {
                 return Ok(token.clone());
@@ -68,7 +73,7 @@ async fn fetch(
     http: &reqwest::Client,
     idp_url: &str,
     request: &TokenRequest,
-) -> Result<(String, Duration), String> {
+) -> Result<(String, Duration), AuthError> {
     let url = format!("{}/token", idp_url.trim_end_matches('/'));
     let mut form = vec![("grant_type", request.grant.clone())];
     if let Some(user) = &request.user {
@@ -84,22 +89,26 @@ async fn fetch(
         .post(&url)
         .basic_auth(&request.client, Some(&request.secret))
         .form(&form)
+        .timeout(TIMEOUT)
         .send()
         .await
-        .map_err(|e| format!("cannot reach the identity provider at {url}: {e}"))?;
+        .map_err(|e| AuthError::IdpUnreachable {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
     let status = response.status();
     if !status.is_success() {
         let body = response.text().await.unwrap_or_default();
-        let shown: String = body.chars().take(200).collect();
-        return Err(format!(
-            "the identity provider refused the {} grant: {status} {shown}",
-            request.grant
-        ));
+        return Err(AuthError::IdpRefused {
+            grant: request.grant.clone(),
+            status,
+            body: shown(&body),
+        });
     }
     let token: TokenResponse = response
         .json()
         .await
-        .map_err(|e| format!("the identity provider's token answer is not RFC 6749 JSON: {e}"))?;
+        .map_err(|e| AuthError::IdpAnswer(e.to_string()))?;
     let lifetime = Duration::from_secs(token.expires_in.unwrap_or(300));
     Ok((token.access_token, lifetime))
 }

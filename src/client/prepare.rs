@@ -18,8 +18,8 @@ pub enum PrepareError {
     UnknownVar(#[from] UnknownVar),
     #[error("invalid URL '{url}': {reason}")]
     Url { url: String, reason: String },
-    #[error("{0}")]
-    Credential(String),
+    #[error(transparent)]
+    Credential(#[from] crate::auth::AuthError),
     #[error(
         "client_ip stands for the peer address on the embedded mock only; a real target sees the real one (mark the scenario `only: mock`)"
     )]
@@ -68,9 +68,7 @@ pub async fn prepare<'c>(
             now: env.now(),
             client_ip: client_ip.as_deref(),
         };
-        let credential = auth::credential(auth, &ctx)
-            .await
-            .map_err(PrepareError::Credential)?;
+        let credential = auth::credential(auth, &ctx).await?;
         secrets.extend(credential.secrets);
         authorization = credential.authorization;
         auth_cookie = credential.cookie;

@@ -1,8 +1,9 @@
 //! `${name}` references: finding them, and replacing them with values.
 //!
 //! `${env:NAME}` and `${env:NAME:-default}` are resolved when a file is loaded
-//! ([`resolve_env`]); every other `${name}` when a step is sent, from the
-//! scenario's vars, the captures so far and the built-ins.
+//! ([`resolve_env`]); every other `${name}` is parsed into a
+//! [`super::template::Template`] when the scenario is compiled and filled in when
+//! a step is sent, from the scenario's vars, the captures so far and the built-ins.
 
 /// The target's base URL, without a trailing slash.
 pub const BASE_URL: &str = "base_url";
@@ -37,50 +38,6 @@ pub fn references(text: &str) -> Result<Vec<Reference<'_>>, usize> {
         rest = end;
     }
     Ok(found)
-}
-
-/// Replaces each `${name}` by `lookup(name)`; the error names the first unknown one.
-pub fn interpolate(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
-    let refs =
-        references(text).map_err(|at| format!("'${{' at byte {at} is never closed with '}}'"))?;
-    if refs.is_empty() {
-        return Ok(text.to_string());
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for r in refs {
-        out.push_str(&text[last..r.start]);
-        match lookup(r.name) {
-            Some(value) => out.push_str(&value),
-            None => return Err(format!("unknown variable '{}'", r.name)),
-        }
-        last = r.end;
-    }
-    out.push_str(&text[last..]);
-    Ok(out)
-}
-
-/// `value` with `${name}` resolved in every string it holds (keys stay as written).
-pub fn interpolate_json(
-    value: &serde_json::Value,
-    resolve: &(dyn Fn(&str) -> Result<String, String> + Sync),
-) -> Result<serde_json::Value, String> {
-    use serde_json::Value;
-    Ok(match value {
-        Value::String(s) => Value::String(resolve(s)?),
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| interpolate_json(v, resolve))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| Ok((k.clone(), interpolate_json(v, resolve)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        other => other.clone(),
-    })
 }
 
 /// An `${env:NAME}` or `${env:NAME:-default}` reference, split.
@@ -131,15 +88,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_and_replaces_references() {
-        let lookup = |n: &str| (n == "user").then(|| "alice".to_string());
-        assert_eq!(interpolate("hi ${user}!", lookup).unwrap(), "hi alice!");
-        assert_eq!(interpolate("no refs", lookup).unwrap(), "no refs");
-        assert_eq!(
-            interpolate("${nope}", lookup).unwrap_err(),
-            "unknown variable 'nope'"
-        );
-        assert!(interpolate("${open", lookup).is_err());
+    fn finds_references_and_unclosed_ones() {
+        let refs = references("hi ${user} and ${ other }!").unwrap();
+        let names: Vec<&str> = refs.iter().map(|r| r.name).collect();
+        assert_eq!(names, ["user", "other"]);
+        assert_eq!(references("${open"), Err(0));
     }
 
     #[test]
