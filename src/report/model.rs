@@ -283,11 +283,6 @@ impl Failures {
     pub fn new(failures: Vec<Failure>) -> Option<Self> {
         (!failures.is_empty()).then_some(Failures(failures))
     }
-
-    pub fn first(&self) -> &Failure {
-        // Never empty: `new` is the only way in.
-        &self.0[0]
-    }
 }
 
 impl std::ops::Deref for Failures {
