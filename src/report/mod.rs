@@ -283,16 +283,43 @@ pub(crate) mod sample {
         r.add_secret(PASSWORD);
         r.add_secret(TOKEN);
         r.add_secret(SESSION);
-        let base = "http://127.0.0.1:41234";
-        let basic = format!("Basic {}", STANDARD.encode(format!("admin:{PASSWORD}")));
-        let jwt = format!(
-            "{}.{}.{JWT_SIGNATURE}",
-            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
-            URL_SAFE_NO_PAD.encode(r#"{"iss":"tollgate-addon","exp":1700000000}"#)
-        );
+        let scenarios = vec![passed(&r), failed(&r), errored(&r), skipped()];
+        let counts = Counts::tally(scenarios.iter().map(|s| &s.outcome));
+        let mut scenario_files: Vec<ScenarioFile> = scenarios
+            .iter()
+            .map(|s| ScenarioFile {
+                path: s.source.file.clone(),
+                sha256: hex::encode(sha2::Sha256::digest(s.id.as_bytes())),
+            })
+            .collect();
+        scenario_files.sort_by(|a, b| a.path.cmp(&b.path));
+        RunReport {
+            tool_version: "0.1.0".into(),
+            started_at: "2026-11-23T14:15:49Z".into(),
+            finished_at: "2026-11-23T14:15:51Z".into(),
+            duration_ms: 1_840,
+            target: "embedded mock".into(),
+            certification: Certification {
+                tool_version: "0.1.0".into(),
+                profile: Some("basic-locked-down".into()),
+                scenario_files,
+                target: "embedded mock".into(),
+                started_at: "2026-11-23T14:15:49Z".into(),
+                finished_at: "2026-11-23T14:15:51Z".into(),
+                verdict: Verdict::of(&counts),
+            },
+            counts,
+            scenarios,
+        }
+    }
 
+    const BASE: &str = "http://127.0.0.1:41234";
+
+    fn passed(r: &Redactor) -> ScenarioReport {
+        let base = BASE;
+        let basic = format!("Basic {}", STANDARD.encode(format!("admin:{PASSWORD}")));
         let f_pass = "scenarios/basic/valid-credentials.yaml";
-        let pass = ScenarioReport {
+        ScenarioReport {
             id: "basic/valid-credentials".into(),
             title: "Basic auth with valid credentials is accepted".into(),
             source: loc(f_pass, 1, 5),
@@ -315,25 +342,28 @@ pub(crate) mod sample {
                         "GET".into(),
                         r.url(&format!("{base}/rest/api/user/current")),
                         headers(
-                            &r,
+                            r,
                             &[("Authorization", &basic), ("Accept", "application/json")],
                         ),
                         None,
                     ),
                     response: Some(ResponseRecord {
                         status: 200,
-                        headers: headers(&r, &[("Content-Type", "application/json")]),
+                        headers: headers(r, &[("Content-Type", "application/json")]),
                         body: r.text(r#"{"username":"admin","displayName":"Admin"}"#),
                         body_truncated: false,
                         duration_ms: 38,
                     }),
                 }),
             }],
-        };
+        }
+    }
 
+    fn failed(r: &Redactor) -> ScenarioReport {
+        let base = BASE;
         let f_fail = "scenarios/session/logout-invalidates.yaml";
         let login_body = format!("os_username=admin&os_password={PASSWORD}&login=Log+in");
-        let fail = ScenarioReport {
+        ScenarioReport {
             id: "session/logout-invalidates".into(),
             title: "Logout invalidates the session | cookie".into(),
             source: loc(f_fail, 1, 5),
@@ -350,11 +380,11 @@ pub(crate) mod sample {
                     result: StepResult::Passed,
                     duration_ms: 150,
                     transcript: Some(Transcript {
-                        request: RequestRecord::new("POST".into(), r.url(&format!("{base}/dologin.action")), headers(&r, &[("Content-Type", "application/x-www-form-urlencoded")]), Some(r.text(&login_body))),
+                        request: RequestRecord::new("POST".into(), r.url(&format!("{base}/dologin.action")), headers(r, &[("Content-Type", "application/x-www-form-urlencoded")]), Some(r.text(&login_body))),
                         response: Some(ResponseRecord {
                             status: 302,
                             headers: headers(
-                                &r,
+                                r,
                                 &[
                                     ("Location", "/index.action"),
                                     ("Set-Cookie", &format!("JSESSIONID={SESSION}; Path=/; HttpOnly")),
@@ -387,7 +417,7 @@ pub(crate) mod sample {
                     duration_ms: 120,
                     transcript: Some(Transcript {
                         request: RequestRecord::new("GET".into(), r.url(&format!("{base}/rest/api/space?limit=1")), headers(
-                                &r,
+                                r,
                                 &[
                                     ("Cookie", &format!("JSESSIONID={SESSION}; seraph.confluence=x1")),
                                     ("Authorization", &format!("Bearer {TOKEN}")),
@@ -395,7 +425,7 @@ pub(crate) mod sample {
                             ), None),
                         response: Some(ResponseRecord {
                             status: 200,
-                            headers: headers(&r, &[("Content-Type", "application/json")]),
+                            headers: headers(r, &[("Content-Type", "application/json")]),
                             body: r.text(&format!(
                                 "{{\"results\":[{{\"key\":\"DS\"}}],\n\"debug\":{{\"token\":\"{TOKEN}\",\"password\":\"{PASSWORD}\"}}}}"
                             )),
@@ -405,10 +435,18 @@ pub(crate) mod sample {
                     }),
                 },
             ],
-        };
+        }
+    }
 
+    fn errored(r: &Redactor) -> ScenarioReport {
+        let base = BASE;
+        let jwt = format!(
+            "{}.{}.{JWT_SIGNATURE}",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(r#"{"iss":"tollgate-addon","exp":1700000000}"#)
+        );
         let f_err = "scenarios/jwt/expired-token.yaml";
-        let error = ScenarioReport {
+        ScenarioReport {
             id: "jwt/expired-token".into(),
             title: "An expired Connect JWT is refused".into(),
             source: loc(f_err, 1, 5),
@@ -429,15 +467,17 @@ pub(crate) mod sample {
                     request: RequestRecord::new(
                         "GET".into(),
                         r.url(&format!("{base}/rest/api/content?jwt={jwt}&limit=5")),
-                        headers(&r, &[("Authorization", &format!("JWT {jwt}"))]),
+                        headers(r, &[("Authorization", &format!("JWT {jwt}"))]),
                         None,
                     ),
                     response: None,
                 }),
             }],
-        };
+        }
+    }
 
-        let skip = ScenarioReport {
+    fn skipped() -> ScenarioReport {
+        ScenarioReport {
             id: "crowd/sso-cookie".into(),
             title: "Crowd SSO cookie signs the user in".into(),
             source: loc("scenarios/crowd/sso-cookie.yaml", 1, 5),
@@ -447,35 +487,6 @@ pub(crate) mod sample {
             skip_reason: Some("needs a Crowd server: pass --idp".into()),
             duration_ms: 0,
             steps: vec![],
-        };
-
-        let scenarios = vec![pass, fail, error, skip];
-        let counts = Counts::tally(scenarios.iter().map(|s| &s.outcome));
-        let mut scenario_files: Vec<ScenarioFile> = scenarios
-            .iter()
-            .map(|s| ScenarioFile {
-                path: s.source.file.clone(),
-                sha256: hex::encode(sha2::Sha256::digest(s.id.as_bytes())),
-            })
-            .collect();
-        scenario_files.sort_by(|a, b| a.path.cmp(&b.path));
-        RunReport {
-            tool_version: "0.1.0".into(),
-            started_at: "2026-11-23T14:15:49Z".into(),
-            finished_at: "2026-11-23T14:15:51Z".into(),
-            duration_ms: 1_840,
-            target: "embedded mock".into(),
-            certification: Certification {
-                tool_version: "0.1.0".into(),
-                profile: Some("basic-locked-down".into()),
-                scenario_files,
-                target: "embedded mock".into(),
-                started_at: "2026-11-23T14:15:49Z".into(),
-                finished_at: "2026-11-23T14:15:51Z".into(),
-                verdict: Verdict::of(&counts),
-            },
-            counts,
-            scenarios,
         }
     }
 
