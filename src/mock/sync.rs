@@ -1,5 +1,5 @@
 //! The one lock helper of the emulator: every table behind a `Mutex` is reached
-//! through [`lock`], so a handler that panicked while holding one cannot take the
+//! through `lock`, so a handler that panicked while holding one cannot take the
 //! whole mock down with it.
 
 use std::sync::{Mutex, MutexGuard};

@@ -5,7 +5,7 @@
 //! wires them, outermost first (ARCHITECTURE.md):
 //!
 //! [`limits`] → [`client_addr`] → [`audit`] → [`stamp::oauth_challenge`] →
-//! [`plugin_policy::gate`] → [`authenticate`] → [`rate_limit`] →
+//! [`plugin_policy::gate`] → [`authenticate`](mod@authenticate) → [`rate_limit`] →
 //! [`plugin_rate`] → [`plugin_policy::authorize`] → [`xsrf`] → [`token_auth`]
 //! → the router.
 //!

@@ -12,7 +12,7 @@
 //! plugin's message) → signature (401) → `iat`/`exp`/`nbf` (401) → `qsh` (401) →
 //! the user (`sub`, else the issuer's user; none: 403).
 //!
-//! Faults (each breaks exactly one check; see [`Fault`]): `jwt_alg_none`,
+//! Faults (each breaks exactly one check; see `Fault`): `jwt_alg_none`,
 //! `jwt_key_confusion`, `jwt_signature_unchecked`, `jwt_expiry_ignored`,
 //! `jwt_qsh_ignored`, `jwt_unknown_issuer`, `jwt_kid_traversal`.
 //! `jwt_audience_ignored` belongs to the REST-auth plugin, not here: Connect never

@@ -62,6 +62,14 @@ struct Faults {
 
 type Rejection = (u16, String);
 
+/// What a signature covers and the signature itself, as the token carries them.
+struct Signed<'a> {
+    header: &'a Map<String, Value>,
+    /// `base64url(header).base64url(payload)`.
+    message: &'a str,
+    signature: &'a str,
+}
+
 fn unparsable(message: impl Into<String>) -> Rejection {
     (400, message.into())
 }
@@ -156,36 +164,12 @@ impl ConnectJwtVerifier {
             .get("iss")
             .and_then(Value::as_str)
             .ok_or_else(|| unauthorized("the JWT has no iss claim"))?;
-        let known = self.issuers.iter().find(|i| i.iss == iss);
-        let message = format!("{}.{}", header_b64, payload_b64);
-        let issuer = match (known, alg) {
-            (Some(issuer), None) => issuer,
-            (Some(issuer), Some(alg)) => {
-                self.check_signature(issuer, alg, &header, &message, signature)?;
-                issuer
-            }
-            (None, _) if !self.faults.unknown_issuer => {
-                // F-TOKAUTH-4: the plugin's exact words.
-                return Err(unauthorized(UNKNOWN_ISSUER_MESSAGE));
-            }
-            // `jwt_unknown_issuer`: the broken server ignores which `iss` it was
-            // told and takes the first configured issuer whose key verifies the
-            // token (as a filter that tries "all app links" would). The signature
-            // is still checked, so only a validly signed token from a renamed
-            // issuer gets in.
-            (None, None) => self
-                .issuers
-                .first()
-                .ok_or_else(|| unauthorized(UNKNOWN_ISSUER_MESSAGE))?,
-            (None, Some(alg)) => self
-                .issuers
-                .iter()
-                .find(|i| {
-                    self.check_signature(i, alg, &header, &message, signature)
-                        .is_ok()
-                })
-                .ok_or_else(|| unauthorized("JWT signature does not verify"))?,
+        let signed = Signed {
+            header: &header,
+            message: &format!("{header_b64}.{payload_b64}"),
+            signature,
         };
+        let issuer = self.issuer(iss, alg, &signed)?;
 
         self.check_times(&payload, now)?;
 
@@ -216,6 +200,43 @@ impl ConnectJwtVerifier {
                 )
             }),
             Some(_) => Err(unauthorized("the JWT's sub is not a string")),
+        }
+    }
+
+    /// The issuer whose key verified the token (`alg: None` is `none` under
+    /// `jwt_alg_none`: nothing to verify).
+    fn issuer(
+        &self,
+        iss: &str,
+        alg: Option<Algorithm>,
+        signed: &Signed<'_>,
+    ) -> Result<&Issuer, Rejection> {
+        let known = self.issuers.iter().find(|i| i.iss == iss);
+        match (known, alg) {
+            (Some(issuer), None) => Ok(issuer),
+            (Some(issuer), Some(alg)) => {
+                self.check_signature(issuer, alg, signed.header, signed.message, signed.signature)?;
+                Ok(issuer)
+            }
+            // F-TOKAUTH-4: the plugin's exact words.
+            (None, _) if !self.faults.unknown_issuer => Err(unauthorized(UNKNOWN_ISSUER_MESSAGE)),
+            // `jwt_unknown_issuer`: the broken server ignores which `iss` it was
+            // told and takes the first configured issuer whose key verifies the
+            // token (as a filter that tries "all app links" would). The signature
+            // is still checked, so only a validly signed token from a renamed
+            // issuer gets in.
+            (None, None) => self
+                .issuers
+                .first()
+                .ok_or_else(|| unauthorized(UNKNOWN_ISSUER_MESSAGE)),
+            (None, Some(alg)) => self
+                .issuers
+                .iter()
+                .find(|i| {
+                    self.check_signature(i, alg, signed.header, signed.message, signed.signature)
+                        .is_ok()
+                })
+                .ok_or_else(|| unauthorized("JWT signature does not verify")),
         }
     }
 

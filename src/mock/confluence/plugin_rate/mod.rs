@@ -1,7 +1,7 @@
 //! The REST-auth plugin's per-token rate limit (F-PLUG-5): at most `requests`
 //! requests per `per` for each token.
 //!
-//! Only requests that [`super::seraph::authenticate`] let in with a token count:
+//! Only requests that Seraph's authenticate stage let in with a token count:
 //! a PAT, a native OAuth token, a plugin-validated bearer token or a Connect JWT
 //! (`AuthMethod::is_token`). Passwords and sessions are not the plugin's tokens. Windows
 //! are fixed and start at a token's first request, on the mock's clock; beyond the

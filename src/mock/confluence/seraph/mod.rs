@@ -5,9 +5,9 @@
 //! - [`names`]: Seraph's cookies and headers.
 //! - [`basic`]: the Basic header (F-BASIC-4); [`auth_type`]: `os_authType`
 //!   (F-BASIC-3); [`credentials`]: what the `slow_auth` fault waits for.
-//! - [`authenticate`]: the stage (session, remember-me, Crowd SSO, Basic, then
+//! - [`authenticate`](mod@authenticate): the stage (session, remember-me, Crowd SSO, Basic, then
 //!   [`tokens`], the token authenticators in order).
-//! - [`stamp`]: the headers added on the way out, and the OAuth 1 challenge on
+//! - [`stamp`](mod@stamp): the headers added on the way out, and the OAuth 1 challenge on
 //!   every 401 (F-BASIC-8); [`cookies`]: the `Set-Cookie` values.
 
 pub mod auth_type;

@@ -18,7 +18,7 @@
 //! `APPLICATION_ACCESS_DENIED` with `WWW-Authenticate: Basic realm="Crowd REST Service"`.
 //! Users are the IdP's `idp.users`.
 //!
-//! The sessions live in [`CrowdSessions`] (`sessions.rs`), which the Confluence
+//! The sessions live in [`CrowdSessions`](super::sessions::CrowdSessions) (`sessions.rs`), which the Confluence
 //! side shares: it validates tokens in-process instead of over HTTP, so no port,
 //! application password or IdP outage stands between them. "Require consistent
 //! client IP address" (F-CROWD-2) is a Crowd server setting; the mock takes it
