@@ -13,14 +13,14 @@
 //!
 //! The caller authenticates as a Crowd *application* with HTTP Basic, as a real
 //! Crowd client does: the built-in `wire::DEFAULT_CROWD_APPLICATION` and its
-//! password (what the runner's `auth: crowd_sso` uses by default), or any `idp.clients`
-//! id and secret (so a scenario can configure its own). Otherwise `401`
+//! password (what the runner's `auth: crowd_sso` uses by default), or any
+//! `idp.clients` id and secret (so a scenario can configure its own). Otherwise `401`
 //! `APPLICATION_ACCESS_DENIED` with `WWW-Authenticate: Basic realm="Crowd REST Service"`.
 //! Users are the IdP's `idp.users`.
 //!
-//! The sessions live in [`CrowdSessions`](super::sessions::CrowdSessions) (`sessions.rs`), which the Confluence
-//! side shares: it validates tokens in-process instead of over HTTP, so no port,
-//! application password or IdP outage stands between them. "Require consistent
+//! The sessions live in [`CrowdSessions`](super::sessions::CrowdSessions), which
+//! the Confluence side shares: it validates tokens in-process instead of over
+//! HTTP, so no port, application password or IdP outage stands between them. "Require consistent
 //! client IP address" (F-CROWD-2) is a Crowd server setting; the mock takes it
 //! from `confluence.crowd.require_consistent_ip` at start.
 
