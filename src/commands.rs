@@ -169,7 +169,7 @@ pub fn mock(args: &MockArgs) -> CommandResult {
     let mut config = file.config;
     config.tls |= args.tls;
     if config.tls {
-        let written = crate::mock::tls::ca().and_then(|ca| {
+        let written = crate::mock::tls::ca().map_err(String::from).and_then(|ca| {
             if let Some(parent) = args.ca_out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
             }

@@ -98,7 +98,7 @@ impl ResolvedTarget {
             trust.extra_roots_pem.push(pem);
         }
         if remote.is_none() && scenarios.iter().any(|s| s.mock.tls) {
-            let ca = mock::tls::ca().map_err(SessionError::MockCa)?;
+            let ca = mock::tls::ca().map_err(|e| SessionError::MockCa(e.to_string()))?;
             trust.extra_roots_pem.push(ca.cert_pem().to_string());
         }
         let label = match &options.target {

@@ -16,13 +16,16 @@ use serde_json::{Value, json};
 use tollgate::auth::keys::KeyRing;
 use tollgate::auth::oauth::TokenCache;
 use tollgate::auth::{AuthContext, credential};
-use tollgate::mock::confluence::client_addr::CLIENT_IP_HEADER;
-use tollgate::mock::idp::crowd::{APPLICATION, APPLICATION_PASSWORD, SESSION_IDLE, SESSION_PATH};
+use tollgate::mock::idp::crowd::SESSION_IDLE;
 use tollgate::mock::{RunningMock, start};
 use tollgate::scenario::compile;
 use tollgate::scenario::mock_config::{Fault, MockConfig};
 use tollgate::scenario::model::{Auth, CrowdSsoAuth};
 use tollgate::scenario::template::Scope;
+use tollgate::wire::{
+    CLIENT_IP_HEADER, CROWD_SESSION_PATH as SESSION_PATH, DEFAULT_CROWD_APPLICATION as APPLICATION,
+    DEFAULT_CROWD_APPLICATION_PASSWORD as APPLICATION_PASSWORD,
+};
 
 async fn mock_with(config: Value) -> RunningMock {
     let config: MockConfig = serde_json::from_value(config).unwrap();

@@ -15,8 +15,8 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 use tollgate::mock::RunningMock;
-use tollgate::mock::confluence::client_addr::CLIENT_IP_HEADER;
 use tollgate::scenario::mock_config::Fault;
+use tollgate::wire::CLIENT_IP_HEADER;
 
 const XSRF_FAILED: &str = "XSRF check failed";
 const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0";

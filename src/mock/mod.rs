@@ -1,290 +1,30 @@
-//! The embedded mock Confluence (see emulator.md). Never imports `run`, `expect`
-//! or `report`: it stands alone so `tollgate mock` can serve real clients.
+//! The embedded mock Confluence (see emulator.md). Never imports `run`, `load`,
+//! `expect` or `report`, and of `auth` only `auth::keys` and `auth::jwt` (key
+//! material, qsh, JWT decoding): it stands alone so `tollgate mock` can serve
+//! real clients.
 //!
 //! [`start`] binds `127.0.0.1:0`, serves in the background and hands back a
 //! [`RunningMock`]; [`router`] and [`serve`] are the pieces, for callers (and
 //! tests) that bring their own listener. The identity provider ([`idp`]) is a
 //! second server beside Confluence, on its own port, so it can go down alone.
+//!
+//! The module graph is a tree: this file and each folder's `mod.rs` only
+//! declare, re-export and assemble; no module imports a `mod.rs`. Leaves at this
+//! level: [`clock`] (the mock's time), [`faults`], [`store`] (the one bounded,
+//! expiring table every cache and session list is), [`sync`] (the lock
+//! helper), [`bearer`] (`Authorization: Bearer` parsing), [`tls`]. [`server`]
+//! starts both servers.
 
+pub mod bearer;
 pub mod clock;
 pub mod confluence;
 pub mod faults;
 pub mod idp;
+pub mod server;
+pub mod store;
+pub mod sync;
 pub mod tls;
 
-use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
-
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
-use crate::auth::keys::SigningKey;
-use crate::scenario::mock_config::MockConfig;
-use confluence::connect_jwt::ConnectJwtVerifier;
-use confluence::crowd_sso::CrowdSso;
-use confluence::plugin_bearer::PluginBearerVerifier;
-use faults::FaultSet;
-
-/// The whole mock as one router: the Confluence side, under its context path.
-/// Build the [`confluence::State`] with the address it will be served at.
-pub fn router(state: confluence::State) -> axum::Router {
-    confluence::router(state)
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves, then finishes the
-/// requests in flight. Handlers can read the peer address (`ConnectInfo<SocketAddr>`).
-pub async fn serve(
-    listener: TcpListener,
-    router: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-}
-
-/// Binds `127.0.0.1:0` (Confluence and the IdP each) and starts the mock on the
-/// current tokio runtime. Same as [`start_with_keys`] with no keys.
-pub async fn start(config: &MockConfig) -> std::io::Result<RunningMock> {
-    start_with_keys(config, &[]).await
-}
-
-/// Like [`start`], with the scenario's signing keys: `idp.signing_key` and the
-/// plugin's `bearer.jwt.keys` name keys among them.
-pub async fn start_with_keys(
-    config: &MockConfig,
-    keys: &[SigningKey],
-) -> std::io::Result<RunningMock> {
-    start_on_with_keys(config, SocketAddr::from(([127, 0, 0, 1], 0)), keys).await
-}
-
-/// Binds `addr` for Confluence and starts the mock on the current tokio runtime;
-/// the IdP goes on [`idp_addr`]`(addr)`.
-pub async fn start_on(config: &MockConfig, addr: SocketAddr) -> std::io::Result<RunningMock> {
-    start_on_with_keys(config, addr, &[]).await
-}
-
-/// Where the IdP listens when Confluence listens on `addr`: the same IP and the
-/// next port (`--bind 0.0.0.0:8090` → IdP on 8091, a stable URL to configure a real
-/// plugin with), or an ephemeral port when `addr`'s port is 0.
-pub fn idp_addr(addr: SocketAddr) -> std::io::Result<SocketAddr> {
-    if addr.port() == 0 {
-        return Ok(SocketAddr::new(addr.ip(), 0));
-    }
-    let port = addr.port().checked_add(1).ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "port 65535 leaves no next port for the identity provider",
-        )
-    })?;
-    Ok(SocketAddr::new(addr.ip(), port))
-}
-
-/// [`start_on`] with the scenario's keys. Serves Confluence on `addr` and the IdP
-/// on [`idp_addr`]; both share one clock. With a `plugin:` configured, the plugin's
-/// [`PluginBearerVerifier`] (knowing the IdP's URL and first client) is built here
-/// and put into every Confluence request's extensions as
-/// `Arc<PluginBearerVerifier>`, for the authentication layer to call.
-pub async fn start_on_with_keys(
-    config: &MockConfig,
-    addr: SocketAddr,
-    keys: &[SigningKey],
-) -> std::io::Result<RunningMock> {
-    let tls = if config.tls {
-        let ca = tls::ca().map_err(std::io::Error::other)?;
-        Some(ca.server_config().map_err(std::io::Error::other)?)
-    } else {
-        None
-    };
-    let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
-    let listener = TcpListener::bind(addr).await?;
-    let local_addr = listener.local_addr()?;
-    let idp_listener = TcpListener::bind(idp_addr(addr)?).await?;
-    let idp_local_addr = idp_listener.local_addr()?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let origin = format!("{scheme}://{local_addr}");
-    let idp_url = format!("http://{idp_local_addr}");
-    let state = confluence::State::new(&config.confluence, &origin);
-    let base_url = format!("{origin}{}", state.context_path());
-
-    let idp_key = idp::select_signing_key(&config.idp, keys).map_err(invalid)?;
-    let idp = idp::IdpState::new(&config.idp, &idp_url, idp_key, state.clock().clone());
-    let plugin_bearer = match &config.confluence.plugin {
-        None => None,
-        Some(plugin) => {
-            // The IdP's key is made now only when the plugin verifies with it.
-            let wants_idp_key = plugin.bearer.jwt.as_ref().is_some_and(|jwt| {
-                jwt.keys
-                    .iter()
-                    .any(|k| k == "idp" || k == idp::GENERATED_KEY_NAME)
-            });
-            let idp_key = if wants_idp_key {
-                Some(
-                    idp.signing_key()
-                        .map_err(|e| invalid(e.to_string()))?
-                        .clone(),
-                )
-            } else {
-                None
-            };
-            let client = config
-                .idp
-                .clients
-                .first()
-                .map(|c| (c.id.clone(), c.secret.clone()))
-                .unwrap_or_default();
-            let verifier = PluginBearerVerifier::new(
-                plugin,
-                idp_url.clone(),
-                client,
-                keys,
-                idp_key,
-                FaultSet::new(&config.confluence.faults),
-                state.clock().clone(),
-            )
-            .map_err(invalid)?;
-            Some(Arc::new(verifier))
-        }
-    };
-    let mut app = router(state.clone());
-    if let Some(verifier) = &plugin_bearer {
-        app = app.layer(axum::Extension(verifier.clone()));
-    }
-    if !config.confluence.connect_jwt.issuers.is_empty() {
-        let verifier = ConnectJwtVerifier::new(
-            &config.confluence.connect_jwt,
-            keys,
-            &FaultSet::new(&config.confluence.faults),
-            state.context_path(),
-        )
-        .map_err(invalid)?;
-        app = app.layer(axum::Extension(Arc::new(verifier)));
-    }
-
-    // Crowd SSO (F-CROWD-*): Confluence shares the IdP's session store (an `Arc`,
-    // no HTTP between them); "require consistent IP" is the Crowd server's setting.
-    let crowd = &config.confluence.crowd;
-    idp.crowd()
-        .set_require_consistent_ip(crowd.require_consistent_ip);
-    if crowd.enabled {
-        let faults = FaultSet::new(&config.confluence.faults);
-        let sso = CrowdSso::new(crowd, idp.crowd().clone(), &faults).map_err(invalid)?;
-        app = app.layer(axum::Extension(Arc::new(sso)));
-    }
-
-    let (stop, stopped) = oneshot::channel::<()>();
-    // The receiver resolves when `stop` sends or is dropped: dropping the
-    // `RunningMock` stops the server too.
-    let shutdown = async move {
-        let _ = stopped.await;
-    };
-    // The IdP stays on HTTP: TLS is for the Confluence side's Secure cookies.
-    let task = match tls {
-        Some(config) => tokio::spawn(tls::serve_tls(listener, app, shutdown, config)),
-        None => tokio::spawn(serve(listener, app, shutdown)),
-    };
-    let idp_task = tokio::spawn(serve(idp_listener, idp::router(idp.clone()), idp.stopped()));
-    Ok(RunningMock {
-        base_url,
-        local_addr,
-        state,
-        idp_url,
-        idp,
-        plugin_bearer,
-        stop: Some(stop),
-        task: Some(task),
-        idp_task: Some(idp_task),
-    })
-}
-
-/// A mock serving in the background. Dropping it stops the server.
-pub struct RunningMock {
-    base_url: String,
-    local_addr: SocketAddr,
-    state: confluence::State,
-    idp_url: String,
-    idp: idp::IdpState,
-    plugin_bearer: Option<Arc<PluginBearerVerifier>>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
-    idp_task: Option<JoinHandle<std::io::Result<()>>>,
-}
-
-/// Only the addresses: the state holds passwords and tokens, and a Debug line
-/// ends up in panic messages.
-impl std::fmt::Debug for RunningMock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningMock")
-            .field("base_url", &self.base_url)
-            .field("idp_url", &self.idp_url)
-            .finish_non_exhaustive()
-    }
-}
-
-impl RunningMock {
-    /// Where to reach the instance: `http://127.0.0.1:PORT` plus the context path.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// The live state (its clock, sessions, counters), for tests and control.
-    pub fn state(&self) -> &confluence::State {
-        &self.state
-    }
-
-    /// Where the identity provider answers: `http://127.0.0.1:PORT` (no trailing slash).
-    pub fn idp_url(&self) -> &str {
-        &self.idp_url
-    }
-
-    /// The IdP's live state (its clock is the Confluence side's clock).
-    pub fn idp(&self) -> &idp::IdpState {
-        &self.idp
-    }
-
-    /// The plugin's bearer check, when a `plugin:` is configured.
-    pub fn plugin_bearer(&self) -> Option<&Arc<PluginBearerVerifier>> {
-        self.plugin_bearer.as_ref()
-    }
-
-    /// Stops accepting on both servers, lets requests in flight finish (at most
-    /// 5 s each), and waits.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.idp.stop();
-        for task in [self.task.take(), self.idp_task.take()]
-            .into_iter()
-            .flatten()
-        {
-            let mut task = task;
-            if tokio::time::timeout(Duration::from_secs(5), &mut task)
-                .await
-                .is_err()
-            {
-                task.abort();
-            }
-        }
-    }
-}
-
-impl Drop for RunningMock {
-    fn drop(&mut self) {
-        // Dropping the sender resolves the shutdown future; the task then ends
-        // on its own once open connections close. The IdP's state outlives its
-        // server (the router holds it), so it is told to stop explicitly.
-        self.stop.take();
-        self.idp.stop();
-    }
-}
+pub use server::{
+    RunningMock, idp_addr, router, serve, start, start_on, start_on_with_keys, start_with_keys,
+};

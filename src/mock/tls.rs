@@ -29,10 +29,30 @@ impl std::fmt::Debug for MockCa {
     }
 }
 
-static CA: OnceLock<Result<MockCa, String>> = OnceLock::new();
+/// Why the mock's TLS could not be set up. Messages come from rcgen and rustls
+/// and name no key material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TlsError {
+    #[error("cannot make the mock CA: {0}")]
+    Ca(String),
+    #[error("cannot make the mock's certificate: {0}")]
+    Certificate(String),
+    #[error("cannot use the mock's certificate: {0}")]
+    ServerConfig(String),
+}
+
+/// For callers that report errors as text (`?` in a function returning
+/// `Result<_, String>`).
+impl From<TlsError> for String {
+    fn from(error: TlsError) -> Self {
+        error.to_string()
+    }
+}
+
+static CA: OnceLock<Result<MockCa, TlsError>> = OnceLock::new();
 
 /// The process's CA, made on first use.
-pub fn ca() -> Result<&'static MockCa, String> {
+pub fn ca() -> Result<&'static MockCa, TlsError> {
     CA.get_or_init(make_ca).as_ref().map_err(Clone::clone)
 }
 
@@ -43,8 +63,8 @@ impl MockCa {
     }
 
     /// A server configuration with a fresh certificate for loopback names.
-    pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, String> {
-        let fail = |e: rcgen::Error| format!("cannot make the mock's certificate: {e}");
+    pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+        let fail = |e: rcgen::Error| TlsError::Certificate(e.to_string());
         let key = KeyPair::generate().map_err(fail)?;
         let mut params =
             CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
@@ -59,17 +79,17 @@ impl MockCa {
             rustls::crypto::aws_lc_rs::default_provider(),
         ))
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .map_err(|e| TlsError::ServerConfig(e.to_string()))?
         .with_no_client_auth()
         .with_single_cert(chain, private)
-        .map_err(|e| format!("cannot use the mock's certificate: {e}"))?;
+        .map_err(|e| TlsError::ServerConfig(e.to_string()))?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
 }
 
-fn make_ca() -> Result<MockCa, String> {
-    let fail = |e: rcgen::Error| format!("cannot make the mock CA: {e}");
+fn make_ca() -> Result<MockCa, TlsError> {
+    let fail = |e: rcgen::Error| TlsError::Ca(e.to_string());
     let key = KeyPair::generate().map_err(fail)?;
     let mut params = CertificateParams::new(Vec::<String>::new()).map_err(fail)?;
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -84,7 +104,7 @@ fn make_ca() -> Result<MockCa, String> {
     })
 }
 
-/// Like [`super::serve`], over TLS: each connection is handshaken, then served
+/// Like the plain server's `serve`, over TLS: each connection is handshaken, then served
 /// by hyper with the peer address available to `ConnectInfo`.
 pub async fn serve_tls(
     listener: TcpListener,

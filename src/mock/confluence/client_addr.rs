@@ -7,16 +7,15 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, Request};
 use ipnet::IpNet;
 
-/// A request header the runner sets from a step's `client_ip:`. A scenario on
-/// loopback cannot change its real peer address, so the mock takes this header
-/// as the TCP peer instead; a real Confluence never sees it.
-pub const CLIENT_IP_HEADER: &str = "x-tollgate-client-ip";
+use crate::wire::CLIENT_IP_HEADER;
 
 /// The TCP peer address of a request, in its extensions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Peer(pub IpAddr);
 
-/// Puts the [`Peer`] into the request: `client_ip:`'s header if it holds an
+/// Puts the [`Peer`] into the request: `client_ip:`'s header
+/// (`wire::CLIENT_IP_HEADER`: a scenario on loopback cannot change its real
+/// peer address, and a real Confluence never sees the header) if it holds an
 /// address, else the connection's peer, else loopback (a router served without
 /// connection info, as in unit tests).
 pub fn set_peer(req: &mut Request) {
@@ -51,7 +50,7 @@ pub struct TrustedProxies(Vec<Entry>);
 impl TrustedProxies {
     /// Reads entries as Crowd's admin page takes them; the error names the first
     /// entry that is none of IP, wildcard or CIDR.
-    pub fn parse(entries: &[String]) -> Result<Self, String> {
+    pub fn parse(entries: &[String]) -> Result<Self, BadProxy> {
         entries
             .iter()
             .map(|e| parse_entry(e.trim()))
@@ -95,7 +94,7 @@ impl TrustedProxies {
     }
 }
 
-fn parse_entry(entry: &str) -> Result<Entry, String> {
+fn parse_entry(entry: &str) -> Result<Entry, BadProxy> {
     if let Ok(addr) = entry.parse::<IpAddr>() {
         return Ok(Entry::Exact(addr));
     }
@@ -115,9 +114,15 @@ fn parse_entry(entry: &str) -> Result<Entry, String> {
     Err(bad(entry))
 }
 
-fn bad(entry: &str) -> String {
-    format!("trusted proxy '{entry}' is not an IP address, a 192.168.*.* wildcard or a CIDR")
+fn bad(entry: &str) -> BadProxy {
+    BadProxy(entry.to_owned())
 }
+
+/// A trusted-proxy entry that is none of IP, wildcard or CIDR (an address from
+/// the configuration, never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("trusted proxy '{0}' is not an IP address, a 192.168.*.* wildcard or a CIDR")]
+pub struct BadProxy(pub String);
 
 #[cfg(test)]
 mod tests {

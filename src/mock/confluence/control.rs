@@ -10,12 +10,14 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{State, json};
+use super::respond::json;
+use super::state::State;
+use crate::wire::control::{CLOCK, RESET};
 
 pub fn routes() -> Router<State> {
     Router::new()
-        .route("/__tollgate/reset", post(reset))
-        .route("/__tollgate/clock", get(clock).post(advance_clock))
+        .route(RESET, post(reset))
+        .route(CLOCK, get(clock).post(advance_clock))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,24 +1,24 @@
 //! Crowd SSO on the Confluence side (F-CROWD-1..4), on when `crowd.enabled`.
 //!
-//! Confluence reaches the Crowd server's session store through an
-//! `Arc<`[`CrowdSso`]`>` that [`crate::mock::start_on_with_keys`] puts into every
-//! request's extensions: it holds the IdP's [`CrowdSessions`] itself (shared at
-//! start, not called over HTTP), so validation is in-process and cannot fail on the
-//! network. Without that extension (a bare [`super::router`]) Crowd SSO is off.
+//! Confluence's Crowd client, [`CrowdSso`], is one of the verifiers the
+//! instance's `State` is built with (none when Crowd is off): it holds the IdP's
+//! [`CrowdSessions`] itself (shared at start, not called over HTTP), so
+//! validation is in-process and cannot fail on the network. It reads no `State`.
 //!
-//! - [`authenticate`]: Seraph's Crowd step (session, remember-me, **Crowd SSO**,
-//!   Basic). A `crowd.token_key` cookie is validated with factors computed from the
-//!   request ([`CrowdSso::factors`], F-CROWD-2/3); a valid one names the user and
-//!   Seraph opens a session (F-CROWD-4). An invalid one (unknown, expired, bound
-//!   to other factors) is no credential: the request goes on down Seraph's order
-//!   and, with nothing else, is anonymous, also under `/rest/`. The facts are
-//!   silent here; the seed only reports that Crowd refuses the token, and Seraph
-//!   treats a dead remember-me cookie the same way (F-SESS-1 is about JSESSIONID).
-//! - [`login_cookie`] / [`logout_cookie`]: `dologin.action` opens an SSO session
-//!   for the user it logged in and sets the cookie; `logout.action` ends it and
-//!   resends the cookie with `Max-Age=0` (F-CROWD-1). Confluence checked the
-//!   password against its own directory, so the SSO session is made for that user
-//!   directly.
+//! - [`CrowdSso::validate`]: for Seraph's Crowd step (session, remember-me,
+//!   **Crowd SSO**, Basic). A `crowd.token_key` cookie is validated with factors
+//!   computed from the request ([`CrowdSso::factors`], F-CROWD-2/3); a valid one
+//!   names the user and Seraph opens a session (F-CROWD-4). An invalid one
+//!   (unknown, expired, bound to other factors) is no credential: the request
+//!   goes on down Seraph's order and, with nothing else, is anonymous, also under
+//!   `/rest/`. The facts are silent here; the seed only reports that Crowd
+//!   refuses the token, and Seraph treats a dead remember-me cookie the same way
+//!   (F-SESS-1 is about JSESSIONID).
+//! - [`CrowdSso::login_cookie`] / [`CrowdSso::logout_cookie`]: `dologin.action`
+//!   opens an SSO session for the user it logged in and sets the cookie;
+//!   `logout.action` ends it and resends the cookie with `Max-Age=0` (F-CROWD-1).
+//!   Confluence checked the password against its own directory, so the SSO
+//!   session is made for that user directly.
 //!
 //! Faults: `crowd_ip_unbound` (factors not compared, breaks F-CROWD-2),
 //! `crowd_trust_any_xff` (every peer is a trusted proxy, breaks F-CROWD-3),
@@ -27,17 +27,19 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::http::{Extensions, HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 
-use super::State;
-use super::client_addr::{Peer, TrustedProxies};
+use super::client_addr::{BadProxy, TrustedProxies};
 use super::request;
 use crate::mock::faults::FaultSet;
-use crate::mock::idp::crowd::{CrowdSessions, Factor, REMOTE_ADDRESS, Validation, X_FORWARDED_FOR};
+use crate::mock::idp::crowd::sessions::{CrowdSessions, Factor, Validation};
 use crate::scenario::mock_config::{CrowdConfig, Fault};
+use crate::wire::{CROWD_REMOTE_ADDRESS, CROWD_SSO_COOKIE, CROWD_X_FORWARDED_FOR};
 
-/// The SSO cookie (F-CROWD-1).
-pub const SSO_COOKIE: &str = "crowd.token_key";
+/// `confluence.crowd.trusted_proxies` names something that is no proxy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("confluence.crowd.trusted_proxies: {0}")]
+pub struct CrowdSsoError(#[from] BadProxy);
 
 /// Confluence's Crowd client: the shared session store and how to read requests.
 #[derive(Debug)]
@@ -60,13 +62,12 @@ impl CrowdSso {
         config: &CrowdConfig,
         sessions: Arc<CrowdSessions>,
         faults: &FaultSet,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, CrowdSsoError> {
         let proxies = if faults.has(Fault::CrowdTrustAnyXff) {
             // The fault believes X-Forwarded-For from anyone (breaks F-CROWD-3).
             TrustedProxies::parse(&["0.0.0.0/0".to_owned(), "::/0".to_owned()])?
         } else {
-            TrustedProxies::parse(&config.trusted_proxies)
-                .map_err(|e| format!("confluence.crowd.trusted_proxies: {e}"))?
+            TrustedProxies::parse(&config.trusted_proxies)?
         };
         let insecure = faults.has(Fault::CrowdCookieInsecure);
         // F-CROWD-1: no Domain for localhost.
@@ -97,7 +98,7 @@ impl CrowdSso {
     /// different from it.
     pub fn factors(&self, peer: IpAddr, headers: &HeaderMap) -> Vec<Factor> {
         let forwarded: Vec<&str> = headers
-            .get_all("x-forwarded-for")
+            .get_all(CROWD_X_FORWARDED_FOR)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .collect();
@@ -106,11 +107,41 @@ impl CrowdSso {
             .proxies
             .client_address(peer, forwarded.as_deref())
             .to_string();
-        let mut factors = vec![Factor::new(REMOTE_ADDRESS, client.clone())];
+        let mut factors = vec![Factor::new(CROWD_REMOTE_ADDRESS, client.clone())];
         if let Some(forwarded) = forwarded.filter(|f| *f != client) {
-            factors.push(Factor::new(X_FORWARDED_FOR, forwarded));
+            factors.push(Factor::new(CROWD_X_FORWARDED_FOR, forwarded));
         }
         factors
+    }
+
+    /// The user a valid `crowd.token_key` names (F-CROWD-2/3), or `None` (no
+    /// cookie, an invalid token). Whether this instance knows the user is the
+    /// caller's question.
+    pub fn validate(&self, peer: IpAddr, headers: &HeaderMap) -> Option<String> {
+        let token = request::cookie(headers, CROWD_SSO_COOKIE).filter(|t| !t.is_empty())?;
+        let factors = self.factors(peer, headers);
+        let compare = self.compare_factors.then_some(&factors[..]);
+        match self.sessions.validate(&token, compare) {
+            Validation::Valid(session) => Some(session.user),
+            Validation::Unknown | Validation::FactorsDiffer => None,
+        }
+    }
+
+    /// After a successful `dologin.action` for `user`: opens an SSO session bound
+    /// to this request's factors and returns its cookie (F-CROWD-1/2).
+    pub fn login_cookie(&self, peer: IpAddr, headers: &HeaderMap, user: &str) -> HeaderValue {
+        let factors = self.factors(peer, headers);
+        let session = self.sessions.create(user, factors);
+        self.cookie(&session.token)
+    }
+
+    /// On `logout.action`: ends the SSO session the cookie names and returns the
+    /// deleting cookie (F-CROWD-1).
+    pub fn logout_cookie(&self, headers: &HeaderMap) -> HeaderValue {
+        if let Some(token) = request::cookie(headers, CROWD_SSO_COOKIE) {
+            self.sessions.remove(&token);
+        }
+        self.clear_cookie()
     }
 
     /// `Set-Cookie` carrying `token` (F-CROWD-1): Path `/`, Domain if configured,
@@ -125,7 +156,7 @@ impl CrowdSso {
     }
 
     fn cookie_text(&self, value: &str, extra: &str) -> HeaderValue {
-        let mut text = format!("{SSO_COOKIE}={value}{extra}");
+        let mut text = format!("{CROWD_SSO_COOKIE}={value}{extra}");
         if let Some(domain) = &self.domain {
             text.push_str("; Domain=");
             text.push_str(domain);
@@ -140,61 +171,9 @@ impl CrowdSso {
         // The domain was checked in `new` and tokens are URL-safe base64, so this
         // cannot fail; if it did, the cookie would only be deleted.
         HeaderValue::from_str(&text)
-            .unwrap_or_else(|_| HeaderValue::from_static("crowd.token_key=; Max-Age=0; Path=/"))
+            .or_else(|_| HeaderValue::from_str(&format!("{CROWD_SSO_COOKIE}=; Max-Age=0; Path=/")))
+            .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
     }
-}
-
-fn link(extensions: &Extensions) -> Option<&CrowdSso> {
-    extensions.get::<Arc<CrowdSso>>().map(Arc::as_ref)
-}
-
-fn peer(extensions: &Extensions) -> IpAddr {
-    extensions
-        .get::<Peer>()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |p| p.0)
-}
-
-/// Seraph's Crowd SSO step: the Confluence user a valid `crowd.token_key` names
-/// (F-CROWD-2/3), or `None` (no cookie, Crowd off, an invalid token, or a user this
-/// instance does not know or who may not log in).
-pub fn authenticate(state: &State, headers: &HeaderMap, extensions: &Extensions) -> Option<String> {
-    let crowd = link(extensions)?;
-    let token = request::cookie(headers, SSO_COOKIE).filter(|t| !t.is_empty())?;
-    let factors = crowd.factors(peer(extensions), headers);
-    let compare = crowd.compare_factors.then_some(&factors[..]);
-    match crowd.sessions.validate(&token, compare) {
-        Validation::Valid(session) => {
-            let user = state.directory.get(&session.user)?;
-            state
-                .directory
-                .can_login(&user.name)
-                .then(|| user.name.clone())
-        }
-        Validation::Unknown | Validation::FactorsDiffer => None,
-    }
-}
-
-/// After a successful `dologin.action` for `user`: opens an SSO session bound to
-/// this request's factors and returns its cookie (F-CROWD-1/2); `None` with Crowd off.
-pub fn login_cookie(
-    headers: &HeaderMap,
-    extensions: &Extensions,
-    user: &str,
-) -> Option<HeaderValue> {
-    let crowd = link(extensions)?;
-    let factors = crowd.factors(peer(extensions), headers);
-    let session = crowd.sessions.create(user, factors);
-    Some(crowd.cookie(&session.token))
-}
-
-/// On `logout.action`: ends the SSO session the cookie names and returns the
-/// deleting cookie (F-CROWD-1); `None` with Crowd off.
-pub fn logout_cookie(headers: &HeaderMap, extensions: &Extensions) -> Option<HeaderValue> {
-    let crowd = link(extensions)?;
-    if let Some(token) = request::cookie(headers, SSO_COOKIE) {
-        crowd.sessions.remove(&token);
-    }
-    Some(crowd.clear_cookie())
 }
 
 #[cfg(test)]
@@ -226,18 +205,18 @@ mod tests {
         let crowd = crowd(config, &[]);
         assert_eq!(
             crowd.factors(ip("10.0.0.1"), &xff("203.0.113.7")),
-            [Factor::new(REMOTE_ADDRESS, "203.0.113.7")]
+            [Factor::new(CROWD_REMOTE_ADDRESS, "203.0.113.7")]
         );
         assert_eq!(
             crowd.factors(ip("198.51.100.9"), &xff("203.0.113.7")),
             [
-                Factor::new(REMOTE_ADDRESS, "198.51.100.9"),
-                Factor::new(X_FORWARDED_FOR, "203.0.113.7")
+                Factor::new(CROWD_REMOTE_ADDRESS, "198.51.100.9"),
+                Factor::new(CROWD_X_FORWARDED_FOR, "203.0.113.7")
             ]
         );
         assert_eq!(
             crowd.factors(ip("198.51.100.9"), &HeaderMap::new()),
-            [Factor::new(REMOTE_ADDRESS, "198.51.100.9")]
+            [Factor::new(CROWD_REMOTE_ADDRESS, "198.51.100.9")]
         );
     }
 
@@ -246,7 +225,7 @@ mod tests {
         let crowd = crowd(CrowdConfig::default(), &[Fault::CrowdTrustAnyXff]);
         assert_eq!(
             crowd.factors(ip("198.51.100.9"), &xff("203.0.113.7")),
-            [Factor::new(REMOTE_ADDRESS, "203.0.113.7")]
+            [Factor::new(CROWD_REMOTE_ADDRESS, "203.0.113.7")]
         );
     }
 

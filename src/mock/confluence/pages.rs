@@ -2,6 +2,8 @@
 //! (`/pages/viewpage.action`, `/display/KEY/Title`). Pages anonymous may not see
 //! redirect to the login page (F-ANON-1), or answer JSON when asked (F-ANON-2).
 
+use std::net::IpAddr;
+
 use axum::Router;
 use axum::extract::{OriginalUri, Path, State as AxumState};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -10,16 +12,22 @@ use axum::routing::get;
 use axum::{Extension, Form};
 use serde::Deserialize;
 
+use super::caller::{AuthMethod, Caller};
+use super::client_addr::Peer;
 use super::content::Page;
-use super::crowd_sso;
 use super::request::{self, form_encode, wants_json};
-use super::seraph::AuthMethod;
-use super::seraph::{
-    self, REMEMBER_ME_COOKIE, SESSION_COOKIE, X_AUSERNAME, X_SERAPH_LOGIN_REASON, rest_error,
+use super::respond::{escape, html, rest_error};
+use super::seraph::cookies::{
+    remember_me_clear_header, remember_me_cookie_header, session_cookie_header,
 };
+use super::seraph::names::{
+    REMEMBER_ME_COOKIE, SESSION_COOKIE, X_AUSERNAME, X_SERAPH_LOGIN_REASON,
+};
+use super::seraph::stamp::username_header;
+use super::state::State;
 use super::users::LoginOutcome;
-use super::xsrf;
-use super::{Caller, State, escape, html, lock};
+use super::xsrf::stage::meta_tag;
+use crate::mock::sync::lock;
 use crate::scenario::mock_config::Fault;
 
 pub fn routes() -> Router<State> {
@@ -193,33 +201,27 @@ async fn dologin(
     let mut response = redirect(&state.path(destination));
     let out = response.headers_mut();
     out.insert(X_SERAPH_LOGIN_REASON, HeaderValue::from_static("OK"));
-    if let Some(value) = seraph::username_header(&name) {
+    if let Some(value) = username_header(&name) {
         out.insert(X_AUSERNAME, value);
     }
-    out.append(
-        header::SET_COOKIE,
-        seraph::session_cookie_header(&state, &session),
-    );
+    out.append(header::SET_COOKIE, session_cookie_header(&state, &session));
     if matches!(form.os_cookie.as_deref(), Some("true" | "on")) {
         let token = lock(&state.remember_me).create(&name, now);
         out.append(
             header::SET_COOKIE,
-            seraph::remember_me_cookie_header(&state, &token),
+            remember_me_cookie_header(&state, &token),
         );
     }
     // With Crowd on, the login is an SSO login too (F-CROWD-1).
-    if let Some(cookie) = crowd_sso::login_cookie(&headers, &extensions, &name) {
+    if let Some(crowd) = &state.verifiers.crowd_sso {
+        let cookie = crowd.login_cookie(peer(&extensions), &headers, &name);
         out.append(header::SET_COOKIE, cookie);
     }
     response
 }
 
 /// Ends the session and the remember-me token, then back to the login page.
-async fn logout(
-    AxumState(state): AxumState<State>,
-    headers: HeaderMap,
-    extensions: Extensions,
-) -> Response {
+async fn logout(AxumState(state): AxumState<State>, headers: HeaderMap) -> Response {
     if let Some(id) = request::cookie(&headers, SESSION_COOKIE) {
         lock(&state.sessions).remove(&id);
     }
@@ -229,11 +231,18 @@ async fn logout(
     let mut response = redirect(&format!("{}?logout=true", state.path("/login.action")));
     let out = response.headers_mut();
     out.insert(X_SERAPH_LOGIN_REASON, HeaderValue::from_static("OUT"));
-    out.append(header::SET_COOKIE, seraph::remember_me_clear_header(&state));
-    if let Some(cookie) = crowd_sso::logout_cookie(&headers, &extensions) {
-        out.append(header::SET_COOKIE, cookie);
+    out.append(header::SET_COOKIE, remember_me_clear_header(&state));
+    if let Some(crowd) = &state.verifiers.crowd_sso {
+        out.append(header::SET_COOKIE, crowd.logout_cookie(&headers));
     }
     response
+}
+
+/// The TCP peer the first stage noted (loopback for a router served without one).
+fn peer(extensions: &Extensions) -> IpAddr {
+    extensions
+        .get::<Peer>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |p| p.0)
 }
 
 /// How the caller authenticated (F-XSRF-4: only a session has an `atl_token`).
@@ -249,7 +258,7 @@ async fn dashboard(
     if let Some(denied) = page_gate(&state, &caller, &headers, &uri) {
         return denied;
     }
-    let meta = xsrf::meta_tag(&state, &headers, method.map(|m| m.0));
+    let meta = meta_tag(&state, &headers, method.map(|m| m.0));
     html(
         StatusCode::OK,
         "Dashboard",
@@ -268,7 +277,7 @@ async fn viewpage(
         return denied;
     }
     let id = request::query_param(&uri, "pageId").and_then(|id| id.parse::<u64>().ok());
-    let meta = xsrf::meta_tag(&state, &headers, method.map(|m| m.0));
+    let meta = meta_tag(&state, &headers, method.map(|m| m.0));
     let content = lock(&state.content);
     show(id.and_then(|id| content.page(id)), &headers, &meta)
 }
@@ -286,7 +295,7 @@ async fn display(
     }
     // Titles in /display/ URLs write spaces as `+`.
     let title = title.replace('+', " ");
-    let meta = xsrf::meta_tag(&state, &headers, method.map(|m| m.0));
+    let meta = meta_tag(&state, &headers, method.map(|m| m.0));
     let content = lock(&state.content);
     show(content.page_by_title(&space, &title), &headers, &meta)
 }

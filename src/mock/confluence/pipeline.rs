@@ -4,8 +4,8 @@
 //! below it) per concern. Each stage's logic stays in its module; this file only
 //! wires them, outermost first (ARCHITECTURE.md):
 //!
-//! [`limits`] → [`client_addr`] → [`audit`] → [`seraph::oauth_challenge`] →
-//! [`plugin_policy::gate`] → [`seraph::authenticate`] → [`rate_limit`] →
+//! [`limits`] → [`client_addr`] → [`audit`] → [`stamp::oauth_challenge`] →
+//! [`plugin_policy::gate`] → [`authenticate`](mod@authenticate) → [`rate_limit`] →
 //! [`plugin_rate`] → [`plugin_policy::authorize`] → [`xsrf`] → [`token_auth`]
 //! → the router.
 //!
@@ -24,10 +24,18 @@ use axum::extract::Request;
 use axum::response::Response;
 use tower_service::Service;
 
-use super::{
-    State, audit, client_addr, limits, plugin_policy, plugin_rate, rate_limit, seraph, token_auth,
-    xsrf,
-};
+use super::audit::stage as audit;
+use super::caller::Who;
+use super::client_addr;
+use super::limits;
+use super::plugin_policy::stage as plugin_policy;
+use super::plugin_rate::stage as plugin_rate;
+use super::rate_limit::stage as rate_limit;
+use super::seraph::authenticate;
+use super::seraph::stamp;
+use super::state::State;
+use super::token_auth;
+use super::xsrf::stage as xsrf;
 
 /// The stages in front of `inner` (the routes, under the context path).
 #[derive(Clone)]
@@ -68,7 +76,7 @@ async fn run(state: State, mut req: Request, mut inner: Router) -> Result<Respon
         if let Some(refused) = plugin_policy::gate(state, &req) {
             break 'audited refused;
         }
-        let stamp = match seraph::authenticate(state, &mut req).await {
+        let stamp = match authenticate::authenticate(state, &mut req).await {
             Ok(stamp) => stamp,
             Err(refused) => break 'audited refused,
         };
@@ -81,7 +89,7 @@ async fn run(state: State, mut req: Request, mut inner: Router) -> Result<Respon
                 break 'counted refused;
             }
             if let Some(pending) = audit.as_mut() {
-                pending.note(plugin_policy::who(&req));
+                pending.note(Who::of(req.extensions()));
             }
             if let Some(refused) = plugin_policy::authorize(state, &req) {
                 break 'counted refused;
@@ -102,10 +110,10 @@ async fn run(state: State, mut req: Request, mut inner: Router) -> Result<Respon
         if let Some(counted) = counted {
             rate_limit::stamp(state, counted, &mut response);
         }
-        seraph::stamp(state, stamp, &mut response);
+        stamp::stamp(state, stamp, &mut response);
         response
     };
-    seraph::oauth_challenge(state, &mut response);
+    stamp::oauth_challenge(state, &mut response);
     if let Some(pending) = audit {
         audit::finish(state, pending, &response);
     }

@@ -1,8 +1,9 @@
 //! A REST-auth plugin's bearer-token check (seeds 002/003): who an
 //! `Authorization: Bearer …` request is, by asking the IdP's RFC 7662 introspection
 //! endpoint (F-OAUTH-3/4) or by verifying the token as a JWT with configured public
-//! keys (F-PLUG-7). Self-contained: the authentication stage builds one
-//! [`PluginBearerVerifier`] per mock instance and calls [`PluginBearerVerifier::verify`].
+//! keys (F-PLUG-7). Self-contained (it reads no `State`): the instance's
+//! verifiers hold one [`PluginBearerVerifier`], and Seraph's token chain calls
+//! [`PluginBearerVerifier::verify`].
 //!
 //! Failing closed: when the IdP cannot be reached or answers nonsense, the token is
 //! refused with [`FAIL_CLOSED_STATUS`] (503), not the plugin's `reject_status`, so a
@@ -26,12 +27,14 @@ use jsonwebtoken::{Validation, decode, decode_header};
 use regex::Regex;
 use serde_json::Value;
 
-use super::lock;
+use sha2::{Digest, Sha256};
+
 use crate::auth::keys::{SigningKey, algorithm};
+use crate::mock::bearer;
 use crate::mock::clock::Clock;
 use crate::mock::faults::FaultSet;
-use crate::mock::idp::tokens::{Grant, TokenStore};
-use crate::mock::idp::unix_now;
+use crate::mock::store::{BoundedStore, Eviction};
+use crate::mock::sync::lock;
 use crate::scenario::mock_config::{Fault, PluginConfig, PluginJwt};
 
 /// Status of a refusal because the IdP could not be asked (fail closed): 503, the
@@ -51,6 +54,41 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// Entries of the `revoked_token_cached` cache (the emulator's state is capped).
 const CACHE_MAX: usize = 1_000;
+
+/// What is wrong with `plugin.bearer` (key names and settings, never a secret).
+#[derive(Debug, thiserror::Error)]
+pub enum PluginBearerError {
+    #[error("plugin.bearer: choose `introspection: true` or `jwt:`, not both")]
+    BothModes,
+    #[error("plugin: cannot build the introspection client: {0}")]
+    Client(#[source] reqwest::Error),
+    #[error("plugin.bearer.jwt.keys: '{0}' needs the IdP's signing key")]
+    NoIdpKey(String),
+    #[error("plugin.bearer.jwt.keys: no key named '{0}'")]
+    UnknownKey(String),
+    #[error("plugin.bearer.jwt.keys: name at least one key")]
+    NoKeys,
+    #[error("plugin.bearer.jwt.username_regex: {0}")]
+    Regex(#[from] regex::Error),
+}
+
+/// Why the IdP could not be asked (the plugin then fails closed). Messages name
+/// the failing step and status, never the token.
+#[derive(Debug, thiserror::Error)]
+enum IntrospectionError {
+    #[error("introspection request failed: {0}")]
+    Request(#[source] reqwest::Error),
+    #[error("introspection answered {0}")]
+    Status(reqwest::StatusCode),
+    #[error("introspection answer cut short: {0}")]
+    CutShort(#[source] reqwest::Error),
+    #[error("introspection answer too large")]
+    TooLarge,
+    #[error("introspection answer is not JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    #[error("introspection answer has no boolean `active`")]
+    NoActive,
+}
 
 /// What the plugin makes of a request's `Authorization` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,15 +119,25 @@ enum Mode {
     Jwt(JwtCheck),
 }
 
-#[derive(Debug)]
 struct Introspection {
     url: String,
     client_id: String,
     client_secret: String,
     http: reqwest::Client,
     username_attribute: String,
-    /// Used only under `revoked_token_cached`.
-    cache: Mutex<TokenStore>,
+    /// Used only under `revoked_token_cached`: token digest → user, until the
+    /// token's `exp` (Unix seconds on the mock's clock).
+    cache: Mutex<BoundedStore<[u8; 32], String, u64>>,
+}
+
+/// Where it asks, never the client secret.
+impl std::fmt::Debug for Introspection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Introspection")
+            .field("url", &self.url)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -114,13 +162,9 @@ impl PluginBearerVerifier {
         idp_key: Option<SigningKey>,
         faults: FaultSet,
         clock: Clock,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, PluginBearerError> {
         let mode = match (config.bearer.introspection, &config.bearer.jwt) {
-            (true, Some(_)) => {
-                return Err(
-                    "plugin.bearer: choose `introspection: true` or `jwt:`, not both".into(),
-                );
-            }
+            (true, Some(_)) => return Err(PluginBearerError::BothModes),
             (false, None) => Mode::Off,
             (true, None) => {
                 let http = reqwest::Client::builder()
@@ -128,7 +172,7 @@ impl PluginBearerVerifier {
                     .connect_timeout(INTROSPECTION_TIMEOUT)
                     .no_proxy()
                     .build()
-                    .map_err(|e| format!("plugin: cannot build the introspection client: {e}"))?;
+                    .map_err(PluginBearerError::Client)?;
                 let attribute = config.username_attribute.trim();
                 Mode::Introspection(Introspection {
                     url: format!("{}/introspect", idp_url.trim_end_matches('/')),
@@ -140,7 +184,7 @@ impl PluginBearerVerifier {
                     } else {
                         attribute.to_owned()
                     },
-                    cache: Mutex::new(TokenStore::new(CACHE_MAX)),
+                    cache: Mutex::new(BoundedStore::new(CACHE_MAX, Eviction::Oldest)),
                 })
             }
             (false, Some(jwt)) => Mode::Jwt(JwtCheck::new(jwt, keys, idp_key)?),
@@ -155,7 +199,7 @@ impl PluginBearerVerifier {
 
     /// Judges one request's `Authorization` header.
     pub async fn verify(&self, authorization: Option<&str>) -> BearerOutcome {
-        let Some(token) = authorization.and_then(bearer_token) else {
+        let Some(token) = authorization.and_then(bearer::lenient) else {
             return BearerOutcome::NotBearer;
         };
         match &self.mode {
@@ -175,13 +219,12 @@ impl PluginBearerVerifier {
 
     /// F-OAUTH-3/4: the IdP decides; `active: true` names the user.
     async fn introspect(&self, check: &Introspection, token: &str) -> BearerOutcome {
-        let now = unix_now(&self.clock);
+        let now = self.clock.unix_seconds();
         let caching = self.faults.has(Fault::RevokedTokenCached);
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if caching {
-            if let Some(hit) = lock(&check.cache).lookup(token, now) {
-                if let Some(name) = hit.username {
-                    return BearerOutcome::User { name };
-                }
+            if let Some(name) = lock(&check.cache).peek(&key, now) {
+                return BearerOutcome::User { name: name.clone() };
             }
         }
         let answer = match check.ask(token).await {
@@ -217,17 +260,7 @@ impl PluginBearerVerifier {
                 .get("exp")
                 .and_then(Value::as_u64)
                 .unwrap_or(now.saturating_add(3600));
-            let entry = Grant {
-                grant_id: 0,
-                client_id: string_claim(&answer, "client_id").unwrap_or_default(),
-                username: Some(name.clone()),
-                scope: string_claim(&answer, "scope").unwrap_or_default(),
-                sub: string_claim(&answer, "sub").unwrap_or_default(),
-                jti: string_claim(&answer, "jti").unwrap_or_default(),
-                iat: answer.get("iat").and_then(Value::as_u64).unwrap_or(now),
-                exp,
-            };
-            lock(&check.cache).insert(token, entry, now);
+            lock(&check.cache).insert(key, name.clone(), Some(exp), now);
         }
         BearerOutcome::User { name }
     }
@@ -268,7 +301,7 @@ impl PluginBearerVerifier {
         let Some(claims) = claims else {
             return self.reject("the JWT signature does not verify with any configured key");
         };
-        let now = unix_now(&self.clock);
+        let now = self.clock.unix_seconds();
         match numeric(&claims, "exp") {
             None => return self.reject("the JWT has no exp"),
             Some(exp) if now >= exp => return self.reject("the JWT has expired"),
@@ -317,30 +350,27 @@ impl JwtCheck {
         config: &PluginJwt,
         keys: &[SigningKey],
         idp_key: Option<SigningKey>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, PluginBearerError> {
         let mut resolved = Vec::new();
         for name in &config.keys {
             let key = if name == "idp" || idp_key.as_ref().is_some_and(|k| k.name() == name) {
-                idp_key.clone().ok_or_else(|| {
-                    format!("plugin.bearer.jwt.keys: '{name}' needs the IdP's signing key")
-                })?
+                idp_key
+                    .clone()
+                    .ok_or_else(|| PluginBearerError::NoIdpKey(name.clone()))?
             } else {
                 keys.iter()
                     .find(|k| k.name() == name)
                     .cloned()
-                    .ok_or_else(|| format!("plugin.bearer.jwt.keys: no key named '{name}'"))?
+                    .ok_or_else(|| PluginBearerError::UnknownKey(name.clone()))?
             };
             resolved.push(key);
         }
         if resolved.is_empty() {
-            return Err("plugin.bearer.jwt.keys: name at least one key".into());
+            return Err(PluginBearerError::NoKeys);
         }
         let username_regex = match &config.username_regex {
             None => None,
-            Some(pattern) => Some(
-                Regex::new(pattern)
-                    .map_err(|e| format!("plugin.bearer.jwt.username_regex: {e}"))?,
-            ),
+            Some(pattern) => Some(Regex::new(pattern)?),
         };
         let claim = config.username_claim.trim();
         Ok(Self {
@@ -357,7 +387,7 @@ impl Introspection {
     /// POSTs the token (RFC 7662 §2.1) and returns the JSON object answered; any
     /// transport error, non-200 status, oversized or non-JSON answer, or an answer
     /// without a boolean `active` is an error (the caller fails closed).
-    async fn ask(&self, token: &str) -> Result<Value, String> {
+    async fn ask(&self, token: &str) -> Result<Value, IntrospectionError> {
         let mut response = self
             .http
             .post(&self.url)
@@ -365,26 +395,25 @@ impl Introspection {
             .form(&[("token", token), ("token_type_hint", "access_token")])
             .send()
             .await
-            .map_err(|e| format!("introspection request failed: {e}"))?;
+            .map_err(IntrospectionError::Request)?;
         if response.status() != reqwest::StatusCode::OK {
-            return Err(format!("introspection answered {}", response.status()));
+            return Err(IntrospectionError::Status(response.status()));
         }
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| format!("introspection answer cut short: {e}"))?
+            .map_err(IntrospectionError::CutShort)?
         {
             if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err("introspection answer too large".into());
+                return Err(IntrospectionError::TooLarge);
             }
             body.extend_from_slice(&chunk);
         }
-        let answer: Value = serde_json::from_slice(&body)
-            .map_err(|e| format!("introspection answer is not JSON: {e}"))?;
+        let answer: Value = serde_json::from_slice(&body)?;
         match answer.get("active") {
             Some(Value::Bool(_)) => Ok(answer),
-            _ => Err("introspection answer has no boolean `active`".into()),
+            _ => Err(IntrospectionError::NoActive),
         }
     }
 }
@@ -409,14 +438,6 @@ pub fn claimed_user(token: &str, attribute: &str) -> String {
                 .or_else(|| string_claim(&claims, "sub"))
         })
         .unwrap_or_else(|| FAULT_FALLBACK_USER.to_owned())
-}
-
-/// `Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1 / RFC 7235 §2.1).
-fn bearer_token(header: &str) -> Option<&str> {
-    let (scheme, token) = header.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
 }
 
 /// RFC 6750 §2.1 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
@@ -459,9 +480,9 @@ mod tests {
 
     #[test]
     fn bearer_headers_and_token_shapes() {
-        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
-        assert_eq!(bearer_token("bearer abc "), Some("abc"));
-        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer::lenient("Bearer abc"), Some("abc"));
+        assert_eq!(bearer::lenient("bearer abc "), Some("abc"));
+        assert_eq!(bearer::lenient("Basic abc"), None);
         assert!(is_b64token("a.b-c_d~e+f/g=="));
         assert!(!is_b64token("a b") && !is_b64token("==") && !is_b64token("ä"));
     }

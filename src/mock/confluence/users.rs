@@ -5,9 +5,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::mock::sync::lock;
 use crate::scenario::mock_config::UserConfig;
-
-use super::lock;
 
 /// A configured user, as the resources see it.
 #[derive(Clone, Debug)]

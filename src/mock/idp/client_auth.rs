@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, header};
 use base64::Engine;
 use percent_encoding::percent_decode_str;
 
-use super::OAuthError;
+use super::error::OAuthError;
 use super::form::Params;
 use crate::scenario::mock_config::IdpClient;
 
@@ -62,7 +62,7 @@ pub fn authenticate<'a>(
 
 /// `Basic base64(id:secret)`; the scheme is case-insensitive (RFC 7617 §2).
 /// Crowd's application login reads the same header.
-pub(super) fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
     let text = std::str::from_utf8(value).ok()?;
     let (scheme, rest) = text.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {

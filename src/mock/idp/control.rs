@@ -9,21 +9,23 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::IdpState;
+use super::error::json as idp_json;
+use super::state::IdpState;
+use crate::wire::control::{DOWN, HEALTH};
 
 pub fn routes() -> Router<IdpState> {
     Router::new()
-        .route("/__tollgate/health", get(health))
-        .route("/__tollgate/down", post(down))
+        .route(HEALTH, get(health))
+        .route(DOWN, post(down))
 }
 
 async fn health() -> Response {
-    super::json(StatusCode::OK, &json!({ "status": "up" }))
+    idp_json(StatusCode::OK, &json!({ "status": "up" }))
 }
 
 /// Answers, then the server stops accepting: this answer finishes, the
 /// connection closes, and the next connect is refused.
 async fn down(State(state): State<IdpState>) -> Response {
     state.stop();
-    super::json(StatusCode::OK, &json!({ "status": "down" }))
+    idp_json(StatusCode::OK, &json!({ "status": "down" }))
 }

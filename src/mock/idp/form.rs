@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::OAuthError;
+use super::error::OAuthError;
 use axum::http::{HeaderMap, header};
 
 /// Most parameters one request may carry; more is garbage, not OAuth.

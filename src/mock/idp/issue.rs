@@ -8,11 +8,21 @@ use base64::Engine;
 use jsonwebtoken::{Header, encode};
 use serde_json::{Map, Value, json};
 
-use super::IdpState;
+use super::state::IdpState;
 use super::tokens::Grant;
-use crate::auth::keys::algorithm;
-use crate::mock::confluence::lock;
+use crate::auth::keys::{KeyError, algorithm};
+use crate::mock::sync::lock;
 use crate::scenario::mock_config::{IdpClient, IdpUser, TokenFormat};
+
+/// Why a token could not be minted (a 500 `server_error`). Messages name the
+/// failing step, never a key or a claim value.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("no signing key: {0}")]
+    Key(#[from] KeyError),
+    #[error("cannot sign the access token: {0}")]
+    Sign(#[from] jsonwebtoken::errors::Error),
+}
 
 /// What `POST /token` answers (RFC 6749 §5.1).
 #[derive(Debug)]
@@ -48,7 +58,7 @@ pub fn issue(
     scope: &str,
     grant_id: Option<u64>,
     with_refresh: bool,
-) -> Result<Issued, String> {
+) -> Result<Issued, IssueError> {
     let now = state.now_unix();
     let ttl = state.config.access_token_ttl.get().as_secs().max(1);
     let grant = Grant {
@@ -108,12 +118,15 @@ pub fn claims(state: &IdpState, grant: &Grant, user: Option<&IdpUser>) -> Map<St
     claims
 }
 
-fn mint_jwt(state: &IdpState, grant: &Grant, user: Option<&IdpUser>) -> Result<String, String> {
-    let key = state.signing_key().map_err(|e| e.to_string())?;
+fn mint_jwt(state: &IdpState, grant: &Grant, user: Option<&IdpUser>) -> Result<String, IssueError> {
+    let key = state.signing_key()?;
     let mut header = Header::new(algorithm(key.alg()));
     header.kid = Some(key.name().to_owned());
-    encode(&header, &claims(state, grant, user), key.encoding_key())
-        .map_err(|e| format!("cannot sign the access token: {e}"))
+    Ok(encode(
+        &header,
+        &claims(state, grant, user),
+        key.encoding_key(),
+    )?)
 }
 
 /// 256 random bits, base64url without padding (43 characters).

@@ -11,11 +11,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::client_auth::authenticate;
+use super::error::{OAuthError, REALM, json};
+use super::form;
 use super::issue::{Issued, issue};
+use super::state::IdpState;
 use super::tokens::Grant as Issuance;
-use super::{IdpState, OAuthError, REALM, form, json};
 use crate::auth::keys::jwks as jwk_set;
-use crate::mock::confluence::lock;
+use crate::mock::bearer;
+use crate::mock::sync::lock;
 use crate::scenario::mock_config::{Grant, IdpClient, IdpUser};
 
 /// The scope of a token requested without `scope`.
@@ -124,7 +127,7 @@ fn token_inner(state: &IdpState, headers: &HeaderMap, body: &[u8]) -> Result<Iss
             )
         }
     };
-    issued.map_err(OAuthError::server_error)
+    issued.map_err(|e| OAuthError::server_error(e.to_string()))
 }
 
 /// The resource owner of a password grant; 400 `invalid_grant` if the
@@ -242,12 +245,11 @@ pub async fn userinfo(State(state): State<IdpState>, headers: HeaderMap) -> Resp
     json(StatusCode::OK, &body)
 }
 
-/// The token of `Authorization: Bearer <token>` (scheme case-insensitive).
+/// The token of `Authorization: Bearer <token>` (scheme case-insensitive); an
+/// empty one is none.
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    bearer::lenient(value).filter(|token| !token.is_empty())
 }
 
 fn bearer_challenge(error: Option<&str>) -> Response {

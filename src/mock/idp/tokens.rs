@@ -1,17 +1,20 @@
-//! The IdP's memory of what it issued: access and refresh tokens, capped and
-//! expiring on the mock's clock.
+//! The IdP's memory of what it issued: access and refresh tokens, each kind a
+//! [`BoundedStore`] of [`MAX_TOKENS`] on the mock's clock.
 //!
 //! Introspection (RFC 7662, F-OAUTH-4), userinfo and revocation (RFC 7009) all ask
 //! this store, so a revoked or expired token is inactive everywhere at once. Keys are
-//! SHA-256 digests of the token text: a store entry is bounded in size whatever the
-//! token (a JWT is ~700 bytes) and the raw token is never kept.
-//!
-//! Bounded by construction: at most `max` entries per kind; inserting into a full
-//! store first drops expired entries, then evicts the oldest one.
-
-use std::collections::{BTreeMap, HashMap};
+//! SHA-256 digests of the token text: an entry is bounded in size whatever the
+//! token (a JWT is ~700 bytes) and the raw token is never kept. A token dies at
+//! its `exp` (whole Unix seconds on the mock's clock); a full store drops the dead,
+//! then the oldest token.
 
 use sha2::{Digest, Sha256};
+
+use crate::mock::store::{BoundedStore, Eviction};
+
+/// Most live access tokens (and, separately, refresh tokens) the IdP remembers:
+/// the emulator keeps no unbounded state (ARCHITECTURE.md, "Invariants").
+pub const MAX_TOKENS: usize = 10_000;
 
 /// What was issued, as introspection reports it (F-OAUTH-4).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,109 +34,54 @@ pub struct Grant {
     pub exp: u64,
 }
 
+/// Token digest → what was issued, capped; `now` is Unix seconds on the mock's clock.
 #[derive(Debug)]
-struct Entry {
-    grant: Grant,
-    seq: u64,
-}
+pub struct TokenStore(BoundedStore<[u8; 32], Grant, u64>);
 
-/// Token digest → what was issued, capped at `max` entries.
-#[derive(Debug)]
-pub struct TokenStore {
-    max: usize,
-    entries: HashMap<[u8; 32], Entry>,
-    /// Insertion order, for evicting the oldest entry.
-    order: BTreeMap<u64, [u8; 32]>,
-    next_seq: u64,
+impl Default for TokenStore {
+    fn default() -> Self {
+        Self::new(MAX_TOKENS)
+    }
 }
 
 impl TokenStore {
     pub fn new(max: usize) -> Self {
-        Self {
-            max,
-            entries: HashMap::new(),
-            order: BTreeMap::new(),
-            next_seq: 0,
-        }
+        Self(BoundedStore::new(max, Eviction::Oldest))
     }
 
-    /// Remembers `token`. A store of size zero keeps nothing (every token is then
-    /// inactive at once).
+    /// Remembers `token` until its grant's `exp`. A store of size zero keeps
+    /// nothing (every token is then inactive at once).
     pub fn insert(&mut self, token: &str, grant: Grant, now: u64) {
-        if self.max == 0 {
-            return;
-        }
-        if self.entries.len() >= self.max {
-            self.purge_expired(now);
-        }
-        while self.entries.len() >= self.max {
-            let Some((_, oldest)) = self.order.pop_first() else {
-                break;
-            };
-            self.entries.remove(&oldest);
-        }
-        let key = digest(token);
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        if let Some(old) = self.entries.insert(key, Entry { grant, seq }) {
-            self.order.remove(&old.seq);
-        }
-        self.order.insert(seq, key);
+        let exp = grant.exp;
+        self.0.insert(digest(token), grant, Some(exp), now);
     }
 
     /// The grant behind a live token; an expired one is forgotten on the way.
     pub fn lookup(&mut self, token: &str, now: u64) -> Option<Grant> {
-        let key = digest(token);
-        let entry = self.entries.get(&key)?;
-        if entry.grant.exp <= now {
-            self.remove_key(&key);
-            return None;
-        }
-        Some(entry.grant.clone())
+        self.0.peek(&digest(token), now).cloned()
     }
 
     /// Forgets `token`; returns what it was, if it was known.
     pub fn remove(&mut self, token: &str) -> Option<Grant> {
-        self.remove_key(&digest(token))
+        self.0.remove(&digest(token))
     }
 
     /// Forgets every token of one grant (RFC 7009 §2.1).
     pub fn remove_grant(&mut self, grant_id: u64) {
-        let keys: Vec<[u8; 32]> = self
-            .entries
-            .iter()
-            .filter(|(_, e)| e.grant.grant_id == grant_id)
-            .map(|(k, _)| *k)
-            .collect();
-        for key in keys {
-            self.remove_key(&key);
-        }
+        self.0.retain(|grant| grant.grant_id != grant_id);
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.0.is_empty()
     }
 
-    fn remove_key(&mut self, key: &[u8; 32]) -> Option<Grant> {
-        let entry = self.entries.remove(key)?;
-        self.order.remove(&entry.seq);
-        Some(entry.grant)
-    }
-
-    fn purge_expired(&mut self, now: u64) {
-        let dead: Vec<[u8; 32]> = self
-            .entries
-            .iter()
-            .filter(|(_, e)| e.grant.exp <= now)
-            .map(|(k, _)| *k)
-            .collect();
-        for key in dead {
-            self.remove_key(&key);
-        }
+    /// Forgets every token.
+    pub fn clear(&mut self) {
+        self.0.clear();
     }
 }
 
@@ -181,7 +129,9 @@ mod tests {
         store.insert("d", grant(4, 100), 50);
         assert!(store.lookup("b", 50).is_none(), "the oldest is evicted");
         assert!(store.lookup("c", 50).is_some() && store.lookup("d", 50).is_some());
-        TokenStore::new(0).insert("z", grant(5, 100), 0);
+        let mut none = TokenStore::new(0);
+        none.insert("z", grant(5, 100), 0);
+        assert!(none.lookup("z", 0).is_none());
     }
 
     #[test]

@@ -1,29 +1,14 @@
-//! The REST-auth plugin's per-token rate limit (F-PLUG-5): at most `requests`
-//! requests per `per` for each token.
-//!
-//! Only requests that [`super::seraph::authenticate`] let in with a token count:
-//! a PAT, a native OAuth token, a plugin-validated bearer token or a Connect JWT
-//! ([`AuthMethod`]). Passwords and sessions are not the plugin's tokens. Windows
-//! are fixed and start at a token's first request, on the mock's clock; beyond the
-//! limit the answer is `429` with a JSON body and `Retry-After` (seconds until the
-//! window ends). Tokens are keyed by the SHA-256 of the credential (the
-//! `Authorization` value, else the `jwt` query parameter), never by the value
-//! itself, and at most [`MAX_TOKENS`] are kept (least recently used goes first).
-//!
-//! The stage ([`check`]) sits right after the Data Center limiter ([`super::rate_limit`]).
+//! The REST-auth plugin's per-token windows (F-PLUG-5): count, check and refuse
+//! under one lock. No HTTP here; the stage is `stage.rs`.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
 use sha2::{Digest, Sha256};
 
-use super::seraph::AuthMethod;
-use super::{State, json, lock, request};
-use crate::scenario::mock_config::{Fault, PluginRateLimit};
+use crate::mock::store::{BoundedStore, Eviction};
+use crate::mock::sync::lock;
+use crate::scenario::mock_config::PluginRateLimit;
 
 /// The most tokens one instance keeps a window for.
 pub const MAX_TOKENS: usize = 10_000;
@@ -34,7 +19,6 @@ type TokenHash = [u8; 32];
 struct Window {
     start: Instant,
     count: u32,
-    last_seen: Instant,
 }
 
 /// The plugin's limiter of one instance.
@@ -42,17 +26,23 @@ struct Window {
 pub struct PluginRateLimiter {
     requests: u32,
     per: Duration,
-    windows: Mutex<HashMap<TokenHash, Window>>,
+    /// A window a token, the least recently seen going first beyond
+    /// [`MAX_TOKENS`]. A token unseen for `per` is dropped: its window has ended,
+    /// so its next request starts a new one either way.
+    windows: Mutex<BoundedStore<TokenHash, Window>>,
 }
 
 impl PluginRateLimiter {
     /// `None` without a plugin or without its `rate_limit:` (unlimited).
     pub fn new(config: Option<&PluginRateLimit>) -> Option<Self> {
         let config = config?;
+        let per = config.per.get();
         Some(Self {
             requests: config.requests,
-            per: config.per.get(),
-            windows: Mutex::new(HashMap::new()),
+            per,
+            windows: Mutex::new(
+                BoundedStore::new(MAX_TOKENS, Eviction::LeastRecentlyUsed).with_idle_timeout(per),
+            ),
         })
     }
 
@@ -76,21 +66,10 @@ impl PluginRateLimiter {
     pub fn take(&self, token: &[u8], now: Instant) -> Result<(), u64> {
         let key: TokenHash = Sha256::digest(token).into();
         let mut windows = lock(&self.windows);
-        if !windows.contains_key(&key) && windows.len() >= MAX_TOKENS {
-            let oldest = windows
-                .iter()
-                .min_by_key(|(_, w)| w.last_seen)
-                .map(|(k, _)| *k);
-            if let Some(oldest) = oldest {
-                windows.remove(&oldest);
-            }
-        }
-        let window = windows.entry(key).or_insert(Window {
+        let window = windows.get_or_insert_with(key, now, || Window {
             start: now,
             count: 0,
-            last_seen: now,
         });
-        window.last_seen = now;
         let end = window.start.checked_add(self.per).unwrap_or(now);
         if now >= end {
             window.start = now;
@@ -103,55 +82,6 @@ impl PluginRateLimiter {
         let end = window.start.checked_add(self.per).unwrap_or(now);
         let left = end.saturating_duration_since(now);
         Err((left.as_secs() + u64::from(left.subsec_nanos() > 0)).max(1))
-    }
-}
-
-/// Whether `method` is one of the tokens the plugin limits (F-PLUG-5).
-fn is_token(method: AuthMethod) -> bool {
-    matches!(
-        method,
-        AuthMethod::Pat
-            | AuthMethod::NativeOauth
-            | AuthMethod::PluginBearer
-            | AuthMethod::ConnectJwt
-    )
-}
-
-/// The stage: counts token-authenticated requests per token and refuses the ones
-/// beyond the limit (F-PLUG-5); `Some` is the refusal. The
-/// `plugin_rate_limit_off` fault never refuses.
-pub fn check(state: &State, req: &Request) -> Option<Response> {
-    let limiter = state.plugin_rate.as_ref()?;
-    if !req
-        .extensions()
-        .get::<AuthMethod>()
-        .is_some_and(|m| is_token(*m))
-    {
-        return None;
-    }
-    let credential = match req.headers().get(header::AUTHORIZATION) {
-        Some(value) => value.as_bytes().to_vec(),
-        None => request::query_param(req.uri(), "jwt")
-            .unwrap_or_default()
-            .into_bytes(),
-    };
-    match limiter.take(&credential, state.clock().now()) {
-        Ok(()) => None,
-        Err(_) if state.faults.has(Fault::PluginRateLimitOff) => None,
-        Err(retry_after) => {
-            let mut response = json(
-                StatusCode::TOO_MANY_REQUESTS,
-                &serde_json::json!({
-                    "statusCode": 429,
-                    "message": "Rate limit exceeded for this token. Try again later.",
-                    "reason": "Too Many Requests",
-                }),
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            Some(response)
-        }
     }
 }
 

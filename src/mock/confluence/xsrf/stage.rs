@@ -1,41 +1,15 @@
-//! The REST XSRF check (F-XSRF-1..4), as atlassian-rest's `XsrfResourceFilter`
-//! applies it to REST resources.
-//!
-//! - Scope: REST resources only (`<ctx>/rest/…`), never `GET`. The login form
-//!   (`/dologin.action`) is a Seraph servlet, not a REST resource, so this filter
-//!   does not see it (real Confluence protects forms with its own `atl_token`
-//!   action interceptor; the mock does not). The OAuth 2 protocol endpoints under
-//!   `/rest/oauth2/` are excluded as Confluence excludes them
-//!   (`@XsrfProtectionExcluded`): an OAuth client posts forms with no token.
-//! - F-XSRF-1: only requests whose Content-Type is missing,
-//!   `application/x-www-form-urlencoded`, `multipart/form-data` or `text/plain`
-//!   are checked. A Content-Type that cannot be read counts as missing (fail closed).
-//! - F-XSRF-2: they pass with `X-Atlassian-Token: no-check` (or `nocheck`, any
-//!   case) or a valid `atl_token`; otherwise a `POST` gets `403` with the body
-//!   `XSRF check failed`, while `PUT`/`DELETE`/`PATCH` (and `HEAD`/`OPTIONS`) are
-//!   only logged by Confluence, so the mock lets them through.
-//! - F-XSRF-3: a `POST` from a browser (a User-Agent containing `Mozilla/`),
-//!   JSON included, also needs an `Origin` (or, without one, a `Referer`) of the
-//!   same scheme, host and port as the base URL; else `403`.
-//! - F-XSRF-4: the token is a session attribute, not a cookie: it is derived from
-//!   the live `JSESSIONID` with a per-instance secret (so the mock stores nothing
-//!   more), shown in pages as `<meta name="ajs-atl-token" content="…">`, and read
-//!   from the query or a form-encoded body as `atl_token`. Without a session
-//!   there is no valid token. A multipart body is not searched for it (servlet
-//!   `getParameter` does not parse multipart): use the query or the header.
-//!
-//! The `xsrf_off` fault drops the token requirement (F-XSRF-2) only; the browser
-//! origin check stays, so the fault breaks exactly one fact.
+//! The XSRF stage and the session token shown in pages (F-XSRF-1..4); see the
+//! module docs of `xsrf`.
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 
-use super::State;
-use super::request;
-use super::seraph::{AuthMethod, SESSION_COOKIE};
+use crate::mock::confluence::caller::AuthMethod;
+use crate::mock::confluence::request;
+use crate::mock::confluence::seraph::names::SESSION_COOKIE;
+use crate::mock::confluence::state::State;
 use crate::scenario::mock_config::Fault;
 
 /// The body of a refused request (F-XSRF-2).
@@ -54,35 +28,6 @@ const XSRFABLE: &[&str] = &[
     "multipart/form-data",
     "text/plain",
 ];
-
-/// The per-instance secret the session tokens are derived from (F-XSRF-4).
-#[derive(Clone)]
-pub struct TokenKey([u8; 32]);
-
-impl std::fmt::Debug for TokenKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TokenKey([redacted])")
-    }
-}
-
-impl Default for TokenKey {
-    fn default() -> Self {
-        Self(rand::random())
-    }
-}
-
-impl TokenKey {
-    /// The `atl_token` of the session `session_id`: 40 hex digits, stable for the
-    /// session's life, unguessable without the instance's secret.
-    pub fn token(&self, session_id: &str) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(self.0);
-        hasher.update(b"\0atl_token\0");
-        hasher.update(session_id.as_bytes());
-        let digest = hasher.finalize();
-        hex::encode(&digest[..20])
-    }
-}
 
 /// The `atl_token` of the request's live session, if it was authenticated by one
 /// (F-XSRF-4); pages put it in their `ajs-atl-token` meta tag.
@@ -251,14 +196,5 @@ mod tests {
         }
         assert!(!has_no_check(&headers(&[(TOKEN_HEADER, b"check")])));
         assert!(!has_no_check(&headers(&[(TOKEN_HEADER, b"\xffno-check")])));
-    }
-
-    #[test]
-    fn tokens_are_per_session_and_per_instance() {
-        let key = TokenKey::default();
-        assert_eq!(key.token("A"), key.token("A"));
-        assert_ne!(key.token("A"), key.token("B"));
-        assert_ne!(key.token("A"), TokenKey::default().token("A"));
-        assert_eq!(key.token("A").len(), 40);
     }
 }

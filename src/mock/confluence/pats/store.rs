@@ -1,5 +1,6 @@
-//! Personal access tokens (F-PAT-1..4): the token store, the `Bearer` check, and
-//! the REST resource `/rest/pat/latest/tokens`.
+//! The personal access tokens of one instance (F-PAT-1..4): the raw token format
+//! and the store. The `Bearer` check is `authenticate.rs`, the REST resource
+//! `routes.rs`.
 //!
 //! A raw token is base64 of 33 bytes: the token id as 12 ASCII digits, `:`, and
 //! 20 random bytes, so 44 characters (F-PAT-3). Only a SHA-256 hash of the 20
@@ -20,24 +21,14 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Extension, Path, State as AxumState};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
 use serde_json::{Value, json as j};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::rest::NOT_AUTHENTICATED_BODY;
-use super::seraph::{AuthMethod, TokenVerdict, bearer_token, rest_error};
-use super::{Caller, State, json, lock, raw_json};
 use crate::mock::clock::Clock;
-use crate::scenario::mock_config::{Fault, PatSeed, PatsConfig};
+use crate::scenario::mock_config::{PatSeed, PatsConfig};
 
 /// Characters of a raw token: base64 of 33 bytes (F-PAT-3).
 pub const RAW_TOKEN_LEN: usize = 44;
@@ -335,175 +326,6 @@ fn token_json(id: u64, pat: &Pat) -> Value {
         body["expiringAt"] = Value::String(timestamp(expires));
     }
     body
-}
-
-/// The PAT step of the token authenticators (F-PAT-1/2). Only a PAT-shaped value
-/// is this authenticator's; every other value passes to the next one.
-pub fn authenticate(state: &State, headers: &HeaderMap, now: Instant) -> TokenVerdict {
-    if !state.config.pats.enabled {
-        return TokenVerdict::Pass;
-    }
-    let Some(parts) = bearer_token(headers).and_then(parse_raw) else {
-        return TokenVerdict::Pass;
-    };
-    let user = lock(&state.pats)
-        .verify(
-            &parts,
-            now,
-            state.faults.has(Fault::ExpiredPatAccepted),
-            state.faults.has(Fault::RevokedPatAccepted),
-        )
-        .map(str::to_owned);
-    match user {
-        // The directory spells the name; a user who may not log in is anonymous.
-        Some(user) if state.directory.can_login(&user) => match state.directory.get(&user) {
-            Some(u) => TokenVerdict::User(u.name.clone(), AuthMethod::Pat),
-            None => TokenVerdict::Anonymous,
-        },
-        // F-PAT-2: not rejected, just not authenticated.
-        _ => TokenVerdict::Anonymous,
-    }
-}
-
-pub fn routes() -> Router<State> {
-    Router::new()
-        .route("/rest/pat/latest/tokens", get(list).post(create))
-        .route("/rest/pat/latest/tokens/{id}", get(get_one).delete(revoke))
-}
-
-/// Why a caller may not manage tokens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Refusal {
-    /// PATs are switched off: the resource does not exist.
-    Disabled,
-    /// F-ANON-3's 401.
-    Anonymous,
-    /// A PAT caller: 403 (inferred: Confluence refuses to make or manage tokens
-    /// with token authentication).
-    PatCaller,
-}
-
-impl Refusal {
-    fn response(self) -> Response {
-        match self {
-            Refusal::Disabled => {
-                rest_error(StatusCode::NOT_FOUND, "Personal access tokens are disabled")
-            }
-            Refusal::Anonymous => {
-                raw_json(StatusCode::UNAUTHORIZED, NOT_AUTHENTICATED_BODY.to_owned())
-            }
-            Refusal::PatCaller => rest_error(
-                StatusCode::FORBIDDEN,
-                "Personal access tokens cannot be managed with a personal access token",
-            ),
-        }
-    }
-}
-
-/// Who may manage tokens: a user who did not authenticate with a PAT.
-fn manager(state: &State, caller: &Caller, method: Option<AuthMethod>) -> Result<String, Refusal> {
-    if !state.config.pats.enabled {
-        return Err(Refusal::Disabled);
-    }
-    match caller {
-        Caller::Anonymous => Err(Refusal::Anonymous),
-        Caller::User(_) if method == Some(AuthMethod::Pat) => Err(Refusal::PatCaller),
-        Caller::User(name) => Ok(name.clone()),
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct NewToken {
-    #[serde(default)]
-    name: String,
-    expiration_duration: Option<i64>,
-}
-
-async fn create(
-    AxumState(state): AxumState<State>,
-    caller: Caller,
-    method: Option<Extension<AuthMethod>>,
-    body: Bytes,
-) -> Response {
-    let user = match manager(&state, &caller, method.map(|m| m.0)) {
-        Ok(user) => user,
-        Err(refused) => return refused.response(),
-    };
-    let new: NewToken = match serde_json::from_slice(&body) {
-        Ok(new) => new,
-        Err(e) => {
-            return rest_error(
-                StatusCode::BAD_REQUEST,
-                &format!("Could not parse the request body: {e}"),
-            );
-        }
-    };
-    let created = lock(&state.pats).create(&user, &new.name, new.expiration_duration, &state.clock);
-    match created {
-        Ok(body) => json(StatusCode::CREATED, &body),
-        Err(e) => rest_error(StatusCode::BAD_REQUEST, &e.to_string()),
-    }
-}
-
-async fn list(
-    AxumState(state): AxumState<State>,
-    caller: Caller,
-    method: Option<Extension<AuthMethod>>,
-) -> Response {
-    match manager(&state, &caller, method.map(|m| m.0)) {
-        Ok(user) => json(StatusCode::OK, &lock(&state.pats).list(&user)),
-        Err(refused) => refused.response(),
-    }
-}
-
-fn not_yours(id: &str) -> Response {
-    rest_error(
-        StatusCode::NOT_FOUND,
-        &format!("No personal access token found with id : {id}"),
-    )
-}
-
-async fn get_one(
-    AxumState(state): AxumState<State>,
-    caller: Caller,
-    method: Option<Extension<AuthMethod>>,
-    Path(id): Path<String>,
-) -> Response {
-    let user = match manager(&state, &caller, method.map(|m| m.0)) {
-        Ok(user) => user,
-        Err(refused) => return refused.response(),
-    };
-    // Someone else's token is indistinguishable from none (F-PAT-3: 404).
-    match id
-        .parse()
-        .ok()
-        .and_then(|n| lock(&state.pats).get(&user, n))
-    {
-        Some(body) => json(StatusCode::OK, &body),
-        None => not_yours(&id),
-    }
-}
-
-async fn revoke(
-    AxumState(state): AxumState<State>,
-    caller: Caller,
-    method: Option<Extension<AuthMethod>>,
-    Path(id): Path<String>,
-) -> Response {
-    let user = match manager(&state, &caller, method.map(|m| m.0)) {
-        Ok(user) => user,
-        Err(refused) => return refused.response(),
-    };
-    let revoked = id
-        .parse()
-        .ok()
-        .is_some_and(|n| lock(&state.pats).revoke(&user, n));
-    if revoked {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        not_yours(&id)
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,154 @@
+//! The REST resource `/rest/pat/latest/tokens` (F-PAT-3/4): a user who did not
+//! authenticate with a PAT lists, creates, shows and revokes their own tokens.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, State as AxumState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::mock::confluence::caller::{AuthMethod, Caller};
+use crate::mock::confluence::respond::{json, not_authenticated, rest_error};
+use crate::mock::confluence::state::State;
+use crate::mock::sync::lock;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/rest/pat/latest/tokens", get(list).post(create))
+        .route("/rest/pat/latest/tokens/{id}", get(get_one).delete(revoke))
+}
+
+/// Why a caller may not manage tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    /// PATs are switched off: the resource does not exist.
+    Disabled,
+    /// F-ANON-3's 401.
+    Anonymous,
+    /// A PAT caller: 403 (inferred: Confluence refuses to make or manage tokens
+    /// with token authentication).
+    PatCaller,
+}
+
+impl Refusal {
+    fn response(self) -> Response {
+        match self {
+            Refusal::Disabled => {
+                rest_error(StatusCode::NOT_FOUND, "Personal access tokens are disabled")
+            }
+            Refusal::Anonymous => not_authenticated(),
+            Refusal::PatCaller => rest_error(
+                StatusCode::FORBIDDEN,
+                "Personal access tokens cannot be managed with a personal access token",
+            ),
+        }
+    }
+}
+
+/// Who may manage tokens: a user who did not authenticate with a PAT.
+fn manager(state: &State, caller: &Caller, method: Option<AuthMethod>) -> Result<String, Refusal> {
+    if !state.config.pats.enabled {
+        return Err(Refusal::Disabled);
+    }
+    match caller {
+        Caller::Anonymous => Err(Refusal::Anonymous),
+        Caller::User(_) if method == Some(AuthMethod::Pat) => Err(Refusal::PatCaller),
+        Caller::User(name) => Ok(name.clone()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewToken {
+    #[serde(default)]
+    name: String,
+    expiration_duration: Option<i64>,
+}
+
+async fn create(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    method: Option<Extension<AuthMethod>>,
+    body: Bytes,
+) -> Response {
+    let user = match manager(&state, &caller, method.map(|m| m.0)) {
+        Ok(user) => user,
+        Err(refused) => return refused.response(),
+    };
+    let new: NewToken = match serde_json::from_slice(&body) {
+        Ok(new) => new,
+        Err(e) => {
+            return rest_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Could not parse the request body: {e}"),
+            );
+        }
+    };
+    let created = lock(&state.pats).create(&user, &new.name, new.expiration_duration, &state.clock);
+    match created {
+        Ok(body) => json(StatusCode::CREATED, &body),
+        Err(e) => rest_error(StatusCode::BAD_REQUEST, &e.to_string()),
+    }
+}
+
+async fn list(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    method: Option<Extension<AuthMethod>>,
+) -> Response {
+    match manager(&state, &caller, method.map(|m| m.0)) {
+        Ok(user) => json(StatusCode::OK, &lock(&state.pats).list(&user)),
+        Err(refused) => refused.response(),
+    }
+}
+
+fn not_yours(id: &str) -> Response {
+    rest_error(
+        StatusCode::NOT_FOUND,
+        &format!("No personal access token found with id : {id}"),
+    )
+}
+
+async fn get_one(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    method: Option<Extension<AuthMethod>>,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match manager(&state, &caller, method.map(|m| m.0)) {
+        Ok(user) => user,
+        Err(refused) => return refused.response(),
+    };
+    // Someone else's token is indistinguishable from none (F-PAT-3: 404).
+    match id
+        .parse()
+        .ok()
+        .and_then(|n| lock(&state.pats).get(&user, n))
+    {
+        Some(body) => json(StatusCode::OK, &body),
+        None => not_yours(&id),
+    }
+}
+
+async fn revoke(
+    AxumState(state): AxumState<State>,
+    caller: Caller,
+    method: Option<Extension<AuthMethod>>,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match manager(&state, &caller, method.map(|m| m.0)) {
+        Ok(user) => user,
+        Err(refused) => return refused.response(),
+    };
+    let revoked = id
+        .parse()
+        .ok()
+        .is_some_and(|n| lock(&state.pats).revoke(&user, n));
+    if revoked {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_yours(&id)
+    }
+}

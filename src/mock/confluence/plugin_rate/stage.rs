@@ -1,0 +1,49 @@
+//! The plugin's rate-limit stage (F-PLUG-5), right after the Data Center limiter.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+use crate::mock::confluence::caller::AuthMethod;
+use crate::mock::confluence::request;
+use crate::mock::confluence::respond::json;
+use crate::mock::confluence::state::State;
+use crate::scenario::mock_config::Fault;
+
+/// The stage: counts token-authenticated requests per token and refuses the ones
+/// beyond the limit (F-PLUG-5); `Some` is the refusal. The
+/// `plugin_rate_limit_off` fault never refuses.
+pub fn check(state: &State, req: &Request) -> Option<Response> {
+    let limiter = state.plugin_rate.as_ref()?;
+    if !req
+        .extensions()
+        .get::<AuthMethod>()
+        .is_some_and(|m| m.is_token())
+    {
+        return None;
+    }
+    let credential = match req.headers().get(header::AUTHORIZATION) {
+        Some(value) => value.as_bytes().to_vec(),
+        None => request::query_param(req.uri(), "jwt")
+            .unwrap_or_default()
+            .into_bytes(),
+    };
+    match limiter.take(&credential, state.clock().now()) {
+        Ok(()) => None,
+        Err(_) if state.faults.has(Fault::PluginRateLimitOff) => None,
+        Err(retry_after) => {
+            let mut response = json(
+                StatusCode::TOO_MANY_REQUESTS,
+                &serde_json::json!({
+                    "statusCode": 429,
+                    "message": "Rate limit exceeded for this token. Try again later.",
+                    "reason": "Too Many Requests",
+                }),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            Some(response)
+        }
+    }
+}

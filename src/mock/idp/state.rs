@@ -1,0 +1,165 @@
+//! What one IdP instance knows: its configuration, issuer URL, signing key,
+//! token stores and Crowd sessions, and whether it is up.
+
+use std::future::Future;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokio::sync::watch;
+
+use super::crowd::sessions::CrowdSessions;
+use super::tokens::TokenStore;
+use crate::auth::keys::{Alg, KeyError, SigningKey};
+use crate::mock::clock::Clock;
+use crate::mock::sync::lock;
+use crate::scenario::mock_config::IdpConfig;
+
+/// Name (and JWKS `kid`) of the key made when `idp.signing_key` names no given key.
+pub const GENERATED_KEY_NAME: &str = "idp-rs256";
+
+/// Why `idp.signing_key` cannot sign.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SigningKeyError {
+    #[error(
+        "idp.signing_key '{0}' is an HS256 secret; the IdP signs with RS256 or ES256 \
+         so that /jwks can publish the public half"
+    )]
+    SharedSecret(String),
+}
+
+/// Everything one IdP instance knows. Cheap to clone (an `Arc`).
+#[derive(Clone, Debug)]
+pub struct IdpState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub config: IdpConfig,
+    /// The IdP's base URL (`http://127.0.0.1:PORT`, no trailing slash): `iss` of
+    /// its tokens and the prefix of every endpoint in discovery.
+    pub issuer: String,
+    pub clock: Clock,
+    /// Made on first use: an RSA key costs tens of milliseconds, and most
+    /// scenarios (one mock each) never ask the IdP for a token.
+    key: OnceLock<SigningKey>,
+    pub access: Mutex<TokenStore>,
+    pub refresh: Mutex<TokenStore>,
+    /// Crowd SSO sessions (F-CROWD-*), shared with the Confluence side.
+    pub crowd: Arc<CrowdSessions>,
+    next_grant: AtomicU64,
+    /// `true` once the IdP is told to stop (`/__tollgate/down` or shutdown).
+    down: watch::Sender<bool>,
+}
+
+impl Deref for IdpState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl IdpState {
+    /// `issuer` is the IdP's base URL; `key` its signing key (see
+    /// [`select_signing_key`]), generated on first use when `None`.
+    pub fn new(config: &IdpConfig, issuer: &str, key: Option<SigningKey>, clock: Clock) -> Self {
+        let cell = OnceLock::new();
+        if let Some(key) = key {
+            let _ = cell.set(key);
+        }
+        let (down, _) = watch::channel(false);
+        let crowd = Arc::new(CrowdSessions::new(clock.clone()));
+        Self(Arc::new(Inner {
+            config: config.clone(),
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            clock,
+            key: cell,
+            access: Mutex::new(TokenStore::default()),
+            refresh: Mutex::new(TokenStore::default()),
+            crowd,
+            next_grant: AtomicU64::new(1),
+            down,
+        }))
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The mock's clock (shared with the Confluence side when started together).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The key that signs JWT access tokens and is published at `/jwks`.
+    pub fn signing_key(&self) -> Result<&SigningKey, KeyError> {
+        if let Some(key) = self.key.get() {
+            return Ok(key);
+        }
+        let generated = SigningKey::generate(GENERATED_KEY_NAME, Alg::RS256)?;
+        // Two first requests may race; whichever key lands first is the key.
+        Ok(self.key.get_or_init(|| generated))
+    }
+
+    /// The algorithm of the signing key, without making one (discovery is cheap).
+    pub fn signing_alg(&self) -> Alg {
+        self.key.get().map_or(Alg::RS256, SigningKey::alg)
+    }
+
+    /// Seconds since the Unix epoch on the mock's clock: real time plus however
+    /// far the clock was advanced, so `exp` can be reached without sleeping.
+    pub fn now_unix(&self) -> u64 {
+        self.clock.unix_seconds()
+    }
+
+    pub(crate) fn new_grant_id(&self) -> u64 {
+        self.next_grant.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Tells the server to stop accepting connections (requests in flight finish).
+    pub fn stop(&self) {
+        self.down.send_replace(true);
+    }
+
+    pub fn is_down(&self) -> bool {
+        *self.down.borrow()
+    }
+
+    /// Resolves once [`stop`](Self::stop) was called: the shutdown signal to hand
+    /// to the server.
+    pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.down.subscribe();
+        async move {
+            let _ = rx.wait_for(|down| *down).await;
+        }
+    }
+
+    /// Forgets every token issued so far.
+    pub fn reset(&self) {
+        lock(&self.access).clear();
+        lock(&self.refresh).clear();
+        self.crowd.clear();
+    }
+
+    /// The Crowd SSO session store, for the Confluence side to share (F-CROWD-*).
+    pub fn crowd(&self) -> &Arc<CrowdSessions> {
+        &self.crowd
+    }
+}
+
+/// The key `idp.signing_key` names among `keys` (the scenario's `keys:`), or `None`
+/// when it names none or a missing one (the IdP then makes [`GENERATED_KEY_NAME`]).
+/// An HS256 key is refused: its secret could not be published at `/jwks`.
+pub fn select_signing_key(
+    config: &IdpConfig,
+    keys: &[SigningKey],
+) -> Result<Option<SigningKey>, SigningKeyError> {
+    let Some(name) = config.signing_key.as_deref() else {
+        return Ok(None);
+    };
+    match keys.iter().find(|k| k.name() == name) {
+        Some(key) if key.alg() == Alg::HS256 => Err(SigningKeyError::SharedSecret(name.to_owned())),
+        Some(key) => Ok(Some(key.clone())),
+        None => Ok(None),
+    }
+}
