@@ -126,10 +126,6 @@ impl ResolvedTarget {
     pub fn is_embedded(&self) -> bool {
         self.remote.is_none()
     }
-
-    pub fn clients(&self) -> &Clients {
-        &self.clients
-    }
 }
 
 fn remote(text: &str) -> Result<Remote, SessionError> {

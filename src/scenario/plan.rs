@@ -143,18 +143,6 @@ pub enum Auth {
 }
 
 impl Auth {
-    /// The form's name as written in a file.
-    pub fn form_name(&self) -> &'static str {
-        match self {
-            Auth::None => "none",
-            Auth::Basic { .. } => "basic",
-            Auth::Bearer(_) => "bearer",
-            Auth::Jwt(_) => "jwt",
-            Auth::Oauth(_) => "oauth",
-            Auth::CrowdSso(_) => "crowd_sso",
-        }
-    }
-
     /// The same credential every time it is sent: nothing minted or fetched.
     pub fn is_fixed(&self) -> bool {
         matches!(self, Auth::None | Auth::Basic { .. } | Auth::Bearer(_))

@@ -68,14 +68,6 @@ impl Template {
         }
     }
 
-    /// The names it refers to, in order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.segments.iter().filter_map(|s| match s {
-            Segment::Var(name) => Some(name.as_str()),
-            Segment::Text(_) => None,
-        })
-    }
-
     pub fn render(&self, scope: &Scope) -> Result<String, UnknownVar> {
         if let Some(text) = self.as_literal() {
             return Ok(text.to_string());
@@ -204,7 +196,6 @@ mod tests {
         let template = Template::parse("hi ${user}!").unwrap();
         assert_eq!(template.render(&scope()).unwrap(), "hi alice!");
         assert_eq!(template.to_string(), "hi ${user}!");
-        assert_eq!(template.names().collect::<Vec<_>>(), ["user"]);
         assert_eq!(
             Template::parse("${nope}").unwrap().render(&scope()),
             Err(UnknownVar("nope".into()))

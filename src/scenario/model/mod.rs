@@ -159,19 +159,6 @@ pub enum Auth {
     CrowdSso(CrowdSsoAuth),
 }
 
-impl Auth {
-    pub fn form_name(&self) -> &'static str {
-        match self {
-            Auth::None => "none",
-            Auth::Basic { .. } => "basic",
-            Auth::Bearer(_) => "bearer",
-            Auth::Jwt(_) => "jwt",
-            Auth::Oauth(_) => "oauth",
-            Auth::CrowdSso(_) => "crowd_sso",
-        }
-    }
-}
-
 /// `load:` (scenario-format.md): the shape of a `tollgate load` run. Options given
 /// on the command line win over these.
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
