@@ -414,7 +414,7 @@ pub fn selftest(args: &SelftestArgs) -> ExitCode {
     runtime.shutdown_background();
     let report = match report {
         Ok(report) => report,
-        Err(e) => return usage_error(&e),
+        Err(e) => return usage_error(&e.to_string()),
     };
     let mut exit = if report.passed() {
         EXIT_PASS

@@ -20,6 +20,39 @@ use serde_json::{Map, Value};
 use crate::auth::keys::{SigningKey, algorithm};
 use crate::scenario::model::{JwtAuth, JwtPlacement};
 
+pub use attack::AttackError;
+pub use claims::ClaimError;
+
+/// Why no token could be minted. No message holds a key, a secret or a signature.
+#[derive(Debug, thiserror::Error)]
+pub enum JwtError {
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    #[error(transparent)]
+    Attack(#[from] AttackError),
+}
+
+/// jsonwebtoken refused to sign (a key that does not fit the algorithm).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot sign a {alg:?} token: {reason}")]
+pub struct SignError {
+    pub alg: Algorithm,
+    pub reason: jsonwebtoken::errors::Error,
+}
+
+/// A token segment that is not a base64url JSON object.
+#[derive(Debug, thiserror::Error)]
+pub enum SegmentError {
+    #[error("not base64url: {0}")]
+    NotBase64(base64::DecodeError),
+    #[error("not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("not a JSON object")]
+    NotAnObject,
+}
+
 /// The request a token is minted for (its `qsh` covers method, path and query).
 #[derive(Clone, Copy, Debug)]
 pub struct MintRequest<'a> {
@@ -60,10 +93,10 @@ impl Unsigned {
     }
 
     /// The compact token signed with `key` under `alg` (whatever the header says).
-    pub fn sign(&self, key: &EncodingKey, alg: Algorithm) -> Result<String, String> {
+    pub fn sign(&self, key: &EncodingKey, alg: Algorithm) -> Result<String, SignError> {
         let input = self.signing_input();
         let signature = jsonwebtoken::crypto::sign(input.as_bytes(), key, alg)
-            .map_err(|e| format!("cannot sign a {alg:?} token: {e}"))?;
+            .map_err(|reason| SignError { alg, reason })?;
         Ok(format!("{input}.{signature}"))
     }
 
@@ -94,14 +127,14 @@ pub fn split(token: &str) -> Option<(&str, &str, &str)> {
 }
 
 /// A header or payload segment read back as a JSON object.
-pub fn decode_segment(segment: &str) -> Result<Map<String, Value>, String> {
+pub fn decode_segment(segment: &str) -> Result<Map<String, Value>, SegmentError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
-        .map_err(|e| format!("not base64url: {e}"))?;
+        .map_err(SegmentError::NotBase64)?;
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err("not a JSON object".into()),
-        Err(e) => Err(format!("not JSON: {e}")),
+        Ok(_) => Err(SegmentError::NotAnObject),
+        Err(e) => Err(SegmentError::NotJson(e)),
     }
 }
 
@@ -113,7 +146,7 @@ pub fn prepare(
     key: &SigningKey,
     request: &MintRequest<'_>,
     now: u64,
-) -> Result<Unsigned, String> {
+) -> Result<Unsigned, ClaimError> {
     let mut payload =
         claims::resolve_all(spec.claims.iter().map(|(k, v)| (k.clone(), v.clone())), now)?;
     if spec.qsh {
@@ -145,7 +178,7 @@ pub fn mint(
     key: &SigningKey,
     request: &MintRequest<'_>,
     now: u64,
-) -> Result<Minted, String> {
+) -> Result<Minted, JwtError> {
     let token = prepare(spec, key, request, now)?;
     let (token, attacker_key) = match spec.attack {
         None => (token.sign(key.encoding_key(), algorithm(key.alg()))?, None),
@@ -308,7 +341,9 @@ mod tests {
         let mut spec = spec("k");
         spec.claims.insert("exp".into(), json!("now+soon"));
         let url = url();
-        let err = mint(&spec, &key, &request(&url), NOW).unwrap_err();
+        let err = mint(&spec, &key, &request(&url), NOW)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("claim 'exp':"), "{err}");
     }
 

@@ -502,7 +502,7 @@ mod tests {
             url: &url,
             context_path: "/wiki",
         };
-        mint(spec, key, &request, NOW)
+        mint(spec, key, &request, NOW).map_err(|e| e.to_string())
     }
 
     fn send(verifier: &ConnectJwtVerifier, minted: &Minted, now: u64) -> JwtOutcome {
