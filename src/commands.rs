@@ -327,7 +327,7 @@ pub fn selftest(args: &SelftestArgs) -> CommandResult {
         };
     }));
     runtime.shutdown_background();
-    let report = report.map_err(CommandError::Usage)?;
+    let report = report.map_err(|e| CommandError::Usage(e.to_string()))?;
     let mut outcome = CommandOutcome::passed_if(report.passed());
     for spec in &args.reports {
         let written = spec

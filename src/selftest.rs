@@ -7,10 +7,11 @@
 
 use std::collections::BTreeMap;
 
+use futures::StreamExt;
 use serde::Serialize;
 
 use crate::report::model::Outcome;
-use crate::run::{RunOptions, run_suite};
+use crate::run::{RunError, RunOptions, run_suite};
 use crate::scenario::Scenario;
 use crate::scenario::mock_config::Fault;
 
@@ -144,67 +145,71 @@ pub fn fact_ids() -> Vec<String> {
         .collect()
 }
 
+/// Suite runs at once. Each run already has `jobs` scenarios in flight, but a
+/// scenario spends much of its time waiting on its mock, so a few runs side by
+/// side fill the cores; more would only queue for them.
+const RUNS_AT_ONCE: usize = 4;
+
+/// A suite run that produced no report (a scenario failing is a result, not this).
+#[derive(Debug, thiserror::Error)]
+pub enum SelftestError {
+    #[error("the {}: {reason}", run_name(.fault))]
+    Run {
+        fault: Option<Fault>,
+        reason: RunError,
+    },
+    #[error("the {} ended abnormally: {reason}", run_name(.fault))]
+    Aborted {
+        fault: Option<Fault>,
+        reason: tokio::task::JoinError,
+    },
+}
+
+fn run_name(fault: &Option<Fault>) -> String {
+    match fault {
+        None => "clean run".to_string(),
+        Some(fault) => format!("run with fault `{}`", fault.name()),
+    }
+}
+
 /// Runs `scenarios` against the embedded mock clean and once per fault of
-/// [`Fault::SUITE`], calling `progress` after each run with what it found.
+/// [`Fault::SUITE`], calling `progress` after each run with what it found, in
+/// that order (clean first), although the runs overlap.
 pub async fn run(
     scenarios: &[Scenario],
     jobs: usize,
     mut progress: impl FnMut(Option<Fault>, &[String]),
-) -> Result<SelftestReport, String> {
+) -> Result<SelftestReport, SelftestError> {
     let options = RunOptions {
         jobs,
         ..RunOptions::default()
     };
-    let failing = |report: crate::report::model::RunReport| {
-        let mut ids: Vec<String> = report
-            .scenarios
-            .into_iter()
-            .filter(|s| matches!(s.outcome, Outcome::Fail | Outcome::Error))
-            .map(|s| s.id)
-            .collect();
-        ids.sort();
-        ids
-    };
-    let clean_failures = failing(
-        run_suite(scenarios.to_vec(), &options, |_| {})
-            .await
-            .map_err(|e| e.to_string())?,
-    );
-    progress(None, &clean_failures);
+    let runs = std::iter::once(None).chain(Fault::SUITE.iter().copied().map(Some));
+    // `buffered` starts up to RUNS_AT_ONCE runs and yields them in the order given.
+    let mut finished = futures::stream::iter(runs.map(|fault| {
+        let run = tokio::spawn(failing_with(with_fault(scenarios, fault), options.clone()));
+        async move {
+            match run.await {
+                Ok(Ok(failing)) => Ok((fault, failing)),
+                Ok(Err(reason)) => Err(SelftestError::Run { fault, reason }),
+                Err(reason) => Err(SelftestError::Aborted { fault, reason }),
+            }
+        }
+    }))
+    .buffered(RUNS_AT_ONCE);
+    let mut clean_failures = Vec::new();
     let mut faults = Vec::new();
-    for fault in Fault::SUITE {
-        let mut broken = scenarios.to_vec();
-        for scenario in &mut broken {
-            scenario.mock.confluence.faults.push(*fault);
-        }
-        let caught_by = failing(
-            run_suite(broken, &options, |_| {})
-                .await
-                .map_err(|e| e.to_string())?,
-        );
-        progress(Some(*fault), &caught_by);
-        faults.push(FaultRow {
-            fault: fault.name().to_string(),
-            caught_by,
-        });
-    }
-    let mut citing: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for scenario in scenarios {
-        for fact in &scenario.refs {
-            citing
-                .entry(fact.inner.as_str())
-                .or_default()
-                .push(scenario.id.inner.clone());
+    while let Some(finished) = finished.next().await {
+        let (fault, failing) = finished?;
+        progress(fault, &failing);
+        match fault {
+            None => clean_failures = failing,
+            Some(fault) => faults.push(FaultRow {
+                fault: fault.name().to_string(),
+                caught_by: failing,
+            }),
         }
     }
-    let facts = fact_ids()
-        .into_iter()
-        .map(|id| {
-            let mut cited_by = citing.get(id.as_str()).cloned().unwrap_or_default();
-            cited_by.sort();
-            FactRow { id, cited_by }
-        })
-        .collect();
     Ok(SelftestReport {
         scenarios: scenarios.len(),
         clean_failures,
@@ -216,8 +221,56 @@ pub async fn run(
                 judged_by: LOAD_ONLY_JUDGE.to_string(),
             })
             .collect(),
-        facts,
+        facts: fact_rows(scenarios),
     })
+}
+
+/// `scenarios`, each with its mock broken by `fault` (if any).
+fn with_fault(scenarios: &[Scenario], fault: Option<Fault>) -> Vec<Scenario> {
+    let mut scenarios = scenarios.to_vec();
+    if let Some(fault) = fault {
+        for scenario in &mut scenarios {
+            scenario.mock.confluence.faults.push(fault);
+        }
+    }
+    scenarios
+}
+
+/// The ids of the scenarios that fail or err in one suite run, sorted.
+async fn failing_with(
+    scenarios: Vec<Scenario>,
+    options: RunOptions,
+) -> Result<Vec<String>, RunError> {
+    let report = run_suite(scenarios, &options, |_| {}).await?;
+    let mut ids: Vec<String> = report
+        .scenarios
+        .into_iter()
+        .filter(|s| matches!(s.outcome, Outcome::Fail | Outcome::Error))
+        .map(|s| s.id)
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// Every fact of confluence-auth-facts.md with the scenarios citing it, sorted.
+fn fact_rows(scenarios: &[Scenario]) -> Vec<FactRow> {
+    let mut citing: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for scenario in scenarios {
+        for fact in &scenario.refs {
+            citing
+                .entry(fact.inner.as_str())
+                .or_default()
+                .push(scenario.id.inner.clone());
+        }
+    }
+    fact_ids()
+        .into_iter()
+        .map(|id| {
+            let mut cited_by = citing.get(id.as_str()).cloned().unwrap_or_default();
+            cited_by.sort();
+            FactRow { id, cited_by }
+        })
+        .collect()
 }
 
 #[cfg(test)]

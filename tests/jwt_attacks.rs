@@ -19,8 +19,8 @@ use tollgate::auth::jwt::attack::{
     OTHER_AUDIENCE, UNKNOWN_ISSUER,
 };
 use tollgate::auth::jwt::{MintRequest, Minted, mint, qsh};
-use tollgate::auth::keys::{SigningKey, algorithm};
-use tollgate::scenario::model::{Alg, JwtAttack, JwtAuth, JwtPlacement};
+use tollgate::auth::keys::{KeyRing, SigningKey, algorithm};
+use tollgate::scenario::model::{Alg, JwtAttack, JwtAuth, JwtPlacement, KeySpec};
 
 const NOW: u64 = 1_700_000_000;
 const URL: &str = "https://confluence.example/wiki/rest/api/content?expand=body&limit=5";
@@ -350,7 +350,7 @@ fn every_attack_differs_from_the_valid_token_exactly_as_named() {
         for &attack in &attacks {
             let attacked = mint(&spec(Some(attack)), &key, &request(&url), NOW);
             if attack == JwtAttack::Hs256WithPublicKey && alg == Alg::HS256 {
-                let err = attacked.unwrap_err();
+                let err = attacked.unwrap_err().to_string();
                 assert!(err.contains("needs an RS256 or ES256 key"), "{err}");
                 continue;
             }
@@ -378,4 +378,28 @@ fn attacks_in_the_query_keep_the_request_url() {
         .collect();
     assert_eq!(jwt, std::slice::from_ref(&minted.token));
     assert!(minted.token.ends_with('.'));
+}
+
+/// Generated keys are shared by the process (`SigningKey::generate_shared`); an
+/// attacker's key must still differ from a scenario key of the same name and alg.
+#[test]
+fn the_attackers_key_is_never_the_scenarios_generated_key() {
+    let url = url::Url::parse(URL).unwrap();
+    let name = ATTACKER_KEY_NAME.to_string();
+    for alg in [Alg::RS256, Alg::ES256, Alg::HS256] {
+        let spec_key = KeySpec {
+            alg,
+            generate: true,
+            private_key: None,
+            secret: None,
+        };
+        let ring = KeyRing::from_specs([(&name, &spec_key)]).unwrap();
+        let key = ring.get(ATTACKER_KEY_NAME).unwrap();
+        let attacked = mint(&spec(Some(JwtAttack::WrongKey)), key, &request(&url), NOW).unwrap();
+        let attacked = parse(&attacked.token);
+        assert!(
+            !verifies(&attacked, key.decoding_key(), algorithm(alg)),
+            "{alg}"
+        );
+    }
 }

@@ -9,8 +9,8 @@ pub enum AuthError {
     UnknownVar(#[from] UnknownVar),
     #[error("auth: jwt names key '{0}', which `keys:` does not declare")]
     UnknownKey(String),
-    #[error("{0}")]
-    Mint(String),
+    #[error(transparent)]
+    Mint(#[from] super::jwt::JwtError),
     #[error("cannot reach the identity provider at {url}: {reason}")]
     IdpUnreachable { url: String, reason: String },
     #[error("the identity provider refused the {grant} grant: {status} {body}")]

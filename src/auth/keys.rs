@@ -1,7 +1,9 @@
 //! Named signing keys: generated with rcgen (aws-lc-rs) or read from PEM, used to
 //! mint JWTs, and exported (PEM, JWKS) so a real server's admin can trust them.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
@@ -62,6 +64,27 @@ impl fmt::Debug for SigningKey {
     }
 }
 
+/// Whose generated key it is: part of the cache key of
+/// [`SigningKey::generate_shared`], so keys of different owners never coincide even
+/// under the same name — an attack's `wrong-key` must not sign with the very key
+/// of the scenario, whatever the scenario named it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyOwner {
+    /// A scenario's `keys:` entry with `generate: true`.
+    Scenario,
+    /// A key an attack makes up ([`crate::auth::jwt::attack`]).
+    Attacker,
+    /// The embedded mock's own key (its IdP's token signing key).
+    Mock,
+}
+
+/// One slot per (owner, name, alg). The outer lock is held only to find the slot;
+/// the slot's lock is held while its key is generated, so two scenarios asking
+/// for the same key wait for one generation, and different keys generate at once.
+type SharedKeys = Mutex<HashMap<(KeyOwner, String, Alg), Arc<Mutex<Option<SigningKey>>>>>;
+
+static SHARED_KEYS: OnceLock<SharedKeys> = OnceLock::new();
+
 /// Bytes of an HS256 secret made at run time.
 const GENERATED_SECRET_LEN: usize = 32;
 
@@ -81,6 +104,39 @@ impl SigningKey {
             reason: e.to_string(),
         })?;
         Self::from_private_pem(name, alg, &pair.serialize_pem())
+    }
+
+    /// The process's generated key for `owner`'s `name` and `alg`: made on first
+    /// use, the same key on every later call.
+    ///
+    /// RSA generation dominates `tollgate selftest` (the suite, clean and once per
+    /// fault, each scenario with its own mock), and sharing is sound: generated keys
+    /// are test material made by this process and never shown (`tollgate keys gen`
+    /// uses [`Self::generate`], always fresh); every embedded mock is still given
+    /// the public half (or secret) of each key its scenario declares, so it trusts
+    /// exactly what it trusted before; and a mock trusts no key of another
+    /// scenario, since each scenario gets its own mock. Distinct names, algorithms
+    /// and owners stay distinct keys.
+    pub fn generate_shared(owner: KeyOwner, name: &str, alg: Alg) -> Result<Self, KeyError> {
+        let slot = {
+            let mut slots = SHARED_KEYS
+                .get_or_init(SharedKeys::default)
+                .lock()
+                // The map only ever gains complete entries, so a panicking holder
+                // cannot have left it half-written.
+                .unwrap_or_else(PoisonError::into_inner);
+            slots
+                .entry((owner, name.to_string(), alg))
+                .or_default()
+                .clone()
+        };
+        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(key) = slot.as_ref() {
+            return Ok(key.clone());
+        }
+        let key = Self::generate(name, alg)?;
+        *slot = Some(key.clone());
+        Ok(key)
     }
 
     /// An HS256 key from its shared secret.
@@ -235,7 +291,7 @@ impl KeyRing {
                 })?;
                 SigningKey::from_private_pem(name, spec.alg, &pem)?
             } else {
-                SigningKey::generate(name, spec.alg)?
+                SigningKey::generate_shared(KeyOwner::Scenario, name, spec.alg)?
             };
             keys.push(key);
         }
@@ -316,6 +372,57 @@ mod tests {
         assert!(decode::<serde_json::Value>(&token, &from_jwk, &validation).is_ok());
         let text = serde_json::to_string(&set).unwrap();
         assert!(!text.contains("\"d\""), "no private exponent in a JWKS");
+    }
+
+    fn public(key: &SigningKey) -> String {
+        key.public_pem().unwrap().to_string()
+    }
+
+    #[test]
+    fn a_shared_key_is_made_once_per_owner_name_and_alg() {
+        let shared = |owner, name| SigningKey::generate_shared(owner, name, Alg::RS256).unwrap();
+        let first = shared(KeyOwner::Scenario, "shared-test");
+        assert_eq!(
+            public(&first),
+            public(&shared(KeyOwner::Scenario, "shared-test"))
+        );
+        assert_eq!(first.name(), "shared-test");
+        round_trip(&first);
+        let others = [
+            shared(KeyOwner::Scenario, "shared-test-2"),
+            shared(KeyOwner::Attacker, "shared-test"),
+            shared(KeyOwner::Mock, "shared-test"),
+        ];
+        for other in &others {
+            assert_ne!(public(&first), public(other), "{other:?}");
+        }
+        let es =
+            SigningKey::generate_shared(KeyOwner::Scenario, "shared-test", Alg::ES256).unwrap();
+        assert_eq!(es.alg(), Alg::ES256);
+        assert_ne!(public(&first), public(&es));
+    }
+
+    #[test]
+    fn generate_is_always_fresh() {
+        let a = SigningKey::generate("k", Alg::ES256).unwrap();
+        let b = SigningKey::generate("k", Alg::ES256).unwrap();
+        assert_ne!(public(&a), public(&b));
+    }
+
+    #[test]
+    fn generated_ring_keys_are_shared_across_rings_and_distinct_within_one() {
+        let spec = KeySpec {
+            alg: Alg::RS256,
+            generate: true,
+            private_key: None,
+            secret: None,
+        };
+        let (app, other) = ("ring-test-app".to_string(), "ring-test-other".to_string());
+        let ring = || KeyRing::from_specs([(&app, &spec), (&other, &spec)]).unwrap();
+        let (first, second) = (ring(), ring());
+        let key = |ring: &KeyRing, name: &str| public(ring.get(name).unwrap());
+        assert_eq!(key(&first, &app), key(&second, &app));
+        assert_ne!(key(&first, &app), key(&first, &other));
     }
 
     #[test]

@@ -102,8 +102,7 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
                 url: ctx.url,
                 context_path: ctx.context_path,
             };
-            let minted = jwt::mint(&spec, key, &request, ctx.now)
-                .map_err(|e| AuthError::Mint(e.to_string()))?;
+            let minted = jwt::mint(&spec, key, &request, ctx.now)?;
             // The header and claims are evidence; only the signature is a secret.
             let signature = minted
                 .token

@@ -4,24 +4,47 @@
 
 use serde_json::{Map, Value};
 
+/// A `now±…` value that is no time. Claims are no secret (a token's payload is
+/// evidence in every report), so the value is quoted.
+#[derive(Debug, thiserror::Error)]
+pub enum RelativeTimeError {
+    #[error(
+        "'{text}': '{offset}' is not a duration ({reason}); write e.g. now+5m, now-1h, now+30s"
+    )]
+    NotADuration {
+        text: String,
+        offset: String,
+        reason: humantime::DurationError,
+    },
+    #[error("'{text}' falls outside 1970..2^64 seconds")]
+    OutOfRange { text: String },
+}
+
+/// A claim whose relative time could not be resolved.
+#[derive(Debug, thiserror::Error)]
+#[error("claim '{name}': {reason}")]
+pub struct ClaimError {
+    pub name: String,
+    pub reason: RelativeTimeError,
+}
+
 /// Every top-level claim with its relative time resolved against `now`.
 pub fn resolve_all(
     claims: impl IntoIterator<Item = (String, Value)>,
     now: u64,
-) -> Result<Map<String, Value>, String> {
+) -> Result<Map<String, Value>, ClaimError> {
     claims
         .into_iter()
-        .map(|(name, value)| {
-            resolve(&value, now)
-                .map(|v| (name.clone(), v))
-                .map_err(|e| format!("claim '{name}': {e}"))
+        .map(|(name, value)| match resolve(&value, now) {
+            Ok(resolved) => Ok((name, resolved)),
+            Err(reason) => Err(ClaimError { name, reason }),
         })
         .collect()
 }
 
 /// `now`, `now+<duration>` or `now-<duration>` (humantime units, spaces allowed
 /// around the sign) as a NumericDate; any other value unchanged.
-pub fn resolve(value: &Value, now: u64) -> Result<Value, String> {
+pub fn resolve(value: &Value, now: u64) -> Result<Value, RelativeTimeError> {
     let Some(text) = value.as_str() else {
         return Ok(value.clone());
     };
@@ -41,9 +64,12 @@ pub fn resolve(value: &Value, now: u64) -> Result<Value, String> {
         return Ok(value.clone());
     };
     let offset = offset.trim();
-    let duration = humantime::parse_duration(offset).map_err(|e| {
-        format!("'{text}': '{offset}' is not a duration ({e}); write e.g. now+5m, now-1h, now+30s")
-    })?;
+    let duration =
+        humantime::parse_duration(offset).map_err(|reason| RelativeTimeError::NotADuration {
+            text: text.to_string(),
+            offset: offset.to_string(),
+            reason,
+        })?;
     let secs = duration.as_secs();
     let resolved = if sign > 0 {
         now.checked_add(secs)
@@ -52,7 +78,9 @@ pub fn resolve(value: &Value, now: u64) -> Result<Value, String> {
     };
     resolved
         .map(Value::from)
-        .ok_or_else(|| format!("'{text}' falls outside 1970..2^64 seconds"))
+        .ok_or_else(|| RelativeTimeError::OutOfRange {
+            text: text.to_string(),
+        })
 }
 
 #[cfg(test)]
@@ -93,9 +121,11 @@ mod tests {
 
     #[test]
     fn a_bad_offset_is_a_clear_error() {
-        let err = resolve(&json!("now+5x"), NOW).unwrap_err();
+        let err = resolve(&json!("now+5x"), NOW).unwrap_err().to_string();
         assert!(err.contains("'now+5x'") && err.contains("now+5m"), "{err}");
-        let err = resolve_all([("exp".to_string(), json!("now+"))], NOW).unwrap_err();
+        let err = resolve_all([("exp".to_string(), json!("now+"))], NOW)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("claim 'exp':"), "{err}");
         assert!(resolve(&json!("now-100y"), 10).is_err());
     }

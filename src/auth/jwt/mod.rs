@@ -11,22 +11,28 @@
 pub mod attack;
 pub mod claims;
 pub mod qsh;
+pub mod token;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Map, Value};
 
 use crate::auth::keys::{SigningKey, algorithm};
 use crate::scenario::model::{JwtAuth, JwtPlacement};
 
-/// The request a token is minted for (its `qsh` covers method, path and query).
-#[derive(Clone, Copy, Debug)]
-pub struct MintRequest<'a> {
-    pub method: &'a str,
-    pub url: &'a url::Url,
-    /// The target's context path (`/wiki`, or empty), which F-JWT-3 strips.
-    pub context_path: &'a str,
+pub use attack::AttackError;
+pub use claims::ClaimError;
+pub use token::{
+    MintRequest, SegmentError, SignError, Unsigned, b64, decode_segment, request_qsh, split,
+};
+
+/// Why no token could be minted. No message holds a key, a secret or a signature.
+#[derive(Debug, thiserror::Error)]
+pub enum JwtError {
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    #[error(transparent)]
+    Attack(#[from] AttackError),
 }
 
 /// The token, the `Authorization` header value (if `in: header`) or the URL with
@@ -42,69 +48,6 @@ pub struct Minted {
     pub attacker_key: Option<SigningKey>,
 }
 
-/// A token before signing: its header and payload as JSON objects.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Unsigned {
-    pub header: Map<String, Value>,
-    pub payload: Map<String, Value>,
-}
-
-impl Unsigned {
-    /// `base64url(header) "." base64url(payload)`, the JWS signing input.
-    pub fn signing_input(&self) -> String {
-        format!(
-            "{}.{}",
-            encode_segment(&self.header),
-            encode_segment(&self.payload)
-        )
-    }
-
-    /// The compact token signed with `key` under `alg` (whatever the header says).
-    pub fn sign(&self, key: &EncodingKey, alg: Algorithm) -> Result<String, String> {
-        let input = self.signing_input();
-        let signature = jsonwebtoken::crypto::sign(input.as_bytes(), key, alg)
-            .map_err(|e| format!("cannot sign a {alg:?} token: {e}"))?;
-        Ok(format!("{input}.{signature}"))
-    }
-
-    /// The compact token with a given (already base64url) signature segment.
-    pub fn with_signature(&self, signature: &str) -> String {
-        format!("{}.{signature}", self.signing_input())
-    }
-}
-
-/// base64url without padding (RFC 7515 §2).
-pub fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn encode_segment(object: &Map<String, Value>) -> String {
-    // `Value`'s Display is its compact JSON and cannot fail (no non-string keys).
-    b64(Value::Object(object.clone()).to_string())
-}
-
-/// The three segments of a compact JWS, if there are exactly three.
-pub fn split(token: &str) -> Option<(&str, &str, &str)> {
-    let mut parts = token.split('.');
-    let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
-    parts
-        .next()
-        .is_none()
-        .then_some((header, payload, signature))
-}
-
-/// A header or payload segment read back as a JSON object.
-pub fn decode_segment(segment: &str) -> Result<Map<String, Value>, String> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|e| format!("not base64url: {e}"))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err("not a JSON object".into()),
-        Err(e) => Err(format!("not JSON: {e}")),
-    }
-}
-
 /// The header and payload of `spec` for `request`, before any attack or signature:
 /// claims resolved, the `qsh` added if asked, `header:` merged over
 /// `{alg: <the key's>, typ: JWT}`.
@@ -113,7 +56,7 @@ pub fn prepare(
     key: &SigningKey,
     request: &MintRequest<'_>,
     now: u64,
-) -> Result<Unsigned, String> {
+) -> Result<Unsigned, ClaimError> {
     let mut payload =
         claims::resolve_all(spec.claims.iter().map(|(k, v)| (k.clone(), v.clone())), now)?;
     if spec.qsh {
@@ -128,16 +71,6 @@ pub fn prepare(
     Ok(Unsigned { header, payload })
 }
 
-/// The qsh of `request` (F-JWT-3); the `jwt` parameter, if any, is left out.
-pub fn request_qsh(request: &MintRequest<'_>) -> String {
-    qsh::qsh(
-        request.method,
-        request.url.path(),
-        request.url.query().unwrap_or(""),
-        request.context_path,
-    )
-}
-
 /// Mints the token `spec` describes for `request`, signed with `key` (or turned
 /// into the bad token `spec.attack` names), and places it.
 pub fn mint(
@@ -145,7 +78,7 @@ pub fn mint(
     key: &SigningKey,
     request: &MintRequest<'_>,
     now: u64,
-) -> Result<Minted, String> {
+) -> Result<Minted, JwtError> {
     let token = prepare(spec, key, request, now)?;
     let (token, attacker_key) = match spec.attack {
         None => (token.sign(key.encoding_key(), algorithm(key.alg()))?, None),
@@ -308,7 +241,9 @@ mod tests {
         let mut spec = spec("k");
         spec.claims.insert("exp".into(), json!("now+soon"));
         let url = url();
-        let err = mint(&spec, &key, &request(&url), NOW).unwrap_err();
+        let err = mint(&spec, &key, &request(&url), NOW)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("claim 'exp':"), "{err}");
     }
 

@@ -96,7 +96,11 @@ impl IdpState {
         if let Some(key) = self.key.get() {
             return Ok(key);
         }
-        let generated = SigningKey::generate(GENERATED_KEY_NAME, Alg::RS256)?;
+        let generated = SigningKey::generate_shared(
+            crate::auth::keys::KeyOwner::Mock,
+            GENERATED_KEY_NAME,
+            Alg::RS256,
+        )?;
         // Two first requests may race; whichever key lands first is the key.
         Ok(self.key.get_or_init(|| generated))
     }

@@ -97,7 +97,7 @@ fn minted(spec: &JwtAuth, key: &SigningKey, method: &str) -> Result<Minted, Stri
         url: &url,
         context_path: "/wiki",
     };
-    mint(spec, key, &request, NOW)
+    mint(spec, key, &request, NOW).map_err(|e| e.to_string())
 }
 
 fn send(verifier: &ConnectJwtVerifier, minted: &Minted, now: u64) -> JwtOutcome {
