@@ -1,6 +1,6 @@
 //! The HTTP client side every stage that sends shares: the clients (no cookie
 //! jar, no proxy, bounded connects), where a scenario's requests go and the
-//! per-user state a request is built from ([`Env`]). [`prepare`] builds a step's
+//! per-user state a request is built from ([`Env`]). [`prepare()`] builds a step's
 //! request; [`response`] reads an answer into what [`crate::expect`] judges.
 //!
 //! Below `run` and `load`, which both send through it; it knows nothing of the

@@ -7,7 +7,7 @@ use crate::expect::Response;
 /// What is read of a body to judge it; the rest is dropped unread.
 const BODY_LIMIT: usize = 1 << 20;
 
-/// The status, headers and up to [`BODY_LIMIT`] bytes of body of `response`;
+/// The status, headers and up to 1 MiB of body of `response`;
 /// `Err` in words when the body cannot be read.
 pub async fn read_response(
     mut response: reqwest::Response,
