@@ -12,6 +12,8 @@ pub mod attack;
 pub mod claims;
 pub mod qsh;
 
+use std::fmt;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -64,7 +66,7 @@ pub struct MintRequest<'a> {
 
 /// The token, the `Authorization` header value (if `in: header`) or the URL with
 /// `?jwt=` added (if `in: query`).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Minted {
     pub token: String,
     pub authorization: Option<String>,
@@ -73,6 +75,17 @@ pub struct Minted {
     /// `jku-untrusted`, `kid-traversal`'s empty secret, …), so tests can prove the
     /// token is what it claims. `None` for valid tokens and unsigned attacks.
     pub attacker_key: Option<SigningKey>,
+}
+
+/// Never prints the token, which is a credential, nor the places it went (the
+/// header, the URL's query): the URL is shown by its path only.
+impl fmt::Debug for Minted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Minted")
+            .field("url_path", &self.url.path())
+            .field("attacker_key", &self.attacker_key)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A token before signing: its header and payload as JSON objects.
@@ -345,6 +358,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("claim 'exp':"), "{err}");
+    }
+
+    #[test]
+    fn debug_shows_no_token() {
+        let key = SigningKey::generate("k", Alg::HS256).unwrap();
+        let mut spec = spec("k");
+        spec.placement = JwtPlacement::Query;
+        let url = url();
+        let minted = mint(&spec, &key, &request(&url), NOW).unwrap();
+        let signature = minted.token.rsplit('.').next().unwrap();
+        let shown = format!("{minted:?}");
+        assert!(!shown.contains(signature), "{shown}");
+        spec.placement = JwtPlacement::Header;
+        spec.attack = Some(crate::scenario::model::JwtAttack::Expired);
+        let minted = mint(&spec, &key, &request(&url), NOW).unwrap();
+        let signature = minted.token.rsplit('.').next().unwrap();
+        let shown = format!("{minted:?}");
+        assert!(!shown.contains(signature), "{shown}");
+        let attacked = attack::apply(
+            crate::scenario::model::JwtAttack::Expired,
+            &prepare(&spec, &key, &request(&url), NOW).unwrap(),
+            &key,
+            &request(&url),
+            NOW,
+        )
+        .unwrap();
+        let signature = attacked.token.rsplit('.').next().unwrap();
+        let shown = format!("{attacked:?}");
+        assert!(!shown.contains(signature), "{shown}");
     }
 
     #[test]
