@@ -145,9 +145,9 @@ pub fn fact_ids() -> Vec<String> {
         .collect()
 }
 
-/// Suite runs at once. Each run already has `jobs` scenarios in flight, but a
-/// scenario spends much of its time waiting on its mock, so a few runs side by
-/// side fill the cores; more would only queue for them.
+/// Suite runs in flight at once, each with up to `jobs` scenarios: overlapping
+/// runs keeps the cores busy while one run waits on its slowest scenarios, and
+/// the bound keeps the mocks and sockets open at once to `RUNS_AT_ONCE × jobs`.
 const RUNS_AT_ONCE: usize = 4;
 
 /// A suite run that produced no report (a scenario failing is a result, not this).

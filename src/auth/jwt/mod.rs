@@ -13,6 +13,8 @@ pub mod claims;
 pub mod qsh;
 pub mod token;
 
+use std::fmt;
+
 use serde_json::{Map, Value};
 
 use crate::auth::keys::{SigningKey, algorithm};
@@ -37,7 +39,7 @@ pub enum JwtError {
 
 /// The token, the `Authorization` header value (if `in: header`) or the URL with
 /// `?jwt=` added (if `in: query`).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Minted {
     pub token: String,
     pub authorization: Option<String>,
@@ -46,6 +48,17 @@ pub struct Minted {
     /// `jku-untrusted`, `kid-traversal`'s empty secret, …), so tests can prove the
     /// token is what it claims. `None` for valid tokens and unsigned attacks.
     pub attacker_key: Option<SigningKey>,
+}
+
+/// Never prints the token, which is a credential, nor the places it went (the
+/// header, the URL's query): the URL is shown by its path only.
+impl fmt::Debug for Minted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Minted")
+            .field("url_path", &self.url.path())
+            .field("attacker_key", &self.attacker_key)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The header and payload of `spec` for `request`, before any attack or signature:
@@ -245,6 +258,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("claim 'exp':"), "{err}");
+    }
+
+    #[test]
+    fn debug_shows_no_token() {
+        let key = SigningKey::generate("k", Alg::HS256).unwrap();
+        let mut spec = spec("k");
+        spec.placement = JwtPlacement::Query;
+        let url = url();
+        let minted = mint(&spec, &key, &request(&url), NOW).unwrap();
+        let signature = minted.token.rsplit('.').next().unwrap();
+        let shown = format!("{minted:?}");
+        assert!(!shown.contains(signature), "{shown}");
+        spec.placement = JwtPlacement::Header;
+        spec.attack = Some(crate::scenario::model::JwtAttack::Expired);
+        let minted = mint(&spec, &key, &request(&url), NOW).unwrap();
+        let signature = minted.token.rsplit('.').next().unwrap();
+        let shown = format!("{minted:?}");
+        assert!(!shown.contains(signature), "{shown}");
+        let attacked = attack::apply(
+            crate::scenario::model::JwtAttack::Expired,
+            &prepare(&spec, &key, &request(&url), NOW).unwrap(),
+            &key,
+            &request(&url),
+            NOW,
+        )
+        .unwrap();
+        let signature = attacked.token.rsplit('.').next().unwrap();
+        let shown = format!("{attacked:?}");
+        assert!(!shown.contains(signature), "{shown}");
     }
 
     #[test]
