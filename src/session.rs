@@ -113,7 +113,7 @@ impl ResolvedTarget {
                 .as_deref()
                 .map(|idp| idp.trim_end_matches('/').to_string()),
             vars: options.vars.clone(),
-            clients: Clients::new(&trust)?,
+            clients: Clients::shared(&trust)?,
             label,
         })
     }

@@ -13,7 +13,10 @@ use std::sync::LazyLock;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use regex::{Regex, RegexBuilder};
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::Regex;
 
 /// What replaces a secret in every report and log.
 pub const REDACTED: &str = "[redacted]";
@@ -103,9 +106,11 @@ pub struct Redactor {
     /// Every form a secret may take on the wire: raw, percent-encoded,
     /// form-encoded, JSON-escaped.
     forms: Vec<String>,
-    /// One alternation of `forms`, longest first, so one pass replaces them all and
-    /// a secret inside a longer one cannot leave a tail behind.
-    matcher: Option<Regex>,
+    /// All `forms` in one automaton, longest match first, so one pass replaces them
+    /// all and a secret inside a longer one cannot leave a tail behind. Built when
+    /// first needed: a scenario adds secrets step by step, and building it at each
+    /// addition cost more than all the redacting.
+    matcher: OnceLock<Option<AhoCorasick>>,
 }
 
 impl Redactor {
@@ -121,7 +126,7 @@ impl Redactor {
         if value.chars().count() < 3 {
             return;
         }
-        let json = serde_json::to_string(&value).expect("a string serializes");
+        let json = serde_json::Value::String(value.clone()).to_string();
         let candidates = [
             utf8_percent_encode(&value, UNRESERVED).to_string(),
             utf8_percent_encode(&value, NON_ALPHANUMERIC).to_string(),
@@ -129,27 +134,31 @@ impl Redactor {
             json[1..json.len() - 1].to_owned(),
             value,
         ];
+        let before = self.forms.len();
         for form in candidates {
             if !self.forms.contains(&form) {
                 self.forms.push(form);
             }
         }
-        self.forms
-            .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        let pattern = self
-            .forms
-            .iter()
-            .map(|f| regex::escape(f))
-            .collect::<Vec<_>>()
-            .join("|");
-        // Thousands of secrets would exceed the default size limit; a run never has
-        // that many, but raising the limit costs nothing.
-        self.matcher = Some(
-            RegexBuilder::new(&pattern)
-                .size_limit(64 << 20)
-                .build()
-                .expect("escaped literals always compile"),
-        );
+        if self.forms.len() != before {
+            self.matcher = OnceLock::new();
+        }
+    }
+
+    fn matcher(&self) -> Option<&AhoCorasick> {
+        self.matcher
+            .get_or_init(|| {
+                // Literal patterns always build; should the automaton not (a size
+                // limit), redaction falls back to refusing to show the text at all.
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    // Built once a step (a step can add a secret) and run over a few
+                    // kilobytes: a DFA would cost more to build than it saves.
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(&self.forms)
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// A header value as it may be shown.
@@ -230,28 +239,37 @@ impl Redactor {
     /// signatures; the password of a URL's userinfo; JSON string fields and
     /// form/query fields named like a credential.
     pub fn text(&self, text: &str) -> String {
-        let mut out = match &self.matcher {
-            Some(matcher) => matcher.replace_all(text, REDACTED).into_owned(),
-            None => text.to_owned(),
-        };
-        if let Some(matcher) = &self.matcher {
-            out = BASE64_RUN
-                .replace_all(&out, |caps: &regex::Captures<'_>| {
-                    let run = &caps[0];
-                    if decodes_to_secret(run, matcher) {
-                        REDACTED.to_owned()
-                    } else {
-                        run.to_owned()
-                    }
-                })
-                .into_owned();
+        if self.forms.is_empty() {
+            return redact_shapes(text);
         }
-        let out = JWT.replace_all(&out, format!("${{1}}.{REDACTED}"));
-        let out = URL_USERINFO.replace_all(&out, format!("${{1}}{REDACTED}@"));
-        let out = JSON_FIELD.replace_all(&out, format!("${{1}}{REDACTED}\""));
-        let out = FORM_FIELD.replace_all(&out, format!("${{1}}${{2}}{REDACTED}"));
-        out.into_owned()
+        let Some(matcher) = self.matcher() else {
+            return REDACTED.to_owned();
+        };
+        let mut known = String::with_capacity(text.len());
+        matcher.replace_all_with(text, &mut known, |_, _, dst| {
+            dst.push_str(REDACTED);
+            true
+        });
+        let decoded = BASE64_RUN.replace_all(&known, |caps: &regex::Captures<'_>| {
+            let run = &caps[0];
+            if decodes_to_secret(run, matcher) {
+                REDACTED.to_owned()
+            } else {
+                run.to_owned()
+            }
+        });
+        redact_shapes(&decoded)
     }
+}
+
+/// What is secret by its shape, whoever's it is: JWT signatures, a URL's userinfo
+/// password, JSON and form fields named like a credential.
+fn redact_shapes(text: &str) -> String {
+    let out = JWT.replace_all(text, format!("${{1}}.{REDACTED}"));
+    let out = URL_USERINFO.replace_all(&out, format!("${{1}}{REDACTED}@"));
+    let out = JSON_FIELD.replace_all(&out, format!("${{1}}{REDACTED}\""));
+    let out = FORM_FIELD.replace_all(&out, format!("${{1}}${{2}}{REDACTED}"));
+    out.into_owned()
 }
 
 /// `name=value` → `name=[redacted]`; a pair with no `=` is all value.
@@ -264,12 +282,12 @@ fn redact_cookie_pair(pair: &str) -> String {
     }
 }
 
-fn decodes_to_secret(run: &str, matcher: &Regex) -> bool {
+fn decodes_to_secret(run: &str, matcher: &AhoCorasick) -> bool {
     let unpadded = run.trim_end_matches('=');
     [&*B64_STANDARD, &*B64_URL_SAFE].iter().any(|engine| {
         engine
             .decode(unpadded)
-            .is_ok_and(|bytes| matcher.is_match(&String::from_utf8_lossy(&bytes)))
+            .is_ok_and(|bytes| matcher.is_match(String::from_utf8_lossy(&bytes).as_ref()))
     })
 }
 
