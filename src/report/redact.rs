@@ -544,6 +544,18 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_added_after_redacting_is_redacted_too() {
+        // The matcher is built when first used; a later secret must rebuild it.
+        let mut r = Redactor::new();
+        r.add_secret("first-secret");
+        assert_eq!(r.text("first-secret second-secret"), "[redacted] second-secret");
+        r.add_secret("second-secret");
+        assert_eq!(r.text("first-secret second-secret"), "[redacted] [redacted]");
+        let copy = r.clone();
+        assert_eq!(copy.text("second-secret"), "[redacted]");
+    }
+
+    #[test]
     fn normalize_replaces_ports_durations_and_times() {
         let text = r#"GET http://127.0.0.1:41234/x and localhost:8090 in 1.84s (45ms)
 "started_at": "2026-11-23T14:15:49Z", "duration_ms": 1840, "step_duration_ms": 3
