@@ -7,7 +7,7 @@ pub mod outcome;
 use std::io::Write;
 
 use crate::auth::keys::{self, Alg, SigningKey};
-use crate::cli::{CheckArgs, KeysCommand, MockArgs, RunArgs, SelftestArgs};
+use crate::cli::{CheckArgs, KeysCommand, MockArgs, RunArgs, SelftestArgs, TargetArgs};
 use crate::report::console::{Console, color_wanted};
 use crate::report::model::Outcome;
 use crate::report::write_report_file;
@@ -43,6 +43,17 @@ pub fn schema() -> CommandResult {
     Ok(CommandOutcome::Passed)
 }
 
+/// `--target`, `--idp`, `--ca-cert`, `--insecure` and `--var` as run and load take them.
+fn target_options(args: &TargetArgs) -> Result<TargetOptions, CommandError> {
+    Ok(TargetOptions {
+        target: parse_target(args.url.as_deref())?,
+        vars: args.vars.clone(),
+        idp: args.idp.clone(),
+        ca_cert: args.ca_cert.clone(),
+        insecure: args.insecure,
+    })
+}
+
 fn parse_target(target: Option<&str>) -> Result<Target, CommandError> {
     let Some(text) = target else {
         return Ok(Target::Embedded);
@@ -66,7 +77,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
 }
 
 pub fn run(args: &RunArgs) -> CommandResult {
-    let target = parse_target(args.target.url.as_deref())?;
+    let target = target_options(&args.target)?;
     let profile = args.profile.as_deref().map(load_profile).transpose()?;
     let scenarios = match &profile {
         None => select::select(
@@ -74,19 +85,13 @@ pub fn run(args: &RunArgs) -> CommandResult {
             &args.tags,
             &args.ids,
         ),
-        Some(profile) => profile_scenarios(profile, args, &target)?,
+        Some(profile) => profile_scenarios(profile, args, &target.target)?,
     };
     if scenarios.is_empty() {
         return Err(usage("no scenario matches the given paths, --tag and --id"));
     }
     let options = RunOptions {
-        target: TargetOptions {
-            target,
-            vars: args.target.vars.clone(),
-            idp: args.target.idp.clone(),
-            ca_cert: args.target.ca_cert.clone(),
-            insecure: args.target.insecure,
-        },
+        target,
         jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
         fail_fast: args.fail_fast,
         profile: profile.map(|p| p.name.inner),

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::outcome::{CommandError, CommandOutcome};
-use super::{CommandResult, parse_target, runtime, usage};
+use super::{CommandResult, runtime, target_options, usage};
 use crate::cli::{LoadArgs, MergeArgs};
 use crate::load::compare::{self, Flow};
 use crate::load::plan::Overrides;
@@ -14,19 +14,11 @@ use crate::load::summary::LoadSummary;
 use crate::load::{LoadError, LoadOptions, merge as merging, render, run_load};
 use crate::scenario::threshold::Threshold;
 use crate::scenario::{self, Scenario};
-use crate::session::TargetOptions;
 
 pub fn load(args: &LoadArgs) -> CommandResult {
-    let target = parse_target(args.target.url.as_deref())?;
     let thresholds = parse_thresholds(&args.thresholds).map_err(usage)?;
     let options = LoadOptions {
-        target: TargetOptions {
-            target,
-            vars: args.target.vars.clone(),
-            idp: args.target.idp.clone(),
-            ca_cert: args.target.ca_cert.clone(),
-            insecure: args.target.insecure,
-        },
+        target: target_options(&args.target)?,
         overrides: Overrides {
             users: args.users,
             increase_rate: args.increase_rate,

@@ -548,9 +548,15 @@ mod tests {
         // The matcher is built when first used; a later secret must rebuild it.
         let mut r = Redactor::new();
         r.add_secret("first-secret");
-        assert_eq!(r.text("first-secret second-secret"), "[redacted] second-secret");
+        assert_eq!(
+            r.text("first-secret second-secret"),
+            "[redacted] second-secret"
+        );
         r.add_secret("second-secret");
-        assert_eq!(r.text("first-secret second-secret"), "[redacted] [redacted]");
+        assert_eq!(
+            r.text("first-secret second-secret"),
+            "[redacted] [redacted]"
+        );
         let copy = r.clone();
         assert_eq!(copy.text("second-secret"), "[redacted]");
     }
