@@ -109,7 +109,7 @@ impl SigningKey {
     /// The process's generated key for `owner`'s `name` and `alg`: made on first
     /// use, the same key on every later call.
     ///
-    /// RSA generation dominates `tollgate selftest` (the suite, clean and once per
+    /// RSA generation was a third of `tollgate selftest`'s CPU (the suite, clean and once per
     /// fault, each scenario with its own mock), and sharing is sound: generated keys
     /// are test material made by this process and never shown (`tollgate keys gen`
     /// uses [`Self::generate`], always fresh); every embedded mock is still given
