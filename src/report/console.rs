@@ -145,8 +145,8 @@ impl Console {
         }
         writeln!(
             out,
-            "target: {}, tollgate {}",
-            report.target, report.tool_version
+            "target: {}, tollgate {}, verdict: {}",
+            report.target, report.tool_version, report.certification.verdict
         )?;
         let line = counts_line(&report.counts, report.duration_ms);
         let style = match report.outcome() {

@@ -14,9 +14,7 @@
 
 use std::io::{self, Write};
 
-use super::model::{
-    Certification, Outcome, RunReport, ScenarioReport, StepReport, StepResult, Verdict,
-};
+use super::model::{Certification, Outcome, RunReport, ScenarioReport, StepReport, StepResult};
 use super::{counts_line, format_duration, transcript_text};
 
 /// Escapes `& < > " '` so text is inert in element content and in quoted
@@ -43,7 +41,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}h3{font-size:1em;margin:1em
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
 code,pre{font:13px/1.4 ui-monospace,monospace}pre{background:#f5f5f7;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 .verdict{font-size:1.3em;padding:.5em .8em;border-radius:4px;display:inline-block}
-.conformant{background:#e3f6e8;color:#0b6b2b}.not-conformant{background:#fde7e7;color:#a31515}
+.conformant{background:#e3f6e8;color:#0b6b2b}.not-conformant{background:#fde7e7;color:#a31515}.incomplete{background:#fff4d6;color:#7a5300}
 .tag{font-weight:bold;font-family:ui-monospace,monospace}
 .pass{color:#0b6b2b}.fail,.error{color:#a31515}.skip{color:#6e6e73}
 section.scenario{border-top:1px solid #ddd}.step{margin:.8em 0 .8em 1em}
@@ -65,19 +63,15 @@ pub fn write_html(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "<title>tollgate report: {}</title>",
-        escape(cert.verdict.as_str())
+        escape(&cert.verdict.to_string())
     )?;
     writeln!(out, "<style>\n{STYLE}</style>\n</head>\n<body>")?;
     writeln!(out, "<h1>tollgate conformance report</h1>")?;
-    let class = match cert.verdict {
-        Verdict::Conformant => "conformant",
-        Verdict::NotConformant => "not-conformant",
-    };
+    let verdict = escape(&cert.verdict.to_string());
     writeln!(
         out,
-        "<p id=\"verdict\" class=\"verdict {class}\" data-verdict=\"{}\">Verdict: <strong>{}</strong></p>",
-        escape(cert.verdict.as_str()),
-        escape(cert.verdict.as_str())
+        "<p id=\"verdict\" class=\"verdict {}\" data-verdict=\"{verdict}\">Verdict: <strong>{verdict}</strong></p>",
+        cert.verdict.class(),
     )?;
     writeln!(
         out,
@@ -96,8 +90,9 @@ fn write_certification(cert: &Certification, out: &mut impl Write) -> io::Result
     writeln!(out, "<h2 id=\"certification\">Certification</h2>")?;
     writeln!(out, "<table>")?;
     let profile = cert.profile.as_deref().unwrap_or("(none)");
+    let verdict = cert.verdict.to_string();
     for (name, value) in [
-        ("Verdict", cert.verdict.as_str()),
+        ("Verdict", verdict.as_str()),
         ("tollgate version", cert.tool_version.as_str()),
         ("Profile", profile),
         ("Target", cert.target.as_str()),
@@ -271,6 +266,7 @@ fn code_list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::model::{Counts, Verdict};
     use crate::report::redact::normalize_for_snapshot;
     use crate::report::sample;
 
@@ -360,11 +356,41 @@ mod tests {
     #[test]
     fn a_clean_run_is_conformant() {
         let mut report = sample::report();
-        report.scenarios.retain(|s| !s.outcome.is_problem());
+        report.scenarios.retain(|s| s.outcome == Outcome::Pass);
         report.counts =
             crate::report::model::Counts::tally(report.scenarios.iter().map(|s| &s.outcome));
         report.certification.verdict = Verdict::of(&report.counts);
         assert_eq!(report.certification.verdict, Verdict::Conformant);
         assert!(render(&report).contains("data-verdict=\"conformant\""));
+    }
+
+    #[test]
+    fn a_run_that_skipped_is_incomplete_not_conformant() {
+        let counts = Counts {
+            total: 28,
+            passed: 2,
+            skipped: 26,
+            ..Counts::default()
+        };
+        let mut report = sample::report();
+        report.certification.verdict = Verdict::of(&counts);
+        assert_eq!(
+            report.certification.verdict,
+            Verdict::Incomplete { ran: 2, total: 28 }
+        );
+        let html = render(&report);
+        assert!(
+            html.contains("data-verdict=\"incomplete: 2 of 28 ran\""),
+            "{html}"
+        );
+        assert!(html.contains("class=\"verdict incomplete\""), "{html}");
+        let json = serde_json::to_value(&report.certification).unwrap();
+        assert_eq!(json["verdict"], "incomplete: 2 of 28 ran");
+        // A failure outweighs the skips.
+        let failed = Counts {
+            failed: 1,
+            ..counts
+        };
+        assert_eq!(Verdict::of(&failed), Verdict::NotConformant);
     }
 }

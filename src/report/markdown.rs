@@ -21,10 +21,11 @@ pub fn write_markdown(report: &RunReport, out: &mut impl Write) -> io::Result<()
     writeln!(out, "## tollgate: {icon} {verdict}\n")?;
     writeln!(
         out,
-        "**{}** · target {} · tollgate {}\n",
+        "**{}** · target {} · tollgate {} · verdict **{}**\n",
         counts_line(&report.counts, report.duration_ms),
         code(&report.target),
-        report.tool_version
+        report.tool_version,
+        report.certification.verdict
     )?;
 
     writeln!(out, "| Outcome | Scenario | Title | Duration |")?;

@@ -102,31 +102,60 @@ pub struct ScenarioFile {
     pub sha256: String,
 }
 
-/// Whether the target conforms: no scenario failed or errored. Skips do not
-/// count against it (a real target skips `only: mock` scenarios with a reason).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// Whether the target conforms. A certification counts what ran: a run that
+/// skipped scenarios (`only: mock` against a real target, a profile's scenario the
+/// target cannot take) proves nothing about them, so it is `incomplete`, never
+/// `conformant`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    #[serde(rename = "conformant")]
+    /// Every scenario ran and passed.
     Conformant,
-    #[serde(rename = "not conformant")]
+    /// None failed or errored, but only `ran` of `total` ran.
+    Incomplete { ran: usize, total: usize },
+    /// A scenario failed or errored.
     NotConformant,
 }
 
 impl Verdict {
     pub fn of(counts: &Counts) -> Self {
-        if counts.failed == 0 && counts.errored == 0 {
-            Verdict::Conformant
-        } else {
+        if counts.failed > 0 || counts.errored > 0 {
             Verdict::NotConformant
+        } else if counts.skipped > 0 {
+            Verdict::Incomplete {
+                ran: counts.total - counts.skipped,
+                total: counts.total,
+            }
+        } else {
+            Verdict::Conformant
         }
     }
 
-    /// The words the reports show: `conformant` or `not conformant`.
-    pub fn as_str(self) -> &'static str {
+    /// A word for styling: `conformant`, `incomplete` or `not-conformant`.
+    pub fn class(self) -> &'static str {
         match self {
             Verdict::Conformant => "conformant",
-            Verdict::NotConformant => "not conformant",
+            Verdict::Incomplete { .. } => "incomplete",
+            Verdict::NotConformant => "not-conformant",
         }
+    }
+}
+
+/// The words the reports show: `conformant`, `incomplete: 2 of 28 ran` or
+/// `not conformant`.
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verdict::Conformant => f.write_str("conformant"),
+            Verdict::Incomplete { ran, total } => write!(f, "incomplete: {ran} of {total} ran"),
+            Verdict::NotConformant => f.write_str("not conformant"),
+        }
+    }
+}
+
+/// As its words: JSON readers compare the string.
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
