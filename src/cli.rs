@@ -80,6 +80,10 @@ pub struct TargetArgs {
     /// Set a variable, overriding the scenario's own (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = VarParser)]
     pub vars: Vec<(String, String)>,
+    /// With --target, send credentials that are the default of an unset
+    /// `${env:NAME:-default}` (the emulator's) instead of refusing to start.
+    #[arg(long)]
+    pub allow_defaults: bool,
 }
 
 /// A `--var` value is often a credential: Debug shows the names only, and the
@@ -98,6 +102,7 @@ impl std::fmt::Debug for TargetArgs {
             .field("ca_cert", &self.ca_cert)
             .field("insecure", &self.insecure)
             .field("vars", &vars)
+            .field("allow_defaults", &self.allow_defaults)
             .finish()
     }
 }

@@ -51,7 +51,41 @@ fn target_options(args: &TargetArgs) -> Result<TargetOptions, CommandError> {
         idp: args.idp.clone(),
         ca_cert: args.ca_cert.clone(),
         insecure: args.insecure,
+        allow_defaults: args.allow_defaults,
     })
+}
+
+/// With a real target, a credential nobody gave (the default of an unset
+/// `${env:NAME:-default}`, which is the emulator's) is refused before anything is
+/// sent, unless `--allow-defaults`: a CI job whose secret is missing must not send
+/// `alice-pw` to staging without a word.
+fn refuse_emulator_defaults(
+    scenarios: &[scenario::Scenario],
+    target: &TargetOptions,
+) -> Result<(), CommandError> {
+    if target.target == Target::Embedded || target.allow_defaults {
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    for scenario in scenarios {
+        if scenario.only == Some(scenario::model::Only::Mock) {
+            continue;
+        }
+        for found in scenario.defaulted_credentials(&target.vars) {
+            lines.push(format!(
+                "{}: {} is the default of ${{env:{}}}, which is not set",
+                scenario.id.inner, found.place, found.env
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    lines.dedup();
+    Err(usage(format!(
+        "a real target would receive credentials nobody gave:\n  {}\nset the environment variables (or --var), or pass --allow-defaults; nothing was sent",
+        lines.join("\n  ")
+    )))
 }
 
 fn parse_target(target: Option<&str>) -> Result<Target, CommandError> {
@@ -90,6 +124,7 @@ pub fn run(args: &RunArgs) -> CommandResult {
     if scenarios.is_empty() {
         return Err(usage("no scenario matches the given paths, --tag and --id"));
     }
+    refuse_emulator_defaults(&scenarios, &target)?;
     let options = RunOptions {
         target,
         jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),

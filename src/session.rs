@@ -38,6 +38,9 @@ pub struct TargetOptions {
     pub ca_cert: Option<PathBuf>,
     /// `--insecure`: accept any certificate.
     pub insecure: bool,
+    /// `--allow-defaults`: a real target may receive credentials that are the
+    /// defaults of unset `${env:NAME:-default}` references.
+    pub allow_defaults: bool,
 }
 
 /// Why a target or a session could not be set up; nothing was sent.

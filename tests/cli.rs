@@ -79,6 +79,7 @@ fn a_target_with_nothing_listening_exits_1_with_errors_quickly() {
             scenarios.to_str().unwrap(),
             "--target",
             "http://127.0.0.1:9",
+            "--allow-defaults",
         ],
         None,
     );
@@ -395,6 +396,8 @@ fn the_suite_passes_against_a_standalone_mock_as_a_real_target() {
             &url,
             "--jobs",
             "1",
+            // The standalone mock's users are the scenarios' defaults.
+            "--allow-defaults",
         ],
         None,
     );
@@ -481,18 +484,32 @@ fn an_https_mock_is_trusted_with_its_ca_refused_without_it_and_accepted_insecure
             &url,
             "--ca-cert",
             ca.to_str().unwrap(),
+            "--allow-defaults",
         ],
         None,
     );
     assert_eq!(trusted.status.code(), Some(0), "{}", text(&trusted));
-    let untrusted = tollgate(&["run", scenario, "--target", &url], None);
+    let untrusted = tollgate(
+        &["run", scenario, "--target", &url, "--allow-defaults"],
+        None,
+    );
     assert_eq!(untrusted.status.code(), Some(1), "{}", text(&untrusted));
     assert!(
         text(&untrusted).contains("ERROR"),
         "an unknown CA is an error result: {}",
         text(&untrusted)
     );
-    let insecure = tollgate(&["run", scenario, "--target", &url, "--insecure"], None);
+    let insecure = tollgate(
+        &[
+            "run",
+            scenario,
+            "--target",
+            &url,
+            "--insecure",
+            "--allow-defaults",
+        ],
+        None,
+    );
     assert_eq!(insecure.status.code(), Some(0), "{}", text(&insecure));
 }
 
@@ -529,4 +546,42 @@ fn selftest_fails_when_a_fault_goes_uncaught_and_names_it() {
         serde_json::from_str(&std::fs::read_to_string(&matrix).unwrap()).unwrap();
     assert_eq!(json["clean_failures"], serde_json::json!([]));
     assert_eq!(json["faults"][0]["fault"], "basic_challenge");
+}
+
+#[test]
+fn a_real_target_gets_no_emulator_default_credential_and_the_run_says_which_secret_is_missing() {
+    // A listener that would see any request: nothing may reach it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let basic = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/basic");
+    let output = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["run", basic.to_str().unwrap(), "--target", &url])
+        .env("NO_COLOR", "1")
+        .env_remove("CONF_PASSWORD")
+        .output()
+        .unwrap();
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{out}");
+    assert!(out.contains("${env:CONF_PASSWORD}"), "{out}");
+    assert!(out.contains("var 'password'"), "{out}");
+    assert!(out.contains("nothing was sent"), "{out}");
+    assert!(
+        !out.contains("alice-pw"),
+        "the default itself is not shown: {out}"
+    );
+    assert!(
+        listener.accept().is_err(),
+        "the target was contacted: {out}"
+    );
+
+    // Given the secret, the same run sends (and fails to connect: nothing answers).
+    drop(listener);
+    let given = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["run", basic.to_str().unwrap(), "--target", &url])
+        .env("NO_COLOR", "1")
+        .env("CONF_PASSWORD", "a-real-secret")
+        .output()
+        .unwrap();
+    assert_eq!(given.status.code(), Some(1), "{}", text(&given));
 }

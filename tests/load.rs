@@ -428,6 +428,7 @@ fn a_target_that_is_down_gives_failures_and_exit_1_not_a_hang() {
             "scenarios/load/basic.yaml",
             "--target",
             "http://127.0.0.1:9",
+            "--allow-defaults",
             "--iterations",
             "3",
             "--users",

@@ -217,6 +217,8 @@ fn run_connect_profile(url: &str, reports: &Path) -> Output {
         "connect-jwt",
         "--target",
         url,
+        // The standalone mock's users are the scenarios' defaults.
+        "--allow-defaults",
         "--report",
         &html,
         "--report",

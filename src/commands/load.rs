@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::outcome::{CommandError, CommandOutcome};
-use super::{CommandResult, runtime, target_options, usage};
+use super::{CommandResult, refuse_emulator_defaults, runtime, target_options, usage};
 use crate::cli::{LoadArgs, MergeArgs};
 use crate::load::compare::{self, Flow};
 use crate::load::plan::Overrides;
@@ -50,6 +50,7 @@ fn parse_thresholds(rules: &[String]) -> Result<Vec<Threshold>, String> {
 
 fn load_one(path: &Path, options: &LoadOptions) -> CommandResult {
     let scenario = scenario::load_file(path).map_err(CommandError::Diagnostics)?;
+    refuse_emulator_defaults(std::slice::from_ref(&scenario), &options.target)?;
     let runtime = runtime()?;
     let outcome = runtime.block_on(run_load(&scenario, options));
     runtime.shutdown_background();
@@ -69,6 +70,7 @@ fn verdict(summary: &LoadSummary) -> CommandOutcome {
 fn load_compare(dir: &Path, options: &LoadOptions) -> CommandResult {
     let scenarios =
         scenario::load_suite(&[dir.to_path_buf()]).map_err(CommandError::Diagnostics)?;
+    refuse_emulator_defaults(&scenarios, &options.target)?;
     if scenarios.is_empty() {
         return Err(usage(format!("no scenario in {}", dir.display())));
     }

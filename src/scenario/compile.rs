@@ -56,6 +56,7 @@ pub fn compile(scenario: model::Scenario) -> Result<Scenario, Vec<Problem>> {
         file: scenario.file,
         source_sha256: scenario.source_sha256,
         env_values: scenario.env_values,
+        env_defaults: scenario.env_defaults,
     })
 }
 

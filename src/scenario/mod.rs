@@ -65,8 +65,12 @@ pub fn load_str(
 
     let mut diagnostics = Vec::new();
     let mut env_values = Vec::new();
+    let mut env_defaults = Vec::new();
     root.for_each_scalar_mut(&mut |text, pos| match vars::resolve_env(text, env) {
-        Ok(values) => env_values.extend(values),
+        Ok(resolved) => {
+            env_values.extend(resolved.values);
+            env_defaults.extend(resolved.defaults);
+        }
         Err(var) => diagnostics.push(at(
             pos,
             format!("environment variable '{var}' is not set"),
@@ -101,6 +105,7 @@ pub fn load_str(
     scenario.steps = steps;
     scenario.file = path.to_path_buf();
     scenario.env_values = env_values;
+    scenario.env_defaults = env_defaults;
     scenario.source_sha256 = {
         use sha2::Digest as _;
         hex::encode(sha2::Sha256::digest(source.as_bytes()))

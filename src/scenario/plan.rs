@@ -23,6 +23,7 @@ use super::model::{
 };
 use super::template::{JsonTemplate, Scope, Template, UnknownVar};
 use super::threshold::Threshold;
+use super::vars::EnvDefault;
 use super::yaml::Pos;
 
 /// One scenario, ready to run.
@@ -46,9 +47,89 @@ pub struct Scenario {
     pub source_sha256: String,
     /// Values that came from `${env:…}`: never shown in any report.
     pub env_values: Vec<String>,
+    /// `${env:NAME:-default}` references whose variable was not set.
+    pub env_defaults: Vec<EnvDefault>,
+}
+
+/// A credential the scenario would send that is the default of an
+/// `${env:NAME:-default}` whose variable was not set: the emulator's password,
+/// which has no business reaching a real server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefaultedCredential {
+    /// The environment variable that was not set.
+    pub env: String,
+    /// Where the default sits: `var 'password'`, `key 'app'`, or the step whose
+    /// `auth:` holds it.
+    pub place: String,
 }
 
 impl Scenario {
+    /// The credentials (passwords, tokens, secrets, keys) this scenario would send
+    /// that are a default of `${env:NAME:-default}` rather than a value someone
+    /// gave; `forced` are the `--var` values, which win over a scenario's vars.
+    /// A default is recognised when it is the whole value (the way scenarios write
+    /// `password: ${env:CONF_PASSWORD:-alice-pw}`).
+    pub fn defaulted_credentials(&self, forced: &[(String, String)]) -> Vec<DefaultedCredential> {
+        let default_of = |value: &str| {
+            self.env_defaults
+                .iter()
+                .find(|d| !d.value.is_empty() && d.value == value)
+        };
+        let mut scope = Scope::new();
+        let mut defaulted_vars: Vec<(&str, &EnvDefault)> = Vec::new();
+        for (name, template) in &self.vars {
+            if let Some((_, value)) = forced.iter().find(|(k, _)| k == name) {
+                scope.insert(name.clone(), value.clone());
+                continue;
+            }
+            if let Ok(value) = template.render(&scope) {
+                if let Some(default) = default_of(&value) {
+                    defaulted_vars.push((name, default));
+                }
+                scope.insert(name.clone(), value);
+            }
+        }
+        let mut found = Vec::new();
+        let mut check = |template: &Template, step: &str| {
+            if let Some(default) = template.as_literal().and_then(default_of) {
+                found.push(DefaultedCredential {
+                    env: default.name.clone(),
+                    place: format!("the auth of step '{step}'"),
+                });
+            }
+            for name in template.references() {
+                if let Some((var, default)) = defaulted_vars.iter().find(|(v, _)| *v == name) {
+                    found.push(DefaultedCredential {
+                        env: default.name.clone(),
+                        place: format!("var '{var}'"),
+                    });
+                }
+            }
+        };
+        for step in &self.steps {
+            for template in step
+                .request
+                .auth
+                .as_ref()
+                .map(|a| a.inner.credentials())
+                .unwrap_or_default()
+            {
+                check(template, &step.name);
+            }
+        }
+        for (name, key) in &self.keys {
+            if let Some(default) = key.secret.as_deref().and_then(default_of) {
+                found.push(DefaultedCredential {
+                    env: default.name.clone(),
+                    place: format!("key '{name}'"),
+                });
+            }
+        }
+        found.sort_by(|a, b| (&a.env, &a.place).cmp(&(&b.env, &b.place)));
+        found.dedup();
+        found
+    }
+
     /// Credentials written literally in the scenario: known secrets before
     /// anything is sent (values from templates are added as they are resolved).
     pub fn literal_secrets(&self) -> Vec<String> {
@@ -143,6 +224,19 @@ pub enum Auth {
 }
 
 impl Auth {
+    /// The secrets of this form (passwords, tokens, client secrets), as written.
+    pub fn credentials(&self) -> Vec<&Template> {
+        match self {
+            Auth::None | Auth::Jwt(_) => Vec::new(),
+            Auth::Basic { password, .. } => vec![password],
+            Auth::Bearer(token) => vec![token],
+            Auth::Oauth(oauth) => std::iter::once(&oauth.secret)
+                .chain(oauth.password.as_ref())
+                .collect(),
+            Auth::CrowdSso(sso) => vec![&sso.password, &sso.application_password],
+        }
+    }
+
     /// The same credential every time it is sent: nothing minted or fetched.
     pub fn is_fixed(&self) -> bool {
         matches!(self, Auth::None | Auth::Basic { .. } | Auth::Bearer(_))

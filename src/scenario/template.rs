@@ -68,6 +68,14 @@ impl Template {
         }
     }
 
+    /// The names it refers to, in order.
+    pub fn references(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Var(name) => Some(name.as_str()),
+            Segment::Text(_) => None,
+        })
+    }
+
     pub fn render(&self, scope: &Scope) -> Result<String, UnknownVar> {
         if let Some(text) = self.as_literal() {
             return Ok(text.to_string());

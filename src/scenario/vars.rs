@@ -49,18 +49,35 @@ pub fn env_reference(name: &str) -> Option<(&str, Option<&str>)> {
     })
 }
 
+/// An `${env:NAME:-default}` whose variable was not set, so its default was used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvDefault {
+    /// The environment variable that was not set.
+    pub name: String,
+    /// What stood in for it.
+    pub value: String,
+}
+
+/// What resolving `${env:…}` in one text put in.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct EnvResolved {
+    /// Every value put in (they are secrets), defaults included.
+    pub values: Vec<String>,
+    /// The references that fell back to their default.
+    pub defaults: Vec<EnvDefault>,
+}
+
 /// Replaces the `${env:…}` references of `text`, leaving other references alone.
-/// Returns the values that were put in (they are secrets) or the first missing
-/// variable's name.
+/// Returns what was put in, or the first missing variable's name.
 pub fn resolve_env(
     text: &mut String,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Vec<String>, String> {
+) -> Result<EnvResolved, String> {
+    let mut resolved = EnvResolved::default();
     let Ok(refs) = references(text) else {
-        return Ok(Vec::new());
+        return Ok(resolved);
     };
     let mut out = String::with_capacity(text.len());
-    let mut values = Vec::new();
     let mut last = 0;
     for r in refs {
         let Some((var, default)) = env_reference(r.name) else {
@@ -68,19 +85,25 @@ pub fn resolve_env(
         };
         let value = match (env(var), default) {
             (Some(value), _) => value,
-            (None, Some(default)) => default.to_string(),
+            (None, Some(default)) => {
+                resolved.defaults.push(EnvDefault {
+                    name: var.to_string(),
+                    value: default.to_string(),
+                });
+                default.to_string()
+            }
             (None, None) => return Err(var.to_string()),
         };
         out.push_str(&text[last..r.start]);
         out.push_str(&value);
-        values.push(value);
+        resolved.values.push(value);
         last = r.end;
     }
-    if !values.is_empty() {
+    if !resolved.values.is_empty() {
         out.push_str(&text[last..]);
         *text = out;
     }
-    Ok(values)
+    Ok(resolved)
 }
 
 #[cfg(test)]
@@ -99,9 +122,16 @@ mod tests {
     fn env_references_use_the_environment_then_the_default() {
         let env = |n: &str| (n == "SET").then(|| "from-env".to_string());
         let mut text = "${env:SET} ${env:UNSET:-fallback} ${user}".to_string();
-        let values = resolve_env(&mut text, &env).unwrap();
+        let resolved = resolve_env(&mut text, &env).unwrap();
         assert_eq!(text, "from-env fallback ${user}");
-        assert_eq!(values, ["from-env", "fallback"]);
+        assert_eq!(resolved.values, ["from-env", "fallback"]);
+        assert_eq!(
+            resolved.defaults,
+            [EnvDefault {
+                name: "UNSET".into(),
+                value: "fallback".into()
+            }]
+        );
         let mut missing = "${env:UNSET}".to_string();
         assert_eq!(resolve_env(&mut missing, &env).unwrap_err(), "UNSET");
     }

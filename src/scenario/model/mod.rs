@@ -67,6 +67,10 @@ pub struct Scenario {
     #[serde(skip)]
     #[schemars(skip)]
     pub env_values: Vec<String>,
+    /// `${env:NAME:-default}` references whose variable was not set.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub env_defaults: Vec<super::vars::EnvDefault>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
