@@ -3,15 +3,21 @@
 
 use axum::http::{HeaderMap, header};
 
-/// The token as Confluence's PAT filter reads it (F-PAT-1): the header starts
-/// with `Bearer` (case-sensitive) and has exactly two space-separated parts.
-/// Anything else is no bearer token at all. Native OAuth reads the header the
-/// same way here (the facts are silent on its parsing).
+/// The token as Confluence's PAT filter reads it (F-PAT-1): the trimmed header
+/// starts with `Bearer` (case-sensitive), and split at spaces the way
+/// commons-lang's `StringUtils.split` splits (adjacent spaces count as one, none
+/// at the ends) it has exactly two parts, the second the token. So `Bearer␠␠<PAT>`
+/// is read; `bearer <PAT>` and `Bearer <PAT> x` are no bearer token at all.
+/// Native OAuth reads the header the same way here (the facts are silent on its
+/// parsing).
 pub fn strict(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let mut parts = value.split(' ');
+    if !value.trim().starts_with("Bearer") {
+        return None;
+    }
+    let mut parts = value.split(' ').filter(|part| !part.is_empty());
     match (parts.next(), parts.next(), parts.next()) {
-        (Some("Bearer"), Some(token), None) if !token.is_empty() => Some(token),
+        (Some(_), Some(token), None) => Some(token),
         _ => None,
     }
 }
@@ -38,9 +44,19 @@ mod tests {
     }
 
     #[test]
-    fn strict_wants_exactly_bearer_and_one_token() {
+    fn strict_wants_bearer_and_one_token_as_string_utils_splits() {
         assert_eq!(strict(&auth("Bearer abc")), Some("abc"));
-        for value in ["bearer abc", "Bearer", "Bearer ", "Bearer a b", "Basic abc"] {
+        // Adjacent separators merge; the filter only checks the prefix.
+        assert_eq!(strict(&auth("Bearer  abc")), Some("abc"));
+        assert_eq!(strict(&auth("BearerX abc")), Some("abc"));
+        for value in [
+            "bearer abc",
+            "Bearer",
+            "Bearer ",
+            "Bearer a b",
+            "Bearer\tabc",
+            "Basic abc",
+        ] {
             assert_eq!(strict(&auth(value)), None, "{value}");
         }
         assert_eq!(strict(&HeaderMap::new()), None);
