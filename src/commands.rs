@@ -92,11 +92,9 @@ fn parse_target(target: Option<&str>) -> Result<Target, CommandError> {
     let Some(text) = target else {
         return Ok(Target::Embedded);
     };
-    match url::Url::parse(text) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
-            Ok(Target::Remote(text.to_string()))
-        }
-        _ => Err(CommandError::NotAnHttpUrl {
+    match crate::session::http_url(text) {
+        Some(_) => Ok(Target::Remote(text.to_string())),
+        None => Err(CommandError::NotAnHttpUrl {
             flag: "--target",
             text: text.to_string(),
         }),

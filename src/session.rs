@@ -131,14 +131,21 @@ impl ResolvedTarget {
     }
 }
 
+/// `text` as a target's URL: http(s) with a host, or nothing.
+pub fn http_url(text: &str) -> Option<url::Url> {
+    url::Url::parse(text)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+}
+
 fn remote(text: &str) -> Result<Remote, SessionError> {
-    match url::Url::parse(text) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(Remote {
-            base_url: text.trim_end_matches('/').to_string(),
-            context_path: url.path().trim_end_matches('/').to_string(),
-        }),
-        _ => Err(SessionError::TargetUrl(text.to_string())),
-    }
+    let url = http_url(text)
+        // `https://admin:pw@…` must not put `pw` in a message.
+        .ok_or_else(|| SessionError::TargetUrl(Redactor::new().url(text)))?;
+    Ok(Remote {
+        base_url: text.trim_end_matches('/').to_string(),
+        context_path: url.path().trim_end_matches('/').to_string(),
+    })
 }
 
 /// One scenario, ready to be driven.

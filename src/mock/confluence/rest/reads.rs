@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json as j};
 
-use super::access::{Access, forbidden, read_access};
+use super::access::{Access, forbidden, no_content, read_access};
 use super::shapes::{
     ListQuery, SpaceJson, content_json, page_of, result_page, space_json, wants_body,
 };
@@ -159,10 +159,7 @@ pub(super) async fn get_content(
     let page = id.parse::<u64>().ok().and_then(|n| content.page(n));
     match (access, page) {
         // F-ANON-4: 404 for what does not exist, 403 for what may not be seen.
-        (_, None) => rest_error(
-            StatusCode::NOT_FOUND,
-            &format!("No content found with id : ContentId{{id={id}}}"),
-        ),
+        (_, None) => no_content(&id),
         (Access::NoPermission | Access::Denied(_), Some(_)) => {
             forbidden(&format!("content with id {id}"))
         }
@@ -194,12 +191,7 @@ pub(super) async fn list_attachments(
     let content = lock(&state.content);
     let page = id.parse::<u64>().ok().and_then(|n| content.page(n));
     let page = match (access, page) {
-        (_, None) => {
-            return rest_error(
-                StatusCode::NOT_FOUND,
-                &format!("No content found with id : ContentId{{id={id}}}"),
-            );
-        }
+        (_, None) => return no_content(&id),
         (Access::NoPermission | Access::Denied(_), Some(_)) => {
             return forbidden(&format!("content with id {id}"));
         }
