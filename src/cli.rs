@@ -133,6 +133,10 @@ pub struct RunArgs {
     /// Start no more scenarios after the first that fails or errors.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Hold the target to `expect.should` too: a scenario that passed with
+    /// warnings fails the run (exit 1) and the verdict.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -128,6 +128,7 @@ pub fn run(args: &RunArgs) -> CommandResult {
         jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
         fail_fast: args.fail_fast,
         profile: profile.map(|p| p.name.inner),
+        strict: args.strict,
     };
     let runtime = runtime()?;
     let console = Console::new(color_wanted());
@@ -138,7 +139,9 @@ pub fn run(args: &RunArgs) -> CommandResult {
     runtime.shutdown_background();
     let report = report.map_err(|e| CommandError::Usage(e.to_string()))?;
     let mut stdout = std::io::stdout().lock();
-    let mut outcome = CommandOutcome::passed_if(report.outcome() <= Outcome::Skip);
+    let warned_strictly = args.strict && report.counts.warned > 0;
+    let mut outcome =
+        CommandOutcome::passed_if(report.outcome() <= Outcome::Skip && !warned_strictly);
     for spec in &args.reports {
         if let Err(e) = write_report_file(spec, &report) {
             eprintln!("error: cannot write {}: {e}", spec.path.display());

@@ -585,3 +585,103 @@ fn a_real_target_gets_no_emulator_default_credential_and_the_run_says_which_secr
         .unwrap();
     assert_eq!(given.status.code(), Some(1), "{}", text(&given));
 }
+
+#[test]
+fn a_missed_should_is_a_warning_in_every_report_and_a_failure_only_under_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("should.yaml");
+    // The mock answers with no `X-Tollgate-Nonexistent` header: the must-level
+    // checks hold, the should-level one misses.
+    std::fs::write(
+        &scenario,
+        "id: SHOULD-001\n\
+         title: Must holds, should misses\n\
+         steps:\n\
+         \x20 - name: current user\n\
+         \x20   request: { path: /rest/api/user/current }\n\
+         \x20   expect:\n\
+         \x20     status: 200\n\
+         \x20     should:\n\
+         \x20       headers: { x-tollgate-nonexistent: { present: true } }\n",
+    )
+    .unwrap();
+    let report = |format: &str, strict: bool| {
+        let mut args = vec!["run".to_string(), scenario.display().to_string()];
+        for (kind, file) in [
+            ("junit", "r.xml"),
+            ("json", "r.json"),
+            ("md", "r.md"),
+            ("html", "r.html"),
+        ] {
+            args.push("--report".into());
+            args.push(format!(
+                "{kind}={}",
+                dir.path().join(format!("{format}-{file}")).display()
+            ));
+        }
+        if strict {
+            args.push("--strict".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        tollgate(&args, None)
+    };
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+
+    let output = report("lenient", false);
+    let console = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{console}");
+    assert!(console.contains("WARN  SHOULD-001"), "{console}");
+    assert!(
+        console
+            .contains("warning: header x-tollgate-nonexistent: expected present, actual (absent)"),
+        "{console}"
+    );
+    assert!(
+        console.contains("should.yaml:9:"),
+        "the warning says where: {console}"
+    );
+    assert!(
+        console.contains("1 scenario: 0 passed, 1 with warnings"),
+        "{console}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&read("lenient-r.json")).unwrap();
+    assert_eq!(json["scenarios"][0]["outcome"], "warn");
+    assert_eq!(json["counts"]["warned"], 1);
+    assert_eq!(json["certification"]["verdict"], "conformant");
+    assert_eq!(
+        json["scenarios"][0]["steps"][0]["warnings"][0]["check"],
+        "header x-tollgate-nonexistent"
+    );
+    let junit = read("lenient-r.xml");
+    assert!(
+        junit.contains(r#"<property name="warnings" value="1"/>"#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("warning: header x-tollgate-nonexistent"),
+        "{junit}"
+    );
+    assert!(!junit.contains("<failure"), "{junit}");
+    let markdown = read("lenient-r.md");
+    assert!(markdown.contains("⚠️ passed with warnings"), "{markdown}");
+    assert!(
+        markdown.contains("warning, **header x-tollgate-nonexistent**"),
+        "{markdown}"
+    );
+    let html = read("lenient-r.html");
+    assert!(
+        html.contains("<span class=\"tag warn\">WARN</span>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Warnings (should-level checks that missed)"),
+        "{html}"
+    );
+
+    let output = report("strict", true);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let json: serde_json::Value = serde_json::from_str(&read("strict-r.json")).unwrap();
+    assert_eq!(json["certification"]["verdict"], "not conformant");
+    assert_eq!(json["certification"]["strict"], true);
+    assert!(read("strict-r.html").contains(r#"data-verdict="not conformant""#));
+}

@@ -175,16 +175,31 @@ fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, scope: &Scope) -> Result
             misses.push(if empty { "empty" } else { "not empty" }.to_string());
         }
     }
-    if let Some(inner) = &spec.not {
-        if check(inner, subject, scope).is_ok() {
-            misses.push(format!("not {}", describe(inner)));
-        }
-    }
+    combinators(spec, subject, scope, &mut misses);
     if misses.is_empty() {
         Ok(())
     } else {
         Err(misses.join(" and "))
     }
+}
+
+/// `not` and `any_of`: checks made of other matchers.
+fn combinators(spec: &MatcherSpec, subject: Subject<'_>, scope: &Scope, misses: &mut Vec<String>) {
+    if let Some(inner) = &spec.not {
+        if check(inner, subject, scope).is_ok() {
+            misses.push(format!("not {}", describe(inner)));
+        }
+    }
+    if let Some(options) = &spec.any_of {
+        if !options.iter().any(|m| check(m, subject, scope).is_ok()) {
+            misses.push(any_of_words(options));
+        }
+    }
+}
+
+fn any_of_words(options: &[Matcher]) -> String {
+    let words: Vec<String> = options.iter().map(describe).collect();
+    format!("any of ({})", words.join(" | "))
 }
 
 fn type_of(value: &Value) -> JsonType {
@@ -209,7 +224,7 @@ fn type_name(json_type: JsonType) -> &'static str {
     }
 }
 
-/// A matcher in words, for `not: …` messages.
+/// A matcher in words, for `not: …` and `any_of: …` messages.
 fn describe(matcher: &Matcher) -> String {
     match matcher {
         Matcher::Equals(v) => format!("equal to {}", show(&v.as_written())),
@@ -245,6 +260,9 @@ fn describe(matcher: &Matcher) -> String {
             }
             if let Some(inner) = &spec.not {
                 parts.push(format!("not {}", describe(inner)));
+            }
+            if let Some(options) = &spec.any_of {
+                parts.push(any_of_words(options));
             }
             parts.join(" and ")
         }
@@ -341,5 +359,21 @@ mod tests {
             check(&spec(json!({"exists": false})), subject, &Scope::new()).unwrap_err(),
             "absent"
         );
+    }
+
+    #[test]
+    fn any_of_passes_on_any_listed_answer_and_names_them_all_when_none_holds() {
+        let scope = Scope::new();
+        let absent_or_anonymous = spec(json!({"any_of": [{"absent": true}, "anonymous"]}));
+        assert_eq!(
+            check(&absent_or_anonymous, Subject::Texts(&[]), &scope),
+            Ok(())
+        );
+        assert_eq!(
+            check(&absent_or_anonymous, Subject::Texts(&["anonymous"]), &scope),
+            Ok(())
+        );
+        let miss = check(&absent_or_anonymous, Subject::Texts(&["alice"]), &scope).unwrap_err();
+        assert_eq!(miss, "any of (absent | equal to 'anonymous')");
     }
 }

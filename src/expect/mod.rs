@@ -53,8 +53,8 @@ impl Response {
     }
 }
 
-/// Everything `response` misses of `expect`; `scope` fills in `${name}` in
-/// expected values.
+/// Everything `response` misses of `expect` (not of its `should`); `scope` fills
+/// in `${name}` in expected values.
 pub fn judge(
     expect: &Expect,
     response: &Response,
@@ -116,6 +116,21 @@ pub fn judge(
         }
     }
     judge.failures
+}
+
+/// Everything `response` misses of `expect.should`: warnings, judged as `expect` is.
+pub fn judge_should(
+    expect: &Expect,
+    response: &Response,
+    file: &str,
+    scope: &Scope,
+    redactor: &Redactor,
+) -> Vec<Failure> {
+    expect
+        .should
+        .as_ref()
+        .map(|should| judge(should, response, file, scope, redactor))
+        .unwrap_or_default()
 }
 
 /// One response being judged, and what it missed so far.

@@ -50,7 +50,7 @@ impl Console {
         let tag = format!("{:<5}", outcome.tag());
         let style = match outcome {
             Outcome::Pass => Style::new().green().bold(),
-            Outcome::Skip => Style::new().yellow().bold(),
+            Outcome::Warn | Outcome::Skip => Style::new().yellow().bold(),
             Outcome::Fail => Style::new().red().bold(),
             Outcome::Error => Style::new().magenta().bold(),
         };
@@ -61,9 +61,9 @@ impl Console {
         self.paint(&format!("--> {loc}"), Style::new().dimmed())
     }
 
-    /// One line for a finished scenario, then, for a failure or an error, each
-    /// unsuccessful step with its failures (check, expected, actual, where the
-    /// expectation is written) or its error; for a skip, the reason.
+    /// One line for a finished scenario, then each step that failed, errored or
+    /// missed a `should`, with its failures (check, expected, actual, where the
+    /// expectation is written), its error and its warnings; for a skip, the reason.
     pub fn scenario_finished(
         &self,
         out: &mut impl Write,
@@ -80,43 +80,67 @@ impl Console {
         if let (Outcome::Skip, Some(reason)) = (scenario.outcome, &scenario.skip_reason) {
             writeln!(out, "      reason: {reason}")?;
         }
-        for step in scenario.problem_steps() {
+        for step in &scenario.steps {
+            let problem = step.outcome().is_problem();
+            if !problem && step.warnings.is_empty() {
+                continue;
+            }
+            let (word, style) = if problem {
+                (step.outcome().as_str(), Style::new().red())
+            } else {
+                ("passed with warnings", Style::new().yellow())
+            };
             writeln!(
                 out,
                 "      step `{}` {} {}",
                 self.paint(&step.name, Style::new().bold()),
-                self.paint(step.outcome().as_str(), Style::new().red()),
+                self.paint(word, style),
                 self.location(&step.source)
             )?;
-            for failure in step.failures() {
-                let expected = self.paint(&failure.expected, Style::new().green());
-                let actual = self.paint(&failure.actual, Style::new().red());
-                let single = |v: &str| !v.contains('\n');
-                if single(&failure.expected) && single(&failure.actual) {
-                    writeln!(
-                        out,
-                        "        {}: expected {expected}, actual {actual}",
-                        failure.check
-                    )?;
-                } else {
-                    writeln!(out, "        {}:", failure.check)?;
-                    writeln!(
-                        out,
-                        "          expected:\n{}",
-                        indent(&expected, "            ")
-                    )?;
-                    writeln!(
-                        out,
-                        "          actual:\n{}",
-                        indent(&actual, "            ")
-                    )?;
-                }
-                writeln!(out, "          {}", self.location(&failure.source))?;
-            }
+            self.misses(out, step.failures(), None)?;
             if let Some(error) = step.error() {
                 let label = self.paint("error:", Style::new().magenta().bold());
                 writeln!(out, "{}", indent(&format!("{label} {error}"), "        "))?;
             }
+            let label = self.paint("warning:", Style::new().yellow().bold());
+            self.misses(out, &step.warnings, Some(&label))?;
+        }
+        Ok(())
+    }
+
+    /// Each miss: check, expected, actual, and where the expectation is written;
+    /// `label` before the check (`warning:` for a missed `should`).
+    fn misses(
+        &self,
+        out: &mut impl Write,
+        misses: &[super::model::Failure],
+        label: Option<&str>,
+    ) -> io::Result<()> {
+        let label = label.map(|l| format!("{l} ")).unwrap_or_default();
+        for failure in misses {
+            let expected = self.paint(&failure.expected, Style::new().green());
+            let actual = self.paint(&failure.actual, Style::new().red());
+            let single = |v: &str| !v.contains('\n');
+            if single(&failure.expected) && single(&failure.actual) {
+                writeln!(
+                    out,
+                    "        {label}{}: expected {expected}, actual {actual}",
+                    failure.check
+                )?;
+            } else {
+                writeln!(out, "        {label}{}:", failure.check)?;
+                writeln!(
+                    out,
+                    "          expected:\n{}",
+                    indent(&expected, "            ")
+                )?;
+                writeln!(
+                    out,
+                    "          actual:\n{}",
+                    indent(&actual, "            ")
+                )?;
+            }
+            writeln!(out, "          {}", self.location(&failure.source))?;
         }
         Ok(())
     }
@@ -124,14 +148,20 @@ impl Console {
     /// The run summary: the scenarios that need attention, the target, and last
     /// the counts with the wall time, so `tail -1` of a CI log says it all.
     pub fn summary(&self, out: &mut impl Write, report: &RunReport) -> io::Result<()> {
+        // Scenarios that passed with warnings are listed too: under `--strict`
+        // they fail the run.
         let problems: Vec<_> = report
             .scenarios
             .iter()
-            .filter(|s| s.outcome.is_problem())
+            .filter(|s| s.outcome.is_problem() || s.outcome == Outcome::Warn)
             .collect();
         writeln!(out)?;
         if !problems.is_empty() {
-            writeln!(out, "{}", self.paint("Problems:", Style::new().bold()))?;
+            writeln!(
+                out,
+                "{}",
+                self.paint("Needs attention:", Style::new().bold())
+            )?;
             for scenario in problems {
                 writeln!(
                     out,
@@ -151,6 +181,7 @@ impl Console {
         let line = counts_line(&report.counts, report.duration_ms);
         let style = match report.outcome() {
             Outcome::Pass | Outcome::Skip => Style::new().green().bold(),
+            Outcome::Warn => Style::new().yellow().bold(),
             Outcome::Fail | Outcome::Error => Style::new().red().bold(),
         };
         writeln!(out, "{}", self.paint(&line, style))
@@ -179,8 +210,14 @@ mod tests {
         let text = render(false);
         assert_eq!(
             text.lines().last(),
-            Some("4 scenarios: 1 passed, 1 failed, 1 error, 1 skipped in 1.84s")
+            Some("5 scenarios: 1 passed, 1 with warnings, 1 failed, 1 error, 1 skipped in 1.84s")
         );
+        assert!(text.contains("WARN  BASIC-003"));
+        assert!(text.contains("step `wrong password` passed with warnings"));
+        assert!(text.contains(
+            "warning: header content-type: expected matching /^text/html/, actual application/json"
+        ));
+        assert!(text.contains("--> scenarios/basic/wrong-password.yaml:17:25"));
         assert!(!text.contains('\x1b'), "no colour asked, none given");
         assert!(text.contains("FAIL  session/logout-invalidates — Logout"));
         assert!(text.contains("status: expected 401, actual 200"));

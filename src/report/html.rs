@@ -43,7 +43,7 @@ code,pre{font:13px/1.4 ui-monospace,monospace}pre{background:#f5f5f7;padding:.6e
 .verdict{font-size:1.3em;padding:.5em .8em;border-radius:4px;display:inline-block}
 .conformant{background:#e3f6e8;color:#0b6b2b}.not-conformant{background:#fde7e7;color:#a31515}.incomplete{background:#fff4d6;color:#7a5300}
 .tag{font-weight:bold;font-family:ui-monospace,monospace}
-.pass{color:#0b6b2b}.fail,.error{color:#a31515}.skip{color:#6e6e73}
+.pass{color:#0b6b2b}.warn{color:#7a5300}.fail,.error{color:#a31515}.skip{color:#6e6e73}
 section.scenario{border-top:1px solid #ddd}.step{margin:.8em 0 .8em 1em}
 ";
 
@@ -91,10 +91,12 @@ fn write_certification(cert: &Certification, out: &mut impl Write) -> io::Result
     writeln!(out, "<table>")?;
     let profile = cert.profile.as_deref().unwrap_or("(none)");
     let verdict = cert.verdict.to_string();
+    let strict = if cert.strict { "yes" } else { "no" };
     for (name, value) in [
         ("Verdict", verdict.as_str()),
         ("tollgate version", cert.tool_version.as_str()),
         ("Profile", profile),
+        ("Strict (should-level checks held as must)", strict),
         ("Target", cert.target.as_str()),
         ("Started", cert.started_at.as_str()),
         ("Finished", cert.finished_at.as_str()),
@@ -184,24 +186,12 @@ fn write_step(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
         escape(&step.source.to_string()),
         escape(&format_duration(step.duration_ms))
     )?;
-    if !step.failures().is_empty() {
-        writeln!(out, "<table>")?;
-        writeln!(
-            out,
-            "<tr><th>Check</th><th>Expected</th><th>Actual</th><th>Written at</th></tr>"
-        )?;
-        for failure in step.failures() {
-            writeln!(
-                out,
-                "<tr><td><code>{}</code></td><td><pre>{}</pre></td><td><pre>{}</pre></td><td><code>{}</code></td></tr>",
-                escape(&failure.check.to_string()),
-                escape(&failure.expected),
-                escape(&failure.actual),
-                escape(&failure.source.to_string())
-            )?;
-        }
-        writeln!(out, "</table>")?;
-    }
+    write_misses(step.failures(), None, out)?;
+    write_misses(
+        &step.warnings,
+        Some("Warnings (should-level checks that missed)"),
+        out,
+    )?;
     let message = match &step.result {
         StepResult::Errored(message) => Some(("error", message)),
         StepResult::Skipped(reason) => Some(("skip", reason)),
@@ -232,8 +222,8 @@ fn write_step(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
             "<p>Replay (secrets redacted):</p>\n<pre class=\"curl\">{}</pre>",
             escape(&transcript.request.curl)
         )?;
-        // Open where a reader needs it: on the steps that failed or errored.
-        let open = if step.outcome().is_problem() {
+        // Open where a reader needs it: on the steps that failed, errored or warned.
+        let open = if step.outcome().is_problem() || step.outcome() == Outcome::Warn {
             " open"
         } else {
             ""
@@ -245,6 +235,36 @@ fn write_step(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</div>")
+}
+
+/// A table of missed checks, under `heading` when one is given.
+fn write_misses(
+    misses: &[super::model::Failure],
+    heading: Option<&str>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    if misses.is_empty() {
+        return Ok(());
+    }
+    if let Some(heading) = heading {
+        writeln!(out, "<p class=\"warn\">{}</p>", escape(heading))?;
+    }
+    writeln!(out, "<table>")?;
+    writeln!(
+        out,
+        "<tr><th>Check</th><th>Expected</th><th>Actual</th><th>Written at</th></tr>"
+    )?;
+    for miss in misses {
+        writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td><pre>{}</pre></td><td><pre>{}</pre></td><td><code>{}</code></td></tr>",
+            escape(&miss.check.to_string()),
+            escape(&miss.expected),
+            escape(&miss.actual),
+            escape(&miss.source.to_string())
+        )?;
+    }
+    writeln!(out, "</table>")
 }
 
 fn outcome_tag(outcome: Outcome) -> String {
@@ -305,7 +325,13 @@ mod tests {
         // Transcripts: response headers and bodies, escaped.
         assert!(html.contains("&lt; Set-Cookie: JSESSIONID=[redacted]; Path=/; HttpOnly"));
         assert!(html.contains("<pre class=\"curl\">curl -X POST &#39;http"));
-        assert_eq!(html.matches("<details").count(), 4);
+        assert_eq!(html.matches("<details").count(), 5);
+        // A missed `should`: its own table, the step marked WARN.
+        assert!(html.contains("<span class=\"tag warn\">WARN</span>"));
+        assert!(html.contains("Warnings (should-level checks that missed)"));
+        assert!(
+            html.contains("<pre>matching /^text/html/</pre></td><td><pre>application/json</pre>")
+        );
         // A title with `|` and every author value escaped: no raw `<` from data.
         assert!(html.contains("Logout invalidates the session | cookie"));
         sample::assert_no_canary(&html);
@@ -359,7 +385,7 @@ mod tests {
         report.scenarios.retain(|s| s.outcome == Outcome::Pass);
         report.counts =
             crate::report::model::Counts::tally(report.scenarios.iter().map(|s| &s.outcome));
-        report.certification.verdict = Verdict::of(&report.counts);
+        report.certification.verdict = Verdict::of(&report.counts, false);
         assert_eq!(report.certification.verdict, Verdict::Conformant);
         assert!(render(&report).contains("data-verdict=\"conformant\""));
     }
@@ -373,7 +399,7 @@ mod tests {
             ..Counts::default()
         };
         let mut report = sample::report();
-        report.certification.verdict = Verdict::of(&counts);
+        report.certification.verdict = Verdict::of(&counts, false);
         assert_eq!(
             report.certification.verdict,
             Verdict::Incomplete { ran: 2, total: 28 }
@@ -391,6 +417,6 @@ mod tests {
             failed: 1,
             ..counts
         };
-        assert_eq!(Verdict::of(&failed), Verdict::NotConformant);
+        assert_eq!(Verdict::of(&failed, false), Verdict::NotConformant);
     }
 }

@@ -45,11 +45,16 @@ mod tests {
         let text = render();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["format"], FORMAT);
-        assert_eq!(value["counts"]["total"], 4);
-        assert_eq!(value["scenarios"].as_array().unwrap().len(), 4);
-        assert_eq!(value["scenarios"][1]["outcome"], "fail");
+        assert_eq!(value["counts"]["total"], 5);
+        assert_eq!(value["counts"]["warned"], 1);
+        assert_eq!(value["scenarios"].as_array().unwrap().len(), 5);
+        assert_eq!(value["scenarios"][1]["outcome"], "warn");
+        let warning = &value["scenarios"][1]["steps"][0]["warnings"][0];
+        assert_eq!(warning["check"], "header content-type");
+        assert_eq!(warning["actual"], "application/json");
+        assert_eq!(value["scenarios"][2]["outcome"], "fail");
         assert_eq!(
-            value["scenarios"][1]["steps"][1]["failures"][0]["source"]["line"],
+            value["scenarios"][2]["steps"][1]["failures"][0]["source"]["line"],
             24
         );
         assert!(text.starts_with("{\n  \"format\": \"tollgate-report/1\","));

@@ -4,7 +4,9 @@
 //!
 //! Mapping: one `<testsuite name="tollgate">`; a test case per scenario, named by
 //! its id, classed by its file; `fail` → `<failure>`, `error` → `<error>`, `skip` →
-//! `<skipped>`. Unsuccessful cases carry their transcripts in `<system-out>`.
+//! `<skipped>`. Unsuccessful cases carry their transcripts in `<system-out>`. JUnit
+//! has no warning: a pass with warnings is a success whose `warnings` property
+//! counts them and whose `<system-out>` shows each with its evidence.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -22,6 +24,9 @@ pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         Property::new("tool_version", report.tool_version.as_str()),
         Property::new("target", report.target.as_str()),
         Property::new("started_at", report.started_at.as_str()),
+        Property::new("verdict", report.certification.verdict.to_string()),
+        Property::new("strict", report.certification.strict.to_string()),
+        Property::new("warnings", report.counts.warned.to_string()),
     ]);
     suite.add_test_cases(report.scenarios.iter().map(test_case));
 
@@ -35,7 +40,7 @@ pub fn write_junit(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
 
 fn test_case(scenario: &ScenarioReport) -> TestCase {
     let status = match scenario.outcome {
-        Outcome::Pass => TestCaseStatus::success(),
+        Outcome::Pass | Outcome::Warn => TestCaseStatus::success(),
         Outcome::Skip => {
             let mut status = TestCaseStatus::skipped();
             if let Some(reason) = &scenario.skip_reason {
@@ -60,6 +65,17 @@ fn test_case(scenario: &ScenarioReport) -> TestCase {
     let mut case = TestCase::new(scenario.id.as_str(), status);
     case.set_classname(scenario.source.file.as_str())
         .set_time(Duration::from_millis(scenario.duration_ms));
+    if scenario.outcome == Outcome::Warn {
+        let warned: Vec<String> = scenario
+            .steps
+            .iter()
+            .filter(|step| !step.warnings.is_empty())
+            .map(step_problem_text)
+            .collect();
+        let count: usize = scenario.steps.iter().map(|s| s.warnings.len()).sum();
+        case.add_property(Property::new("warnings", count.to_string()))
+            .set_system_out(warned.join("\n"));
+    }
     if scenario.outcome.is_problem() {
         let transcripts = scenario
             .steps
@@ -138,6 +154,11 @@ mod tests {
             let child = |tag: &str| case.children().find(|n| n.has_tag_name(tag));
             match scenario.outcome {
                 Outcome::Pass => assert!(case.children().all(|n| !n.is_element())),
+                Outcome::Warn => {
+                    assert!(child("failure").is_none() && child("error").is_none());
+                    let out = child("system-out").expect("warnings").text().unwrap();
+                    assert!(out.contains("warning: header content-type"), "{out}");
+                }
                 Outcome::Fail => {
                     let failure = child("failure").expect("<failure>");
                     assert_eq!(
@@ -170,7 +191,7 @@ mod tests {
             .descendants()
             .find(|n| n.has_tag_name("testsuite"))
             .unwrap();
-        assert_eq!(suite.attribute("tests"), Some("4"));
+        assert_eq!(suite.attribute("tests"), Some("5"));
         assert_eq!(suite.attribute("failures"), Some("1"));
         assert_eq!(suite.attribute("errors"), Some("1"));
         assert_eq!(suite.attribute("skipped"), Some("1"));

@@ -1,7 +1,7 @@
 //! The Markdown report, shaped for a GitHub Actions step summary
 //! (`$GITHUB_STEP_SUMMARY`): a heading, the counts, a table of scenarios, then a
-//! collapsed `<details>` per failed or errored scenario with its failures and the
-//! step transcripts.
+//! collapsed `<details>` per failed, errored or warned scenario with its failures,
+//! warnings and the step transcripts.
 //!
 //! Values come from targets and scenario authors, so everything is escaped for
 //! where it lands: table cells (`|`, newlines), HTML (`<summary>`), code spans and
@@ -16,6 +16,7 @@ use super::{counts_line, format_duration, transcript_text};
 pub fn write_markdown(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     let (icon, verdict) = match report.outcome() {
         Outcome::Pass | Outcome::Skip => ("✅", "passed"),
+        Outcome::Warn => ("⚠️", "passed with warnings"),
         Outcome::Fail | Outcome::Error => ("❌", "failed"),
     };
     writeln!(out, "## tollgate: {icon} {verdict}\n")?;
@@ -49,10 +50,10 @@ pub fn write_markdown(report: &RunReport, out: &mut impl Write) -> io::Result<()
     let problems: Vec<_> = report
         .scenarios
         .iter()
-        .filter(|s| s.outcome.is_problem())
+        .filter(|s| s.outcome.is_problem() || s.outcome == Outcome::Warn)
         .collect();
     if !problems.is_empty() {
-        writeln!(out, "\n### Failures and errors")?;
+        writeln!(out, "\n### Failures, errors and warnings")?;
         for scenario in problems {
             write_details(scenario, out)?;
         }
@@ -71,12 +72,16 @@ fn write_details(scenario: &ScenarioReport, out: &mut impl Write) -> io::Result<
         html(&scenario.title)
     )?;
     writeln!(out, "Defined at {}.", code(&scenario.source.to_string()))?;
-    for step in scenario.problem_steps() {
+    let noted = scenario
+        .steps
+        .iter()
+        .filter(|step| step.outcome().is_problem() || !step.warnings.is_empty());
+    for step in noted {
         writeln!(
             out,
             "\n#### Step {} ({}) — {}\n",
             code(&step.name),
-            step.outcome().as_str(),
+            step.outcome().words(),
             code(&step.source.to_string())
         )?;
         for failure in step.failures() {
@@ -92,6 +97,16 @@ fn write_details(scenario: &ScenarioReport, out: &mut impl Write) -> io::Result<
         if let Some(error) = step.error() {
             writeln!(out, "- **error**: {}", value(error))?;
         }
+        for warning in &step.warnings {
+            writeln!(
+                out,
+                "- ⚠️ warning, **{}** at {}: expected {}, actual {}",
+                inline(&warning.check.to_string()),
+                code(&warning.source.to_string()),
+                value(&warning.expected),
+                value(&warning.actual)
+            )?;
+        }
         if let Some(transcript) = &step.transcript {
             writeln!(out)?;
             writeln!(out, "{}", fenced(&transcript_text(transcript), "http"))?;
@@ -103,6 +118,7 @@ fn write_details(scenario: &ScenarioReport, out: &mut impl Write) -> io::Result<
 fn emoji(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Pass => "✅",
+        Outcome::Warn => "⚠️",
         Outcome::Skip => "⏭️",
         Outcome::Fail => "❌",
         Outcome::Error => "💥",
@@ -191,10 +207,14 @@ mod tests {
         let text = render();
         assert!(text.starts_with("## tollgate: ❌ failed\n"));
         let rows = text.lines().filter(|l| l.starts_with("| ")).count();
-        assert_eq!(rows, 1 + 4, "header plus one row per scenario");
+        assert_eq!(rows, 1 + 5, "header plus one row per scenario");
         assert!(text.contains("Logout invalidates the session \\| cookie"));
-        assert_eq!(text.matches("<details>").count(), 2);
-        assert_eq!(text.matches("</details>").count(), 2);
+        assert_eq!(text.matches("<details>").count(), 3);
+        assert_eq!(text.matches("</details>").count(), 3);
+        assert!(text.contains("| ⚠️ warn | `BASIC-003` |"));
+        assert!(text.contains(
+            "- ⚠️ warning, **header content-type** at `scenarios/basic/wrong-password.yaml:17:25`"
+        ));
         assert!(text.contains("expected `401`, actual `200`"));
         sample::assert_no_canary(&text);
     }

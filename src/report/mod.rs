@@ -142,8 +142,15 @@ pub fn format_duration(ms: u64) -> String {
 pub fn counts_line(counts: &Counts, duration_ms: u64) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    // Said only when there are some, so a run without `should` misses reads as
+    // it always has.
+    let warned = if counts.warned > 0 {
+        format!(", {} with warnings", counts.warned)
+    } else {
+        String::new()
+    };
     format!(
-        "{}: {} passed, {} failed, {}, {} skipped in {}",
+        "{}: {} passed{warned}, {} failed, {}, {} skipped in {}",
         plural(counts.total, "scenario", "scenarios"),
         counts.passed,
         counts.failed,
@@ -188,6 +195,14 @@ pub(crate) fn step_problem_text(step: &StepReport) -> String {
     if let Some(error) = step.error() {
         text.push('\n');
         text.push_str(&indent(&format!("error: {error}"), "  "));
+    }
+    for warning in &step.warnings {
+        text.push('\n');
+        text.push_str(&indent(
+            &format!("warning: {}", failure_text(warning)),
+            "  ",
+        ));
+        text.push_str(&format!("\n    --> {}", warning.source));
     }
     text
 }
@@ -283,7 +298,7 @@ pub(crate) mod sample {
         r.add_secret(PASSWORD);
         r.add_secret(TOKEN);
         r.add_secret(SESSION);
-        let scenarios = vec![passed(&r), failed(&r), errored(&r), skipped()];
+        let scenarios = vec![passed(&r), warned(&r), failed(&r), errored(&r), skipped()];
         let counts = Counts::tally(scenarios.iter().map(|s| &s.outcome));
         let mut scenario_files: Vec<ScenarioFile> = scenarios
             .iter()
@@ -306,7 +321,8 @@ pub(crate) mod sample {
                 target: "embedded mock".into(),
                 started_at: "2026-11-23T14:15:49Z".into(),
                 finished_at: "2026-11-23T14:15:51Z".into(),
-                verdict: Verdict::of(&counts),
+                strict: false,
+                verdict: Verdict::of(&counts, false),
             },
             counts,
             scenarios,
@@ -332,6 +348,7 @@ pub(crate) mod sample {
             skip_reason: None,
             duration_ms: 45,
             steps: vec![StepReport {
+                warnings: Vec::new(),
                 burst: None,
                 name: "get current user".into(),
                 source: loc(f_pass, 6, 11),
@@ -359,6 +376,56 @@ pub(crate) mod sample {
         }
     }
 
+    /// Every `expect` held; a `should` (the content type) did not.
+    fn warned(r: &Redactor) -> ScenarioReport {
+        let f_warn = "scenarios/basic/wrong-password.yaml";
+        let basic = format!("Basic {}", STANDARD.encode(format!("admin:{PASSWORD}")));
+        ScenarioReport {
+            id: "BASIC-003".into(),
+            title: "A wrong password is refused without a Basic challenge".into(),
+            source: loc(f_warn, 1, 5),
+            tags: vec!["basic".into()],
+            refs: vec!["F-BASIC-5".into()],
+            outcome: Outcome::Warn,
+            skip_reason: None,
+            duration_ms: 12,
+            steps: vec![StepReport {
+                burst: None,
+                name: "wrong password".into(),
+                source: loc(f_warn, 8, 11),
+                result: StepResult::Passed,
+                warnings: vec![Failure {
+                    check: Check::Header("content-type".into()),
+                    expected: "matching /^text/html/".into(),
+                    actual: "application/json".into(),
+                    source: loc(f_warn, 17, 25),
+                }],
+                duration_ms: 10,
+                transcript: Some(Transcript {
+                    request: RequestRecord::new(
+                        "GET".into(),
+                        r.url(&format!("{BASE}/rest/api/user/current")),
+                        headers(r, &[("Authorization", &basic)]),
+                        None,
+                    ),
+                    response: Some(ResponseRecord {
+                        status: 401,
+                        headers: headers(
+                            r,
+                            &[
+                                ("Content-Type", "application/json"),
+                                ("X-Seraph-LoginReason", "AUTHENTICATED_FAILED"),
+                            ],
+                        ),
+                        body: r.text(r#"{"statusCode":401,"message":"wrong password"}"#),
+                        body_truncated: false,
+                        duration_ms: 9,
+                    }),
+                }),
+            }],
+        }
+    }
+
     fn failed(r: &Redactor) -> ScenarioReport {
         let base = BASE;
         let f_fail = "scenarios/session/logout-invalidates.yaml";
@@ -374,6 +441,7 @@ pub(crate) mod sample {
             duration_ms: 320,
             steps: vec![
                 StepReport {
+            warnings: Vec::new(),
             burst: None,
                     name: "log in".into(),
                     source: loc(f_fail, 6, 11),
@@ -397,6 +465,7 @@ pub(crate) mod sample {
                     }),
                 },
                 StepReport {
+            warnings: Vec::new(),
             burst: None,
                     name: "reuse session after logout".into(),
                     source: loc(f_fail, 18, 11),
@@ -456,6 +525,7 @@ pub(crate) mod sample {
             skip_reason: None,
             duration_ms: 1_005,
             steps: vec![StepReport {
+                warnings: Vec::new(),
                 burst: None,
                 name: "call with expired jwt".into(),
                 source: loc(f_err, 9, 11),
@@ -623,7 +693,7 @@ mod tests {
                 curls += 1;
             }
         }
-        assert_eq!(curls, 4);
+        assert_eq!(curls, 5);
         let console = console::Console::new(false);
         let mut out = Vec::new();
         for scenario in &report.scenarios {

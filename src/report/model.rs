@@ -8,10 +8,12 @@ use serde::Serialize;
 /// The result of one step, one scenario, or a whole run.
 ///
 /// Ordered from best to worst, so a scenario's outcome is the `max` of its steps'.
+/// `Warn` is a pass with warnings: every `expect` held, some `should` did not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Pass,
+    Warn,
     Skip,
     Fail,
     Error,
@@ -21,6 +23,7 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
+            Outcome::Warn => "warn",
             Outcome::Skip => "skip",
             Outcome::Fail => "fail",
             Outcome::Error => "error",
@@ -31,6 +34,7 @@ impl Outcome {
     pub fn tag(self) -> &'static str {
         match self {
             Outcome::Pass => "PASS",
+            Outcome::Warn => "WARN",
             Outcome::Skip => "SKIP",
             Outcome::Fail => "FAIL",
             Outcome::Error => "ERROR",
@@ -40,6 +44,18 @@ impl Outcome {
     /// Whether this outcome needs a reader's attention (fail or error).
     pub fn is_problem(self) -> bool {
         matches!(self, Outcome::Fail | Outcome::Error)
+    }
+
+    /// Words for a reader: `passed`, `passed with warnings`, `skipped`, `failed`,
+    /// `error`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Outcome::Pass => "passed",
+            Outcome::Warn => "passed with warnings",
+            Outcome::Skip => "skipped",
+            Outcome::Fail => "failed",
+            Outcome::Error => "error",
+        }
     }
 }
 
@@ -91,6 +107,8 @@ pub struct Certification {
     /// RFC 3339, UTC.
     pub started_at: String,
     pub finished_at: String,
+    /// `--strict`: warnings counted as failures in the verdict and exit code.
+    pub strict: bool,
     pub verdict: Verdict,
 }
 
@@ -108,17 +126,19 @@ pub struct ScenarioFile {
 /// `conformant`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// Every scenario ran and passed.
+    /// Every scenario ran and passed (with warnings or without).
     Conformant,
     /// None failed or errored, but only `ran` of `total` ran.
     Incomplete { ran: usize, total: usize },
-    /// A scenario failed or errored.
+    /// A scenario failed or errored (or, under `--strict`, had a warning).
     NotConformant,
 }
 
 impl Verdict {
-    pub fn of(counts: &Counts) -> Self {
-        if counts.failed > 0 || counts.errored > 0 {
+    /// A pass with warnings conforms, unless the run was `--strict`: then a
+    /// `should` is held to as a must.
+    pub fn of(counts: &Counts, strict: bool) -> Self {
+        if counts.failed > 0 || counts.errored > 0 || (strict && counts.warned > 0) {
             Verdict::NotConformant
         } else if counts.skipped > 0 {
             Verdict::Incomplete {
@@ -162,7 +182,10 @@ impl Serialize for Verdict {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub total: usize,
+    /// Passed without a warning.
     pub passed: usize,
+    /// Passed with warnings: a `should` missed.
+    pub warned: usize,
     pub failed: usize,
     pub errored: usize,
     pub skipped: usize,
@@ -175,6 +198,7 @@ impl Counts {
             counts.total += 1;
             match outcome {
                 Outcome::Pass => counts.passed += 1,
+                Outcome::Warn => counts.warned += 1,
                 Outcome::Skip => counts.skipped += 1,
                 Outcome::Fail => counts.failed += 1,
                 Outcome::Error => counts.errored += 1,
@@ -224,6 +248,9 @@ pub struct StepReport {
     /// Where the step's `name:` is written.
     pub source: SourceLoc,
     pub result: StepResult,
+    /// What the answer missed of the step's `should`: reported, counted, and a
+    /// failure only under `--strict`. Judged whether or not `expect` held.
+    pub warnings: Vec<Failure>,
     pub duration_ms: u64,
     /// The exchange, redacted. Absent when nothing was sent. For a burst, the
     /// first answer.
@@ -233,8 +260,12 @@ pub struct StepReport {
 }
 
 impl StepReport {
+    /// The result's outcome, except that a pass with warnings is `Warn`.
     pub fn outcome(&self) -> Outcome {
-        self.result.outcome()
+        match self.result.outcome() {
+            Outcome::Pass if !self.warnings.is_empty() => Outcome::Warn,
+            outcome => outcome,
+        }
     }
 
     /// Every expectation the response missed; empty unless the step failed.
@@ -332,7 +363,7 @@ impl IntoIterator for Failures {
 }
 
 /// The `tollgate-report/1` shape of a step: `outcome`, then `failures` when it
-/// failed and `error` when it errored. A skip's reason is written as
+/// failed, `error` when it errored and `warnings` when a `should` missed. A skip's reason is written as
 /// `skip_reason`, as a scenario's is, and also as `error`, where readers of
 /// earlier reports find it.
 impl Serialize for StepReport {
@@ -352,6 +383,9 @@ impl Serialize for StepReport {
                 out.serialize_field("error", reason)?;
                 out.serialize_field("skip_reason", reason)?;
             }
+        }
+        if !self.warnings.is_empty() {
+            out.serialize_field("warnings", &self.warnings)?;
         }
         if let Some(transcript) = &self.transcript {
             out.serialize_field("transcript", transcript)?;
@@ -527,6 +561,7 @@ mod tests {
 
     fn step_report(result: StepResult) -> StepReport {
         StepReport {
+            warnings: Vec::new(),
             name: "one".into(),
             source: at(4),
             result,

@@ -21,6 +21,8 @@ pub struct BurstResult {
     pub summary: BurstSummary,
     pub first: Option<Response>,
     pub failures: Vec<Failure>,
+    /// Misses of the step's `should`.
+    pub warnings: Vec<Failure>,
 }
 
 /// Sends `request` `burst.count` times with at most `burst.concurrency` in flight.
@@ -51,7 +53,7 @@ pub async fn send(
     Ok(answers)
 }
 
-/// Judges a burst's answers.
+/// Judges a burst's answers: `expect` gives failures, its `should` warnings.
 pub fn judge(
     expect: &Expect,
     answers: Vec<Result<Response, String>>,
@@ -72,61 +74,32 @@ pub fn judge(
             Err(e) => errors.push(e),
         }
     }
-    let shown_tally = describe_tally(&tally, errors.len());
-    let mut failures = Vec::new();
-    let at = |pos: crate::scenario::yaml::Pos| SourceLoc {
-        file: file.to_string(),
-        line: pos.line,
-        col: pos.col,
+    let answers = Answers {
+        tally: &tally,
+        shown_tally: describe_tally(&tally, errors.len()),
+        responses: &responses,
+        file,
+        scope,
+        redactor,
     };
+    let mut failures = Vec::new();
     if let Some(first) = errors.first() {
         failures.push(Failure {
             check: Check::BurstAnswers,
             expected: format!("an answer to each of {} requests", burst.count),
             actual: redactor.text(&format!("{} got none; the first: {first}", errors.len())),
-            source: at(expect
+            source: answers.at(expect
                 .statuses
                 .first()
                 .map_or(Default::default(), |(_, s)| s.pos)),
         });
     }
-    for (status, count) in &expect.statuses {
-        let got = tally.get(status).copied().unwrap_or(0);
-        if !count.matches(got) {
-            failures.push(Failure {
-                check: Check::BurstStatus(*status),
-                expected: format!("{} × {status}", count.inner),
-                actual: format!("{got} × {status} ({shown_tally})"),
-                source: at(count.pos),
-            });
-        }
-    }
-    // The step's own expectations hold for every answer; `each` for those of its
-    // status. A miss is reported once, with how many answers missed it.
-    let mut misses: Vec<(Failure, u32)> = Vec::new();
-    for response in &responses {
-        let mut found = expect::judge(expect, response, file, scope, redactor);
-        let each = expect
-            .each
-            .iter()
-            .find(|(status, _)| *status == response.status);
-        if let Some((_, each)) = each {
-            found.extend(expect::judge(each, response, file, scope, redactor));
-        }
-        for failure in found {
-            match misses
-                .iter_mut()
-                .find(|(f, _)| f.check == failure.check && f.source == failure.source)
-            {
-                Some((_, n)) => *n += 1,
-                None => misses.push((failure, 1)),
-            }
-        }
-    }
-    for (mut failure, n) in misses {
-        failure.actual = format!("{} (in {n} of {} answers)", failure.actual, responses.len());
-        failures.push(failure);
-    }
+    failures.extend(answers.misses(expect));
+    let warnings = expect
+        .should
+        .as_ref()
+        .map(|should| answers.misses(should))
+        .unwrap_or_default();
     BurstResult {
         summary: BurstSummary {
             count: burst.count,
@@ -136,6 +109,73 @@ pub fn judge(
         },
         first: responses.into_iter().next(),
         failures,
+        warnings,
+    }
+}
+
+/// The answers a burst got, as one level of expectations judges them.
+struct Answers<'a> {
+    tally: &'a BTreeMap<u16, u32>,
+    shown_tally: String,
+    responses: &'a [Response],
+    file: &'a str,
+    scope: &'a Scope,
+    redactor: &'a Redactor,
+}
+
+impl Answers<'_> {
+    fn at(&self, pos: crate::scenario::yaml::Pos) -> SourceLoc {
+        SourceLoc {
+            file: self.file.to_string(),
+            line: pos.line,
+            col: pos.col,
+        }
+    }
+
+    /// What the answers missed of `expect` (its `statuses`, its per-answer checks
+    /// and its `each`), not of its `should`.
+    fn misses(&self, expect: &Expect) -> Vec<Failure> {
+        let mut failures = Vec::new();
+        for (status, count) in &expect.statuses {
+            let got = self.tally.get(status).copied().unwrap_or(0);
+            if !count.matches(got) {
+                failures.push(Failure {
+                    check: Check::BurstStatus(*status),
+                    expected: format!("{} × {status}", count.inner),
+                    actual: format!("{got} × {status} ({})", self.shown_tally),
+                    source: self.at(count.pos),
+                });
+            }
+        }
+        // The step's own expectations hold for every answer; `each` for those of
+        // its status. A miss is reported once, with how many answers missed it.
+        let (file, scope, redactor) = (self.file, self.scope, self.redactor);
+        let mut misses: Vec<(Failure, u32)> = Vec::new();
+        for response in self.responses {
+            let mut found = expect::judge(expect, response, file, scope, redactor);
+            let each = expect
+                .each
+                .iter()
+                .find(|(status, _)| *status == response.status);
+            if let Some((_, each)) = each {
+                found.extend(expect::judge(each, response, file, scope, redactor));
+            }
+            for failure in found {
+                match misses
+                    .iter_mut()
+                    .find(|(f, _)| f.check == failure.check && f.source == failure.source)
+                {
+                    Some((_, n)) => *n += 1,
+                    None => misses.push((failure, 1)),
+                }
+            }
+        }
+        let total = self.responses.len();
+        for (mut failure, n) in misses {
+            failure.actual = format!("{} (in {n} of {total} answers)", failure.actual);
+            failures.push(failure);
+        }
+        failures
     }
 }
 

@@ -30,6 +30,8 @@ pub struct RunOptions {
     pub fail_fast: bool,
     /// `--profile NAME`: the certification profile this run is for.
     pub profile: Option<String>,
+    /// `--strict`: a missed `should` counts against the verdict as a failure does.
+    pub strict: bool,
 }
 
 impl Default for RunOptions {
@@ -39,6 +41,7 @@ impl Default for RunOptions {
             jobs: num_cpus::get().max(1),
             fail_fast: false,
             profile: None,
+            strict: false,
         }
     }
 }
@@ -105,7 +108,8 @@ pub async fn run_suite(
         target: target.clone(),
         started_at: started_at.clone(),
         finished_at: finished_at.clone(),
-        verdict: Verdict::of(&counts),
+        strict: options.strict,
+        verdict: Verdict::of(&counts, options.strict),
     };
     Ok(RunReport {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -197,7 +201,7 @@ pub async fn run_scenario(scenario: &Scenario, target: &ResolvedTarget) -> Scena
     report
 }
 
-/// The steps in order, until one does not pass; the rest are skipped, since
+/// The steps in order, until one fails or errors; the rest are skipped, since
 /// later steps build on its captures and state.
 async fn drive(scenario: &Scenario, session: &mut Session) -> Vec<StepReport> {
     let file = scenario.file.display().to_string();
@@ -213,11 +217,13 @@ async fn drive(scenario: &Scenario, session: &mut Session) -> Vec<StepReport> {
             redactor: &mut session.redactor,
         };
         let result = run_step(step, ctx).await;
-        let stop = result.outcome() != Outcome::Pass;
+        // A warning is still a pass: later steps build on this one as they would.
+        let stop = !matches!(result.outcome(), Outcome::Pass | Outcome::Warn);
         reports.push(result);
         if stop {
             for later in &scenario.steps[index + 1..] {
                 reports.push(StepReport {
+                    warnings: Vec::new(),
                     burst: None,
                     name: later.name.clone(),
                     source: SourceLoc {
@@ -241,6 +247,7 @@ async fn drive(scenario: &Scenario, session: &mut Session) -> Vec<StepReport> {
 
 fn setup_error(scenario: &Scenario, message: String) -> StepReport {
     StepReport {
+        warnings: Vec::new(),
         burst: None,
         name: "set up".into(),
         source: source_of(scenario),

@@ -33,6 +33,7 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
         col: step.pos.col,
     };
     let mut report = StepReport {
+        warnings: Vec::new(),
         burst: None,
         name: step.name.clone(),
         source,
@@ -100,6 +101,8 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
         }
     }
     let mut failures = expect::judge(&step.expect, &response, ctx.file, ctx.scope, ctx.redactor);
+    report.warnings =
+        expect::judge_should(&step.expect, &response, ctx.file, ctx.scope, ctx.redactor);
     if let Err(missed) = captured {
         failures.extend(missed);
     }
@@ -125,6 +128,7 @@ fn finish_burst(
     });
     report.burst = Some(judged.summary);
     report.result = StepResult::judged(judged.failures);
+    report.warnings = judged.warnings;
     report.duration_ms = millis(started.elapsed());
     report
 }

@@ -273,6 +273,10 @@ impl Compiler {
                 .iter()
                 .map(|(status, each)| (*status, Spanned::new(self.expect(each), each.pos)))
                 .collect(),
+            should: expect
+                .should
+                .as_ref()
+                .map(|should| Box::new(self.expect(should))),
         }
     }
 
@@ -321,6 +325,15 @@ impl Compiler {
                 .not
                 .as_ref()
                 .map(|inner| Box::new(self.matcher(inner, pos))),
+            any_of: spec.any_of.as_ref().map(|options| {
+                if options.is_empty() {
+                    self.report(
+                        pos,
+                        "`any_of: []` lists no answer, so nothing passes".into(),
+                    );
+                }
+                options.iter().map(|m| self.matcher(m, pos)).collect()
+            }),
         }))
     }
 

@@ -395,6 +395,8 @@ pub struct Expect {
     pub statuses: Vec<(u16, Spanned<CountExpect>)>,
     /// Burst only: what every response of a status must show.
     pub each: Vec<(u16, Spanned<Expect>)>,
+    /// Should-level checks: their misses are warnings.
+    pub should: Option<Box<Expect>>,
 }
 
 /// A check of one value: a scalar means equals; a spec combines checks.
@@ -416,6 +418,7 @@ pub struct MatcherSpec {
     pub length: Option<usize>,
     pub empty: Option<bool>,
     pub not: Option<Box<Matcher>>,
+    pub any_of: Option<Vec<Matcher>>,
 }
 
 #[derive(Clone, Debug, Default)]

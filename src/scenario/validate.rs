@@ -4,7 +4,7 @@
 //! [`super::compile`].
 
 use super::de::{Spanned, closest};
-use super::model::{Alg, Auth, Burst, Load, Scenario, Step};
+use super::model::{Alg, Auth, Burst, Expect, Load, Scenario, Step};
 use super::template::Template;
 use super::vars::{self, BUILTINS};
 use super::yaml::{Node, NodeKind, Pos};
@@ -148,25 +148,50 @@ fn check_step(step: &Spanned<Step>, key_names: &[&str], report: &mut impl FnMut(
             }
         }
     }
-    match &step.burst {
-        Some(burst) => check_burst(step, burst, report),
-        None => {
-            let misplaced = step
-                .expect
-                .statuses
-                .values()
-                .map(|v| v.pos)
-                .chain(step.expect.each.values().map(|v| v.pos));
-            for pos in misplaced {
-                report(pos, "`statuses` and `each` judge the responses of a `burst` step; this step has none".into());
-            }
+    if let Some(burst) = &step.burst {
+        check_burst(step, burst, report);
+    }
+    check_expect_shape(&step.expect, step.burst.is_some(), report);
+    if let Some(should) = &step.expect.should {
+        check_expect_shape(should, step.burst.is_some(), report);
+        if let Some(nested) = &should.should {
+            report(
+                nested.pos,
+                "`should` is already should-level: it cannot hold another `should`".into(),
+            );
         }
     }
-    for each in step.expect.each.values() {
+}
+
+/// What a step's `expect` (or its `should`) may hold: `statuses` and `each` only
+/// on a burst, and nothing burst-wide inside one answer's `each`.
+fn check_expect_shape(expect: &Expect, burst: bool, report: &mut impl FnMut(Pos, String)) {
+    if !burst {
+        let misplaced = expect
+            .statuses
+            .values()
+            .map(|v| v.pos)
+            .chain(expect.each.values().map(|v| v.pos));
+        for pos in misplaced {
+            report(
+                pos,
+                "`statuses` and `each` judge the responses of a `burst` step; this step has none"
+                    .into(),
+            );
+        }
+    }
+    for each in expect.each.values() {
         if !each.statuses.is_empty() || !each.each.is_empty() {
             report(
                 each.pos,
                 "`each` judges one response: `statuses` and `each` cannot nest in it".into(),
+            );
+        }
+        if each.should.is_some() {
+            report(
+                each.pos,
+                "`should` goes beside `each`, not in it: write `should: { each: { STATUS: … } }`"
+                    .into(),
             );
         }
     }

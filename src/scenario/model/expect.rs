@@ -36,6 +36,10 @@ pub struct Expect {
     /// Burst only: what every response of a status must show.
     #[serde(default)]
     pub each: IndexMap<u16, Spanned<Expect>>,
+    /// What a conformant server should do (the same shape, without its own
+    /// `should`): a miss is a warning, not a failure, unless the run is `--strict`.
+    #[serde(default)]
+    pub should: Option<Box<Spanned<Expect>>>,
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -244,6 +248,10 @@ pub struct MatcherSpec {
     /// The inner matcher must fail.
     #[serde(default)]
     pub not: Option<Box<Matcher>>,
+    /// At least one of these matchers must hold: a set of answers a correct
+    /// server may give, e.g. a header that is absent or `anonymous`.
+    #[serde(default)]
+    pub any_of: Option<Vec<Matcher>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -265,7 +273,7 @@ impl<'de> Deserialize<'de> for Matcher {
             type Value = Matcher;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a value, or a mapping of equals, matches, contains, present, absent, exists, type, length, empty, not")
+                f.write_str("a value, or a mapping of equals, matches, contains, present, absent, exists, type, length, empty, not, any_of")
             }
 
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Matcher, E> {
