@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::report::ReportSpec;
 use crate::report::redact::{REDACTED, Redactor};
 use crate::scenario::mock_config::Fault;
+use crate::scenario::version::ConfluenceVersion;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -84,6 +85,11 @@ pub struct TargetArgs {
     /// `${env:NAME:-default}` (the emulator's) instead of refusing to start.
     #[arg(long)]
     pub allow_defaults: bool,
+    /// The target's Confluence version (e.g. 8.5.4), which `requires:` is judged
+    /// against [default: read from a real target's /rest/applinks/1.0/manifest;
+    /// the embedded mock plays the newest version it emulates].
+    #[arg(long, value_name = "VERSION")]
+    pub confluence_version: Option<ConfluenceVersion>,
 }
 
 /// A `--var` value is often a credential: Debug shows the names only, and the
@@ -103,6 +109,7 @@ impl std::fmt::Debug for TargetArgs {
             .field("insecure", &self.insecure)
             .field("vars", &vars)
             .field("allow_defaults", &self.allow_defaults)
+            .field("confluence_version", &self.confluence_version)
             .finish()
     }
 }

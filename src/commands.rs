@@ -52,6 +52,7 @@ fn target_options(args: &TargetArgs) -> Result<TargetOptions, CommandError> {
         ca_cert: args.ca_cert.clone(),
         insecure: args.insecure,
         allow_defaults: args.allow_defaults,
+        confluence_version: args.confluence_version.clone(),
     })
 }
 

@@ -233,3 +233,128 @@ async fn the_certification_block_names_the_target_profile_hashes_and_verdict() {
         hex::encode(sha2::Sha256::digest(yaml.as_bytes()))
     );
 }
+
+const NEEDS_PATS: &str = "id: NEEDS-PATS\ntitle: t\nrequires: { confluence: \">=7.9\" }\nsteps:\n  - name: one\n    request: { path: /rest/api/user/current }\n    expect: { status: 200 }\n";
+const OLD_ONLY: &str = "id: OLD-ONLY\ntitle: t\nrequires: { confluence: \"<8\" }\nsteps:\n  - name: one\n    request: { path: /rest/api/user/current }\n    expect: { status: 200 }\n";
+
+/// A real target's version comes from its applinks manifest, read without
+/// credentials; a scenario outside its `requires` is skipped, saying why.
+#[tokio::test]
+async fn a_target_outside_a_scenarios_version_range_skips_it_with_the_version_read() {
+    let mut config = tollgate::scenario::mock_config::MockConfig::default();
+    config.confluence.version = Some("7.4.11".parse().unwrap());
+    let mock = tollgate::mock::start(&config).await.unwrap();
+    let options = RunOptions {
+        target: TargetOptions {
+            target: Target::Remote(mock.base_url().to_string()),
+            ..TargetOptions::default()
+        },
+        ..RunOptions::default()
+    };
+    let report = run_suite(
+        vec![scenario(NEEDS_PATS), scenario(OLD_ONLY)],
+        &options,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let [needs_pats, old_only] = &report.scenarios[..] else {
+        panic!("two scenarios")
+    };
+    assert_eq!(needs_pats.outcome, Outcome::Skip);
+    assert_eq!(
+        needs_pats.skip_reason.as_deref(),
+        Some("needs Confluence >=7.9; the target is 7.4.11 (from /rest/applinks/1.0/manifest)")
+    );
+    assert_eq!(old_only.outcome, Outcome::Pass);
+    assert_eq!(
+        report.certification.confluence_version.as_deref(),
+        Some("7.4.11 (from /rest/applinks/1.0/manifest)")
+    );
+    assert_eq!(
+        report.certification.verdict.to_string(),
+        "incomplete: 1 of 2 ran"
+    );
+}
+
+/// `--confluence-version` wins over the manifest; a target whose version cannot be
+/// read skips what requires one and says how to give it.
+#[tokio::test]
+async fn the_version_given_wins_and_an_unreadable_one_skips_with_the_reason() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"type":"anonymous"}"#))
+        .mount(&server)
+        .await;
+    let report = run(NEEDS_PATS, &server.uri()).await;
+    let reason = report.scenarios[0].skip_reason.clone().unwrap_or_default();
+    assert!(
+        reason.starts_with("needs Confluence >=7.9, and the target's version is unknown (/rest/applinks/1.0/manifest names no version)"),
+        "{reason}"
+    );
+    assert!(reason.ends_with("pass --confluence-version"), "{reason}");
+
+    let options = RunOptions {
+        target: TargetOptions {
+            target: Target::Remote(server.uri()),
+            confluence_version: Some("8.5.4".parse().unwrap()),
+            ..TargetOptions::default()
+        },
+        ..RunOptions::default()
+    };
+    let report = run_suite(vec![scenario(NEEDS_PATS)], &options, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.scenarios[0].outcome, Outcome::Pass);
+    assert_eq!(
+        report.certification.confluence_version.as_deref(),
+        Some("8.5.4 (from --confluence-version)")
+    );
+    // The manifest was asked once, without credentials, and only while unknown.
+    let asked: Vec<_> = server.received_requests().await.unwrap_or_default();
+    let manifests: Vec<_> = asked
+        .iter()
+        .filter(|r| r.url.path() == "/rest/applinks/1.0/manifest")
+        .collect();
+    assert_eq!(manifests.len(), 1);
+    assert!(manifests[0].headers.get("authorization").is_none());
+}
+
+/// The embedded mock plays the emulator's version, or `--confluence-version`,
+/// unless the scenario's `mock:` says otherwise; its manifest agrees.
+#[tokio::test]
+async fn the_embedded_mock_plays_the_version_asked_and_its_manifest_says_so() {
+    let manifest = "id: MANIFEST\ntitle: t\nrequires: { confluence: \">=7.9\" }\nsteps:\n  - name: manifest\n    request: { path: /rest/applinks/1.0/manifest, headers: { accept: application/json } }\n    expect: { status: 200, json: { $.version: \"8.5.4\" } }\n";
+    let embedded = |version: Option<&str>| RunOptions {
+        target: TargetOptions {
+            confluence_version: version.map(|v| v.parse().unwrap()),
+            ..TargetOptions::default()
+        },
+        ..RunOptions::default()
+    };
+    let report = run_suite(vec![scenario(manifest)], &embedded(Some("8.5.4")), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        report.scenarios[0].outcome,
+        Outcome::Pass,
+        "{:?}",
+        report.scenarios[0]
+    );
+    let report = run_suite(vec![scenario(manifest)], &embedded(Some("7.4")), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        report.scenarios[0].skip_reason.as_deref(),
+        Some("needs Confluence >=7.9; the embedded mock plays 7.4")
+    );
+    let pinned = format!("{manifest}mock: {{ confluence: {{ version: \"8.5.4\" }} }}\n");
+    let report = run_suite(vec![scenario(&pinned)], &embedded(Some("7.4")), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        report.scenarios[0].outcome,
+        Outcome::Pass,
+        "the scenario's own version wins"
+    );
+}

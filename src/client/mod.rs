@@ -8,6 +8,7 @@
 
 pub mod clients;
 pub mod env;
+pub mod manifest;
 pub mod prepare;
 pub mod response;
 

@@ -173,9 +173,15 @@ impl Console {
             }
             writeln!(out)?;
         }
+        let version = report
+            .certification
+            .confluence_version
+            .as_deref()
+            .map(|v| format!(", Confluence {v}"))
+            .unwrap_or_default();
         writeln!(
             out,
-            "target: {}, tollgate {}, verdict: {}",
+            "target: {}{version}, tollgate {}, verdict: {}",
             report.target, report.tool_version, report.certification.verdict
         )?;
         let line = counts_line(&report.counts, report.duration_ms);

@@ -92,12 +92,14 @@ fn write_certification(cert: &Certification, out: &mut impl Write) -> io::Result
     let profile = cert.profile.as_deref().unwrap_or("(none)");
     let verdict = cert.verdict.to_string();
     let strict = if cert.strict { "yes" } else { "no" };
+    let confluence_version = cert.confluence_version.as_deref().unwrap_or("(not read)");
     for (name, value) in [
         ("Verdict", verdict.as_str()),
         ("tollgate version", cert.tool_version.as_str()),
         ("Profile", profile),
         ("Strict (should-level checks held as must)", strict),
         ("Target", cert.target.as_str()),
+        ("Confluence version", confluence_version),
         ("Started", cert.started_at.as_str()),
         ("Finished", cert.finished_at.as_str()),
     ] {

@@ -20,9 +20,15 @@ pub fn write_markdown(report: &RunReport, out: &mut impl Write) -> io::Result<()
         Outcome::Fail | Outcome::Error => ("❌", "failed"),
     };
     writeln!(out, "## tollgate: {icon} {verdict}\n")?;
+    let version = report
+        .certification
+        .confluence_version
+        .as_deref()
+        .map(|v| format!(" · Confluence {}", inline(v)))
+        .unwrap_or_default();
     writeln!(
         out,
-        "**{}** · target {} · tollgate {} · verdict **{}**\n",
+        "**{}** · target {}{version} · tollgate {} · verdict **{}**\n",
         counts_line(&report.counts, report.duration_ms),
         code(&report.target),
         report.tool_version,

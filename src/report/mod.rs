@@ -321,6 +321,9 @@ pub(crate) mod sample {
                 target: "embedded mock".into(),
                 started_at: "2026-11-23T14:15:49Z".into(),
                 finished_at: "2026-11-23T14:15:51Z".into(),
+                confluence_version: Some(
+                    "9.2.0 (the embedded mock, the emulator's default)".into(),
+                ),
                 strict: false,
                 verdict: Verdict::of(&counts, false),
             },

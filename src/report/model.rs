@@ -107,6 +107,10 @@ pub struct Certification {
     /// RFC 3339, UTC.
     pub started_at: String,
     pub finished_at: String,
+    /// The Confluence version `requires:` was judged against and where it came
+    /// from, e.g. `8.5.4 (from /rest/applinks/1.0/manifest)`; none when a real
+    /// target's was not needed.
+    pub confluence_version: Option<String>,
     /// `--strict`: warnings counted as failures in the verdict and exit code.
     pub strict: bool,
     pub verdict: Verdict,

@@ -65,7 +65,9 @@ pub async fn run_suite(
     let started_at = now_rfc3339();
     let started = Instant::now();
     let scenario_files = scenario_files(&scenarios);
-    let target = Arc::new(ResolvedTarget::resolve(&options.target, &scenarios)?);
+    let mut target = ResolvedTarget::resolve(&options.target, &scenarios)?;
+    target.read_version(&scenarios).await;
+    let target = Arc::new(target);
     let stop = Arc::new(AtomicBool::new(false));
     let fail_fast = options.fail_fast;
 
@@ -99,6 +101,7 @@ pub async fn run_suite(
     results.sort_by_key(|(index, _)| *index);
     let scenarios: Vec<ScenarioReport> = results.into_iter().map(|(_, r)| r).collect();
     let finished_at = now_rfc3339();
+    let confluence_version = target.version_label();
     let target = target.label().to_string();
     let counts = Counts::tally(scenarios.iter().map(|s| &s.outcome));
     let certification = Certification {
@@ -108,6 +111,7 @@ pub async fn run_suite(
         target: target.clone(),
         started_at: started_at.clone(),
         finished_at: finished_at.clone(),
+        confluence_version,
         strict: options.strict,
         verdict: Verdict::of(&counts, options.strict),
     };
@@ -180,6 +184,9 @@ fn skipped(scenario: &Scenario, reason: String) -> ScenarioReport {
 pub async fn run_scenario(scenario: &Scenario, target: &ResolvedTarget) -> ScenarioReport {
     if !target.is_embedded() && scenario.only == Some(Only::Mock) {
         return skipped(scenario, "needs the embedded mock (only: mock)".into());
+    }
+    if let Some(reason) = target.excludes(scenario) {
+        return skipped(scenario, reason);
     }
     let started = Instant::now();
     let mut report = skeleton(scenario, Outcome::Pass);

@@ -17,6 +17,7 @@ use super::plan::{
 use super::template::{JsonTemplate, Template};
 use super::threshold::Threshold;
 use super::validate::Problem;
+use super::version::VersionRange;
 use super::yaml::Pos;
 
 /// How long a step's exchange may take when it does not say.
@@ -39,6 +40,13 @@ pub fn compile(scenario: model::Scenario) -> Result<Scenario, Vec<Problem>> {
         .load
         .as_ref()
         .map(|load| Spanned::new(compiler.load(load), load.pos));
+    let requires_confluence = scenario.requires.as_ref().and_then(|requires| {
+        let range = requires.confluence.as_ref()?;
+        range
+            .parse::<VersionRange>()
+            .map_err(|e| compiler.report(range.pos, e))
+            .ok()
+    });
     if !compiler.problems.is_empty() {
         return Err(compiler.problems);
     }
@@ -48,6 +56,7 @@ pub fn compile(scenario: model::Scenario) -> Result<Scenario, Vec<Problem>> {
         tags: scenario.tags,
         refs: scenario.refs,
         only: scenario.only,
+        requires_confluence,
         keys: scenario.keys,
         vars,
         mock: scenario.mock,

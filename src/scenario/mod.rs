@@ -18,6 +18,7 @@ pub mod template;
 pub mod threshold;
 pub mod validate;
 pub mod vars;
+pub mod version;
 pub mod yaml;
 
 use std::cell::RefCell;

@@ -24,6 +24,7 @@ use super::model::{
 use super::template::{JsonTemplate, Scope, Template, UnknownVar};
 use super::threshold::Threshold;
 use super::vars::EnvDefault;
+use super::version::VersionRange;
 use super::yaml::Pos;
 
 /// One scenario, ready to run.
@@ -36,6 +37,8 @@ pub struct Scenario {
     /// Ids of the facts it checks.
     pub refs: Vec<Spanned<String>>,
     pub only: Option<Only>,
+    /// `requires.confluence`: the versions the scenario holds for (all when absent).
+    pub requires_confluence: Option<VersionRange>,
     pub keys: IndexMap<String, Spanned<KeySpec>>,
     /// In order: each may use the ones before it.
     pub vars: Vec<(String, Template)>,

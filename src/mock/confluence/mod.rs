@@ -28,6 +28,7 @@
 //! [`pats`], [`native_oauth`], [`pages`], [`control`], [`audit`]), which
 //! authorize the caller themselves.
 
+pub mod applinks;
 pub mod audit;
 pub mod caller;
 pub mod client_addr;
@@ -70,6 +71,7 @@ pub use verifiers::{VerifierError, Verifiers};
 pub fn router(state: State) -> Router {
     let app = Router::new()
         .merge(rest::routes())
+        .merge(applinks::routes())
         .merge(pats::routes::routes())
         .merge(native_oauth::routes::routes())
         .merge(pages::routes())

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::duration::Duration;
+use crate::scenario::version::ConfluenceVersion;
 
 use super::debug::REDACTED_IN_DEBUG;
 use super::fault::Fault;
@@ -15,6 +16,10 @@ use super::plugin::PluginConfig;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ConfluenceConfig {
+    /// The version the mock says it is (its applinks manifest), which
+    /// `requires: { confluence: … }` is judged against. Absent: the run's
+    /// `--confluence-version`, else [`ConfluenceVersion::emulated`].
+    pub version: Option<ConfluenceVersion>,
     /// Context path such as `/confluence`; empty means the root.
     pub context_path: String,
     /// What OAuth realms and absolute links name; `auto` = the address the mock
@@ -56,6 +61,7 @@ pub struct ConfluenceConfig {
 impl Default for ConfluenceConfig {
     fn default() -> Self {
         Self {
+            version: None,
             context_path: String::new(),
             base_url: "auto".to_owned(),
             anonymous_access: false,

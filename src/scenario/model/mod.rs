@@ -38,6 +38,10 @@ pub struct Scenario {
     /// `mock`: needs the emulator; skipped, with that reason, against a real target.
     #[serde(default)]
     pub only: Option<Only>,
+    /// What the target must be for the scenario to apply; outside it the scenario
+    /// is skipped with the reason.
+    #[serde(default)]
+    pub requires: Option<Spanned<Requires>>,
     /// Signing keys by name, for `auth: jwt` and the emulator's issuers.
     #[serde(default)]
     pub keys: IndexMap<String, Spanned<KeySpec>>,
@@ -78,6 +82,15 @@ pub struct Scenario {
 pub enum Only {
     /// The scenario needs the embedded emulator (faults, seeded state).
     Mock,
+}
+
+/// `requires:`: the target the scenario holds for.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Requires {
+    /// The Confluence versions, as a Cargo-style range: `">=7.9"`, `">=7.9, <9"`.
+    #[serde(default)]
+    pub confluence: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]

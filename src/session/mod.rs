@@ -4,6 +4,8 @@
 //! embedded mock (stopped when the session is dropped), the endpoints, the
 //! initial scope and the clients. `run` and `load` open a session and drive it.
 
+pub mod version;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -15,6 +17,8 @@ use crate::scenario::Scenario;
 use crate::scenario::mock_config::Fault;
 use crate::scenario::template::{Scope, UnknownVar};
 use crate::scenario::vars::{BASE_URL, IDP_URL};
+use crate::scenario::version::ConfluenceVersion;
+use version::KnownVersion;
 
 /// Where scenarios are sent, as the user chose.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,6 +45,9 @@ pub struct TargetOptions {
     /// `--allow-defaults`: a real target may receive credentials that are the
     /// defaults of unset `${env:NAME:-default}` references.
     pub allow_defaults: bool,
+    /// `--confluence-version`: the target's version, instead of reading it (a
+    /// real target) or the emulator's default (the embedded mock).
+    pub confluence_version: Option<ConfluenceVersion>,
 }
 
 /// Why a target or a session could not be set up; nothing was sent.
@@ -72,6 +79,9 @@ pub struct ResolvedTarget {
     vars: Vec<(String, String)>,
     clients: Clients,
     label: String,
+    given_version: Option<ConfluenceVersion>,
+    /// A real target's version, once [`ResolvedTarget::read_version`] ran.
+    version: KnownVersion,
 }
 
 #[derive(Clone, Debug)]
@@ -118,7 +128,49 @@ impl ResolvedTarget {
             vars: options.vars.clone(),
             clients: Clients::shared(&trust)?,
             label,
+            given_version: options.confluence_version.clone(),
+            version: KnownVersion::NotNeeded,
         })
+    }
+
+    /// A real target's version from `--confluence-version`, else (when one of
+    /// `scenarios` requires a version) from its manifest: one request, no
+    /// credentials. Nothing for the embedded mock, whose version is configured.
+    pub async fn read_version(&mut self, scenarios: &[Scenario]) {
+        if let Some(remote) = &self.remote {
+            self.version = KnownVersion::of_remote(
+                self.given_version.as_ref(),
+                scenarios,
+                &self.clients,
+                &remote.base_url,
+            )
+            .await;
+        }
+    }
+
+    /// Why `scenario` does not apply to this target's Confluence version, if it
+    /// does not (its `requires.confluence`).
+    pub fn excludes(&self, scenario: &Scenario) -> Option<String> {
+        match self.remote {
+            Some(_) => version::excluded(scenario, &self.version),
+            None => version::excluded_embedded(scenario, self.given_version.as_ref()),
+        }
+    }
+
+    /// The Confluence version the run judged against, for reports.
+    pub fn version_label(&self) -> Option<String> {
+        match self.remote {
+            Some(_) => self.version.describe(),
+            None => {
+                let version = self.given_version.clone().unwrap_or_default();
+                let from = if self.given_version.is_some() {
+                    "--confluence-version"
+                } else {
+                    "the emulator's default"
+                };
+                Some(format!("{version} (the embedded mock, {from})"))
+            }
+        }
     }
 
     /// How reports name the target: `embedded mock`, or the URL without its password.
@@ -191,6 +243,8 @@ impl Session {
             None => {
                 let mut config = scenario.mock.clone();
                 config.confluence.faults.extend(faults.iter().copied());
+                config.confluence.version =
+                    Some(version::embedded(scenario, target.given_version.as_ref()));
                 let running = mock::start_with_keys(&config, keys.keys())
                     .await
                     .map_err(SessionError::Mock)?;
