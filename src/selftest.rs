@@ -13,12 +13,11 @@ use serde::Serialize;
 use crate::report::model::Outcome;
 use crate::run::{RunError, RunOptions, run_suite};
 use crate::scenario::Scenario;
+use crate::scenario::facts::fact_ids;
 use crate::scenario::mock_config::Fault;
 
 /// The facts the mock and the suite follow, kept in the repository so the check
 /// needs nothing outside it.
-const FACTS: &str = include_str!("../docs/confluence-auth-facts.md");
-
 /// Who judges the load-only faults instead of the suite.
 pub const LOAD_ONLY_JUDGE: &str = "load thresholds (tests/load.rs)";
 
@@ -134,15 +133,6 @@ impl SelftestReport {
         serde_json::to_writer_pretty(&mut *out, self)?;
         writeln!(out)
     }
-}
-
-/// Every fact id of confluence-auth-facts.md, in the order it lists them.
-pub fn fact_ids() -> Vec<String> {
-    FACTS
-        .lines()
-        .filter_map(|line| line.strip_prefix("| F-"))
-        .filter_map(|rest| rest.split_once(' ').map(|(id, _)| format!("F-{id}")))
-        .collect()
 }
 
 /// Suite runs in flight at once, each with up to `jobs` scenarios: overlapping

@@ -333,6 +333,20 @@ fn the_evidence_reports_say_conformant_and_not_conformant_with_a_fault() {
     );
     assert!(html.contains(r#"data-verdict="conformant""#), "{html}");
     assert!(html.contains(files[0]["sha256"].as_str().unwrap()));
+    // The facts this target was judged on, and the rest of the table.
+    let facts = &json["facts"];
+    let exercised: Vec<&str> = facts["exercised"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(exercised.contains(&"F-BASIC-2"), "{facts}");
+    assert_eq!(
+        exercised.len() + facts["not_exercised"].as_array().unwrap().len(),
+        facts["total"].as_u64().unwrap() as usize
+    );
+    assert!(html.contains("Facts exercised on this target"), "{html}");
 
     // The same scenario against a mock that challenges with Basic (F-BASIC-8).
     let fault_dir = tempfile::tempdir().unwrap();

@@ -181,8 +181,11 @@ impl Console {
             .unwrap_or_default();
         writeln!(
             out,
-            "target: {}{version}, tollgate {}, verdict: {}",
-            report.target, report.tool_version, report.certification.verdict
+            "target: {}{version}, tollgate {}, verdict: {}; {}",
+            report.target,
+            report.tool_version,
+            report.certification.verdict,
+            report.facts.summary()
         )?;
         let line = counts_line(&report.counts, report.duration_ms);
         let style = match report.outcome() {

@@ -79,6 +79,7 @@ pub fn write_html(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         escape(&counts_line(&report.counts, report.duration_ms))
     )?;
     write_certification(cert, out)?;
+    write_facts(report, out)?;
     write_summary(report, out)?;
     for (index, scenario) in report.scenarios.iter().enumerate() {
         write_scenario(index, scenario, out)?;
@@ -122,6 +123,41 @@ fn write_certification(cert: &Certification, out: &mut impl Write) -> io::Result
         )?;
     }
     writeln!(out, "</table>")
+}
+
+/// Which facts the run exercised on its target, and which it did not.
+fn write_facts(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
+    let facts = &report.facts;
+    writeln!(
+        out,
+        "<h2 id=\"facts\">Facts exercised on this target</h2>\n<p>{}</p>",
+        escape(&facts.summary())
+    )?;
+    if !facts.exercised.is_empty() {
+        writeln!(
+            out,
+            "<table>\n<tr><th>Fact</th><th>Outcome</th><th>Scenarios</th></tr>"
+        )?;
+        for fact in &facts.exercised {
+            let scenarios: Vec<String> = fact.scenarios.iter().map(|s| escape(s)).collect();
+            writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td></tr>",
+                escape(&fact.id),
+                outcome_tag(fact.outcome),
+                scenarios.join("</code>, <code>")
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+    if !facts.not_exercised.is_empty() {
+        writeln!(
+            out,
+            "<p>Not exercised: {}</p>",
+            code_list(&facts.not_exercised)
+        )?;
+    }
+    Ok(())
 }
 
 fn write_summary(report: &RunReport, out: &mut impl Write) -> io::Result<()> {

@@ -35,6 +35,7 @@ pub fn write_markdown(report: &RunReport, out: &mut impl Write) -> io::Result<()
         report.certification.verdict
     )?;
 
+    write_facts(report, out)?;
     writeln!(out, "| Outcome | Scenario | Title | Duration |")?;
     writeln!(out, "|---|---|---|---|")?;
     for scenario in &report.scenarios {
@@ -65,6 +66,32 @@ pub fn write_markdown(report: &RunReport, out: &mut impl Write) -> io::Result<()
         }
     }
     Ok(())
+}
+
+/// Which facts the run exercised on its target, folded: the evidence's reach.
+fn write_facts(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
+    let facts = &report.facts;
+    writeln!(
+        out,
+        "<details>\n<summary>{} on this target</summary>\n",
+        html(&facts.summary())
+    )?;
+    for fact in &facts.exercised {
+        let scenarios: Vec<String> = fact.scenarios.iter().map(|s| code(s)).collect();
+        writeln!(
+            out,
+            "- {} {} {}: {}",
+            emoji(fact.outcome),
+            fact.outcome.as_str(),
+            code(&fact.id),
+            cell(&scenarios.join(", "))
+        )?;
+    }
+    if !facts.not_exercised.is_empty() {
+        let ids: Vec<String> = facts.not_exercised.iter().map(|s| code(s)).collect();
+        writeln!(out, "\nNot exercised: {}", ids.join(", "))?;
+    }
+    writeln!(out, "\n</details>\n")
 }
 
 fn write_details(scenario: &ScenarioReport, out: &mut impl Write) -> io::Result<()> {
@@ -215,8 +242,14 @@ mod tests {
         let rows = text.lines().filter(|l| l.starts_with("| ")).count();
         assert_eq!(rows, 1 + 5, "header plus one row per scenario");
         assert!(text.contains("Logout invalidates the session \\| cookie"));
-        assert_eq!(text.matches("<details>").count(), 3);
-        assert_eq!(text.matches("</details>").count(), 3);
+        // The facts, then one per scenario that failed, errored or warned.
+        assert_eq!(text.matches("<details>").count(), 4);
+        assert_eq!(text.matches("</details>").count(), 4);
+        assert!(text.contains("<summary>2 of 4 facts exercised on this target</summary>"));
+        assert!(
+            text.contains("Not exercised: `F-BASIC-2`, `F-CROWD-1`"),
+            "the skipped scenario's"
+        );
         assert!(text.contains("| ⚠️ warn | `BASIC-003` |"));
         assert!(text.contains(
             "- ⚠️ warning, **header content-type** at `scenarios/basic/wrong-password.yaml:17:25`"

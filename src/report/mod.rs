@@ -308,7 +308,12 @@ pub(crate) mod sample {
             })
             .collect();
         scenario_files.sort_by(|a, b| a.path.cmp(&b.path));
+        let table: Vec<String> = ["F-BASIC-2", "F-BASIC-5", "F-SESS-1", "F-CROWD-1"]
+            .map(String::from)
+            .to_vec();
+        let facts = FactCoverage::of(&scenarios, &table);
         RunReport {
+            facts,
             tool_version: "0.1.0".into(),
             started_at: "2026-11-23T14:15:49Z".into(),
             finished_at: "2026-11-23T14:15:51Z".into(),
@@ -438,7 +443,7 @@ pub(crate) mod sample {
             title: "Logout invalidates the session | cookie".into(),
             source: loc(f_fail, 1, 5),
             tags: vec!["session".into()],
-            refs: vec![],
+            refs: vec!["F-SESS-1".into()],
             outcome: Outcome::Fail,
             skip_reason: None,
             duration_ms: 320,
@@ -555,7 +560,7 @@ pub(crate) mod sample {
             title: "Crowd SSO cookie signs the user in".into(),
             source: loc("scenarios/crowd/sso-cookie.yaml", 1, 5),
             tags: vec!["crowd".into()],
-            refs: vec![],
+            refs: vec!["F-CROWD-1".into()],
             outcome: Outcome::Skip,
             skip_reason: Some("needs a Crowd server: pass --idp".into()),
             duration_ms: 0,

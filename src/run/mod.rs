@@ -12,10 +12,11 @@ use std::time::Instant;
 use futures::StreamExt;
 
 use crate::report::model::{
-    Certification, Counts, Outcome, RunReport, ScenarioFile, ScenarioReport, SourceLoc, StepReport,
-    StepResult, Verdict,
+    Certification, Counts, FactCoverage, Outcome, RunReport, ScenarioFile, ScenarioReport,
+    SourceLoc, StepReport, StepResult, Verdict,
 };
 use crate::scenario::Scenario;
+use crate::scenario::facts::fact_ids;
 use crate::scenario::model::Only;
 use crate::session::{ResolvedTarget, Session, SessionError, TargetOptions};
 use step::{StepContext, millis, run_step};
@@ -115,8 +116,10 @@ pub async fn run_suite(
         strict: options.strict,
         verdict: Verdict::of(&counts, options.strict),
     };
+    let facts = FactCoverage::of(&scenarios, &fact_ids());
     Ok(RunReport {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        facts,
         started_at,
         finished_at,
         duration_ms: millis(started.elapsed()),

@@ -10,6 +10,7 @@ pub mod compile;
 pub mod de;
 pub mod diagnostic;
 pub mod duration;
+pub mod facts;
 pub mod mock_config;
 pub mod model;
 pub mod plan;
