@@ -88,6 +88,7 @@ fn bench_mint_and_verify(c: &mut Criterion) {
             shared_secret: (alg == Alg::HS256).then(|| SECRET.to_string()),
             public_key: (alg == Alg::RS256).then(|| "app".to_string()),
             user: Some("alice".into()),
+            impersonation: false,
         };
         let config = ConnectJwtConfig {
             issuers: vec![issuer],

@@ -138,6 +138,9 @@ async fn pat_creation_is_limited_and_validated() {
         json!({ "name": "" }),
         json!({ "expirationDuration": 5 }),
         json!({ "name": "x".repeat(300) }),
+        // F-PAT-4: at most 40 characters.
+        json!({ "name": "x".repeat(41) }),
+        json!({ "name": "   " }),
         json!({ "name": "x", "expirationDuration": "ten" }),
     ];
     for case in cases {
@@ -154,13 +157,16 @@ async fn pat_creation_is_limited_and_validated() {
         .unwrap();
     assert_eq!(garbage.status(), 400);
 
-    // F-PAT-4: ten per user; the 365-day maximum is allowed; no expiry allowed.
+    // F-PAT-4: ten per user (one more is the plugin's 403); the 365-day maximum
+    // and a 40-character name are allowed; no expiry allowed.
     let (_, _) = alice_pat(&mock, Some(365)).await;
-    for _ in 1..10 {
+    let forty = create_pat(&mock, &alice, json!({ "name": "x".repeat(40) })).await;
+    assert_eq!(forty.status(), 201);
+    for _ in 2..10 {
         alice_pat(&mock, None).await;
     }
     let eleventh = create_pat(&mock, &alice, json!({ "name": "eleventh" })).await;
-    assert_eq!(eleventh.status(), 400);
+    assert_eq!(eleventh.status(), 403);
     let listed: Value = get_auth(&mock, "/rest/pat/latest/tokens", &alice)
         .await
         .json()
@@ -183,7 +189,16 @@ async fn only_the_owner_sees_lists_and_revokes_a_token() {
     assert_eq!(own["id"].as_u64(), Some(id));
     assert!(own.get("rawToken").is_none());
 
-    assert_eq!(get_auth(&mock, &path, &bob).await.status(), 404);
+    // F-PAT-3: another user's token is the plugin's AuthorisationException, 401.
+    let bob_get = get_auth(&mock, &path, &bob).await;
+    assert_eq!(bob_get.status(), 401);
+    assert!(
+        bob_get
+            .text()
+            .await
+            .unwrap()
+            .contains("has no access to token")
+    );
     let bobs: Value = get_auth(&mock, "/rest/pat/latest/tokens", &bob)
         .await
         .json()
@@ -197,7 +212,7 @@ async fn only_the_owner_sees_lists_and_revokes_a_token() {
         .send()
         .await
         .unwrap();
-    assert_eq!(bob_delete.status(), 404);
+    assert_eq!(bob_delete.status(), 401);
     assert_eq!(who(&mock, &format!("Bearer {raw}")).await.0, "known");
 
     let delete = client()
@@ -208,6 +223,14 @@ async fn only_the_owner_sees_lists_and_revokes_a_token() {
         .unwrap();
     assert_eq!(delete.status(), 204);
     assert_eq!(get_auth(&mock, &path, &alice).await.status(), 404);
+    // Deleting what nobody holds is still 204.
+    let again = client()
+        .delete(&url)
+        .header("Authorization", &alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 204);
     assert_eq!(
         get_auth(&mock, "/rest/pat/latest/tokens/not-a-number", &alice)
             .await

@@ -183,6 +183,8 @@ pub struct PatsConfig {
     pub max_per_user: usize,
     /// Longest `expirationDuration` in days (F-PAT-4: 365).
     pub max_expiry_days: u32,
+    /// Longest token name in UTF-16 units, as Java counts (F-PAT-4: 40).
+    pub max_name_length: usize,
     /// Tokens that exist when the mock starts.
     pub tokens: Vec<PatSeed>,
 }
@@ -193,6 +195,7 @@ impl Default for PatsConfig {
             enabled: true,
             max_per_user: 10,
             max_expiry_days: 365,
+            max_name_length: 40,
             tokens: Vec::new(),
         }
     }
@@ -243,6 +246,9 @@ pub struct ConnectJwtConfig {
     pub issuers: Vec<JwtIssuer>,
     /// Clock skew allowed on `exp` and `nbf` (F-JWT-2: 30 s).
     pub leeway: Duration,
+    /// Every issuer's `sub` names the user (F-JWT-2: the system property
+    /// `atlassian.jwt.impersonation.allowed=true`; off by default).
+    pub impersonation: bool,
 }
 
 impl Default for ConnectJwtConfig {
@@ -250,6 +256,7 @@ impl Default for ConnectJwtConfig {
         Self {
             issuers: Vec::new(),
             leeway: Duration::from_secs(30),
+            impersonation: false,
         }
     }
 }
@@ -262,8 +269,11 @@ pub struct JwtIssuer {
     pub iss: String,
     pub shared_secret: Option<String>,
     pub public_key: Option<String>,
-    /// Who a token without `sub` acts as.
+    /// The app's own user: who its tokens act as unless impersonation applies.
     pub user: Option<String>,
+    /// This issuer's `sub` names the user (F-JWT-2: an app with a user-agency
+    /// grant, e.g. listed in `com.atlassian.connect.3la.authorised_add_on_keys`).
+    pub impersonation: bool,
 }
 
 /// Debug without the secret, since Debug output reaches panic messages.
@@ -274,6 +284,7 @@ impl std::fmt::Debug for JwtIssuer {
             .field("shared_secret", &REDACTED_IN_DEBUG)
             .field("public_key", &self.public_key)
             .field("user", &self.user)
+            .field("impersonation", &self.impersonation)
             .finish()
     }
 }

@@ -47,6 +47,10 @@ pub enum Fault {
     JwtAudienceIgnored,
     /// A `kid` naming a file path selects the key (an empty one for /dev/null) (breaks F-JWT-5).
     JwtKidTraversal,
+    /// A Connect JWT's `sub` names the user though impersonation is not allowed (breaks F-JWT-2).
+    ConnectImpersonationOpen,
+    /// A user may create PATs beyond the per-user limit (breaks F-PAT-4).
+    PatLimitUnenforced,
     /// The plugin lets in a token the IdP calls inactive (breaks F-OAUTH-3/4).
     IntrospectionInactiveAccepted,
     /// The plugin lets a bearer token in when the IdP cannot be reached (breaks F-OAUTH-3).
@@ -117,6 +121,8 @@ impl Fault {
         Fault::JwtUnknownIssuer,
         Fault::JwtAudienceIgnored,
         Fault::JwtKidTraversal,
+        Fault::ConnectImpersonationOpen,
+        Fault::PatLimitUnenforced,
         Fault::CrowdIpUnbound,
         Fault::CrowdTrustAnyXff,
         Fault::CrowdCookieInsecure,
@@ -172,6 +178,8 @@ impl Fault {
             Fault::JwtUnknownIssuer => "jwt_unknown_issuer",
             Fault::JwtAudienceIgnored => "jwt_audience_ignored",
             Fault::JwtKidTraversal => "jwt_kid_traversal",
+            Fault::ConnectImpersonationOpen => "connect_impersonation_open",
+            Fault::PatLimitUnenforced => "pat_limit_unenforced",
             Fault::IntrospectionInactiveAccepted => "introspection_inactive_accepted",
             Fault::IntrospectionFailOpen => "introspection_fail_open",
             Fault::RevokedTokenCached => "revoked_token_cached",

@@ -29,6 +29,8 @@ pub(super) struct Issuer {
     pub(super) iss: String,
     pub(super) key: IssuerKey,
     pub(super) user: Option<String>,
+    /// Whether `sub` names the user (F-JWT-2): the global switch or this issuer's.
+    pub(super) impersonation: bool,
 }
 
 /// F-JWT-1: an issuer verifies HS256 with its shared secret or RS256 with its
@@ -63,6 +65,7 @@ pub(super) fn issuers(
             iss: name.clone(),
             key,
             user: issuer.user.clone(),
+            impersonation: config.impersonation || issuer.impersonation,
         });
     }
     Ok(issuers)

@@ -9,12 +9,15 @@
 //!
 //! Order of checks, as the server plugin does them: parse (400) → `alg` (401) →
 //! `iss` picks the key from the *unverified* payload (unknown: 401 with the
-//! plugin's message) → signature (401) → `iat`/`exp`/`nbf` (401) → `qsh` (401) →
-//! the user (`sub`, else the issuer's user; none: 403).
+//! plugin's message) → signature (401), then `sub` must be a string (400) →
+//! `iat`/`exp`/`nbf` (401) → `qsh` (401) → the user: the issuer's own, or `sub`
+//! where impersonation is allowed (F-JWT-2; empty `sub`: 400; no user: 403).
+//! `aud` is never read (F-JWT-5: Connect's reader has no audience check).
 //!
 //! Faults (each breaks exactly one check; see `Fault`): `jwt_alg_none`,
 //! `jwt_key_confusion`, `jwt_signature_unchecked`, `jwt_expiry_ignored`,
-//! `jwt_qsh_ignored`, `jwt_unknown_issuer`, `jwt_kid_traversal`.
+//! `jwt_qsh_ignored`, `jwt_unknown_issuer`, `jwt_kid_traversal`,
+//! `connect_impersonation_open`.
 //! `jwt_audience_ignored` belongs to the REST-auth plugin, not here: Connect never
 //! looks at `aud`.
 

@@ -37,12 +37,14 @@ fn world() -> World {
                 shared_secret: Some(SECRET.into()),
                 public_key: None,
                 user: Some("alice".into()),
+                impersonation: false,
             },
             JwtIssuer {
                 iss: "rs-app".into(),
                 shared_secret: None,
                 public_key: Some("rs".into()),
                 user: Some("bob".into()),
+                impersonation: false,
             },
         ],
         ..ConnectJwtConfig::default()
@@ -229,7 +231,7 @@ fn accepted_attacks(
 }
 
 #[test]
-fn valid_hs256_and_rs256_tokens_with_qsh_act_as_their_user() {
+fn valid_hs256_and_rs256_tokens_with_qsh_act_as_their_apps_user() {
     let world = world();
     let verifier = world.verifier(&[]);
     let hs = minted(&spec(Alg::HS256, None), &world.hs, "GET").unwrap();
@@ -237,7 +239,8 @@ fn valid_hs256_and_rs256_tokens_with_qsh_act_as_their_user() {
     let mut rs_spec = spec(Alg::RS256, None);
     rs_spec.claims.insert("sub".into(), json!("carol"));
     let rs = minted(&rs_spec, &world.rs, "GET").unwrap();
-    assert_eq!(send(&verifier, &rs, NOW), user("carol"));
+    // Without impersonation `sub` is ignored (F-JWT-2).
+    assert_eq!(send(&verifier, &rs, NOW), user("bob"));
     // Another method than the token was minted for: the qsh differs.
     let post = verifier.verify(
         "POST",
@@ -481,6 +484,7 @@ fn a_misconfigured_issuer_is_an_error() {
         shared_secret: secret.map(String::from),
         public_key: key.map(String::from),
         user: None,
+        impersonation: false,
     };
     assert!(build(issuer(None, Some("nope")), &[]).contains("not a key of"));
     assert!(build(issuer(None, Some("es")), &[es]).contains("RS256 only"));
@@ -492,4 +496,59 @@ fn a_misconfigured_issuer_is_an_error() {
         .contains("exactly one")
     );
     assert!(build(issuer(None, None), &[]).contains("exactly one"));
+}
+
+/// An HS256 token of `hs-app` (user alice) with this `sub`.
+fn with_sub(world: &World, sub: Value) -> Minted {
+    let mut spec = spec(Alg::HS256, None);
+    spec.claims.insert("sub".into(), sub);
+    minted(&spec, &world.hs, "GET").unwrap()
+}
+
+#[test]
+fn sub_names_the_user_only_with_impersonation() {
+    let mut world = world();
+    let bob = with_sub(&world, json!("bob"));
+    assert_eq!(send(&world.verifier(&[]), &bob, NOW), user("alice"));
+    assert_eq!(
+        send(
+            &world.verifier(&[Fault::ConnectImpersonationOpen]),
+            &bob,
+            NOW
+        ),
+        user("bob")
+    );
+    world.config.issuers[0].impersonation = true;
+    assert_eq!(send(&world.verifier(&[]), &bob, NOW), user("bob"));
+    // Per issuer: the other app still acts as its own user.
+    let mut rs_spec = spec(Alg::RS256, None);
+    rs_spec.claims.insert("sub".into(), json!("carol"));
+    let rs = minted(&rs_spec, &world.rs, "GET").unwrap();
+    assert_eq!(send(&world.verifier(&[]), &rs, NOW), user("bob"));
+    // The global switch covers every issuer.
+    world.config.issuers[0].impersonation = false;
+    world.config.impersonation = true;
+    assert_eq!(send(&world.verifier(&[]), &rs, NOW), user("carol"));
+}
+
+#[test]
+fn an_empty_sub_is_400_and_a_sub_that_is_no_string_is_unparsable() {
+    let mut world = world();
+    for impersonation in [false, true] {
+        world.config.impersonation = impersonation;
+        let verifier = world.verifier(&[]);
+        let empty = send(&verifier, &with_sub(&world, json!("")), NOW);
+        assert!(
+            matches!(&empty, JwtOutcome::Reject { status: 400, message } if message.contains("disallowed to impersonate")),
+            "{empty:?}"
+        );
+        assert_eq!(
+            status(&send(&verifier, &with_sub(&world, json!(7)), NOW)),
+            400
+        );
+        assert_eq!(
+            send(&verifier, &with_sub(&world, Value::Null), NOW),
+            user("alice")
+        );
+    }
 }

@@ -58,6 +58,7 @@ struct Faults {
     qsh_ignored: bool,
     unknown_issuer: bool,
     kid_traversal: bool,
+    impersonation_open: bool,
 }
 
 type Rejection = (u16, String);
@@ -98,6 +99,7 @@ impl ConnectJwtVerifier {
                 qsh_ignored: faults.has(Fault::JwtQshIgnored),
                 unknown_issuer: faults.has(Fault::JwtUnknownIssuer),
                 kid_traversal: faults.has(Fault::JwtKidTraversal),
+                impersonation_open: faults.has(Fault::ConnectImpersonationOpen),
             },
             dev_null: DecodingKey::from_secret(&[]),
         })
@@ -170,6 +172,13 @@ impl ConnectJwtVerifier {
             signature,
         };
         let issuer = self.issuer(iss, alg, &signed)?;
+        // Nimbus parses the claims once the signature holds: a `sub` that is not
+        // a string makes the claims set unparsable (400).
+        let sub = match payload.get("sub") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(sub)) => Some(sub.as_str()),
+            Some(_) => return Err(unparsable("the JWT's sub is not a string")),
+        };
 
         self.check_times(&payload, now)?;
 
@@ -187,19 +196,27 @@ impl ConnectJwtVerifier {
             }
         }
 
-        // F-JWT-2: `sub` is optional and becomes the subject.
-        match payload.get("sub") {
-            Some(Value::String(sub)) if !sub.is_empty() => Ok(sub.clone()),
-            Some(Value::String(_)) | None => issuer.user.clone().ok_or_else(|| {
-                (
-                    403,
-                    format!(
-                        "the JWT has no sub and issuer '{}' acts as no user",
-                        issuer.iss
-                    ),
-                )
-            }),
-            Some(_) => Err(unauthorized("the JWT's sub is not a string")),
+        self.acting_user(issuer, sub)
+    }
+
+    /// F-JWT-2, as the Connect plugin's `ThreeLeggedAuthFilter` decides: without
+    /// `sub`, the app's own user; an empty `sub` is a 400 whatever the setting;
+    /// another `sub` names the user only where impersonation is allowed
+    /// (`connect_impersonation_open`: always), and is ignored otherwise. Confluence
+    /// looks the subject up as a user key; the mock's user keys are their names.
+    fn acting_user(&self, issuer: &Issuer, sub: Option<&str>) -> Result<String, Rejection> {
+        match sub {
+            Some("") => Err(unparsable(format!(
+                "Add-on '{}' disallowed to impersonate user ''",
+                issuer.iss
+            ))),
+            Some(sub) if issuer.impersonation || self.faults.impersonation_open => {
+                Ok(sub.to_owned())
+            }
+            _ => issuer
+                .user
+                .clone()
+                .ok_or_else(|| (403, format!("issuer '{}' acts as no user", issuer.iss))),
         }
     }
 

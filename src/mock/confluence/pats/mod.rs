@@ -7,6 +7,6 @@ pub mod routes;
 pub mod store;
 
 pub use store::{
-    CreateError, MAX_NAME_CHARS, MAX_TOMBSTONES, PatStore, RAW_TOKEN_LEN, RawParts, encode_raw,
-    parse_raw,
+    CreateError, MAX_TOMBSTONES, MAX_UNENFORCED_PER_USER, Ownership, PatStore, RAW_TOKEN_LEN,
+    RawParts, encode_raw, parse_raw,
 };

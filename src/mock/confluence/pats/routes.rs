@@ -1,5 +1,9 @@
 //! The REST resource `/rest/pat/latest/tokens` (F-PAT-3/4): a user who did not
 //! authenticate with a PAT lists, creates, shows and revokes their own tokens.
+//! As the PAT plugin's `TokensResource` (1.4.7): a refused create is a 400, or a
+//! 403 at the per-user limit; an id nobody holds is a `GET` 404 and a `DELETE`
+//! 204; another user's token is a 401 from the plugin's `AuthorisationException`
+//! mapper (the mock has no administrators, who may see every token).
 
 use axum::Router;
 use axum::body::Bytes;
@@ -10,9 +14,11 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::mock::confluence::caller::{AuthMethod, Caller};
+use crate::mock::confluence::pats::store::Ownership;
 use crate::mock::confluence::respond::{json, not_authenticated, rest_error};
 use crate::mock::confluence::state::State;
 use crate::mock::sync::lock;
+use crate::scenario::mock_config::Fault;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -86,10 +92,20 @@ async fn create(
             );
         }
     };
-    let created = lock(&state.pats).create(&user, &new.name, new.expiration_duration, &state.clock);
+    let enforce_limit = !state.faults.has(Fault::PatLimitUnenforced);
+    let created = lock(&state.pats).create(
+        &user,
+        &new.name,
+        new.expiration_duration,
+        &state.clock,
+        enforce_limit,
+    );
     match created {
         Ok(body) => json(StatusCode::CREATED, &body),
-        Err(e) => rest_error(StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e) => {
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            rest_error(status, &e.to_string())
+        }
     }
 }
 
@@ -104,11 +120,13 @@ async fn list(
     }
 }
 
-fn not_yours(id: &str) -> Response {
-    rest_error(
-        StatusCode::NOT_FOUND,
-        &format!("No personal access token found with id : {id}"),
-    )
+/// The plugin's `AuthorisationException` answer for another user's token.
+fn not_yours(user: &str) -> Response {
+    let body = serde_json::json!({
+        "exception": "com.atlassian.sal.api.permission.AuthorisationException",
+        "error": format!("User: [{user}] has no access to token!"),
+    });
+    json(StatusCode::UNAUTHORIZED, &body)
 }
 
 async fn get_one(
@@ -121,14 +139,14 @@ async fn get_one(
         Ok(user) => user,
         Err(refused) => return refused.response(),
     };
-    // Someone else's token is indistinguishable from none (F-PAT-3: 404).
-    match id
-        .parse()
-        .ok()
-        .and_then(|n| lock(&state.pats).get(&user, n))
-    {
-        Some(body) => json(StatusCode::OK, &body),
-        None => not_yours(&id),
+    let Ok(id) = id.parse::<u64>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let pats = lock(&state.pats);
+    match (pats.ownership(&user, id), pats.get(&user, id)) {
+        (Ownership::Yours, Some(body)) => json(StatusCode::OK, &body),
+        (Ownership::Theirs, _) => not_yours(&user),
+        _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
@@ -142,13 +160,17 @@ async fn revoke(
         Ok(user) => user,
         Err(refused) => return refused.response(),
     };
-    let revoked = id
-        .parse()
-        .ok()
-        .is_some_and(|n| lock(&state.pats).revoke(&user, n));
-    if revoked {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        not_yours(&id)
+    // Jersey answers a path parameter that is no `Long` with 404.
+    let Ok(id) = id.parse::<u64>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mut pats = lock(&state.pats);
+    match pats.ownership(&user, id) {
+        Ownership::Theirs => not_yours(&user),
+        // The plugin deletes what it finds and answers 204 either way.
+        Ownership::Yours | Ownership::Missing => {
+            pats.revoke(&user, id);
+            StatusCode::NO_CONTENT.into_response()
+        }
     }
 }

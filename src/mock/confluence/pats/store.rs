@@ -38,8 +38,9 @@ const ID_DIGITS: usize = 12;
 const SECRET_BYTES: usize = 20;
 /// Revoked tokens remembered at most (for the `revoked_pat_accepted` fault).
 pub const MAX_TOMBSTONES: usize = 1_000;
-/// Longest token name accepted (keeps the store bounded; inferred).
-pub const MAX_NAME_CHARS: usize = 255;
+/// Tokens a user may hold under `pat_limit_unenforced`: the fault lifts the
+/// configured limit, not the mock's bound.
+pub const MAX_UNENFORCED_PER_USER: usize = 1_000;
 
 /// The two halves of a well-formed raw token.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,17 +95,38 @@ struct Pat {
     revoked: bool,
 }
 
-/// Why a create was refused (each a `400`).
+/// Why a create was refused (F-PAT-4: the PAT plugin's `RestValidator`).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CreateError {
     #[error("Token name must not be empty")]
     NoName,
-    #[error("Token name must not be longer than {MAX_NAME_CHARS} characters")]
-    LongName,
+    #[error("Token name must not be longer than {0} characters")]
+    LongName(usize),
     #[error("Expiration duration must be between 1 and {0} days")]
     BadExpiry(u32),
     #[error("You have reached the limit of {0} personal access tokens")]
     TooMany(usize),
+}
+
+impl CreateError {
+    /// The plugin's exception mapper: a failed `Assert` (an
+    /// `IllegalArgumentException`) is a 400, `UserTokenLimitExceededException` a 403.
+    pub fn status(&self) -> u16 {
+        match self {
+            CreateError::TooMany(_) => 403,
+            _ => 400,
+        }
+    }
+}
+
+/// Who may see a token by id (`GET`/`DELETE /tokens/{id}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ownership {
+    /// No live token has this id.
+    Missing,
+    Yours,
+    /// Another user's token.
+    Theirs,
 }
 
 /// Every PAT of one instance.
@@ -174,19 +196,23 @@ impl PatStore {
     }
 
     /// Creates a token for `user` (F-PAT-3/4); returns its JSON with `rawToken`.
+    /// `enforce_limit` false is the `pat_limit_unenforced` fault; the store stays
+    /// bounded by [`MAX_UNENFORCED_PER_USER`] even then.
     pub fn create(
         &mut self,
         user: &str,
         name: &str,
         days: Option<i64>,
         clock: &Clock,
+        enforce_limit: bool,
     ) -> Result<Value, CreateError> {
-        let name = name.trim();
-        if name.is_empty() {
+        // `Assert.hasText`, then Java's `String.length()`, which counts UTF-16 units.
+        if name.trim().is_empty() {
             return Err(CreateError::NoName);
         }
-        if name.chars().count() > MAX_NAME_CHARS {
-            return Err(CreateError::LongName);
+        let max_name = self.config.max_name_length;
+        if name.encode_utf16().count() > max_name {
+            return Err(CreateError::LongName(max_name));
         }
         let max_days = self.config.max_expiry_days;
         let lifetime = match days {
@@ -197,7 +223,12 @@ impl PatStore {
             Some(_) => return Err(CreateError::BadExpiry(max_days)),
         };
         let held = self.of_user(user).count();
-        if held >= self.config.max_per_user {
+        let limit = if enforce_limit {
+            self.config.max_per_user
+        } else {
+            MAX_UNENFORCED_PER_USER.max(self.config.max_per_user)
+        };
+        if held >= limit {
             return Err(CreateError::TooMany(self.config.max_per_user));
         }
         let id = self.next_id;
@@ -239,6 +270,15 @@ impl PatStore {
         self.of_user(user)
             .find(|(i, _)| **i == id)
             .map(|(id, p)| token_json(*id, p))
+    }
+
+    /// Whether `user` may see the live token `id`.
+    pub fn ownership(&self, user: &str, id: u64) -> Ownership {
+        match self.tokens.get(&id) {
+            Some(pat) if !pat.revoked && pat.user.eq_ignore_ascii_case(user) => Ownership::Yours,
+            Some(pat) if !pat.revoked => Ownership::Theirs,
+            _ => Ownership::Missing,
+        }
     }
 
     /// `DELETE /tokens/{id}`: revokes it; `false` unless `user` holds it.
@@ -364,7 +404,7 @@ mod tests {
     fn create_limits_and_ownership() {
         let clock = Clock::new();
         let mut store = PatStore::new(&config(Vec::new()), &clock);
-        let made = store.create("alice", "ci", Some(90), &clock).unwrap();
+        let made = store.create("alice", "ci", Some(90), &clock, true).unwrap();
         let id = made["id"].as_u64().unwrap();
         assert!(made["expiringAt"].is_string());
         let parts = parse_raw(made["rawToken"].as_str().unwrap()).unwrap();
@@ -374,27 +414,32 @@ mod tests {
             Some("alice")
         );
         assert_eq!(
-            store.create("alice", " ", None, &clock),
+            store.create("alice", " ", None, &clock, true),
             Err(CreateError::NoName)
         );
         assert_eq!(
-            store.create("alice", "x", Some(366), &clock),
+            store.create("alice", "x", Some(366), &clock, true),
             Err(CreateError::BadExpiry(365))
         );
         assert_eq!(
-            store.create("alice", "x", Some(0), &clock),
+            store.create("alice", "x", Some(0), &clock, true),
             Err(CreateError::BadExpiry(365))
         );
         for n in 1..10 {
             store
-                .create("alice", &format!("t{n}"), None, &clock)
+                .create("alice", &format!("t{n}"), None, &clock, true)
                 .unwrap();
         }
         assert_eq!(
-            store.create("alice", "eleventh", None, &clock),
+            store.create("alice", "eleventh", None, &clock, true),
             Err(CreateError::TooMany(10))
         );
+        assert_eq!(CreateError::TooMany(10).status(), 403);
+        assert_eq!(CreateError::NoName.status(), 400);
         assert!(store.get("bob", id).is_none());
+        assert_eq!(store.ownership("bob", id), Ownership::Theirs);
+        assert_eq!(store.ownership("alice", id), Ownership::Yours);
+        assert_eq!(store.ownership("alice", 999), Ownership::Missing);
         assert!(!store.revoke("bob", id));
         assert!(store.revoke("alice", id));
         assert_eq!(store.verify(&parts, clock.now(), false, false), None);
@@ -403,14 +448,42 @@ mod tests {
             Some("alice")
         );
         // Revoking frees a slot.
-        store.create("alice", "again", None, &clock).unwrap();
+        store.create("alice", "again", None, &clock, true).unwrap();
+        assert_eq!(store.ownership("alice", id), Ownership::Missing);
+    }
+
+    #[test]
+    fn names_are_limited_in_utf16_units_and_the_fault_lifts_the_count() {
+        let clock = Clock::new();
+        let mut store = PatStore::new(&config(Vec::new()), &clock);
+        assert!(
+            store
+                .create("alice", &"n".repeat(40), None, &clock, true)
+                .is_ok()
+        );
+        assert_eq!(
+            store.create("alice", &"n".repeat(41), None, &clock, true),
+            Err(CreateError::LongName(40))
+        );
+        // One character outside the BMP is two UTF-16 units.
+        assert_eq!(
+            store.create("alice", &"😀".repeat(21), None, &clock, true),
+            Err(CreateError::LongName(40))
+        );
+        for n in 1..10 {
+            store
+                .create("alice", &format!("t{n}"), None, &clock, true)
+                .unwrap();
+        }
+        assert!(store.create("alice", "over", None, &clock, true).is_err());
+        assert!(store.create("alice", "over", None, &clock, false).is_ok());
     }
 
     #[test]
     fn expiry_follows_the_mock_clock() {
         let clock = Clock::new();
         let mut store = PatStore::new(&config(Vec::new()), &clock);
-        let made = store.create("alice", "ci", Some(1), &clock).unwrap();
+        let made = store.create("alice", "ci", Some(1), &clock, true).unwrap();
         let parts = parse_raw(made["rawToken"].as_str().unwrap()).unwrap();
         clock.advance(Duration::from_secs(86_400));
         assert_eq!(store.verify(&parts, clock.now(), false, false), None);
@@ -479,7 +552,7 @@ mod tests {
         );
         for n in 0..MAX_TOMBSTONES + 5 {
             let made = store
-                .create("alice", &format!("t{n}"), None, &clock)
+                .create("alice", &format!("t{n}"), None, &clock, true)
                 .unwrap();
             assert!(store.revoke("alice", made["id"].as_u64().unwrap()));
         }

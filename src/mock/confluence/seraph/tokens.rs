@@ -15,6 +15,7 @@ use crate::mock::confluence::connect_jwt::verifier::JwtOutcome;
 use crate::mock::confluence::native_oauth::authenticate as native_oauth;
 use crate::mock::confluence::pats::authenticate as pats;
 use crate::mock::confluence::plugin_bearer::BearerOutcome;
+use crate::mock::confluence::respond::send_error;
 use crate::mock::confluence::state::State;
 use crate::mock::confluence::verdict::TokenVerdict;
 
@@ -179,15 +180,11 @@ fn known_user(state: &State, name: &str) -> Option<String> {
 }
 
 /// The JWT filter's refusal (F-TOKAUTH-4): the status it chose and its message,
-/// as the `/rest/api` error shape.
+/// through `HttpServletResponse.sendError` as the JWT plugin's
+/// `DefaultAuthenticationResultHandler` sends it.
 fn jwt_error(status: u16, message: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
-    let body = serde_json::json!({
-        "statusCode": status.as_u16(),
-        "message": message,
-        "reason": status.canonical_reason().unwrap_or_default(),
-    });
-    (status, axum::Json(body)).into_response()
+    send_error(status, message)
 }
 
 /// The plugin's refusal of a token it will not take (F-PLUG-3's `reject_status`).
