@@ -279,7 +279,7 @@ mod tests {
     #[test]
     fn every_fact_table_row_is_read() {
         let ids = fact_ids();
-        assert_eq!(ids.len(), 52);
+        assert_eq!(ids.len(), 56);
         assert_eq!(ids.first().map(String::as_str), Some("F-BASIC-1"));
         assert!(
             ids.iter()

@@ -130,7 +130,8 @@ async fn the_session_comes_first_then_basic() {
         set_cookie(response.headers(), "JSESSIONID").is_none(),
         "no new session"
     );
-    assert_eq!(header(&response, "x-seraph-loginreason"), None);
+    // Seraph's `getUser` stamps OK for a session user too (F-BASIC-12).
+    assert_eq!(header(&response, "x-seraph-loginreason"), Some("OK"));
     assert_eq!(mock.state().directory.failed_count("alice"), 0);
 }
 
@@ -138,7 +139,7 @@ async fn the_session_comes_first_then_basic() {
 async fn anonymous_requests_get_no_basic_challenge_and_no_username() {
     // F-BASIC-2, F-BASIC-7 (never on anonymous), F-BASIC-8
     let mock = mock().await;
-    let response = get(&mock, "/rest/api/content").await;
+    let response = get(&mock, "/rest/pat/latest/tokens").await;
     assert_eq!(response.status(), 401);
     assert_eq!(
         all(response.headers(), WWW_AUTHENTICATE),
@@ -281,16 +282,23 @@ async fn a_wrong_password_is_401_authenticated_failed_and_counts() {
         Some("AUTHENTICATED_FAILED")
     );
     assert_eq!(header(&response, "x-ausername"), None);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["statusCode"], 401);
+    // Seraph's `sendError`: Tomcat's HTML page on every path, no Basic challenge.
+    assert_eq!(
+        header(&response, "content-type"),
+        Some("text/html;charset=utf-8")
+    );
+    assert_eq!(
+        all(response.headers(), WWW_AUTHENTICATE),
+        [oauth_realm(&mock)]
+    );
+    let body = response.text().await.unwrap();
+    assert!(body.contains("HTTP Status 401"), "{body}");
     assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("AUTHENTICATED_FAILED")
+        body.contains("Basic Authentication Failure - Reason : AUTHENTICATED_FAILED"),
+        "{body}"
     );
     assert_eq!(mock.state().directory.failed_count("alice"), 1);
-    // Outside /rest/ the body is Seraph's text.
+    // Outside /rest/ the same page.
     let response = get_basic(
         &mock,
         "/pages/viewpage.action?pageId=65537",
@@ -299,9 +307,12 @@ async fn a_wrong_password_is_401_authenticated_failed_and_counts() {
     )
     .await;
     assert_eq!(response.status(), 401);
-    assert_eq!(
-        response.text().await.unwrap(),
-        "Basic Authentication Failure - Reason : AUTHENTICATED_FAILED"
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Basic Authentication Failure - Reason : AUTHENTICATED_FAILED")
     );
     assert_eq!(mock.state().directory.failed_count("alice"), 2);
     // An unknown user fails the same way.
@@ -399,7 +410,7 @@ async fn every_401_names_the_oauth_realm_of_the_base_url() {
     let mock = mock_with(json!({ "context_path": "/wiki" })).await;
     assert!(mock.base_url().ends_with("/wiki"));
     let port = mock.local_addr().port();
-    let response = get(&mock, "/rest/api/content").await;
+    let response = get(&mock, "/rest/pat/latest/tokens").await;
     assert_eq!(response.status(), 401);
     assert_eq!(
         all(response.headers(), WWW_AUTHENTICATE),
@@ -512,14 +523,10 @@ async fn pages_asked_as_json_answer_401_or_403() {
 
 #[tokio::test]
 async fn authenticated_only_resources_refuse_anonymous_with_the_exact_body() {
-    // F-ANON-3
+    // F-ANON-3: resources that are not anonymous-allowed (the read resources
+    // of /rest/api are, and filter instead: F-ANON-4).
     let mock = mock().await;
-    for path in [
-        "/rest/api/content",
-        "/rest/api/content/65537",
-        "/rest/api/space",
-        "/rest/api/space/TST",
-    ] {
+    for path in ["/rest/pat/latest/tokens", "/rest/pat/latest/tokens/1"] {
         let response = get(&mock, path).await;
         assert_eq!(response.status(), 401, "{path}");
         assert_eq!(
@@ -584,12 +591,30 @@ async fn rest_api_errors_have_the_confluence_shape() {
 }
 
 #[tokio::test]
-async fn anonymous_content_reads_can_be_configured_to_404() {
-    // F-ANON-4 is inferred: `anonymous_denied_status: 404`.
-    let mock = mock_with(json!({ "anonymous_denied_status": 404 })).await;
-    let response = get(&mock, "/rest/api/content/65537").await;
-    assert_eq!(response.status(), 404);
-    assert_eq!(response.json::<Value>().await.unwrap()["statusCode"], 404);
+async fn anonymous_reads_are_filtered_not_refused() {
+    // F-ANON-4: the read resources are anonymous-allowed and filter by
+    // permission; with anonymous access off lists are empty and direct reads 404.
+    let mock = mock_with(json!({})).await;
+    for path in ["/rest/api/content/65537", "/rest/api/space/TST"] {
+        let response = get(&mock, path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(response.json::<Value>().await.unwrap()["statusCode"], 404);
+    }
+    for path in ["/rest/api/space", "/rest/api/content"] {
+        let response = get(&mock, path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.json::<Value>().await.unwrap()["size"], 0, "{path}");
+    }
+    // F-ANON-3: a resource that is not anonymous-allowed still answers 401.
+    let response = get(&mock, "/rest/pat/latest/tokens").await;
+    assert_eq!(response.status(), 401);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Client must be authenticated")
+    );
 }
 
 #[tokio::test]
@@ -779,7 +804,7 @@ async fn form_login_with_remember_me_and_logout() {
     assert_eq!(response.status(), 401);
     assert!(response.text().await.unwrap().contains(INVALID_COOKIE));
     assert_eq!(
-        get_with(&mock, "/rest/api/content", "Cookie", &remember)
+        get_with(&mock, "/rest/pat/latest/tokens", "Cookie", &remember)
             .await
             .status(),
         401
@@ -934,7 +959,7 @@ async fn probe(mock: &RunningMock, fault: Fault) -> String {
             format!("{:?}", all(response.headers(), WWW_AUTHENTICATE))
         }
         Fault::RestLoginRedirect => {
-            let response = get(mock, "/rest/api/content").await;
+            let response = get(mock, "/rest/pat/latest/tokens").await;
             format!("{} {:?}", response.status(), header(&response, "location"))
         }
         Fault::AnonymousRead => {
@@ -1032,7 +1057,7 @@ async fn every_fault_flips_its_fact() {
         (Fault::BasicChallenge, "Basic realm=\\\"Confluence\\\""),
         (
             Fault::RestLoginRedirect,
-            "302 Found Some(\"/login.action?os_destination=%2Frest%2Fapi%2Fcontent",
+            "302 Found Some(\"/login.action?os_destination=%2Frest%2Fpat%2Flatest%2Ftokens",
         ),
         (Fault::AnonymousRead, "200 OK 200 OK"),
         (Fault::NoCaptcha, "200 OK Some(\"OK\")"),
@@ -1040,7 +1065,7 @@ async fn every_fault_flips_its_fact() {
         (Fault::StaleSessionAnonymous, "\"type\":\"anonymous\""),
         (Fault::ExpiredPatAccepted, "\"type\":\"known\""),
         (Fault::RevokedPatAccepted, "\"type\":\"known\""),
-        (Fault::TokenAuthOpen, "Client must be authenticated"),
+        (Fault::TokenAuthOpen, "No space found"),
         (Fault::TokenAuthCaseSensitive, "200 OK body=[]"),
     ];
     // The plugin and Connect JWT faults are probed next to their verifiers'
@@ -1068,7 +1093,7 @@ async fn every_fault_flips_its_fact() {
 #[tokio::test]
 async fn the_basic_challenge_fault_still_keeps_the_oauth_challenge() {
     let mock = mock_with_fault(Fault::BasicChallenge).await;
-    let response = get(&mock, "/rest/api/content").await;
+    let response = get(&mock, "/rest/pat/latest/tokens").await;
     assert_eq!(
         all(response.headers(), WWW_AUTHENTICATE),
         ["Basic realm=\"Confluence\"".to_owned(), oauth_realm(&mock)]
@@ -1245,12 +1270,15 @@ async fn malformed_requests_get_4xx_and_the_server_keeps_serving() {
         ),
         (
             "binary Authorization",
-            request_with("/rest/api/content", b"Authorization: \xff\xfe\x80garbage"),
+            request_with(
+                "/rest/pat/latest/tokens",
+                b"Authorization: \xff\xfe\x80garbage",
+            ),
             true,
         ),
         (
             "non-UTF-8 cookie",
-            request_with("/rest/api/content", b"Cookie: JSESSIONID=\xff\xfe"),
+            request_with("/rest/pat/latest/tokens", b"Cookie: JSESSIONID=\xff\xfe"),
             true,
         ),
         // Past hyper's own buffer the connection may be cut before the answer is read.
@@ -1279,7 +1307,7 @@ async fn malformed_requests_get_4xx_and_the_server_keeps_serving() {
 async fn a_non_utf8_cookie_is_no_cookie() {
     // Not a dead session (F-SESS-1) either: Tomcat drops cookies it cannot read.
     let mock = mock().await;
-    let request = request_with("/rest/api/content", b"Cookie: JSESSIONID=\xff\xfe");
+    let request = request_with("/rest/pat/latest/tokens", b"Cookie: JSESSIONID=\xff\xfe");
     let mut stream = TcpStream::connect(mock.local_addr()).await.unwrap();
     stream.write_all(&request).await.unwrap();
     let mut response = Vec::new();

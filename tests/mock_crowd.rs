@@ -347,9 +347,11 @@ async fn with_a_consistent_ip_another_address_is_anonymous() {
     assert!(set_cookie(&response, "JSESSIONID").is_none());
     assert!(response.headers().get("x-ausername").is_none());
     assert_eq!(who(response).await, None);
-    // Under /rest/ an invalid SSO cookie is anonymous, not a 401 (unlike F-SESS-1).
+    // Under /rest/ an invalid SSO cookie is anonymous, not a 401 (unlike F-SESS-1):
+    // a resource that is not anonymous-allowed answers F-ANON-3's 401 (the space
+    // list is anonymous-allowed and would answer 200, F-ANON-4).
     let space = client()
-        .get(format!("{}/rest/api/space", mock.base_url()))
+        .get(format!("{}/rest/pat/latest/tokens", mock.base_url()))
         .header("cookie", format!("crowd.token_key={token}"))
         .header(CLIENT_IP_HEADER, "198.51.100.23")
         .send()
@@ -358,6 +360,7 @@ async fn with_a_consistent_ip_another_address_is_anonymous() {
     assert_eq!(space.status(), StatusCode::UNAUTHORIZED);
     let body = space.text().await.unwrap();
     assert!(!body.contains("invalid cookie"), "{body}");
+    assert!(body.contains("Client must be authenticated"), "{body}");
 }
 
 #[tokio::test]

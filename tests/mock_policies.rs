@@ -810,7 +810,9 @@ async fn bypassed_paths_keep_confluence_s_own_auth() {
     let a: (&str, &[u8]) = ("authorization", auth.as_bytes());
     let outside: (&str, &[u8]) = (CLIENT_IP_HEADER, b"203.0.113.9");
     assert_eq!(get_as(&mock, "/rest/api/space", &[a, outside]).await, 200);
-    assert_eq!(get_as(&mock, "/rest/api/space/TST", &[outside]).await, 401);
+    // Confluence's own permission check still applies: the space read is
+    // anonymous-allowed and hides what anonymous may not see (F-ANON-4).
+    assert_eq!(get_as(&mock, "/rest/api/space/TST", &[outside]).await, 404);
     assert_eq!(get_as(&mock, "/rest/api/content", &[a, outside]).await, 403);
     assert_eq!(
         get_as(

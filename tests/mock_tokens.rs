@@ -333,8 +333,9 @@ async fn dead_pats_make_the_request_anonymous_never_a_401_by_themselves() {
         assert!(response.headers().get(WWW_AUTHENTICATE).is_none());
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["type"], "anonymous", "{token}");
-        // A resource that needs a user answers as it answers anyone anonymous.
-        let space = get_auth(&mock, "/rest/api/space", &format!("Bearer {token}")).await;
+        // A resource that needs a user answers as it answers anyone anonymous
+        // (the PAT resource is not anonymous-allowed, F-ANON-3).
+        let space = get_auth(&mock, "/rest/pat/latest/tokens", &format!("Bearer {token}")).await;
         assert_eq!(space.status(), 401);
         let challenges: Vec<_> = space.headers().get_all(WWW_AUTHENTICATE).iter().collect();
         assert!(
@@ -700,7 +701,8 @@ async fn whitelisted_paths_reach_the_resource_under_a_context_path_too() {
     assert!(!doubled.text().await.unwrap().is_empty());
     let page = get_auth(&mock, "/rest/token-auth/api/content/65537", &alice).await;
     assert_eq!(page.text().await.unwrap(), "");
-    // Anonymous on a whitelisted path gets what the resource gives anonymous.
+    // Anonymous on a whitelisted path gets what the resource gives anonymous:
+    // the attachment list is anonymous-allowed and hides the page (F-ANON-4).
     let anonymous = client()
         .get(format!(
             "{}/rest/token-auth/api/content/65537/child/attachment",
@@ -709,7 +711,7 @@ async fn whitelisted_paths_reach_the_resource_under_a_context_path_too() {
         .send()
         .await
         .unwrap();
-    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.status(), 404);
 }
 
 // ---------------------------------------------------------------- garbage

@@ -7,6 +7,7 @@
 //! and the plain-text rendering of durations, failures and transcripts.
 
 pub mod console;
+pub mod coverage;
 pub mod curl;
 pub mod html;
 pub mod json;
@@ -311,7 +312,7 @@ pub(crate) mod sample {
         let table: Vec<String> = ["F-BASIC-2", "F-BASIC-5", "F-SESS-1", "F-CROWD-1"]
             .map(String::from)
             .to_vec();
-        let facts = FactCoverage::of(&scenarios, &table);
+        let facts = crate::report::coverage::fact_coverage(&scenarios, &table);
         RunReport {
             facts,
             tool_version: "0.1.0".into(),

@@ -11,9 +11,10 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
+use crate::report::coverage::fact_coverage;
 use crate::report::model::{
-    Certification, Counts, FactCoverage, Outcome, RunReport, ScenarioFile, ScenarioReport,
-    SourceLoc, StepReport, StepResult, Verdict,
+    Certification, Counts, Outcome, RunReport, ScenarioFile, ScenarioReport, SourceLoc, StepReport,
+    StepResult, Verdict,
 };
 use crate::scenario::Scenario;
 use crate::scenario::facts::fact_ids;
@@ -116,7 +117,7 @@ pub async fn run_suite(
         strict: options.strict,
         verdict: Verdict::of(&counts, options.strict),
     };
-    let facts = FactCoverage::of(&scenarios, &fact_ids());
+    let facts = fact_coverage(&scenarios, &fact_ids());
     Ok(RunReport {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         facts,

@@ -17,7 +17,7 @@
 //! [`limits`] (oversized headers) → [`client_addr::set_peer`] → [`audit`]
 //! (F-PLUG-6, sees every final status) → Seraph's OAuth challenge (F-BASIC-8 on
 //! every 401, the plugin's too) → [`plugin_policy::gate`] (IP allowlist, disabled
-//! Basic; F-PLUG-2/3) → [`seraph::authenticate`](fn@seraph::authenticate) (the `slow_auth` wait, then
+//! Basic; F-PLUG-2/3) → [`basic_block`] (Data Center's Basic block, F-BASIC-10) → [`seraph::authenticate`](fn@seraph::authenticate) (the `slow_auth` wait, then
 //! session, remember-me, Crowd SSO ([`crowd_sso`]), Basic, then the token
 //! authenticators: [`pats`], [`native_oauth`], the plugin's bearer
 //! ([`plugin_bearer`]), Connect JWT ([`connect_jwt`]); puts a [`Caller`] in the
@@ -30,6 +30,7 @@
 
 pub mod applinks;
 pub mod audit;
+pub mod basic_block;
 pub mod caller;
 pub mod client_addr;
 pub mod connect_jwt;
@@ -77,6 +78,7 @@ pub fn router(state: State) -> Router {
         .merge(pages::routes())
         .merge(control::routes())
         .merge(audit::stage::routes())
+        .merge(basic_block::routes::routes())
         .fallback(not_found)
         .with_state(state.clone());
     let app = if state.context_path.is_empty() {

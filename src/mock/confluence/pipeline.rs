@@ -5,7 +5,7 @@
 //! wires them, outermost first (ARCHITECTURE.md):
 //!
 //! [`limits`] → [`client_addr`] → [`audit`] → [`stamp::oauth_challenge`] →
-//! [`plugin_policy::gate`] → [`authenticate`](mod@authenticate) → [`rate_limit`] →
+//! [`plugin_policy::gate`] → [`basic_block`] → [`authenticate`](mod@authenticate) → [`rate_limit`] →
 //! [`plugin_rate`] → [`plugin_policy::authorize`] → [`xsrf`] → [`token_auth`]
 //! → the router.
 //!
@@ -25,6 +25,7 @@ use axum::response::Response;
 use tower_service::Service;
 
 use super::audit::stage as audit;
+use super::basic_block::stage as basic_block;
 use super::caller::Who;
 use super::client_addr;
 use super::limits;
@@ -76,6 +77,11 @@ async fn run(state: State, mut req: Request, mut inner: Router) -> Result<Respon
         if let Some(refused) = plugin_policy::gate(state, &req) {
             break 'audited refused;
         }
+        let end_session_after = match basic_block::check(state, &req) {
+            basic_block::Outcome::Refused(refused) => break 'audited refused,
+            basic_block::Outcome::EndSessionAfter => true,
+            basic_block::Outcome::Untouched => false,
+        };
         let stamp = match authenticate::authenticate(state, &mut req).await {
             Ok(stamp) => stamp,
             Err(refused) => break 'audited refused,
@@ -109,6 +115,9 @@ async fn run(state: State, mut req: Request, mut inner: Router) -> Result<Respon
         };
         if let Some(counted) = counted {
             rate_limit::stamp(state, counted, &mut response);
+        }
+        if end_session_after {
+            basic_block::end_session(state, &stamp);
         }
         stamp::stamp(state, stamp, &mut response);
         response

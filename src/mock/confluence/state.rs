@@ -25,7 +25,7 @@ use crate::mock::confluence::xsrf::token::TokenKey;
 use crate::mock::faults::FaultSet;
 use crate::mock::idp::state::IdpState;
 use crate::mock::sync::lock;
-use crate::scenario::mock_config::{ConfluenceConfig, Fault};
+use crate::scenario::mock_config::{BasicAuthBlockConfig, ConfluenceConfig, Fault};
 
 /// Everything one mock Confluence instance knows. Cheap to clone (an `Arc`).
 #[derive(Clone)]
@@ -72,6 +72,9 @@ pub struct Inner {
     pub xsrf: TokenKey,
     /// Connect JWT, the plugin's bearer check and Crowd SSO, as configured.
     pub verifiers: Verifiers,
+    /// Data Center's Basic-auth block as it stands (F-BASIC-9/10); starts as
+    /// configured, an administrator may change it.
+    pub basic_block: Mutex<BasicAuthBlockConfig>,
     /// `GET /rest/api/space` in its default window for a caller who sees
     /// everything, written once: spaces come from the content preset alone (no
     /// request and no reset changes them), so the bytes never change.
@@ -164,6 +167,7 @@ impl State {
             xsrf: TokenKey::default(),
             verifiers,
             space_list: OnceLock::new(),
+            basic_block: Mutex::new(config.basic_auth_block.clone()),
             faults,
             clock,
             config: config.clone(),
@@ -203,7 +207,7 @@ impl State {
     }
 
     /// Forgets sessions, remember-me tokens, failed logins, created content, OAuth
-    /// tokens and the audit log; PATs go back to the seeds (seeds without a `value` get new ones).
+    /// tokens, the audit log and the Basic-auth block's changes; PATs go back to the seeds (seeds without a `value` get new ones).
     pub fn reset(&self) {
         lock(&self.sessions).clear();
         lock(&self.remember_me).clear();
@@ -214,6 +218,7 @@ impl State {
         self.rate_limit.iter().for_each(RateLimiter::clear);
         self.plugin_rate.iter().for_each(PluginRateLimiter::clear);
         lock(&self.audit).clear();
+        *lock(&self.basic_block) = self.config.basic_auth_block.clone();
     }
 }
 

@@ -17,6 +17,10 @@ pub struct User {
     pub groups: Vec<String>,
     password: String,
     can_login: bool,
+    /// The global "Can use" permission (F-BASIC-11).
+    pub can_use: bool,
+    /// A system administrator.
+    pub admin: bool,
 }
 
 impl User {
@@ -50,6 +54,18 @@ impl LoginOutcome {
             LoginOutcome::NotPermitted => "AUTHORISATION_FAILED",
         }
     }
+
+    /// The reason a refused Basic login's error page names. Seraph's
+    /// `DefaultAuthenticator` stamps the header once (the first reason wins) but
+    /// names the reason of its own last step in the page: `login()` stamps
+    /// `AUTHORISATION_FAILED` and returns false, and the Basic step then writes
+    /// `AUTHENTICATED_FAILED` into the message.
+    pub fn basic_page_reason(&self) -> &'static str {
+        match self {
+            LoginOutcome::NotPermitted => "AUTHENTICATED_FAILED",
+            other => other.reason(),
+        }
+    }
 }
 
 /// Users by lower-cased name (Confluence user names are case-insensitive) plus
@@ -74,6 +90,8 @@ impl Directory {
                     groups: u.groups.clone(),
                     password: u.password.clone(),
                     can_login: u.can_login,
+                    can_use: u.can_use,
+                    admin: u.admin,
                 };
                 (u.name.to_lowercase(), user)
             })

@@ -26,11 +26,9 @@ pub struct ConfluenceConfig {
     /// is bound to, plus the context path.
     pub base_url: String,
     /// Whether anonymous users may read content (the global "anonymous access").
+    /// Off, the anonymous-allowed read resources still answer, filtered: lists
+    /// are empty and direct reads 404 (F-ANON-4).
     pub anonymous_access: bool,
-    /// Status of an anonymous content read when anonymous access is off:
-    /// 401 (the default, F-ANON-3 body) or 404 (F-ANON-4 body); any other value
-    /// reads as 401. F-ANON-4 is inferred, hence the switch.
-    pub anonymous_denied_status: u16,
     /// The users Seraph knows.
     pub users: Vec<UserConfig>,
     /// The initial content.
@@ -54,6 +52,8 @@ pub struct ConfluenceConfig {
     pub rate_limit: Option<RateLimitConfig>,
     /// Crowd SSO (F-CROWD-*).
     pub crowd: CrowdConfig,
+    /// Data Center's own Basic-auth block (F-BASIC-9/10); off by default.
+    pub basic_auth_block: BasicAuthBlockConfig,
     /// Switches that make the mock non-conforming on purpose.
     pub faults: Vec<Fault>,
 }
@@ -65,7 +65,6 @@ impl Default for ConfluenceConfig {
             context_path: String::new(),
             base_url: "auto".to_owned(),
             anonymous_access: false,
-            anonymous_denied_status: 401,
             users: vec![UserConfig {
                 name: "alice".to_owned(),
                 password: "alice-pw".to_owned(),
@@ -81,6 +80,7 @@ impl Default for ConfluenceConfig {
             plugin: None,
             rate_limit: None,
             crowd: CrowdConfig::default(),
+            basic_auth_block: BasicAuthBlockConfig::default(),
             faults: Vec::new(),
         }
     }
@@ -97,6 +97,11 @@ pub struct UserConfig {
     pub groups: Vec<String>,
     /// `false`: the password is right but the user may not log in (deactivated).
     pub can_login: bool,
+    /// `false`: the user logs in but lacks the global "Can use" permission, so
+    /// `/rest/api/` resources answer 403 (F-BASIC-11).
+    pub can_use: bool,
+    /// A system administrator (may read and change `/rest/basicauth/1.0/config`).
+    pub admin: bool,
     /// Shown by `/rest/api/user/current`; defaults to the name.
     pub display_name: Option<String>,
 }
@@ -109,6 +114,8 @@ impl std::fmt::Debug for UserConfig {
             .field("password", &REDACTED_IN_DEBUG)
             .field("groups", &self.groups)
             .field("can_login", &self.can_login)
+            .field("can_use", &self.can_use)
+            .field("admin", &self.admin)
             .field("display_name", &self.display_name)
             .finish()
     }
@@ -121,6 +128,8 @@ impl Default for UserConfig {
             password: String::new(),
             groups: vec!["confluence-users".to_owned()],
             can_login: true,
+            can_use: true,
+            admin: false,
             display_name: None,
         }
     }
@@ -380,4 +389,19 @@ impl Default for CrowdConfig {
             cookie_domain: None,
         }
     }
+}
+
+/// Data Center's own Basic-auth block (F-BASIC-9/10): the starting value of
+/// `/rest/basicauth/1.0/config`, which an administrator may change at run time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct BasicAuthBlockConfig {
+    /// Refuse Basic credentials (`block-requests`).
+    pub block_requests: bool,
+    /// Paths (below the context path) where Basic still works; `*` is any run
+    /// of characters (`allowed-paths`).
+    pub allowed_paths: Vec<String>,
+    /// Users who may still use Basic; `*` is any run of characters
+    /// (`allowed-users`).
+    pub allowed_users: Vec<String>,
 }

@@ -90,6 +90,15 @@ pub enum Fault {
     PluginRateLimitOff,
     /// REST calls are not written to the audit log (breaks F-PLUG-6).
     AuditMissing,
+    /// Data Center's Basic-auth block matches `Basic ` case-sensitively, so
+    /// `basic …` slips through (breaks F-BASIC-10).
+    BasicBlockCaseSensitive,
+    /// A Basic request the block lets through on an allowed path or for an
+    /// allowed user keeps its session (breaks F-BASIC-10).
+    BasicBlockSessionKept,
+    /// A user without the global "Can use" permission is served by `/rest/api/`
+    /// (breaks F-BASIC-11).
+    UnlicensedUserServed,
     /// Every request that carries credentials waits a fixed delay (the mock's
     /// `SLOW_AUTH_DELAY`, 50 ms) before it is authenticated, then gets the clean
     /// answer (breaks no fact: load-only, for load thresholds).
@@ -139,6 +148,9 @@ impl Fault {
         Fault::DisableBasicIgnored,
         Fault::RestrictPublicIgnored,
         Fault::AuditMissing,
+        Fault::BasicBlockCaseSensitive,
+        Fault::BasicBlockSessionKept,
+        Fault::UnlicensedUserServed,
     ];
 
     /// The faults that break no fact, so no conformance scenario can catch them:
@@ -199,6 +211,9 @@ impl Fault {
             Fault::RestrictPublicIgnored => "restrict_public_ignored",
             Fault::PluginRateLimitOff => "plugin_rate_limit_off",
             Fault::AuditMissing => "audit_missing",
+            Fault::BasicBlockCaseSensitive => "basic_block_case_sensitive",
+            Fault::BasicBlockSessionKept => "basic_block_session_kept",
+            Fault::UnlicensedUserServed => "unlicensed_user_served",
             Fault::SlowAuth => "slow_auth",
         }
     }

@@ -25,9 +25,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use confluence::{
-    CaptchaConfig, ConfluenceConfig, ConnectJwtConfig, ContentPreset, CrowdConfig, JwtIssuer,
-    NativeOauthClient, NativeOauthConfig, PatSeed, PatsConfig, RateLimitConfig, SessionsConfig,
-    TokenAuthConfig, UserConfig,
+    BasicAuthBlockConfig, CaptchaConfig, ConfluenceConfig, ConnectJwtConfig, ContentPreset,
+    CrowdConfig, JwtIssuer, NativeOauthClient, NativeOauthConfig, PatSeed, PatsConfig,
+    RateLimitConfig, SessionsConfig, TokenAuthConfig, UserConfig,
 };
 pub use fault::Fault;
 pub use idp::{Grant, IdpClient, IdpConfig, IdpUser, TokenFormat};

@@ -22,7 +22,8 @@ fn empty_block_is_a_locked_down_instance_with_alice() {
     );
     assert_eq!(c.sessions.idle_timeout.get().as_secs(), 1800);
     assert_eq!(c.sessions.max, 10_000);
-    assert_eq!(c.anonymous_denied_status, 401);
+    assert!(c.users[0].can_use && !c.users[0].admin);
+    assert!(!c.basic_auth_block.block_requests);
 }
 
 #[test]

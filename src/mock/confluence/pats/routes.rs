@@ -7,15 +7,16 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, State as AxumState};
-use axum::http::StatusCode;
+use axum::extract::{Extension, OriginalUri, Path, State as AxumState};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
 use crate::mock::confluence::caller::{AuthMethod, Caller};
 use crate::mock::confluence::pats::store::Ownership;
-use crate::mock::confluence::respond::{json, not_authenticated, rest_error};
+use crate::mock::confluence::respond::{json, rest_error};
+use crate::mock::confluence::rest::access::anonymous_denied;
 use crate::mock::confluence::state::State;
 use crate::mock::sync::lock;
 use crate::scenario::mock_config::Fault;
@@ -39,12 +40,14 @@ enum Refusal {
 }
 
 impl Refusal {
-    fn response(self) -> Response {
+    fn response(self, state: &State, uri: &Uri) -> Response {
         match self {
             Refusal::Disabled => {
                 rest_error(StatusCode::NOT_FOUND, "Personal access tokens are disabled")
             }
-            Refusal::Anonymous => not_authenticated(),
+            // Not anonymous-allowed (F-ANON-3), so the `rest_login_redirect`
+            // fault reaches it too.
+            Refusal::Anonymous => anonymous_denied(state, uri),
             Refusal::PatCaller => rest_error(
                 StatusCode::FORBIDDEN,
                 "Personal access tokens cannot be managed with a personal access token",
@@ -77,11 +80,12 @@ async fn create(
     AxumState(state): AxumState<State>,
     caller: Caller,
     method: Option<Extension<AuthMethod>>,
+    OriginalUri(uri): OriginalUri,
     body: Bytes,
 ) -> Response {
     let user = match manager(&state, &caller, method.map(|m| m.0)) {
         Ok(user) => user,
-        Err(refused) => return refused.response(),
+        Err(refused) => return refused.response(&state, &uri),
     };
     let new: NewToken = match serde_json::from_slice(&body) {
         Ok(new) => new,
@@ -113,10 +117,11 @@ async fn list(
     AxumState(state): AxumState<State>,
     caller: Caller,
     method: Option<Extension<AuthMethod>>,
+    OriginalUri(uri): OriginalUri,
 ) -> Response {
     match manager(&state, &caller, method.map(|m| m.0)) {
         Ok(user) => json(StatusCode::OK, &lock(&state.pats).list(&user)),
-        Err(refused) => refused.response(),
+        Err(refused) => refused.response(&state, &uri),
     }
 }
 
@@ -133,11 +138,12 @@ async fn get_one(
     AxumState(state): AxumState<State>,
     caller: Caller,
     method: Option<Extension<AuthMethod>>,
+    OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
     let user = match manager(&state, &caller, method.map(|m| m.0)) {
         Ok(user) => user,
-        Err(refused) => return refused.response(),
+        Err(refused) => return refused.response(&state, &uri),
     };
     let Ok(id) = id.parse::<u64>() else {
         return StatusCode::NOT_FOUND.into_response();
@@ -154,11 +160,12 @@ async fn revoke(
     AxumState(state): AxumState<State>,
     caller: Caller,
     method: Option<Extension<AuthMethod>>,
+    OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
     let user = match manager(&state, &caller, method.map(|m| m.0)) {
         Ok(user) => user,
-        Err(refused) => return refused.response(),
+        Err(refused) => return refused.response(&state, &uri),
     };
     // Jersey answers a path parameter that is no `Long` with 404.
     let Ok(id) = id.parse::<u64>() else {

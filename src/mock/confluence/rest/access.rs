@@ -1,5 +1,5 @@
-//! Who may read and change content through `/rest/api/` (F-ANON-3..5), and the
-//! refusals the resources answer.
+//! Who may read and change content through `/rest/api/` (F-ANON-3..5,
+//! F-BASIC-11), and the refusals the resources answer.
 
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
@@ -9,6 +9,7 @@ use crate::mock::confluence::content::ChangeError;
 use crate::mock::confluence::pages::login_redirect;
 use crate::mock::confluence::respond::{not_authenticated, rest_error};
 use crate::mock::confluence::state::State;
+use crate::mock::confluence::users::User;
 use crate::scenario::mock_config::Fault;
 
 /// What a caller may do with content.
@@ -17,14 +18,20 @@ pub(super) enum Access {
     Full,
     /// A user without content permission: direct reads are 403, lists are empty.
     NoPermission,
+    /// Anonymous with anonymous access off: the read resources are
+    /// anonymous-allowed and filter by permission, so lists are empty and direct
+    /// reads 404, as for content that does not exist (F-ANON-4).
+    Hidden,
     /// Refused outright; the response says how.
     Denied(Response),
 }
 
-/// Content and space reads (F-ANON-3/4): anonymous only with anonymous access.
-pub(super) fn read_access(state: &State, caller: &Caller, uri: &Uri) -> Access {
+/// Content and space reads (F-ANON-4): anonymous sees what anonymous access
+/// allows, a user without "Can use" is refused (F-BASIC-11).
+pub(super) fn read_access(state: &State, caller: &Caller) -> Access {
     match caller {
         Caller::User(name) => match state.directory.get(name) {
+            Some(user) if !may_use(state, user) => Access::Denied(not_permitted_to_use(name)),
             Some(user) if user.can_view_content() => Access::Full,
             _ => Access::NoPermission,
         },
@@ -33,18 +40,35 @@ pub(super) fn read_access(state: &State, caller: &Caller, uri: &Uri) -> Access {
         {
             Access::Full
         }
-        Caller::Anonymous => Access::Denied(anonymous_denied(state, uri, true)),
+        Caller::Anonymous => Access::Hidden,
     }
 }
 
-/// The refusal of an anonymous call: F-ANON-3's 401, or 404 for content reads
-/// when so configured (F-ANON-4), or — the `rest_login_redirect` fault — a 302.
-pub(super) fn anonymous_denied(state: &State, uri: &Uri, content_read: bool) -> Response {
+/// Whether `user` holds the global "Can use" permission, as far as the REST
+/// resources check it (the `unlicensed_user_served` fault says always).
+fn may_use(state: &State, user: &User) -> bool {
+    user.can_use || state.faults.has(Fault::UnlicensedUserServed)
+}
+
+/// F-BASIC-11: the 403 of a user without "Can use", in the `/rest/api` error
+/// shape with the message Confluence's services throw
+/// (`PermissionException("Not permitted to use confluence : " + user)`), prefixed
+/// with the exception's class as the REST error converter writes it.
+fn not_permitted_to_use(name: &str) -> Response {
+    rest_error(
+        StatusCode::FORBIDDEN,
+        &format!(
+            "com.atlassian.confluence.api.service.exceptions.PermissionException: \
+             Not permitted to use confluence : {name}"
+        ),
+    )
+}
+
+/// The refusal of an anonymous call to a resource that is not anonymous-allowed:
+/// F-ANON-3's 401, or — the `rest_login_redirect` fault — a 302.
+pub fn anonymous_denied(state: &State, uri: &Uri) -> Response {
     if state.faults.has(Fault::RestLoginRedirect) {
         return login_redirect(state, uri);
-    }
-    if content_read && state.config.anonymous_denied_status == 404 {
-        return rest_error(StatusCode::NOT_FOUND, "No content found");
     }
     not_authenticated()
 }
@@ -57,7 +81,7 @@ pub(super) fn forbidden(what: &str) -> Response {
 }
 
 /// Why `caller` may not change content, if they may not: F-ANON-3 for
-/// anonymous, 403 without content permission.
+/// anonymous, 403 without "Can use" (F-BASIC-11) or content permission.
 pub(super) fn write_refusal(
     state: &State,
     caller: &Caller,
@@ -66,12 +90,13 @@ pub(super) fn write_refusal(
 ) -> Option<Response> {
     let name = match caller {
         Caller::User(name) => name,
-        Caller::Anonymous => return Some(anonymous_denied(state, uri, false)),
+        Caller::Anonymous => return Some(anonymous_denied(state, uri)),
     };
-    let allowed = state
-        .directory
-        .get(name)
-        .is_some_and(|u| u.can_view_content());
+    let user = state.directory.get(name);
+    if user.is_some_and(|u| !may_use(state, u)) {
+        return Some(not_permitted_to_use(name));
+    }
+    let allowed = user.is_some_and(User::can_view_content);
     (!allowed).then(|| {
         rest_error(
             StatusCode::FORBIDDEN,

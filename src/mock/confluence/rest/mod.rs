@@ -1,9 +1,9 @@
 //! The REST resources under `/rest/api/` and their authorization (F-ANON-3..5).
 //!
-//! Anonymous-allowed: `user/current` always (F-ANON-5); content and space reads
-//! only with anonymous access on. Everything else needs a user: anonymous gets
-//! F-ANON-3's exact 401 body. Content reads refused to anonymous answer
-//! `anonymous_denied_status` (401 by default, or 404; F-ANON-4 is inferred).
+//! Anonymous-allowed: `user/current` (F-ANON-5) and the content and space reads,
+//! which filter by permission: with anonymous access off, anonymous lists are
+//! empty and direct reads 404 (F-ANON-4). Changes need a user: anonymous gets
+//! F-ANON-3's exact 401 body. A user without "Can use" gets 403 (F-BASIC-11).
 //! Errors use the F-ANON-4 shape (`respond::rest_error`); every body is
 //! `application/json;charset=UTF-8`. [`access`] decides who may do what,
 //! [`shapes`] writes the JSON, [`reads`] and [`writes`] are the resources,

@@ -54,7 +54,7 @@ pub(super) async fn list_spaces(
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     let query = ListQuery::of(&uri);
-    let access = match read_access(&state, &caller, &uri) {
+    let access = match read_access(&state, &caller) {
         Access::Denied(denied) => return denied,
         access => access,
     };
@@ -84,7 +84,7 @@ pub(super) async fn list_spaces(
                 .collect();
             page_of(&state, &results, start, limit, "/rest/api/space")
         }
-        Access::NoPermission | Access::Denied(_) => {
+        Access::NoPermission | Access::Hidden | Access::Denied(_) => {
             page_of::<SpaceJson<'_>>(&state, &[], start, limit, "/rest/api/space")
         }
     }
@@ -93,18 +93,16 @@ pub(super) async fn list_spaces(
 pub(super) async fn get_space(
     AxumState(state): AxumState<State>,
     caller: Caller,
-    OriginalUri(uri): OriginalUri,
     Path(key): Path<String>,
 ) -> Response {
-    match read_access(&state, &caller, &uri) {
+    match read_access(&state, &caller) {
         Access::Denied(denied) => denied,
         Access::NoPermission => forbidden(&format!("space {key}")),
+        // F-ANON-4: what anonymous may not see is answered as missing.
+        Access::Hidden => no_space(&key),
         Access::Full => match lock(&state.content).space(&key) {
             Some(space) => json(StatusCode::OK, &space_json(&state, space)),
-            None => rest_error(
-                StatusCode::NOT_FOUND,
-                &format!("No space found with key : {key}"),
-            ),
+            None => no_space(&key),
         },
     }
 }
@@ -115,12 +113,12 @@ pub(super) async fn list_content(
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     let query = ListQuery::of(&uri);
-    let access = match read_access(&state, &caller, &uri) {
+    let access = match read_access(&state, &caller) {
         Access::Denied(denied) => return denied,
         access => access,
     };
     let results: Vec<Value> = match access {
-        Access::NoPermission | Access::Denied(_) => Vec::new(),
+        Access::NoPermission | Access::Hidden | Access::Denied(_) => Vec::new(),
         // Only pages exist; any other type lists nothing.
         Access::Full if query.kind.as_deref().is_some_and(|t| t != "page") => Vec::new(),
         Access::Full => {
@@ -151,15 +149,16 @@ pub(super) async fn get_content(
     Path(id): Path<String>,
 ) -> Response {
     let query = ListQuery::of(&uri);
-    let access = match read_access(&state, &caller, &uri) {
+    let access = match read_access(&state, &caller) {
         Access::Denied(denied) => return denied,
         access => access,
     };
     let content = lock(&state.content);
     let page = id.parse::<u64>().ok().and_then(|n| content.page(n));
     match (access, page) {
-        // F-ANON-4: 404 for what does not exist, 403 for what may not be seen.
-        (_, None) => no_content(&id),
+        // F-ANON-4: 404 for what does not exist or anonymous may not see, 403
+        // for what a user may not see.
+        (_, None) | (Access::Hidden, Some(_)) => no_content(&id),
         (Access::NoPermission | Access::Denied(_), Some(_)) => {
             forbidden(&format!("content with id {id}"))
         }
@@ -184,14 +183,14 @@ pub(super) async fn list_attachments(
     Path(id): Path<String>,
 ) -> Response {
     let query = ListQuery::of(&uri);
-    let access = match read_access(&state, &caller, &uri) {
+    let access = match read_access(&state, &caller) {
         Access::Denied(denied) => return denied,
         access => access,
     };
     let content = lock(&state.content);
     let page = id.parse::<u64>().ok().and_then(|n| content.page(n));
     let page = match (access, page) {
-        (_, None) => return no_content(&id),
+        (_, None) | (Access::Hidden, Some(_)) => return no_content(&id),
         (Access::NoPermission | Access::Denied(_), Some(_)) => {
             return forbidden(&format!("content with id {id}"));
         }
@@ -217,6 +216,13 @@ pub(super) async fn list_attachments(
     let (start, limit) = query.window();
     let self_path = format!("/rest/api/content/{}/child/attachment", page.id);
     page_of(&state, &results, start, limit, &self_path)
+}
+
+fn no_space(key: &str) -> Response {
+    rest_error(
+        StatusCode::NOT_FOUND,
+        &format!("No space found with key : {key}"),
+    )
 }
 
 /// Jersey's 404 for a path no resource matches.

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json as j};
 
-use super::access::{anonymous_denied, change_error, no_content, write_refusal};
+use super::access::{change_error, no_content, write_refusal};
 use super::multipart::{FilePart, multipart_boundary, multipart_parts};
 use super::shapes::content_json;
 use crate::mock::confluence::caller::Caller;
@@ -50,19 +50,8 @@ pub(super) async fn create_content(
     body: Bytes,
 ) -> Response {
     // Needs a user whatever the anonymous-access setting (F-ANON-3).
-    let name = match caller {
-        Caller::User(name) => name,
-        Caller::Anonymous => return anonymous_denied(&state, &uri, false),
-    };
-    if !state
-        .directory
-        .get(&name)
-        .is_some_and(|u| u.can_view_content())
-    {
-        return rest_error(
-            StatusCode::FORBIDDEN,
-            "User not permitted to create content",
-        );
+    if let Some(refused) = write_refusal(&state, &caller, &uri, "create content") {
+        return refused;
     }
     let new: NewContent = match serde_json::from_slice(&body) {
         Ok(new) => new,

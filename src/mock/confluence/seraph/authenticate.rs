@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::auth_type::AuthType;
 use super::basic::{BasicHeader, parse_basic};
@@ -23,7 +23,7 @@ use super::tokens::{TokenAuthenticator, TokenRequest};
 use crate::mock::confluence::caller::{AuthMethod, Caller};
 use crate::mock::confluence::client_addr::Peer;
 use crate::mock::confluence::request;
-use crate::mock::confluence::respond::{rest_error, send_error};
+use crate::mock::confluence::respond::send_error;
 use crate::mock::confluence::state::State;
 use crate::mock::confluence::users::LoginOutcome;
 use crate::mock::confluence::verdict::TokenVerdict;
@@ -54,6 +54,8 @@ pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Res
         .and_then(|id| lock(&state.sessions).lookup(id, now))
         .filter(|name| state.directory.can_login(name))
         .map(|name| (name, AuthMethod::Session));
+    // Seraph's `getUser` stamps `OK` for a session user too (F-BASIC-12).
+    stamp.login_ok = found.is_some();
     if found.is_none() {
         found = remembered(state, req.headers(), now, &mut stamp);
     }
@@ -61,8 +63,7 @@ pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Res
         found = crowd_sso(state, req, now, &mut stamp);
     }
     if found.is_none() {
-        found = basic(state, req.headers(), now, &mut stamp)
-            .map_err(|reason| login_failed(is_rest, reason))?;
+        found = basic(state, req.headers(), now, &mut stamp).map_err(login_failed)?;
     }
     // Without an `Authorization` header or a query (`?jwt=`) every token
     // authenticator passes, so the chain is not run.
@@ -123,18 +124,18 @@ fn crowd_sso(state: &State, req: &Request, now: Instant, stamp: &mut Stamp) -> F
 }
 
 /// F-BASIC-1, last the Basic header; a Basic login opens a session (F-BASIC-7).
-/// `Err` is the reason of a failed login (F-BASIC-5/6), undecodable credentials
-/// included.
+/// `Err` is the outcome of a failed login (F-BASIC-5/6), undecodable
+/// credentials included.
 fn basic(
     state: &State,
     headers: &HeaderMap,
     now: Instant,
     stamp: &mut Stamp,
-) -> Result<Found, &'static str> {
+) -> Result<Found, LoginOutcome> {
     match parse_basic(headers, state.faults.has(Fault::LowercaseBasicAccepted)) {
         BasicHeader::Absent => Ok(None),
         // Undecodable credentials are a failed login, never a crash (F-BASIC-4/5).
-        BasicHeader::Malformed => Err("AUTHENTICATED_FAILED"),
+        BasicHeader::Malformed => Err(LoginOutcome::Failed),
         BasicHeader::Credentials {
             user: name,
             password,
@@ -144,7 +145,7 @@ fn basic(
                 Ok(Some((name, AuthMethod::Basic)))
             }
             // F-BASIC-5 (AUTHENTICATED_FAILED), F-BASIC-6 (AUTHENTICATION_DENIED).
-            failed => Err(failed.reason()),
+            failed => Err(failed),
         },
     }
 }
@@ -220,18 +221,21 @@ fn record(req: &mut Request, found: Found, stamp: &mut Stamp) {
     }
 }
 
-/// F-BASIC-5/6: a refused login. The body names the reason: JSON under `/rest/`,
-/// Seraph's text elsewhere.
-fn login_failed(is_rest: bool, reason: &'static str) -> Response {
-    let message = format!("Basic Authentication Failure - Reason : {reason}");
-    let mut response = if is_rest {
-        rest_error(StatusCode::UNAUTHORIZED, &message)
-    } else {
-        (StatusCode::UNAUTHORIZED, message).into_response()
-    };
-    response
-        .headers_mut()
-        .insert(X_SERAPH_LOGIN_REASON, HeaderValue::from_static(reason));
+/// F-BASIC-5/6: a refused Basic login, on every path. Seraph's
+/// `DefaultAuthenticator` answers with `sendError(401, "Basic Authentication
+/// Failure - Reason : …")`, so the client gets Tomcat's HTML error page
+/// (`text/html;charset=utf-8`, as KB 966681459's capture shows), never the
+/// `/rest/api` JSON error.
+fn login_failed(outcome: LoginOutcome) -> Response {
+    let message = format!(
+        "Basic Authentication Failure - Reason : {}",
+        outcome.basic_page_reason()
+    );
+    let mut response = send_error(StatusCode::UNAUTHORIZED, &message);
+    response.headers_mut().insert(
+        X_SERAPH_LOGIN_REASON,
+        HeaderValue::from_static(outcome.reason()),
+    );
     response
 }
 

@@ -25,6 +25,13 @@ pub struct Stamp {
     pub(super) anonymous: bool,
 }
 
+impl Stamp {
+    /// The session a login on this request opened, if any.
+    pub fn new_session(&self) -> Option<&str> {
+        self.new_session.as_deref()
+    }
+}
+
 /// The Seraph headers the authenticate stage stamps on the resource's answer.
 pub fn stamp(state: &State, stamp: Stamp, response: &mut Response) {
     let headers = response.headers_mut();
