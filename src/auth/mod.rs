@@ -56,12 +56,16 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
     let vars = |template: &Template| template.render(ctx.scope);
     match auth {
         Auth::None => Ok(Credential::default()),
-        Auth::Basic { user, password } => {
+        Auth::Basic {
+            user,
+            password,
+            scheme,
+        } => {
             let (user, password) = (vars(user)?, vars(password)?);
             // F-BASIC-2: sent preemptively; Confluence never asks for it.
             let token = STANDARD.encode(format!("{user}:{password}"));
             Ok(Credential {
-                authorization: Some(format!("Basic {token}")),
+                authorization: Some(format!("{scheme} {token}")),
                 url: None,
                 cookie: None,
                 secrets: vec![password, token],
@@ -195,6 +199,7 @@ mod tests {
         let auth = Auth::Basic {
             user: Template::literal("alice"),
             password: Template::literal("alice-pw"),
+            scheme: "Basic".into(),
         };
         let credential = credential(&auth, &ctx).await.unwrap();
         assert_eq!(

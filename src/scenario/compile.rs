@@ -73,9 +73,14 @@ pub fn compile(scenario: model::Scenario) -> Result<Scenario, Vec<Problem>> {
 pub fn auth(auth: &model::Auth) -> Auth {
     match auth {
         model::Auth::None => Auth::None,
-        model::Auth::Basic { user, password } => Auth::Basic {
+        model::Auth::Basic {
+            user,
+            password,
+            scheme,
+        } => Auth::Basic {
             user: template(user),
             password: template(password),
+            scheme: scheme.clone().unwrap_or_else(|| "Basic".into()),
         },
         model::Auth::Bearer(token) => Auth::Bearer(template(token)),
         model::Auth::Jwt(jwt) => Auth::Jwt(JwtAuth {

@@ -219,7 +219,12 @@ pub struct Request {
 #[derive(Clone, Debug)]
 pub enum Auth {
     None,
-    Basic { user: Template, password: Template },
+    Basic {
+        user: Template,
+        password: Template,
+        /// As sent: `Basic` unless the scenario says otherwise.
+        scheme: String,
+    },
     Bearer(Template),
     Jwt(JwtAuth),
     Oauth(OauthAuth),

@@ -165,7 +165,14 @@ pub enum Auth {
     /// Nothing (anonymous).
     None,
     /// `Authorization: Basic …`, preemptively.
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+        /// The scheme word as sent, default `Basic`: `basic` probes how a
+        /// server reads the scheme's case (F-BASIC-4).
+        #[serde(default)]
+        scheme: Option<String>,
+    },
     /// `Authorization: Bearer TOKEN`.
     Bearer(String),
     /// A JWT minted at send time.

@@ -7,13 +7,13 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Extension, OriginalUri, Path, State as AxumState};
+use axum::extract::{OriginalUri, Path, State as AxumState};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::mock::confluence::caller::{AuthMethod, Caller};
+use crate::mock::confluence::caller::Caller;
 use crate::mock::confluence::pats::store::Ownership;
 use crate::mock::confluence::respond::{json, rest_error};
 use crate::mock::confluence::rest::access::anonymous_denied;
@@ -34,9 +34,6 @@ enum Refusal {
     Disabled,
     /// F-ANON-3's 401.
     Anonymous,
-    /// A PAT caller: 403 (inferred: Confluence refuses to make or manage tokens
-    /// with token authentication).
-    PatCaller,
 }
 
 impl Refusal {
@@ -48,22 +45,18 @@ impl Refusal {
             // Not anonymous-allowed (F-ANON-3), so the `rest_login_redirect`
             // fault reaches it too.
             Refusal::Anonymous => anonymous_denied(state, uri),
-            Refusal::PatCaller => rest_error(
-                StatusCode::FORBIDDEN,
-                "Personal access tokens cannot be managed with a personal access token",
-            ),
         }
     }
 }
 
-/// Who may manage tokens: a user who did not authenticate with a PAT.
-fn manager(state: &State, caller: &Caller, method: Option<AuthMethod>) -> Result<String, Refusal> {
+/// Who may manage tokens: any authenticated user, a PAT's included (the plugin's
+/// `TokensResource` asks only that the caller be authenticated, F-PAT-3).
+fn manager(state: &State, caller: &Caller) -> Result<String, Refusal> {
     if !state.config.pats.enabled {
         return Err(Refusal::Disabled);
     }
     match caller {
         Caller::Anonymous => Err(Refusal::Anonymous),
-        Caller::User(_) if method == Some(AuthMethod::Pat) => Err(Refusal::PatCaller),
         Caller::User(name) => Ok(name.clone()),
     }
 }
@@ -79,11 +72,10 @@ struct NewToken {
 async fn create(
     AxumState(state): AxumState<State>,
     caller: Caller,
-    method: Option<Extension<AuthMethod>>,
     OriginalUri(uri): OriginalUri,
     body: Bytes,
 ) -> Response {
-    let user = match manager(&state, &caller, method.map(|m| m.0)) {
+    let user = match manager(&state, &caller) {
         Ok(user) => user,
         Err(refused) => return refused.response(&state, &uri),
     };
@@ -116,10 +108,9 @@ async fn create(
 async fn list(
     AxumState(state): AxumState<State>,
     caller: Caller,
-    method: Option<Extension<AuthMethod>>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    match manager(&state, &caller, method.map(|m| m.0)) {
+    match manager(&state, &caller) {
         Ok(user) => json(StatusCode::OK, &lock(&state.pats).list(&user)),
         Err(refused) => refused.response(&state, &uri),
     }
@@ -137,11 +128,10 @@ fn not_yours(user: &str) -> Response {
 async fn get_one(
     AxumState(state): AxumState<State>,
     caller: Caller,
-    method: Option<Extension<AuthMethod>>,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
-    let user = match manager(&state, &caller, method.map(|m| m.0)) {
+    let user = match manager(&state, &caller) {
         Ok(user) => user,
         Err(refused) => return refused.response(&state, &uri),
     };
@@ -159,11 +149,10 @@ async fn get_one(
 async fn revoke(
     AxumState(state): AxumState<State>,
     caller: Caller,
-    method: Option<Extension<AuthMethod>>,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
 ) -> Response {
-    let user = match manager(&state, &caller, method.map(|m| m.0)) {
+    let user = match manager(&state, &caller) {
         Ok(user) => user,
         Err(refused) => return refused.response(&state, &uri),
     };
