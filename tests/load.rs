@@ -441,3 +441,37 @@ fn a_target_that_is_down_gives_failures_and_exit_1_not_a_hang() {
     assert!(out.contains("no answer: 6 request(s)"), "{out}");
     assert!(out.contains("threshold FAIL: error-rate<0.1%"), "{out}");
 }
+
+/// A scenario without an error-rate threshold is still judged: a run in which no
+/// request got an answer fails, and goose's per-request warning is printed once
+/// with its count instead of once per request.
+#[test]
+fn a_load_that_got_no_answer_fails_by_default_and_says_each_warning_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "no-thresholds.yaml",
+        "id: LOAD-NO-THRESHOLDS\ntitle: t\nsteps:\n  - name: read\n    request: { path: /rest/api/space }\n    expect: { status: 200 }\nload: { users: 2, iterations: 40 }\n",
+    );
+    let output = tollgate(
+        &[
+            "load",
+            scenario.to_str().unwrap(),
+            "--target",
+            "http://127.0.0.1:9",
+        ],
+        &[],
+    );
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("threshold FAIL: some request answered and error-rate<100%"),
+        "{out}"
+    );
+    assert!(out.contains("80 of 80 failed, 0 answered"), "{out}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.lines().count() < 20,
+        "80 failures, not 80 warning lines:\n{stderr}"
+    );
+}

@@ -2,9 +2,14 @@
 //! URLs and transport errors, which may carry a `?jwt=` token or a password. This
 //! logger is installed before goose's own (which then stays out: a process has
 //! one logger) and passes every message through the run's redactor.
+//!
+//! A failing target makes goose warn once per request (128,806 identical lines in
+//! 4 s against a down target): each distinct message is printed once, and
+//! [`report_repeats`] says at the end how often each came again.
 
+use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{OnceLock, RwLock};
+use std::sync::{Mutex, OnceLock, RwLock};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
@@ -12,7 +17,13 @@ use crate::report::redact::Redactor;
 
 struct RedactingLogger {
     redactor: RwLock<Redactor>,
+    /// Redacted message → times seen since the last [`report_repeats`].
+    seen: Mutex<HashMap<String, u64>>,
 }
+
+/// Distinct messages remembered at once; past it, new ones are printed as they
+/// come (the map must not grow with a run's length).
+const DISTINCT_KEPT: usize = 256;
 
 static LOGGER: OnceLock<RedactingLogger> = OnceLock::new();
 
@@ -20,6 +31,7 @@ static LOGGER: OnceLock<RedactingLogger> = OnceLock::new();
 pub fn install(redactor: Redactor) {
     let logger = LOGGER.get_or_init(|| RedactingLogger {
         redactor: RwLock::new(Redactor::new()),
+        seen: Mutex::new(HashMap::new()),
     });
     *logger.redactor.write().unwrap_or_else(|e| e.into_inner()) = redactor;
     // Fails only when a logger is installed already: ours, from an earlier run.
@@ -43,12 +55,84 @@ impl Log for RedactingLogger {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .text(&text);
-        let _ = writeln!(
-            std::io::stderr().lock(),
+        let line = format!(
             "{}: {redacted}",
             record.level().as_str().to_ascii_lowercase()
         );
+        if self.first_time(&line) {
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        }
     }
 
     fn flush(&self) {}
+}
+
+impl RedactingLogger {
+    /// Whether `line` is new (and so printed); counts it either way.
+    fn first_time(&self, line: &str) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = seen.get_mut(line) {
+            *count += 1;
+            return false;
+        }
+        if seen.len() < DISTINCT_KEPT {
+            seen.insert(line.to_owned(), 1);
+        }
+        true
+    }
+
+    /// The messages seen more than once since the last call, with their counts.
+    fn take_repeats(&self) -> Vec<(String, u64)> {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let mut repeats: Vec<(String, u64)> =
+            seen.drain().filter(|(_, count)| *count > 1).collect();
+        repeats.sort();
+        repeats
+    }
+}
+
+/// Says, once a run ends, how often each message printed once came again.
+pub fn report_repeats() {
+    let Some(logger) = LOGGER.get() else {
+        return;
+    };
+    let mut err = std::io::stderr().lock();
+    for (line, count) in logger.take_repeats() {
+        let _ = writeln!(err, "({count} times in all) {line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_message_is_printed_once_and_counted() {
+        let logger = RedactingLogger {
+            redactor: RwLock::new(Redactor::new()),
+            seen: Mutex::new(HashMap::new()),
+        };
+        assert!(logger.first_time("warn: refused"));
+        for _ in 0..99 {
+            assert!(!logger.first_time("warn: refused"));
+        }
+        assert!(logger.first_time("warn: other"));
+        assert_eq!(logger.take_repeats(), [("warn: refused".to_string(), 100)]);
+        assert!(
+            logger.first_time("warn: refused"),
+            "counted afresh after a report"
+        );
+    }
+
+    #[test]
+    fn the_memory_of_messages_is_bounded() {
+        let logger = RedactingLogger {
+            redactor: RwLock::new(Redactor::new()),
+            seen: Mutex::new(HashMap::new()),
+        };
+        for n in 0..DISTINCT_KEPT + 10 {
+            assert!(logger.first_time(&format!("warn: {n}")));
+        }
+        assert_eq!(logger.seen.lock().unwrap().len(), DISTINCT_KEPT);
+    }
 }

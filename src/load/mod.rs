@@ -139,13 +139,11 @@ async fn attack(
     } else {
         elapsed
     };
-    Ok(LoadSummary::from_metrics(
-        &metrics,
-        &scenario.id.inner,
-        target,
-        &steps,
-        duration,
-    ))
+    let mut summary =
+        LoadSummary::from_metrics(&metrics, &scenario.id.inner, target, &steps, duration);
+    summary.judge_by_default();
+    logging::report_repeats();
+    Ok(summary)
 }
 
 /// goose's errors in words, without its `GooseError:` prefix.

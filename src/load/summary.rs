@@ -106,6 +106,13 @@ pub struct StepLoad {
     pub latency: Histogram,
 }
 
+/// How goose names the error-rate rule; a scenario's own one replaces the default.
+const ERROR_RATE: &str = "error-rate";
+
+/// The rule every run is judged by unless its scenario sets an error-rate threshold.
+pub const DEFAULT_RULE: &str =
+    "some request answered and error-rate<100% (the default; an error-rate threshold replaces it)";
+
 /// A threshold and how the run fared against it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThresholdOutcome {
@@ -212,6 +219,31 @@ impl LoadSummary {
 
     pub fn thresholds_passed(&self) -> bool {
         self.thresholds.iter().all(|t| t.passed)
+    }
+
+    /// Requests that got an answer (goose records the others under status 0).
+    pub fn answered(&self) -> u64 {
+        let unanswered: u64 = self.steps.iter().filter_map(|s| s.statuses.get(&0)).sum();
+        self.requests().saturating_sub(unanswered)
+    }
+
+    /// The default judgement of a run whose scenario sets no error-rate
+    /// threshold: it fails when no request got an answer or every request
+    /// failed. A load of a down target measures nothing, and must not pass.
+    pub fn judge_by_default(&mut self) {
+        if self
+            .thresholds
+            .iter()
+            .any(|t| t.rule.trim_start().starts_with(ERROR_RATE))
+        {
+            return;
+        }
+        let (requests, failures, answered) = (self.requests(), self.failures(), self.answered());
+        self.thresholds.push(ThresholdOutcome {
+            rule: DEFAULT_RULE.to_string(),
+            observed: format!("{failures} of {requests} failed, {answered} answered"),
+            passed: answered > 0 && failures < requests,
+        });
     }
 
     fn row(&self, name: &str, requests: u64, failures: u64, latency: &Histogram) -> Row {
