@@ -7,6 +7,18 @@ use tollgate::cli::{Cli, Command};
 use tollgate::commands::{self, outcome};
 
 fn main() -> ExitCode {
+    // A panic's message may quote the data it choked on: a token, a password.
+    // Say where it happened, never what it held.
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+            .unwrap_or_else(|| "an unknown place".into());
+        eprintln!(
+            "error: internal error at {place} (a tollgate bug; please report it with this location; \
+             its message is withheld, as it may hold a secret)"
+        );
+    }));
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => commands::run(args),

@@ -53,8 +53,6 @@ impl Default for RunOptions {
 pub enum RunError {
     #[error(transparent)]
     Target(#[from] SessionError),
-    #[error("a scenario task ended abnormally: {0}")]
-    Task(#[from] tokio::task::JoinError),
 }
 
 /// Runs `scenarios`, calling `on_finished` as each one ends (in completion order);
@@ -76,6 +74,8 @@ pub async fn run_suite(
     let tasks = scenarios.into_iter().enumerate().map(|(index, scenario)| {
         let target = target.clone();
         let stop = stop.clone();
+        // What the report says of this scenario if its task dies.
+        let stub = skeleton(&scenario, Outcome::Error);
         async move {
             let handle = tokio::spawn(async move {
                 if stop.load(Ordering::Relaxed) {
@@ -90,13 +90,12 @@ pub async fn run_suite(
                 }
                 report
             });
-            (index, handle.await)
+            (index, handle.await.unwrap_or_else(|e| died(stub, &e)))
         }
     });
     let mut results = Vec::new();
     let mut stream = futures::stream::iter(tasks).buffer_unordered(options.jobs.max(1));
-    while let Some((index, joined)) = stream.next().await {
-        let report = joined?;
+    while let Some((index, report)) = stream.next().await {
         on_finished(&report);
         results.push((index, report));
     }
@@ -174,6 +173,30 @@ fn skeleton(scenario: &Scenario, outcome: Outcome) -> ScenarioReport {
         skip_reason: None,
         duration_ms: 0,
         steps: Vec::new(),
+    }
+}
+
+/// A scenario whose task panicked (a tollgate bug) is that scenario's `error`:
+/// the others run and every report is written. The panic's own message is not
+/// repeated, as it may quote a secret; the panic hook printed where it happened.
+fn died(stub: ScenarioReport, error: &tokio::task::JoinError) -> ScenarioReport {
+    let why = if error.is_panic() {
+        "stopped by an internal error (a tollgate bug; its location is on stderr)"
+    } else {
+        "stopped before its end (its task was cancelled)"
+    };
+    let step = StepReport {
+        warnings: Vec::new(),
+        burst: None,
+        name: "run".into(),
+        source: stub.source.clone(),
+        result: StepResult::Errored(why.into()),
+        duration_ms: 0,
+        transcript: None,
+    };
+    ScenarioReport {
+        steps: vec![step],
+        ..stub
     }
 }
 
@@ -265,5 +288,36 @@ fn setup_error(scenario: &Scenario, message: String) -> StepReport {
         result: StepResult::Errored(message),
         duration_ms: 0,
         transcript: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stub() -> ScenarioReport {
+        let scenario = crate::scenario::load_str(
+            "id: PANICS\ntitle: t\nsteps:\n  - name: one\n    request: { path: / }\n",
+            std::path::Path::new("panics.yaml"),
+            &|_| None,
+        )
+        .unwrap();
+        skeleton(&scenario, Outcome::Error)
+    }
+
+    /// A real panicking task: its join error becomes the scenario's `error`, with
+    /// none of the panic's words (they may quote a secret).
+    #[tokio::test]
+    async fn a_scenario_whose_task_panics_is_its_error_and_keeps_the_panic_text_out() {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let joined = tokio::spawn(async { panic!("token s3cr3t-canary") }).await;
+        std::panic::set_hook(previous);
+        let report = died(stub(), &joined.unwrap_err());
+        assert_eq!(report.id, "PANICS");
+        assert_eq!(report.outcome, Outcome::Error);
+        let error = report.steps[0].error().unwrap();
+        assert!(error.contains("internal error"), "{error}");
+        assert!(!format!("{report:?}").contains("s3cr3t-canary"));
     }
 }
