@@ -1,0 +1,106 @@
+//! The accept loop of one mock server: at most `max_connections` connections at
+//! once (the next waits in the listen queue), each served on its own task; on
+//! shutdown it stops accepting, tells every connection to finish its request in
+//! flight, and returns once all have closed.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
+
+use super::connection::Connection;
+use crate::scenario::mock_config::ServerConfig;
+use crate::scenario::mock_config::server::MAX_TIMEOUT;
+
+/// After a failed accept (out of file descriptors, above all), wait this long
+/// before the next, rather than spin on an error that will not clear at once.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// What one server allows a connection (`mock.server`, emulator.md "Bounds").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub tls_handshake_timeout: Duration,
+    pub max_connections: usize,
+    pub http2: bool,
+    pub trust_client_ip_header: bool,
+}
+
+impl Limits {
+    /// The configured limits; timeouts over a day count as a day and a zero
+    /// connection count as one (the loader refuses both; code may not).
+    pub fn from_config(config: &ServerConfig) -> Self {
+        let timeout = |d: crate::scenario::duration::Duration| {
+            d.get().clamp(Duration::from_millis(1), MAX_TIMEOUT.get())
+        };
+        Self {
+            header_read_timeout: timeout(config.header_read_timeout),
+            idle_timeout: timeout(config.idle_timeout),
+            tls_handshake_timeout: timeout(config.tls_handshake_timeout),
+            max_connections: config.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+            http2: config.http2,
+            trust_client_ip_header: config.trust_client_ip_header,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::from_config(&ServerConfig::default())
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, over TLS when `tls`
+/// is given, then lets the requests in flight finish. Handlers can read the
+/// peer address (`ConnectInfo<SocketAddr>`).
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+    tls: Option<TlsAcceptor>,
+) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    // Connections hold a receiver: a send asks them to finish, and the sender
+    // sees every receiver dropped once all of them have.
+    let (finish, finishing) = watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                // A failed accept (too many files, a reset) must not stop the server.
+                Err(_) => {
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+        };
+        let connection = Connection {
+            router: router.clone(),
+            peer,
+            limits,
+            finishing: finishing.clone(),
+            slot,
+        };
+        tokio::spawn(connection.run(stream, tls.clone()));
+    }
+    // Refuse new connections from now on, then wait for the open ones.
+    drop(listener);
+    drop(finishing);
+    let _ = finish.send(());
+    finish.closed().await;
+    Ok(())
+}

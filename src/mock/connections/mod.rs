@@ -1,0 +1,13 @@
+//! How both mock servers take connections: an accept loop with a bound on
+//! connections at once ([`accept`]), and for each connection the TLS handshake
+//! under a deadline, HTTP/1.1 (HTTP/2 only when configured) with a header-read
+//! deadline counted from the request's first byte ([`head_timer`]), and an idle
+//! deadline on a connection that moves no byte ([`activity`]) ([`connection`]).
+//! So idle, slow or hostile clients cannot hold the mock's sockets for ever.
+
+pub mod accept;
+pub mod activity;
+pub mod connection;
+pub mod head_timer;
+
+pub use accept::{Limits, serve};
