@@ -168,6 +168,34 @@ async fn connections_beyond_the_limit_wait_for_a_free_slot() {
     assert_eq!(status, StatusCode::OK);
 }
 
+/// Issue 12: under `ulimit -n 256`, 250 idle connections held every slot. Idle
+/// connections now give their slots up to connections that wait (after about
+/// a second), long before their idle timeout.
+#[tokio::test]
+async fn idle_connections_holding_every_slot_give_them_up_to_a_waiting_client() {
+    let mock = mock(json!({ "server": { "max_connections": 3, "idle_timeout": "60s" } })).await;
+    let addr = mock.local_addr();
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(TcpStream::connect(addr).await.unwrap());
+    }
+    let started = Instant::now();
+    answers(&mock).await;
+    eprintln!(
+        "served beside 3 idle connections after {:?}",
+        started.elapsed()
+    );
+    // The slot the answer took was given up before it: at least one of the
+    // idle connections is closed already.
+    let mut shed = 0;
+    for stream in &mut idle {
+        if closed_by(stream, Instant::now() + Duration::from_millis(200)).await {
+            shed += 1;
+        }
+    }
+    assert!(shed >= 1, "no idle connection gave its slot up");
+}
+
 fn h2_client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()

@@ -22,6 +22,8 @@ pub mod confluence;
 pub mod connections;
 pub mod faults;
 pub mod idp;
+#[cfg(test)]
+mod parser_properties;
 pub mod server;
 pub mod store;
 pub mod sync;

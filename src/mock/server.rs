@@ -139,7 +139,7 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 
 /// The IdP and the Confluence state on one clock. A configuration that cannot
 /// be served (a bad key or proxy entry) is `InvalidInput`.
-fn build(
+pub(crate) fn build(
     config: &MockConfig,
     origin: &str,
     idp_url: &str,

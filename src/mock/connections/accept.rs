@@ -1,5 +1,6 @@
 //! The accept loop of one mock server: at most `max_connections` connections at
-//! once (the next waits in the listen queue), each served on its own task; on
+//! once (the next waits in the listen queue, while connections idle between
+//! requests give their slots up), each served on its own task; on
 //! shutdown it stops accepting, tells every connection to finish its request in
 //! flight, and returns once all have closed.
 
@@ -12,6 +13,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use super::connection::Connection;
+use super::fd_budget;
 use crate::scenario::mock_config::ServerConfig;
 use crate::scenario::mock_config::server::MAX_TIMEOUT;
 
@@ -32,7 +34,8 @@ pub struct Limits {
 
 impl Limits {
     /// The configured limits; timeouts over a day count as a day and a zero
-    /// connection count as one (the loader refuses both; code may not).
+    /// connection count as one (the loader refuses both; code may not), and
+    /// `max_connections` stays within what `ulimit -n` leaves each server.
     pub fn from_config(config: &ServerConfig) -> Self {
         let timeout = |d: crate::scenario::duration::Duration| {
             d.get().clamp(Duration::from_millis(1), MAX_TIMEOUT.get())
@@ -41,7 +44,10 @@ impl Limits {
             header_read_timeout: timeout(config.header_read_timeout),
             idle_timeout: timeout(config.idle_timeout),
             tls_handshake_timeout: timeout(config.tls_handshake_timeout),
-            max_connections: config.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+            max_connections: config
+                .max_connections
+                .min(fd_budget::per_server().unwrap_or(usize::MAX))
+                .clamp(1, Semaphore::MAX_PERMITS),
             http2: config.http2,
             trust_client_ip_header: config.trust_client_ip_header,
         }
@@ -68,14 +74,24 @@ pub async fn serve(
     // Connections hold a receiver: a send asks them to finish, and the sender
     // sees every receiver dropped once all of them have.
     let (finish, finishing) = watch::channel(());
+    // True while the loop waits for a slot: idle connections then give theirs up.
+    let (crowd, crowded) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
-        let slot = tokio::select! {
-            () = &mut shutdown => break,
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => break,
-            },
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                crowd.send_replace(true);
+                let slot = tokio::select! {
+                    () = &mut shutdown => break,
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break,
+                    },
+                };
+                crowd.send_replace(false);
+                slot
+            }
         };
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
@@ -93,6 +109,7 @@ pub async fn serve(
             peer,
             limits,
             finishing: finishing.clone(),
+            crowded: crowded.clone(),
             slot,
         };
         tokio::spawn(connection.run(stream, tls.clone()));

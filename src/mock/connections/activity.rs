@@ -1,16 +1,24 @@
 //! What a connection is doing, as its bytes show: an IO wrapper that notes every
-//! byte read or written, and the idle watchdog that ends a connection on which
-//! nothing has moved for the idle timeout.
+//! byte read or written, the requests in flight, and the idle watchdog that ends
+//! a connection on which nothing has moved for the idle timeout, or, while
+//! other connections wait for a slot, one idle between requests for
+//! [`SHED_AFTER`].
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::watch;
 use tokio::time::Instant;
+
+/// While connections wait for a slot, a connection with no request in flight
+/// and no byte moving for this long gives its slot up: idle clients cannot hold
+/// every slot until their idle timeout.
+pub const SHED_AFTER: Duration = Duration::from_secs(1);
 
 /// The traffic of one connection: shared by its IO, its header timer and its
 /// watchdog.
@@ -21,6 +29,8 @@ pub struct Activity {
     last_ms: AtomicU64,
     /// Bytes read so far: the header timer starts when this moves.
     bytes_read: AtomicU64,
+    /// Requests handed to the router and not answered yet.
+    in_flight: AtomicUsize,
 }
 
 impl Activity {
@@ -29,6 +39,7 @@ impl Activity {
             opened: Instant::now(),
             last_ms: AtomicU64::new(0),
             bytes_read: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
         })
     }
 
@@ -57,16 +68,55 @@ impl Activity {
         self.opened.elapsed().saturating_sub(last)
     }
 
-    /// Resolves once no byte has moved for `timeout`: the caller then drops
-    /// the connection, which closes its socket.
-    pub async fn idle_expired(&self, timeout: Duration) {
+    /// Counts a request until the returned guard is dropped.
+    pub fn request(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.clone())
+    }
+
+    /// Resolves once no byte has moved for `timeout`, or for [`SHED_AFTER`]
+    /// with no request in flight while `crowded` says connections wait for a
+    /// slot: the caller then drops the connection, which closes its socket.
+    pub async fn idle_expired(&self, timeout: Duration, mut crowded: watch::Receiver<bool>) {
+        let mut watching = true;
         loop {
+            let crowd = watching && *crowded.borrow_and_update();
+            let shed = crowd && self.in_flight.load(Ordering::Relaxed) == 0;
+            let limit = if shed {
+                timeout.min(SHED_AFTER)
+            } else {
+                timeout
+            };
             let idle = self.idle_for();
-            if idle >= timeout {
+            if idle >= limit {
                 return;
             }
-            tokio::time::sleep(timeout.saturating_sub(idle)).await;
+            // In a crowd, look again every `SHED_AFTER`: a request that ends
+            // wakes nothing here.
+            let mut left = limit.saturating_sub(idle);
+            if crowd {
+                left = left.min(SHED_AFTER);
+            }
+            let wait = tokio::time::sleep(left);
+            if watching {
+                tokio::select! {
+                    () = wait => {}
+                    changed = crowded.changed() => watching = changed.is_ok(),
+                }
+            } else {
+                wait.await;
+            }
         }
+    }
+}
+
+/// One request in flight on a connection (see [`Activity::request`]).
+#[derive(Debug)]
+pub struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -158,8 +208,32 @@ mod tests {
         assert_eq!(activity.bytes_read(), 3);
         assert!(activity.idle_for() < Duration::from_millis(50));
         let started = Instant::now();
-        activity.idle_expired(Duration::from_millis(100)).await;
+        let (_crowded, calm) = watch::channel(false);
+        activity
+            .idle_expired(Duration::from_millis(100), calm)
+            .await;
         assert!(started.elapsed() >= Duration::from_millis(90));
         assert!(activity.idle_for() >= Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn a_crowded_server_sheds_connections_idle_between_requests() {
+        let activity = Activity::new();
+        let (crowd, crowded) = watch::channel(false);
+        let watchdog = tokio::spawn({
+            let activity = activity.clone();
+            async move {
+                activity
+                    .idle_expired(Duration::from_secs(3600), crowded)
+                    .await
+            }
+        });
+        let busy = activity.request();
+        crowd.send_replace(true);
+        tokio::time::sleep(SHED_AFTER + Duration::from_millis(200)).await;
+        assert!(!watchdog.is_finished(), "a request in flight is not shed");
+        drop(busy);
+        let shed = tokio::time::timeout(Duration::from_secs(10), watchdog).await;
+        assert!(shed.is_ok(), "an idle connection is shed while others wait");
     }
 }

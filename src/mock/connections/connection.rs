@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
+use futures::future::BoxFuture;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
@@ -27,6 +28,8 @@ pub struct Connection {
     pub limits: Limits,
     /// Changes (or closes) when the server shuts down.
     pub finishing: watch::Receiver<()>,
+    /// True while further connections wait for a slot.
+    pub crowded: watch::Receiver<bool>,
     /// The connection's place among `max_connections`, freed when it ends.
     pub slot: OwnedSemaphorePermit,
 }
@@ -56,6 +59,7 @@ impl Connection {
             peer,
             limits,
             mut finishing,
+            crowded,
             slot,
         } = self;
         let activity = Activity::new();
@@ -64,11 +68,12 @@ impl Connection {
             router,
             peer,
             trust_client_ip_header: limits.trust_client_ip_header,
+            activity: activity.clone(),
         };
         let io = TokioIo::new(Watched::new(io, activity.clone()));
         let connection = builder.serve_connection(io, service);
         tokio::pin!(connection);
-        let idle = activity.idle_expired(limits.idle_timeout);
+        let idle = activity.idle_expired(limits.idle_timeout, crowded);
         tokio::pin!(idle);
         let mut finish_asked = false;
         loop {
@@ -106,18 +111,20 @@ fn builder(limits: &Limits, activity: &Arc<Activity>) -> Builder<TokioExecutor> 
 }
 
 /// The router, with what the connection knows put into each request: the peer
-/// address and whether its `X-Tollgate-Client-IP` may be believed regardless.
+/// address and whether its `X-Tollgate-Client-IP` may be believed regardless;
+/// each request counts as in flight until answered.
 #[derive(Clone)]
 struct PeerService {
     router: axum::Router,
     peer: SocketAddr,
     trust_client_ip_header: bool,
+    activity: Arc<Activity>,
 }
 
 impl hyper::service::Service<hyper::Request<Incoming>> for PeerService {
     type Response = axum::response::Response;
     type Error = Infallible;
-    type Future = axum::routing::future::RouteFuture<Infallible>;
+    type Future = BoxFuture<'static, Result<axum::response::Response, Infallible>>;
 
     fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
         let mut request = request.map(axum::body::Body::new);
@@ -125,7 +132,13 @@ impl hyper::service::Service<hyper::Request<Incoming>> for PeerService {
         if self.trust_client_ip_header {
             request.extensions_mut().insert(TrustClientIpHeader);
         }
+        let in_flight = self.activity.request();
         // A `Router` is always ready, so it is called straight away.
-        tower_service::Service::call(&mut self.router.clone(), request)
+        let answer = tower_service::Service::call(&mut self.router.clone(), request);
+        Box::pin(async move {
+            let answer = answer.await;
+            drop(in_flight);
+            answer
+        })
     }
 }

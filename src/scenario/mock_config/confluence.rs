@@ -221,7 +221,7 @@ fn pat_expiry_days<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
     let days = u32::deserialize(deserializer)?;
     if !(1..=MAX_PAT_EXPIRY_DAYS).contains(&days) {
         return Err(serde::de::Error::custom(format!(
-            "must be between 1 and {MAX_PAT_EXPIRY_DAYS} days"
+            "pats.max_expiry_days must be between 1 and {MAX_PAT_EXPIRY_DAYS} days"
         )));
     }
     Ok(days)
