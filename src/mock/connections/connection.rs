@@ -16,9 +16,9 @@ use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio_rustls::TlsAcceptor;
 
-use super::accept::Limits;
 use super::activity::{Activity, Watched};
 use super::head_timer::HeadTimer;
+use super::limits::Limits;
 use crate::mock::confluence::client_addr::TrustClientIpHeader;
 
 /// An accepted connection and what serving it needs.

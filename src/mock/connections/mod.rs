@@ -11,5 +11,7 @@ pub mod activity;
 pub mod connection;
 pub mod fd_budget;
 pub mod head_timer;
+pub mod limits;
 
-pub use accept::{Limits, serve};
+pub use accept::serve;
+pub use limits::Limits;
