@@ -433,6 +433,79 @@ async fn the_plugin_limits_each_token_per_window() {
     }
 }
 
+/// Issue 12: the window was keyed on the raw `Authorization` value, so another
+/// spelling of the same token (`bEaReR`, extra spaces) or a junk `Authorization`
+/// beside a `?jwt=` token started a fresh window every time.
+#[tokio::test]
+async fn the_spelling_of_the_header_does_not_reset_a_token_s_window() {
+    let mock = plugin_mock(&[]).await;
+    // Seraph's PAT filter splits at runs of spaces (F-PAT-1): one token.
+    for (n, authorization) in [format!("Bearer {PAT}"), format!("Bearer  {PAT}")]
+        .iter()
+        .enumerate()
+    {
+        let r =
+            send(get(&mock, "/rest/api/user/current").header("authorization", authorization)).await;
+        assert_eq!(r.status(), StatusCode::OK, "request {n}");
+    }
+    let r = send(
+        get(&mock, "/rest/api/user/current").header("authorization", format!("Bearer   {PAT} ")),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // The plugin's own bearer check takes the scheme in any case (RFC 6750).
+    let config: MockConfig = serde_json::from_value(json!({ "confluence": { "plugin": {
+        "bearer": { "jwt": { "keys": ["idp"] } },
+        "rate_limit": { "requests": 2, "per": "60s" },
+    } } }))
+    .unwrap();
+    let running = start(&config).await.unwrap();
+    let token = client()
+        .post(format!("{}/token", running.idp_url()))
+        .basic_auth("tollgate", Some("tollgate-secret"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", "alice-pw"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mock = Target {
+        mock: running,
+        client: client(),
+    };
+    let statuses = join_all(
+        ["Bearer", "bEaReR", "BEARER"]
+            .map(|scheme| {
+                get(&mock, "/rest/api/user/current")
+                    .header("authorization", format!("{scheme} {token}"))
+            })
+            .map(|request| async move { send(request).await.status() }),
+    )
+    .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+}
+
 #[tokio::test]
 async fn garbage_headers_never_panic() {
     let mock = mock_with(json!({

@@ -73,6 +73,28 @@ fn two_users() -> Value {
 
 // ---------------------------------------------------------------- F-PAT-3/4
 
+/// Issue 12: `max_expiry_days: 4294967295` (the loader now refuses it; code can
+/// still build it) with a matching `expirationDuration` overflowed the expiry
+/// date and panicked the connection. An expiry the mock cannot write is a 400
+/// like any other (F-PAT-4).
+#[tokio::test]
+async fn an_expiry_past_the_last_date_is_a_400_not_a_panic() {
+    let mut config = tollgate::scenario::mock_config::MockConfig::default();
+    config.confluence.pats.max_expiry_days = u32::MAX;
+    let mock = tollgate::mock::start(&config).await.unwrap();
+    for days in [json!(u32::MAX), json!(3_000_000), json!(i64::MAX)] {
+        let response = create_pat(
+            &mock,
+            &basic("alice", "alice-pw"),
+            json!({ "name": "far", "expirationDuration": days }),
+        )
+        .await;
+        assert_eq!(response.status(), 400, "{days}");
+    }
+    let (_, raw) = alice_pat(&mock, Some(36_500)).await;
+    assert_eq!(raw.len(), 44);
+}
+
 #[tokio::test]
 async fn creating_a_pat_answers_201_with_a_44_char_token_of_id_colon_20_bytes() {
     let mock = mock_with(json!({})).await;

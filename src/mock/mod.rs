@@ -12,19 +12,24 @@
 //! declare, re-export and assemble; no module imports a `mod.rs`. Leaves at this
 //! level: [`clock`] (the mock's time), [`faults`], [`store`] (the one bounded,
 //! expiring table every cache and session list is), [`sync`] (the lock
-//! helper), [`bearer`] (`Authorization: Bearer` parsing), [`tls`]. [`server`]
+//! helper), [`bearer`] (`Authorization: Bearer` parsing), [`tls`] (the CA).
+//! [`connections`] serves a listener under the connection limits; [`server`]
 //! starts both servers.
 
 pub mod bearer;
 pub mod clock;
 pub mod confluence;
+pub mod connections;
 pub mod faults;
 pub mod idp;
+#[cfg(test)]
+mod parser_properties;
 pub mod server;
 pub mod store;
 pub mod sync;
 pub mod tls;
 
+pub use connections::{Limits, serve};
 pub use server::{
-    RunningMock, idp_addr, router, serve, start, start_on, start_on_with_keys, start_with_keys,
+    RunningMock, idp_addr, router, start, start_on, start_on_with_keys, start_with_keys,
 };

@@ -1,20 +1,22 @@
 //! Starting the mock: bind Confluence and the IdP, build their state (one clock,
 //! every verifier from the configuration and keys), serve both in the
-//! background, and hand back a [`RunningMock`] that stops them.
+//! background under `mock.server`'s limits ([`crate::mock::connections`]), and
+//! hand back a [`RunningMock`] that stops them.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 
 use crate::auth::keys::SigningKey;
 use crate::mock::clock::Clock;
 use crate::mock::confluence::plugin_bearer::PluginBearerVerifier;
 use crate::mock::confluence::state::State;
 use crate::mock::confluence::{self};
+use crate::mock::connections::{Limits, serve};
 use crate::mock::idp::state::{IdpState, select_signing_key};
 use crate::mock::idp::{self};
 use crate::mock::tls;
@@ -24,21 +26,6 @@ use crate::scenario::mock_config::MockConfig;
 /// Build the [`State`] with the address it will be served at.
 pub fn router(state: State) -> axum::Router {
     confluence::router(state)
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves, then finishes the
-/// requests in flight. Handlers can read the peer address (`ConnectInfo<SocketAddr>`).
-pub async fn serve(
-    listener: TcpListener,
-    router: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }
 
 /// Binds `127.0.0.1:0` (Confluence and the IdP each) and starts the mock on the
@@ -87,15 +74,19 @@ pub async fn start_on_with_keys(
     addr: SocketAddr,
     keys: &[SigningKey],
 ) -> std::io::Result<RunningMock> {
+    let limits = Limits::from_config(&config.server);
     let tls = if config.tls {
         let ca = tls::ca().map_err(std::io::Error::other)?;
-        Some(ca.server_config().map_err(std::io::Error::other)?)
+        let server_config = ca
+            .server_config_for(limits.http2)
+            .map_err(std::io::Error::other)?;
+        Some(TlsAcceptor::from(server_config))
     } else {
         None
     };
-    let listener = TcpListener::bind(addr).await?;
+    let listener = bind(addr)?;
     let local_addr = listener.local_addr()?;
-    let idp_listener = TcpListener::bind(idp_addr(addr)?).await?;
+    let idp_listener = bind(idp_addr(addr)?)?;
     let idp_url = format!("http://{}", idp_listener.local_addr()?);
     let scheme = if tls.is_some() { "https" } else { "http" };
     let origin = format!("{scheme}://{local_addr}");
@@ -109,12 +100,10 @@ pub async fn start_on_with_keys(
     let shutdown = async move {
         let _ = stopped.await;
     };
+    let task = tokio::spawn(serve(listener, app, shutdown, limits, tls));
     // The IdP stays on HTTP: TLS is for the Confluence side's Secure cookies.
-    let task = match tls {
-        Some(config) => tokio::spawn(tls::serve_tls(listener, app, shutdown, config)),
-        None => tokio::spawn(serve(listener, app, shutdown)),
-    };
-    let idp_task = tokio::spawn(serve(idp_listener, idp::router(idp.clone()), idp.stopped()));
+    let idp_app = idp::router(idp.clone());
+    let idp_task = tokio::spawn(serve(idp_listener, idp_app, idp.stopped(), limits, None));
     Ok(RunningMock {
         base_url,
         local_addr,
@@ -127,9 +116,30 @@ pub async fn start_on_with_keys(
     })
 }
 
+/// Connections the kernel may hold for a server before it accepts them (within
+/// `net.core.somaxconn`): std's 128 overflows when a load test or a burst opens
+/// hundreds at once, and an overflowed handshake leaves the client believing in
+/// a connection the server never sees. Also where connections beyond
+/// `max_connections` wait.
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// Listens on `addr` as `TcpListener::bind` does (address reuse on Unix), with
+/// [`LISTEN_BACKLOG`].
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// The IdP and the Confluence state on one clock. A configuration that cannot
 /// be served (a bad key or proxy entry) is `InvalidInput`.
-fn build(
+pub(crate) fn build(
     config: &MockConfig,
     origin: &str,
     idp_url: &str,

@@ -3,18 +3,10 @@
 //! instance, so a run trusts every mock by trusting one CA, and `Secure` cookies
 //! are real.
 
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
-use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::service::TowerToHyperService;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 /// The process's mock CA: its certificate (PEM, for clients to trust) and the
 /// issuer that signs each instance's certificate.
@@ -62,8 +54,15 @@ impl MockCa {
         &self.cert_pem
     }
 
-    /// A server configuration with a fresh certificate for loopback names.
+    /// A server configuration with a fresh certificate for loopback names,
+    /// offering HTTP/1.1 in ALPN.
     pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+        self.server_config_for(false)
+    }
+
+    /// [`server_config`](Self::server_config), offering `h2` first when `http2`
+    /// (`mock.server.http2`).
+    pub fn server_config_for(&self, http2: bool) -> Result<Arc<rustls::ServerConfig>, TlsError> {
         let fail = |e: rcgen::Error| TlsError::Certificate(e.to_string());
         let key = KeyPair::generate().map_err(fail)?;
         let mut params =
@@ -83,7 +82,11 @@ impl MockCa {
         .with_no_client_auth()
         .with_single_cert(chain, private)
         .map_err(|e| TlsError::ServerConfig(e.to_string()))?;
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = if http2 {
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        } else {
+            vec![b"http/1.1".to_vec()]
+        };
         Ok(Arc::new(config))
     }
 }
@@ -102,40 +105,4 @@ fn make_ca() -> Result<MockCa, TlsError> {
         cert_pem: cert.pem(),
         issuer: Issuer::new(params, key),
     })
-}
-
-/// Like the plain server's `serve`, over TLS: each connection is handshaken, then served
-/// by hyper with the peer address available to `ConnectInfo`.
-pub async fn serve_tls(
-    listener: TcpListener,
-    router: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    config: Arc<rustls::ServerConfig>,
-) -> std::io::Result<()> {
-    let acceptor = TlsAcceptor::from(config);
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                // A failed accept (too many files, a reset) must not stop the server.
-                Err(_) => continue,
-            },
-        };
-        let acceptor = acceptor.clone();
-        let app = router
-            .clone()
-            .layer(axum::Extension(ConnectInfo::<SocketAddr>(peer)));
-        tokio::spawn(async move {
-            // A client that fails the handshake (wrong CA, plain HTTP) is its own problem.
-            let Ok(tls) = acceptor.accept(stream).await else {
-                return;
-            };
-            let service = TowerToHyperService::new(app);
-            let _ = Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
-        });
-    }
 }

@@ -75,6 +75,26 @@ impl AuthMethod {
     }
 }
 
+/// The token that authenticated a request, as its authenticator read it (a
+/// SHA-256, never the value), beside an [`AuthMethod`] that
+/// [`is_token`](AuthMethod::is_token). The plugin's rate limit keys on it, so
+/// the spelling of the header that carried the token (`bEaReR`, extra spaces,
+/// a junk header beside `?jwt=`) does not make a new one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthenticatedToken(pub [u8; 32]);
+
+impl AuthenticatedToken {
+    /// Tagged with the method, so one string taken two ways is two tokens.
+    pub fn of(method: AuthMethod, token: &str) -> Self {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(method.name().as_bytes());
+        hash.update([0]);
+        hash.update(token.as_bytes());
+        Self(hash.finalize().into())
+    }
+}
+
 /// Who a request turned out to be, as the plugin's authorize stage saw it; the
 /// audit log records it (F-PLUG-6).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,25 +13,40 @@ use crate::wire::CLIENT_IP_HEADER;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Peer(pub IpAddr);
 
+/// In a request's extensions when `mock.server.trust_client_ip_header` is on:
+/// `X-Tollgate-Client-IP` is believed from any peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrustClientIpHeader;
+
 /// Puts the [`Peer`] into the request: `client_ip:`'s header
 /// (`wire::CLIENT_IP_HEADER`: a scenario on loopback cannot change its real
 /// peer address, and a real Confluence never sees the header) if it holds an
-/// address, else the connection's peer, else loopback (a router served without
-/// connection info, as in unit tests).
+/// address and [`client_ip_header_believed`], else the connection's peer, else
+/// loopback (a router served without connection info, as in unit tests).
 pub fn set_peer(req: &mut Request) {
-    let from_scenario = req
-        .headers()
-        .get(CLIENT_IP_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<IpAddr>().ok());
     let connected = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
+    let trust_any = req.extensions().get::<TrustClientIpHeader>().is_some();
+    let from_scenario = client_ip_header_believed(connected, trust_any)
+        .then(|| req.headers().get(CLIENT_IP_HEADER))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok());
     let peer = from_scenario
         .or(connected)
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     req.extensions_mut().insert(Peer(peer));
+}
+
+/// Whether `X-Tollgate-Client-IP` may stand for the peer: only the harness sets
+/// it, from the same host, so it is believed from a loopback peer (or a router
+/// served without connection info, in tests), or from anyone when
+/// `trust_client_ip_header` says so. Any other caller of a standalone
+/// `tollgate mock` would otherwise pass `ip_allow` by naming an allowed address.
+pub fn client_ip_header_believed(connected: Option<IpAddr>, trust_any: bool) -> bool {
+    trust_any || connected.is_none_or(|ip| ip.to_canonical().is_loopback())
 }
 
 /// One trusted-proxy entry: an address, a `192.168.*.*` wildcard, or a CIDR.
@@ -169,6 +184,68 @@ mod tests {
         assert_eq!(
             proxies.client_address(ip("198.51.100.7"), Some("10.9.9.9")),
             ip("198.51.100.7")
+        );
+    }
+
+    #[test]
+    fn the_client_ip_header_is_believed_only_from_loopback_unless_trusted() {
+        for loopback in ["127.0.0.1", "127.8.9.1", "::1", "::ffff:127.0.0.1"] {
+            assert!(
+                client_ip_header_believed(Some(ip(loopback)), false),
+                "{loopback}"
+            );
+        }
+        for remote in [
+            "10.0.0.1",
+            "192.0.2.7",
+            "2001:db8::1",
+            "::ffff:10.0.0.1",
+            "0.0.0.0",
+        ] {
+            assert!(
+                !client_ip_header_believed(Some(ip(remote)), false),
+                "{remote}"
+            );
+            assert!(
+                client_ip_header_believed(Some(ip(remote)), true),
+                "{remote}"
+            );
+        }
+        assert!(client_ip_header_believed(None, false));
+    }
+
+    fn request_from(peer: &str, trusted: bool) -> Request {
+        let mut req = Request::builder()
+            .header(CLIENT_IP_HEADER, "203.0.113.9")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let addr = SocketAddr::new(ip(peer), 40_000);
+        req.extensions_mut().insert(ConnectInfo(addr));
+        if trusted {
+            req.extensions_mut().insert(TrustClientIpHeader);
+        }
+        req
+    }
+
+    #[test]
+    fn a_remote_peer_s_client_ip_header_is_ignored() {
+        let mut remote = request_from("192.0.2.7", false);
+        set_peer(&mut remote);
+        assert_eq!(
+            remote.extensions().get::<Peer>(),
+            Some(&Peer(ip("192.0.2.7")))
+        );
+        let mut trusted = request_from("192.0.2.7", true);
+        set_peer(&mut trusted);
+        assert_eq!(
+            trusted.extensions().get::<Peer>(),
+            Some(&Peer(ip("203.0.113.9")))
+        );
+        let mut harness = request_from("127.0.0.1", false);
+        set_peer(&mut harness);
+        assert_eq!(
+            harness.extensions().get::<Peer>(),
+            Some(&Peer(ip("203.0.113.9")))
         );
     }
 

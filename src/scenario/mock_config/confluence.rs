@@ -190,7 +190,10 @@ pub struct PatsConfig {
     pub enabled: bool,
     /// Tokens a user may hold at once (F-PAT-4: 10).
     pub max_per_user: usize,
-    /// Longest `expirationDuration` in days (F-PAT-4: 365).
+    /// Longest `expirationDuration` in days (F-PAT-4: 365), at most
+    /// [`MAX_PAT_EXPIRY_DAYS`] so every expiry is a date the mock can write.
+    #[serde(deserialize_with = "pat_expiry_days")]
+    #[schemars(range(min = 1, max = 36_500))]
     pub max_expiry_days: u32,
     /// Longest token name in UTF-16 units, as Java counts (F-PAT-4: 40).
     pub max_name_length: usize,
@@ -208,6 +211,20 @@ impl Default for PatsConfig {
             tokens: Vec::new(),
         }
     }
+}
+
+/// The largest `pats.max_expiry_days`: 100 years. Far below the year 9999 that
+/// dates stop at, even on a clock advanced by centuries.
+pub const MAX_PAT_EXPIRY_DAYS: u32 = 36_500;
+
+fn pat_expiry_days<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let days = u32::deserialize(deserializer)?;
+    if !(1..=MAX_PAT_EXPIRY_DAYS).contains(&days) {
+        return Err(serde::de::Error::custom(format!(
+            "pats.max_expiry_days must be between 1 and {MAX_PAT_EXPIRY_DAYS} days"
+        )));
+    }
+    Ok(days)
 }
 
 /// A PAT made at start-up. Give `value` (e.g. from a var) so the scenario knows

@@ -10,13 +10,15 @@
 //! Adding a fault: add a variant to [`Fault`], to [`Fault::SUITE`] (it breaks a
 //! fact) or [`Fault::LOAD_ONLY`] (it breaks none), and to [`Fault::name`].
 //!
-//! One part of the block a file: [`confluence`], [`plugin`], [`idp`], [`fault`].
+//! One part of the block a file: [`confluence`], [`plugin`], [`idp`], [`fault`],
+//! [`server`].
 
 pub mod confluence;
 mod debug;
 pub mod fault;
 pub mod idp;
 pub mod plugin;
+pub mod server;
 
 #[cfg(test)]
 mod tests;
@@ -26,23 +28,26 @@ use serde::{Deserialize, Serialize};
 
 pub use confluence::{
     BasicAuthBlockConfig, CaptchaConfig, ConfluenceConfig, ConnectJwtConfig, ContentPreset,
-    CrowdConfig, JwtIssuer, NativeOauthClient, NativeOauthConfig, PatSeed, PatsConfig,
-    RateLimitConfig, SessionsConfig, TokenAuthConfig, UserConfig,
+    CrowdConfig, JwtIssuer, MAX_PAT_EXPIRY_DAYS, NativeOauthClient, NativeOauthConfig, PatSeed,
+    PatsConfig, RateLimitConfig, SessionsConfig, TokenAuthConfig, UserConfig,
 };
 pub use fault::Fault;
 pub use idp::{Grant, IdpClient, IdpConfig, IdpUser, TokenFormat};
 pub use plugin::{AuditConfig, PluginBearer, PluginConfig, PluginJwt, PluginRateLimit};
+pub use server::ServerConfig;
 
 /// The whole `mock:` block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct MockConfig {
-    /// Serve HTTPS (not implemented yet: the mock refuses to start with `tls: true`).
+    /// Serve the Confluence side over HTTPS.
     pub tls: bool,
     /// The emulated Confluence node.
     pub confluence: ConfluenceConfig,
     /// The identity provider (a later issue fills this in; any mapping is kept as is).
     pub idp: IdpConfig,
+    /// Connection limits of both servers: timeouts, how many at once, HTTP/2.
+    pub server: ServerConfig,
 }
 
 impl MockConfig {

@@ -1,6 +1,7 @@
 //! Defaults of `mock: {}`, partial blocks, and the fault lists.
 
 use super::*;
+use serde_json::json;
 
 #[test]
 fn empty_block_is_a_locked_down_instance_with_alice() {
@@ -91,4 +92,37 @@ fn every_fault_is_either_judged_by_the_suite_or_load_only() {
     assert_eq!(Fault::LOAD_ONLY, [Fault::SlowAuth]);
     assert_eq!(Fault::ALL.first(), Some(&Fault::BasicChallenge));
     assert_eq!(Fault::ALL.last(), Some(&Fault::SlowAuth));
+}
+
+/// Issue 12: a bound the mock can honour: every PAT expiry a date it can write,
+/// every server timeout a deadline it can compute, at least one connection.
+#[test]
+fn limits_out_of_range_are_load_errors() {
+    for bad in [
+        json!({ "confluence": { "pats": { "max_expiry_days": 4_294_967_295_u64 } } }),
+        json!({ "confluence": { "pats": { "max_expiry_days": 36_501 } } }),
+        json!({ "confluence": { "pats": { "max_expiry_days": 0 } } }),
+        json!({ "server": { "idle_timeout": "0s" } }),
+        json!({ "server": { "header_read_timeout": "25h" } }),
+        json!({ "server": { "tls_handshake_timeout": "0ms" } }),
+        json!({ "server": { "max_connections": 0 } }),
+    ] {
+        assert!(
+            serde_json::from_value::<MockConfig>(bad.clone()).is_err(),
+            "{bad}"
+        );
+    }
+    let good: MockConfig = serde_json::from_value(json!({
+        "confluence": { "pats": { "max_expiry_days": 36_500 } },
+        "server": { "idle_timeout": "300ms", "max_connections": 1, "http2": true },
+    }))
+    .unwrap();
+    assert_eq!(good.confluence.pats.max_expiry_days, MAX_PAT_EXPIRY_DAYS);
+    assert_eq!(good.server.max_connections, 1);
+    let defaults = ServerConfig::default();
+    assert_eq!(defaults.header_read_timeout.get().as_secs(), 10);
+    assert_eq!(defaults.idle_timeout.get().as_secs(), 60);
+    assert_eq!(defaults.tls_handshake_timeout.get().as_secs(), 10);
+    assert_eq!(defaults.max_connections, 1024);
+    assert!(!defaults.http2 && !defaults.trust_client_ip_header);
 }

@@ -359,7 +359,7 @@ impl ConnectJwtVerifier {
 
 /// F-TOKAUTH-4: the `jwt` query parameter first, else `Authorization: JWT <token>`
 /// (scheme case-insensitive). Other schemes (Basic, Bearer) are not Connect's.
-fn token_of(query: &str, authorization: Option<&str>) -> Option<String> {
+pub fn token_of(query: &str, authorization: Option<&str>) -> Option<String> {
     let from_query = url::form_urlencoded::parse(query.as_bytes())
         .find(|(name, value)| name == "jwt" && !value.is_empty())
         .map(|(_, value)| value.into_owned());

@@ -36,6 +36,7 @@ pub const RAW_TOKEN_LEN: usize = 44;
 const ID_DIGITS: usize = 12;
 /// Random bytes after the `:`.
 const SECRET_BYTES: usize = 20;
+const SECONDS_PER_DAY: u64 = 86_400;
 /// Revoked tokens remembered at most (for the `revoked_pat_accepted` fault).
 pub const MAX_TOMBSTONES: usize = 1_000;
 /// Tokens a user may hold under `pat_limit_unenforced`: the fault lifts the
@@ -173,12 +174,14 @@ impl PatStore {
             // Dead from the start: expiry is now (`now >= expires` is dead).
             (Some(now), Some(wall))
         } else {
-            match seed.expires_in {
-                Some(d) => (Some(now + d.get()), Some(wall + d.get())),
+            // A lifetime past the last date the mock can write (`9000y`) never
+            // comes within a run: the seed does not expire.
+            match seed.expires_in.and_then(|d| expiry(now, wall, d.get())) {
+                Some((at, at_wall)) => (Some(at), Some(at_wall)),
                 None => (None, None),
             }
         };
-        self.next_id = self.next_id.max(id + 1);
+        self.next_id = self.next_id.max(id.saturating_add(1));
         self.tokens.insert(
             id,
             Pat {
@@ -215,10 +218,20 @@ impl PatStore {
             return Err(CreateError::LongName(max_name));
         }
         let max_days = self.config.max_expiry_days;
-        let lifetime = match days {
+        let (now, wall) = (clock.now(), wall_now(clock));
+        // An expiry past the dates the mock can represent is as invalid as one
+        // past `max_days` (F-PAT-4), whatever the configuration allowed.
+        let expires = match days {
             None => None,
             Some(d) if d >= 1 && d <= i64::from(max_days) => {
-                Some(Duration::from_secs(d.unsigned_abs() * 86_400))
+                let lifetime = d
+                    .unsigned_abs()
+                    .checked_mul(SECONDS_PER_DAY)
+                    .map(Duration::from_secs);
+                match lifetime.and_then(|lifetime| expiry(now, wall, lifetime)) {
+                    Some(at) => Some(at),
+                    None => return Err(CreateError::BadExpiry(max_days)),
+                }
             }
             Some(_) => return Err(CreateError::BadExpiry(max_days)),
         };
@@ -232,17 +245,16 @@ impl PatStore {
             return Err(CreateError::TooMany(self.config.max_per_user));
         }
         let id = self.next_id;
-        self.next_id += 1;
+        self.next_id = self.next_id.saturating_add(1);
         let secret: [u8; SECRET_BYTES] = rand::random();
-        let (now, wall) = (clock.now(), wall_now(clock));
         let pat = Pat {
             user: user.to_owned(),
             name: name.to_owned(),
             hash: hash(&secret),
             created: now,
             created_wall: wall,
-            expires: lifetime.map(|d| now + d),
-            expires_wall: lifetime.map(|d| wall + d),
+            expires: expires.map(|(at, _)| at),
+            expires_wall: expires.map(|(_, at_wall)| at_wall),
             revoked: false,
         };
         let mut body = token_json(id, &pat);
@@ -343,9 +355,26 @@ impl PatStore {
     }
 }
 
-/// The mock's wall-clock time: real UTC plus the clock's offset.
+/// The mock's wall-clock time: real UTC plus the clock's offset (the last
+/// representable moment if the offset were ever past it).
 fn wall_now(clock: &Clock) -> OffsetDateTime {
-    OffsetDateTime::now_utc() + clock.offset()
+    later(OffsetDateTime::now_utc(), clock.offset())
+        .unwrap_or_else(|| time::PrimitiveDateTime::MAX.assume_utc())
+}
+
+/// `wall + by`, or `None` past the year 9999.
+fn later(wall: OffsetDateTime, by: Duration) -> Option<OffsetDateTime> {
+    wall.checked_add(time::Duration::try_from(by).ok()?)
+}
+
+/// When a token living `lifetime` from `now` / `wall` dies, on the mock's
+/// monotonic clock and on its wall clock; `None` if either cannot hold it.
+fn expiry(
+    now: Instant,
+    wall: OffsetDateTime,
+    lifetime: Duration,
+) -> Option<(Instant, OffsetDateTime)> {
+    Some((now.checked_add(lifetime)?, later(wall, lifetime)?))
 }
 
 /// `2024-03-04T13:34:01.789+0000`, the shape Confluence's PAT resource writes.
@@ -538,6 +567,48 @@ mod tests {
         // A wrong secret for a known id is no token.
         let wrong = parse_raw(&encode_raw(7, &[9u8; SECRET_BYTES])).unwrap();
         assert_eq!(store.verify(&wrong, now, true, true), None);
+    }
+
+    /// Issue 12: `max_expiry_days: 4294967295` and a matching
+    /// `expirationDuration` overflowed the expiry date and panicked.
+    #[test]
+    fn an_expiry_past_the_last_date_is_refused_not_a_panic() {
+        let clock = Clock::new();
+        let mut store = PatStore::new(
+            &PatsConfig {
+                max_expiry_days: u32::MAX,
+                ..PatsConfig::default()
+            },
+            &clock,
+        );
+        for days in [i64::from(u32::MAX), 3_000_000, i64::MAX] {
+            let refused = store.create("alice", "far", Some(days), &clock, true);
+            assert!(
+                days > i64::from(u32::MAX) || refused == Err(CreateError::BadExpiry(u32::MAX)),
+                "{days}: {refused:?}"
+            );
+            assert!(refused.is_err(), "{days}");
+        }
+        // Within the dates the mock can write it still works, on a clock moved
+        // by centuries too.
+        clock.advance(Duration::from_secs(500 * 365 * SECONDS_PER_DAY));
+        assert!(
+            store
+                .create("alice", "near", Some(36_500), &clock, true)
+                .is_ok()
+        );
+        let seed = PatSeed {
+            user: "alice".into(),
+            name: "forever".into(),
+            expires_in: Some(Human(Duration::from_secs(9000 * 365 * SECONDS_PER_DAY))),
+            ..PatSeed::default()
+        };
+        let seeded = PatStore::new(&config(vec![seed]), &clock);
+        assert_eq!(
+            seeded.len(),
+            1,
+            "a far seed never expires instead of panicking"
+        );
     }
 
     #[test]

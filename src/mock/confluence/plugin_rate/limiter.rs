@@ -76,12 +76,15 @@ impl PluginRateLimiter {
             window.count = 0;
         }
         if window.count < self.requests {
-            window.count += 1;
+            window.count = window.count.saturating_add(1);
             return Ok(());
         }
         let end = window.start.checked_add(self.per).unwrap_or(now);
         let left = end.saturating_duration_since(now);
-        Err((left.as_secs() + u64::from(left.subsec_nanos() > 0)).max(1))
+        Err(left
+            .as_secs()
+            .saturating_add(u64::from(left.subsec_nanos() > 0))
+            .max(1))
     }
 }
 

@@ -4,31 +4,30 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use crate::mock::confluence::caller::AuthMethod;
-use crate::mock::confluence::request;
+use crate::mock::confluence::caller::{AuthMethod, AuthenticatedToken};
 use crate::mock::confluence::respond::json;
 use crate::mock::confluence::state::State;
 use crate::scenario::mock_config::Fault;
 
-/// The stage: counts token-authenticated requests per token and refuses the ones
-/// beyond the limit (F-PLUG-5); `Some` is the refusal. The
+/// The stage: counts token-authenticated requests per token (the
+/// [`AuthenticatedToken`] Seraph's stage recorded) and refuses the ones beyond
+/// the limit (F-PLUG-5); `Some` is the refusal. The
 /// `plugin_rate_limit_off` fault never refuses.
 pub fn check(state: &State, req: &Request) -> Option<Response> {
     let limiter = state.plugin_rate.as_ref()?;
-    if !req
+    let method = req
         .extensions()
         .get::<AuthMethod>()
-        .is_some_and(|m| m.is_token())
-    {
-        return None;
-    }
-    let credential = match req.headers().get(header::AUTHORIZATION) {
-        Some(value) => value.as_bytes().to_vec(),
-        None => request::query_param(req.uri(), "jwt")
-            .unwrap_or_default()
-            .into_bytes(),
-    };
-    match limiter.take(&credential, state.clock().now()) {
+        .filter(|m| m.is_token())?;
+    // The token authentication vouched for, however the request spelled it.
+    // Without one (no authenticator records a token method without it), all
+    // such requests of a method share one window rather than go uncounted.
+    let token = req
+        .extensions()
+        .get::<AuthenticatedToken>()
+        .copied()
+        .unwrap_or_else(|| AuthenticatedToken::of(*method, ""));
+    match limiter.take(&token.0, state.clock().now()) {
         Ok(()) => None,
         Err(_) if state.faults.has(Fault::PluginRateLimitOff) => None,
         Err(retry_after) => {

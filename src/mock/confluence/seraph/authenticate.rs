@@ -20,7 +20,7 @@ use super::credentials::{SLOW_AUTH_DELAY, carries_credentials};
 use super::names::{REMEMBER_ME_COOKIE, SESSION_COOKIE, X_SERAPH_LOGIN_REASON};
 use super::stamp::{Stamp, username_header};
 use super::tokens::{TokenAuthenticator, TokenRequest};
-use crate::mock::confluence::caller::{AuthMethod, Caller};
+use crate::mock::confluence::caller::{AuthMethod, AuthenticatedToken, Caller};
 use crate::mock::confluence::client_addr::Peer;
 use crate::mock::confluence::request;
 use crate::mock::confluence::respond::send_error;
@@ -46,6 +46,7 @@ pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Res
     let auth_type = AuthType::of(req.uri(), is_rest);
     let now = state.clock.now();
     let mut stamp = Stamp::default();
+    let mut token = None;
 
     // F-BASIC-1, first the HTTP session.
     let session_cookie = request::cookie(req.headers(), SESSION_COOKIE);
@@ -79,7 +80,11 @@ pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Res
         };
         // Boxed: the chain's future (an introspection call among it) would
         // otherwise widen every request's future (see `pipeline`).
-        found = Box::pin(tokens(state, parts, now, &mut stamp)).await?;
+        let by_token = Box::pin(tokens(state, parts, now, &mut stamp)).await?;
+        found = by_token.map(|(name, method, credential)| {
+            token = Some(AuthenticatedToken::of(method, &credential));
+            (name, method)
+        });
     }
     if found.is_none() {
         if let Some(refused) = refuse_unauthenticated(state, auth_type, session_cookie.is_some()) {
@@ -87,6 +92,9 @@ pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Res
         }
     }
     record(req, found, &mut stamp);
+    if let Some(token) = token {
+        req.extensions_mut().insert(token);
+    }
     Ok(stamp)
 }
 
@@ -152,13 +160,14 @@ fn basic(
 
 /// The token authenticators, in order; the first that claims the token decides.
 /// A token login keeps no session (F-PAT-4: invalidated after each PAT request;
-/// OAuth bearer requests are stateless too), so none is opened.
+/// OAuth bearer requests are stateless too), so none is opened. A user comes
+/// with the token that authenticated them, as their authenticator read it.
 async fn tokens(
     state: &State,
     token_request: TokenRequest<'_>,
     now: Instant,
     stamp: &mut Stamp,
-) -> Result<Found, Response> {
+) -> Result<Option<(String, AuthMethod, String)>, Response> {
     for authenticator in TokenAuthenticator::chain(state) {
         match authenticator.verify(state, token_request, now).await {
             TokenVerdict::Pass => continue,
@@ -168,7 +177,8 @@ async fn tokens(
                 // filter logs in through the same listener, so it does too.
                 stamp.login_ok = true;
                 stamp.cache_private = how == AuthMethod::NativeOauth;
-                return Ok(Some((name, how)));
+                let credential = authenticator.credential(token_request).unwrap_or_default();
+                return Ok(Some((name, how, credential)));
             }
             TokenVerdict::Reject(response) => return Err(response),
         }

@@ -10,8 +10,9 @@ use std::time::Instant;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::mock::bearer;
 use crate::mock::confluence::caller::AuthMethod;
-use crate::mock::confluence::connect_jwt::verifier::JwtOutcome;
+use crate::mock::confluence::connect_jwt::verifier::{self as connect_jwt, JwtOutcome};
 use crate::mock::confluence::native_oauth::authenticate as native_oauth;
 use crate::mock::confluence::pats::authenticate as pats;
 use crate::mock::confluence::plugin_bearer::BearerOutcome;
@@ -83,6 +84,26 @@ impl TokenAuthenticator {
             PLUGIN_TOKEN_AUTHENTICATORS
         } else {
             TOKEN_AUTHENTICATORS
+        }
+    }
+
+    /// The token this authenticator read from the request, the way it read it:
+    /// what a `User` verdict of it vouches for.
+    pub fn credential(self, req: TokenRequest<'_>) -> Option<String> {
+        match self {
+            TokenAuthenticator::ConnectJwt => {
+                connect_jwt::token_of(req.uri.query().unwrap_or_default(), req.authorization())
+            }
+            TokenAuthenticator::Pat
+            | TokenAuthenticator::NativeOauth
+            | TokenAuthenticator::PluginPatGate
+            | TokenAuthenticator::PluginNativeOauth => {
+                bearer::strict(req.headers).map(str::to_owned)
+            }
+            TokenAuthenticator::PluginBearer => req
+                .authorization()
+                .and_then(bearer::lenient)
+                .map(str::to_owned),
         }
     }
 
@@ -218,4 +239,56 @@ fn bearer_error(status: u16, reason: &str) -> Response {
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request_parts(uri: &str, authorization: Option<&'static str>) -> (Method, Uri, HeaderMap) {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = authorization {
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_static(value));
+        }
+        (Method::GET, uri.parse().unwrap(), headers)
+    }
+
+    fn credential(
+        authenticator: TokenAuthenticator,
+        uri: &str,
+        authorization: Option<&'static str>,
+    ) -> Option<String> {
+        let (method, uri, headers) = request_parts(uri, authorization);
+        authenticator.credential(TokenRequest {
+            method: &method,
+            uri: &uri,
+            headers: &headers,
+        })
+    }
+
+    /// What the plugin's rate limit keys on (issue 12): the token, however the
+    /// request spelled the header that carried it.
+    #[test]
+    fn the_credential_is_the_token_as_its_authenticator_read_it() {
+        use TokenAuthenticator::*;
+        for authorization in ["Bearer abc", "Bearer  abc", " Bearer abc"] {
+            assert_eq!(
+                credential(Pat, "/", Some(authorization)).as_deref(),
+                Some("abc")
+            );
+        }
+        for authorization in ["Bearer abc", "bEaReR abc", "BEARER  abc "] {
+            assert_eq!(
+                credential(PluginBearer, "/", Some(authorization)).as_deref(),
+                Some("abc")
+            );
+        }
+        // A junk `Authorization` beside `?jwt=` is not the token.
+        for authorization in [None, Some("junk"), Some("JWT other")] {
+            assert_eq!(
+                credential(ConnectJwt, "/rest/api/space?jwt=abc", authorization).as_deref(),
+                Some("abc")
+            );
+        }
+    }
 }
