@@ -74,15 +74,7 @@ pub async fn prepare<'c>(
         };
         let credential = auth::credential(auth, &ctx).await?;
         secrets.extend(credential.secrets);
-        if let Auth::Basic { user, password, .. } = &auth.inner {
-            // `user:password` is what Basic encodes: its base64 forms (padded or
-            // not, glued to other text) are then known too.
-            secrets.push(format!(
-                "{}:{}",
-                user.render(scope)?,
-                password.render(scope)?
-            ));
-        }
+        secrets.extend(basic_pair(&auth.inner, scope)?);
         authorization = credential.authorization;
         auth_cookie = credential.cookie;
         if let Some(with_credential) = credential.url {
@@ -178,6 +170,19 @@ fn url(request: &Request, env: &Env, scope: &Scope) -> Result<url::Url, PrepareE
     Ok(url)
 }
 
+/// `user:password` of a Basic form: what Basic encodes, so its base64 forms
+/// (padded or not, glued to other text) are known secrets too.
+fn basic_pair(auth: &Auth, scope: &Scope) -> Result<Option<String>, PrepareError> {
+    Ok(match auth {
+        Auth::Basic { user, password, .. } => Some(format!(
+            "{}:{}",
+            user.render(scope)?,
+            password.render(scope)?
+        )),
+        _ => None,
+    })
+}
+
 fn header_value(value: &str) -> Result<HeaderValue, PrepareError> {
     HeaderValue::from_str(value).map_err(|_| PrepareError::HeaderValue)
 }
@@ -189,7 +194,8 @@ mod tests {
 
     use super::*;
     use crate::auth::keys::KeyRing;
-    use crate::client::{Endpoints, TlsTrust};
+    use crate::client::clients::TlsTrust;
+    use crate::client::env::Endpoints;
 
     fn env() -> Env {
         let endpoints = Endpoints {
