@@ -528,3 +528,31 @@ fn a_target_or_idp_with_credentials_is_refused_and_not_shown() {
         outputs.assert_clean(std::slice::from_ref(&canary));
     }
 }
+
+/// A loader message quotes what it read, which may be an `${env:…}` value
+/// (issue 12, item 4): `tollgate check` shows it `[redacted]`.
+#[test]
+fn a_loader_message_does_not_echo_an_env_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let canary = Entry::new("LOADER", 3, "");
+    std::fs::write(
+        dir.path().join("s.yaml"),
+        "id: T\ntitle: t\nsteps:\n  - name: s\n    request: { path: / }\n    expect: { status: \"${env:TG_CANARY_STATUS}\" }\n",
+    )
+    .unwrap();
+    let output = tollgate(
+        &["check", "s.yaml"],
+        dir.path(),
+        &[("TG_CANARY_STATUS", &canary.value)],
+    );
+    let outputs = Outputs::read(&output, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        outputs
+            .text("stderr")
+            .contains("'[redacted]' is not a status"),
+        "{}",
+        outputs.text("stderr")
+    );
+    outputs.assert_clean(std::slice::from_ref(&canary));
+}

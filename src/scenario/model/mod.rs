@@ -637,6 +637,21 @@ mod tests {
     }
 
     #[test]
+    fn the_schema_describes_secret_vars_and_captures() {
+        let schema = serde_json::to_value(schemars::schema_for!(super::Scenario)).unwrap();
+        let defs = &schema["$defs"];
+        assert_eq!(defs["VarFields"]["properties"]["secret"]["type"], "boolean");
+        assert_eq!(defs["VarFields"]["required"], serde_json::json!(["value"]));
+        let sources: Vec<&str> = defs["Capture"]["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["required"][0].as_str().unwrap())
+            .collect();
+        assert_eq!(sources, ["header", "cookie", "json", "body"]);
+    }
+
+    #[test]
     fn a_var_mapping_takes_only_value_and_secret() {
         let (_, soft) = vars("v: { valeu: x, secret: true }\n");
         let hard = vars("v: { valeu: x, secret: true }\n").0.unwrap_err();
