@@ -79,8 +79,12 @@ pub struct TargetArgs {
     #[arg(long)]
     pub insecure: bool,
     /// Set a variable, overriding the scenario's own (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = VarParser)]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = VarParser("--var"))]
     pub vars: Vec<(String, String)>,
+    /// Set a variable whose value is secret: like --var, and the value is
+    /// `[redacted]` in every output (repeatable).
+    #[arg(long = "secret", value_name = "NAME=VALUE", value_parser = VarParser("--secret"))]
+    pub secrets: Vec<(String, String)>,
     /// With --target, send credentials that are the default of an unset
     /// `${env:NAME:-default}` (the emulator's) instead of refusing to start.
     #[arg(long)]
@@ -97,17 +101,18 @@ pub struct TargetArgs {
 impl std::fmt::Debug for TargetArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let redactor = Redactor::new();
-        let vars: Vec<String> = self
-            .vars
-            .iter()
-            .map(|(name, _)| format!("{name}={REDACTED}"))
-            .collect();
+        let names = |vars: &[(String, String)]| -> Vec<String> {
+            vars.iter()
+                .map(|(name, _)| format!("{name}={REDACTED}"))
+                .collect()
+        };
         f.debug_struct("TargetArgs")
             .field("url", &self.url.as_deref().map(|u| redactor.url(u)))
             .field("idp", &self.idp.as_deref().map(|u| redactor.url(u)))
             .field("ca_cert", &self.ca_cert)
             .field("insecure", &self.insecure)
-            .field("vars", &vars)
+            .field("vars", &names(&self.vars))
+            .field("secrets", &names(&self.secrets))
             .field("allow_defaults", &self.allow_defaults)
             .field("confluence_version", &self.confluence_version)
             .finish()
@@ -282,10 +287,11 @@ fn parse_var(text: &str) -> Result<(String, String), ArgError> {
     }
 }
 
-/// `--var NAME=VALUE`. clap's own message for a refused value quotes the value
-/// whole; this one says only what [`ArgError`] shows.
+/// `--var NAME=VALUE` and `--secret NAME=VALUE` (the flag's name is kept for
+/// the message). clap's own message for a refused value quotes the value whole;
+/// this one says only what [`ArgError`] shows.
 #[derive(Clone)]
-struct VarParser;
+struct VarParser(&'static str);
 
 impl clap::builder::TypedValueParser for VarParser {
     type Value = (String, String);
@@ -300,8 +306,9 @@ impl clap::builder::TypedValueParser for VarParser {
             clap::Error::raw(
                 clap::error::ErrorKind::ValueValidation,
                 format!(
-                    "invalid value for '--var <NAME=VALUE>': {message}\n\n\
-                     For more information, try '--help'.\n"
+                    "invalid value for '{} <NAME=VALUE>': {message}\n\n\
+                     For more information, try '--help'.\n",
+                    self.0
                 ),
             )
             .with_cmd(cmd)
@@ -347,12 +354,40 @@ mod tests {
             "https://admin:Url-secret@confluence.example.com",
             "--var",
             "password=Hunter2-secret",
+            "--secret",
+            "ticket=Cli-secret-value",
         ])
         .unwrap();
         let shown = format!("{cli:?}");
         assert!(shown.contains("password="), "{shown}");
+        assert!(shown.contains("ticket="), "{shown}");
         assert!(!shown.contains("Hunter2-secret"), "{shown}");
         assert!(!shown.contains("Url-secret"), "{shown}");
+        assert!(!shown.contains("Cli-secret-value"), "{shown}");
+    }
+
+    #[test]
+    fn secret_is_repeatable_for_run_and_load_and_hides_a_refused_value() {
+        for command in ["run", "load"] {
+            let cli = Cli::try_parse_from([
+                "tollgate", command, "x.yaml", "--secret", "a=1=2", "--secret", "b=c",
+            ])
+            .unwrap();
+            let target = match cli.command {
+                Command::Run(args) => args.target,
+                Command::Load(args) => args.target,
+                _ => unreachable!(),
+            };
+            let expected = [
+                ("a".to_string(), "1=2".to_string()),
+                ("b".into(), "c".into()),
+            ];
+            assert_eq!(target.secrets, expected);
+        }
+        let refused = Cli::try_parse_from(["tollgate", "run", "--secret", "=Hunter2-secret"]);
+        let message = refused.unwrap_err().to_string();
+        assert!(message.contains("'--secret <NAME=VALUE>'"), "{message}");
+        assert!(!message.contains("Hunter2-secret"), "{message}");
     }
 
     #[test]

@@ -43,11 +43,20 @@ pub fn schema() -> CommandResult {
     Ok(CommandOutcome::Passed)
 }
 
-/// `--target`, `--idp`, `--ca-cert`, `--insecure` and `--var` as run and load take them.
+/// `--target`, `--idp`, `--ca-cert`, `--insecure`, `--var` and `--secret` as
+/// run and load take them.
 fn target_options(args: &TargetArgs) -> Result<TargetOptions, CommandError> {
+    if let Some(idp) = &args.idp {
+        crate::session::refuse_userinfo("--idp", idp).map_err(|e| usage(e.to_string()))?;
+    }
     Ok(TargetOptions {
         target: parse_target(args.url.as_deref())?,
-        vars: args.vars.clone(),
+        vars: given_vars(args),
+        secrets: args
+            .secrets
+            .iter()
+            .map(|(_, value)| value.clone())
+            .collect(),
         idp: args.idp.clone(),
         ca_cert: args.ca_cert.clone(),
         insecure: args.insecure,
@@ -89,12 +98,21 @@ fn refuse_emulator_defaults(
     )))
 }
 
+/// `--secret` and `--var` values by name, `--secret` first: it wins over a
+/// `--var` of the same name.
+fn given_vars(args: &TargetArgs) -> Vec<(String, String)> {
+    args.secrets.iter().chain(&args.vars).cloned().collect()
+}
+
 fn parse_target(target: Option<&str>) -> Result<Target, CommandError> {
     let Some(text) = target else {
         return Ok(Target::Embedded);
     };
     match crate::session::http_url(text) {
-        Some(_) => Ok(Target::Remote(text.to_string())),
+        Some(_) => {
+            crate::session::refuse_userinfo("--target", text).map_err(|e| usage(e.to_string()))?;
+            Ok(Target::Remote(text.to_string()))
+        }
         None => Err(CommandError::NotAnHttpUrl {
             flag: "--target",
             text: text.to_string(),
@@ -181,7 +199,7 @@ fn profile_scenarios(
 ) -> Result<Vec<scenario::Scenario>, CommandError> {
     let real_env = |name: &str| std::env::var(name).ok();
     if matches!(target, Target::Remote(_)) {
-        let missing = profile.missing_vars(&args.target.vars, &real_env);
+        let missing = profile.missing_vars(&given_vars(&args.target), &real_env);
         if !missing.is_empty() {
             return Err(CommandError::MissingVars {
                 profile: profile.name.inner.clone(),
@@ -190,7 +208,7 @@ fn profile_scenarios(
         }
     }
     // A required var given with --var also fills `${env:ENV}` in the files.
-    let overrides = profile.env_overrides(&args.target.vars);
+    let overrides = profile.env_overrides(&given_vars(&args.target));
     let env = |name: &str| {
         overrides
             .iter()

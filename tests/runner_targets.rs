@@ -203,10 +203,21 @@ async fn the_certification_block_names_the_target_profile_hashes_and_verdict() {
     use tollgate::report::model::Verdict;
 
     let yaml = "id: CERT\ntitle: t\nsteps:\n  - name: one\n    request: { path: / }\n";
-    let options = RunOptions {
-        // A password in the target URL is no evidence anyone should get.
+    // A target URL with a password is refused before anything is sent (issue 12):
+    // no report can name it.
+    let with_userinfo = RunOptions {
         target: TargetOptions {
             target: Target::Remote("http://admin:Canary-Target-Pw@127.0.0.1:9".into()),
+            ..TargetOptions::default()
+        },
+        ..RunOptions::default()
+    };
+    let refused = run_suite(vec![scenario(yaml)], &with_userinfo, |_| {}).await;
+    let message = refused.expect_err("refused").to_string();
+    assert!(!message.contains("Canary-Target-Pw"), "{message}");
+    let options = RunOptions {
+        target: TargetOptions {
+            target: Target::Remote("http://127.0.0.1:9".into()),
             ..TargetOptions::default()
         },
         profile: Some("connect-jwt".into()),
@@ -218,7 +229,7 @@ async fn the_certification_block_names_the_target_profile_hashes_and_verdict() {
     let cert = &report.certification;
     assert_eq!(cert.verdict, Verdict::NotConformant, "nothing listens");
     assert_eq!(cert.profile.as_deref(), Some("connect-jwt"));
-    assert_eq!(cert.target, "http://admin:[redacted]@127.0.0.1:9");
+    assert_eq!(cert.target, "http://127.0.0.1:9");
     assert_eq!(report.target, cert.target);
     assert_eq!(cert.tool_version, env!("CARGO_PKG_VERSION"));
     assert_eq!(

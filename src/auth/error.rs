@@ -35,7 +35,10 @@ pub enum AuthError {
     SsoToken,
 }
 
-/// What an error body shows of itself: enough to recognise, bounded.
+/// What an error body keeps of itself: bounded for memory only. The runner
+/// redacts the whole message and only then cuts it for display; cutting it short
+/// here, before redaction, would leave the first characters of a secret that
+/// straddles the cut (issue 12, item 3).
 pub(crate) fn shown(body: &str) -> String {
-    body.chars().take(200).collect()
+    body.chars().take(16 * 1024).collect()
 }

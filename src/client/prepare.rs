@@ -7,7 +7,7 @@ use super::clients::Clients;
 use super::env::Env;
 use super::response::describe_error;
 use crate::auth::{self, AuthContext};
-use crate::scenario::plan::{Address, Body, Request};
+use crate::scenario::plan::{Address, Auth, Body, Request};
 use crate::scenario::template::{Scope, UnknownVar};
 use crate::wire::CLIENT_IP_HEADER;
 
@@ -30,6 +30,10 @@ pub enum PrepareError {
     HeaderValue,
     #[error("cannot build the request: {0}")]
     Build(String),
+    #[error(
+        "a request URL must not carry user:password@ (it would be sent as Basic beside the step's own auth); use `auth: {{ basic: … }}`"
+    )]
+    Userinfo,
 }
 
 /// A request ready to send, with the client to send it and its secrets.
@@ -70,6 +74,7 @@ pub async fn prepare<'c>(
         };
         let credential = auth::credential(auth, &ctx).await?;
         secrets.extend(credential.secrets);
+        secrets.extend(basic_pair(&auth.inner, scope)?);
         authorization = credential.authorization;
         auth_cookie = credential.cookie;
         if let Some(with_credential) = credential.url {
@@ -151,6 +156,10 @@ fn url(request: &Request, env: &Env, scope: &Scope) -> Result<url::Url, PrepareE
         reason: e.to_string(),
         url: text,
     })?;
+    // reqwest turns a URL's userinfo into an `Authorization: Basic` of its own.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(PrepareError::Userinfo);
+    }
     if !request.query.is_empty() {
         let mut rendered = Vec::with_capacity(request.query.len());
         for (name, value) in &request.query {
@@ -161,6 +170,87 @@ fn url(request: &Request, env: &Env, scope: &Scope) -> Result<url::Url, PrepareE
     Ok(url)
 }
 
+/// `user:password` of a Basic form: what Basic encodes, so its base64 forms
+/// (padded or not, glued to other text) are known secrets too.
+fn basic_pair(auth: &Auth, scope: &Scope) -> Result<Option<String>, PrepareError> {
+    Ok(match auth {
+        Auth::Basic { user, password, .. } => Some(format!(
+            "{}:{}",
+            user.render(scope)?,
+            password.render(scope)?
+        )),
+        _ => None,
+    })
+}
+
 fn header_value(value: &str) -> Result<HeaderValue, PrepareError> {
     HeaderValue::from_str(value).map_err(|_| PrepareError::HeaderValue)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::auth::keys::KeyRing;
+    use crate::client::clients::TlsTrust;
+    use crate::client::env::Endpoints;
+
+    fn env() -> Env {
+        let endpoints = Endpoints {
+            base_url: "http://127.0.0.1:9".into(),
+            idp_url: "http://127.0.0.1:9".into(),
+            context_path: String::new(),
+            embedded: false,
+        };
+        Env::new(Arc::new(endpoints), Arc::new(KeyRing::default()))
+    }
+
+    fn request(step: &str) -> Request {
+        let yaml = format!(
+            "id: T\ntitle: t\nvars: {{ pw: Var-Pw-123 }}\nsteps:\n  - name: s\n    request: {step}\n"
+        );
+        let scenario = crate::scenario::load_str(&yaml, Path::new("inline.yaml"), &|_| None)
+            .unwrap_or_else(|d| {
+                panic!("{}", d.iter().map(ToString::to_string).collect::<String>())
+            });
+        scenario.steps[0].request.clone()
+    }
+
+    #[tokio::test]
+    async fn a_url_with_userinfo_is_never_built() {
+        // Issue 12, item 1: reqwest sends a URL's userinfo as Basic, on top of
+        // the step's own Authorization.
+        let clients = Clients::new(&TlsTrust::default()).unwrap();
+        let scope = Scope::from([("pw".to_string(), "Var-Pw-123".to_string())]);
+        let refused =
+            request("{ url: \"http://admin:${pw}@127.0.0.1:9/x\", auth: { bearer: t0ken-value } }");
+        let error = prepare(&refused, &env(), &scope, &clients)
+            .await
+            .err()
+            .unwrap();
+        assert!(matches!(error, PrepareError::Userinfo), "{error}");
+        assert!(!error.to_string().contains("Var-Pw"), "{error}");
+
+        let fine = request("{ path: /x, auth: { bearer: t0ken-value } }");
+        let prepared = prepare(&fine, &env(), &scope, &clients).await.unwrap();
+        let authorizations = prepared
+            .request
+            .headers()
+            .get_all("authorization")
+            .iter()
+            .count();
+        assert_eq!(authorizations, 1);
+        assert_eq!(prepared.request.url().as_str(), "http://127.0.0.1:9/x");
+    }
+
+    #[tokio::test]
+    async fn basic_names_user_colon_password_as_a_secret() {
+        let clients = Clients::new(&TlsTrust::default()).unwrap();
+        let scope = Scope::from([("pw".to_string(), "Var-Pw-123".to_string())]);
+        let basic = request("{ path: /x, auth: { basic: { user: alice, password: \"${pw}\" } } }");
+        let prepared = prepare(&basic, &env(), &scope, &clients).await.unwrap();
+        assert!(prepared.secrets.contains(&"alice:Var-Pw-123".to_string()));
+    }
 }

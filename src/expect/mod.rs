@@ -198,12 +198,9 @@ impl Judge<'_> {
         let query = match path.resolve(self.scope) {
             Ok(query) => query,
             Err(e) => {
-                self.fail(
-                    check_name,
-                    "a valid JSONPath".into(),
-                    e.to_string(),
-                    matcher.pos,
-                );
+                // The path was filled in from the scope: it may hold a secret.
+                let actual = self.redactor.text(&e.to_string());
+                self.fail(check_name, "a valid JSONPath".into(), actual, matcher.pos);
                 return;
             }
         };
@@ -220,17 +217,20 @@ impl Judge<'_> {
     }
 }
 
+/// The start of a body, as a failure shows it: redacted whole first, then cut
+/// to 200 characters, so a secret straddling the cut leaves nothing behind.
 fn describe_body(response: &Response, redactor: &Redactor) -> String {
     const SHOWN: usize = 200;
     let text = response.body_text();
     if text.is_empty() {
         return "(empty body)".into();
     }
-    let mut shown: String = text.chars().take(SHOWN).collect();
-    if shown.len() < text.len() {
+    let redacted = redactor.text(&text);
+    let mut shown: String = redacted.chars().take(SHOWN).collect();
+    if shown.len() < redacted.len() {
         shown.push('…');
     }
-    redactor.text(&shown)
+    shown
 }
 
 /// Misses of one cookie expectation: (the attribute, or none for the cookie
@@ -293,4 +293,34 @@ fn judge_cookie(
         }
     }
     misses
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_straddling_the_shown_part_of_a_body_leaves_nothing_behind() {
+        // Issue 12, item 3: the first 200 characters were cut before redacting,
+        // so a secret across character 200 showed its first characters.
+        const SECRET: &str = "Body-Secret-abcdefghijklmnop";
+        let mut redactor = Redactor::new();
+        redactor.add_secret(SECRET);
+        for before_cut in [3, 10, SECRET.len() - 1] {
+            let body = format!(
+                "{}{SECRET} and then {}",
+                "b".repeat(200 - before_cut),
+                "more ".repeat(20)
+            );
+            let response = Response {
+                status: 200,
+                headers: Vec::new(),
+                body: body.into_bytes(),
+                elapsed: Duration::ZERO,
+            };
+            let shown = describe_body(&response, &redactor);
+            assert!(!shown.contains("Bod"), "{shown}");
+            assert!(shown.ends_with('…'), "{shown}");
+        }
+    }
 }

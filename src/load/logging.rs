@@ -3,13 +3,20 @@
 //! logger is installed before goose's own (which then stays out: a process has
 //! one logger) and passes every message through the run's redactor.
 //!
+//! The run's redactor knows the scenario's secrets, not what each user captured
+//! (a session id, a ticket: one per user and iteration, too many to register),
+//! so a log line also loses every path and query it quotes: a URL keeps its
+//! origin, a quoted path becomes `/…`. goose's tables name the step.
+//!
 //! A failing target makes goose warn once per request (128,806 identical lines in
 //! 4 s against a down target): each distinct message is printed once, and
 //! [`report_repeats`] says at the end how often each came again.
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Mutex, OnceLock, RwLock};
+use std::sync::{LazyLock, Mutex, OnceLock, RwLock};
+
+use regex::Regex;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
@@ -49,7 +56,7 @@ impl Log for RedactingLogger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let text = record.args().to_string();
+        let text = without_paths(&record.args().to_string());
         let redacted = self
             .redactor
             .read()
@@ -102,6 +109,23 @@ pub fn report_repeats() {
     }
 }
 
+/// A URL's path and query, or a quoted absolute path.
+static PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?P<origin>[A-Za-z][A-Za-z0-9+.-]*://[^/\s)"'?#]+)[/?#][^\s)"]*|"/[^"]*""#)
+        .expect("valid regex")
+});
+
+/// `text` with every path and query it quotes replaced by `/…`.
+fn without_paths(text: &str) -> String {
+    PATH.replace_all(text, |caps: &regex::Captures<'_>| {
+        match caps.name("origin") {
+            Some(origin) => format!("{}/…", origin.as_str()),
+            None => "\"/…\"".to_string(),
+        }
+    })
+    .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +158,17 @@ mod tests {
             assert!(logger.first_time(&format!("warn: {n}")));
         }
         assert_eq!(logger.seen.lock().unwrap().len(), DISTINCT_KEPT);
+    }
+
+    #[test]
+    fn a_log_line_keeps_origins_and_loses_paths_and_queries() {
+        // Issue 12: a user's captured ticket in a URL reached goose's log lines.
+        let line = r#""/probe/Ticket-1?x=y": error sending request for url (http://127.0.0.1:9/probe/Ticket-1?probe=Ticket-1)"#;
+        assert_eq!(
+            without_paths(line),
+            r#""/…": error sending request for url (http://127.0.0.1:9/…)"#
+        );
+        assert_eq!(without_paths("no url here"), "no url here");
+        assert_eq!(without_paths("https://h.example"), "https://h.example");
     }
 }

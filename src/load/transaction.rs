@@ -19,6 +19,10 @@ use crate::scenario::Scenario;
 use crate::scenario::model::{StatusExpect, StatusPattern};
 use crate::scenario::template::Scope;
 
+/// What goose's error table keeps of a step that could not be built, in bytes:
+/// redacted first, then cut.
+const ERROR_TAG: usize = 2048;
+
 /// What every user of one load run shares.
 pub struct Shared {
     pub scenario: Scenario,
@@ -198,7 +202,11 @@ async fn send_with(
             // (a capture an earlier step did not make) would spin its worker
             // thread and starve goose's own tasks, which end the run.
             tokio::task::yield_now().await;
-            return Err(custom(shared.redactor.text(&e.to_string())));
+            let mut redactor = shared.redactor.clone();
+            for secret in expect::capture::secret_values(&shared.scenario.steps, scope) {
+                redactor.add_secret(secret);
+            }
+            return Err(custom(redactor.text_cut(&e.to_string(), ERROR_TAG).0));
         }
     };
     let builder = reqwest::RequestBuilder::from_parts(clients.direct.clone(), request);
@@ -241,8 +249,11 @@ async fn send_with(
         &shared.redactor,
     ));
     if let Some(first) = failures.first() {
+        // The user's captures (this step's and earlier ones') are secrets the
+        // shared redactor cannot know.
         let mut redactor = shared.redactor.clone();
-        for secret in secrets {
+        let captured = expect::capture::secret_values(&shared.scenario.steps, scope);
+        for secret in secrets.into_iter().chain(captured) {
             redactor.add_secret(secret);
         }
         let tag = redactor.text(&failure_tag(&step.name, first));

@@ -8,11 +8,12 @@
 //! `redact.rs`: ports, durations and timestamps are "noise" the way credentials are
 //! "secret", and tests that snapshot user-facing output share one definition.
 
+mod forms;
+
 use std::sync::LazyLock;
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -92,19 +93,12 @@ static B64_STANDARD: LazyLock<GeneralPurpose> =
 static B64_URL_SAFE: LazyLock<GeneralPurpose> =
     LazyLock::new(|| lenient(&base64::alphabet::URL_SAFE));
 
-/// RFC 3986 unreserved characters stay as they are; the rest is percent-encoded.
-/// Encoders differ on this; [`NON_ALPHANUMERIC`] covers the stricter ones.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
 /// Knows the secret values of a run and rewrites what may be shown.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Redactor {
-    /// Every form a secret may take on the wire: raw, percent-encoded,
-    /// form-encoded, JSON-escaped.
+    /// Every form a secret may take on the wire ([`forms::wire_forms`]): raw,
+    /// percent-encoded, form-encoded, JSON-escaped (`\u003d` too), HTML-escaped,
+    /// base64 (standard and URL-safe, padded or not).
     forms: Vec<String>,
     /// All `forms` in one automaton, longest match first, so one pass replaces them
     /// all and a secret inside a longer one cannot leave a tail behind. Built when
@@ -126,16 +120,8 @@ impl Redactor {
         if value.chars().count() < 3 {
             return;
         }
-        let json = serde_json::Value::String(value.clone()).to_string();
-        let candidates = [
-            utf8_percent_encode(&value, UNRESERVED).to_string(),
-            utf8_percent_encode(&value, NON_ALPHANUMERIC).to_string(),
-            url::form_urlencoded::byte_serialize(value.as_bytes()).collect(),
-            json[1..json.len() - 1].to_owned(),
-            value,
-        ];
         let before = self.forms.len();
-        for form in candidates {
+        for form in forms::wire_forms(&value) {
             if !self.forms.contains(&form) {
                 self.forms.push(form);
             }
@@ -159,6 +145,17 @@ impl Redactor {
                     .ok()
             })
             .as_ref()
+    }
+
+    /// `text` redacted, then cut to at most `max_bytes` (on a character
+    /// boundary) for display; and whether anything was cut. Redacting first is
+    /// the point: a secret straddling the cut would otherwise leave its first
+    /// characters behind, which no rule recognises any more.
+    pub fn text_cut(&self, text: &str, max_bytes: usize) -> (String, bool) {
+        let redacted = self.text(text);
+        let kept = cut_on_char_boundary(&redacted, max_bytes);
+        let cut = kept.len() < redacted.len();
+        (kept.to_owned(), cut)
     }
 
     /// A header value as it may be shown.
@@ -282,13 +279,43 @@ fn redact_cookie_pair(pair: &str) -> String {
     }
 }
 
+/// A run of base64 characters that decodes to text holding a known secret. The
+/// run may start anywhere in the encoding's 4-character groups (text glued to
+/// the token, `xBasicdXNlcjpw…`), so each of the four alignments is tried.
 fn decodes_to_secret(run: &str, matcher: &AhoCorasick) -> bool {
     let unpadded = run.trim_end_matches('=');
-    [&*B64_STANDARD, &*B64_URL_SAFE].iter().any(|engine| {
-        engine
-            .decode(unpadded)
-            .is_ok_and(|bytes| matcher.is_match(String::from_utf8_lossy(&bytes).as_ref()))
+    let alignments = if unpadded.len() >= 8 { 0..4 } else { 0..1 };
+    alignments.into_iter().any(|skip| {
+        let aligned = &unpadded[skip..];
+        [&*B64_STANDARD, &*B64_URL_SAFE].iter().any(|engine| {
+            engine
+                .decode(aligned)
+                .is_ok_and(|bytes| matcher.is_match(String::from_utf8_lossy(&bytes).as_ref()))
+        })
     })
+}
+
+/// The longest prefix of `text` of at most `max_bytes` that ends on a character
+/// boundary.
+pub fn cut_on_char_boundary(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Secrets are never shown, not even by `{:?}`: a redactor says how many
+/// forms it knows, nothing more.
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redactor")
+            .field("forms", &self.forms.len())
+            .finish()
+    }
 }
 
 static LOOPBACK_PORT: LazyLock<Regex> =
@@ -327,6 +354,7 @@ pub fn normalize_for_snapshot(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
     const USER: &str = "admin";
     const PASSWORD: &str = "Canary-Pa55 w0rd!";
@@ -479,6 +507,95 @@ mod tests {
             assert_clean(&shown);
             assert!(shown.contains(REDACTED), "{shown}");
         }
+    }
+
+    #[test]
+    fn html_safe_json_and_other_writers_spellings_are_hidden() {
+        // Gson writes `=` as `\u003d`, `<` as `\u003c`, … (issue 12, item 4).
+        let secret = "Canary<x>&y'z=";
+        let mut r = Redactor::new();
+        r.add_secret(secret);
+        for shown in [
+            r#"{"v":"Canary\u003cx\u003e\u0026y\u0027z\u003d"}"#,
+            r#"{"v":"Canary\u003Cx\u003E\u0026y\u0027z\u003D"}"#,
+            "Canary&lt;x&gt;&amp;y&#39;z=",
+            // A path the url crate encoded: `<>` escaped, `&'=` left raw.
+            "http://h/rest/Canary%3Cx%3E&y'z=/x",
+            "q=Canary%3cx%3e%26y%27z%3d",
+        ] {
+            let out = r.text(shown);
+            assert!(out.contains(REDACTED), "{shown} -> {out}");
+            assert!(!out.contains("Canary"), "{shown} -> {out}");
+        }
+    }
+
+    #[test]
+    fn base64_padded_unpadded_and_glued_to_text_is_hidden() {
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
+        let r = redactor();
+        for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+            for plain in [
+                PASSWORD.to_string(),
+                format!("{USER}:{PASSWORD}"),
+                format!("x{{\"p\":\"{TOKEN}\"}}"),
+            ] {
+                let encoded = engine.encode(&plain);
+                for shown in [
+                    encoded.clone(),
+                    format!("glued{encoded}glued"),
+                    format!("a{encoded}"),
+                    format!("ab{encoded}"),
+                    format!("abc{encoded}"),
+                    format!("\"{}\"", encoded.replace('=', "\\u003d")),
+                ] {
+                    let out = r.text(&shown);
+                    assert!(!reveals_a_canary(&out), "{shown} -> {out}");
+                }
+            }
+        }
+    }
+
+    /// Some base64 run of `shown`, at some alignment, decodes to a canary's part.
+    fn reveals_a_canary(shown: &str) -> bool {
+        let engines = [&*B64_STANDARD, &*B64_URL_SAFE];
+        shown
+            .split(|c: char| !(c.is_ascii_alphanumeric() || "+/-_".contains(c)))
+            .any(|run| {
+                (0..4.min(run.len())).any(|skip| {
+                    engines.iter().any(|engine| {
+                        engine.decode(&run[skip..]).is_ok_and(|bytes| {
+                            let text = String::from_utf8_lossy(&bytes);
+                            text.contains("Pa55") || text.contains("canaryPAT")
+                        })
+                    })
+                })
+            })
+    }
+
+    #[test]
+    fn a_cut_comes_after_redaction_and_on_a_char_boundary() {
+        let r = redactor();
+        let text = format!("{}{PASSWORD} and more", "é".repeat(10));
+        // The cut falls inside the password: nothing of it may remain.
+        for max in [21, 22, 25, 30] {
+            let (shown, cut) = r.text_cut(&text, max);
+            assert!(cut);
+            assert!(shown.len() <= max, "{shown}");
+            assert!(!shown.contains("Canary"), "{shown}");
+            assert!(!shown.contains("Can"), "{shown}");
+        }
+        let (shown, cut) = r.text_cut("short", 4096);
+        assert_eq!((shown.as_str(), cut), ("short", false));
+        assert_eq!(cut_on_char_boundary("éé", 3), "é");
+    }
+
+    #[test]
+    fn debug_of_a_redactor_shows_no_secret() {
+        let shown = format!("{:?}", redactor());
+        assert!(!shown.contains("Canary"), "{shown}");
+        assert!(!shown.contains(TOKEN), "{shown}");
     }
 
     #[test]

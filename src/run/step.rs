@@ -13,8 +13,11 @@ use crate::report::redact::Redactor;
 use crate::scenario::plan::Step;
 use crate::scenario::template::Scope;
 
-/// What a transcript keeps of a body.
+/// What a transcript keeps of a body, in bytes.
 const TRANSCRIPT_BODY: usize = 4096;
+/// What a report keeps of a step's error message, in bytes (an identity
+/// provider's refusal quotes its answer's body).
+const ERROR_MESSAGE: usize = 2048;
 
 /// Everything a step needs besides itself.
 pub struct StepContext<'a> {
@@ -43,13 +46,13 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
     };
     if let Some(wait) = step.wait {
         if let Err(e) = ctx.env.wait(ctx.clients, wait).await {
-            return finish_error(report, e.to_string(), started);
+            return finish_error(report, shown_error(&e.to_string(), ctx.redactor), started);
         }
     }
 
     let prepared = match client::prepare(&step.request, ctx.env, ctx.scope, ctx.clients).await {
         Ok(prepared) => prepared,
-        Err(e) => return finish_error(report, ctx.redactor.text(&e.to_string()), started),
+        Err(e) => return finish_error(report, shown_error(&e.to_string(), ctx.redactor), started),
     };
     for secret in &prepared.secrets {
         ctx.redactor.add_secret(secret.clone());
@@ -66,7 +69,7 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
                 ctx.scope,
                 ctx.redactor,
             ),
-            Err(e) => return finish_error(report, e, started),
+            Err(e) => return finish_error(report, shown_error(&e, ctx.redactor), started),
         };
         return finish_burst(report, judged, request_record, ctx.redactor, started);
     }
@@ -84,7 +87,7 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
                 request: request_record,
                 response: None,
             });
-            return finish_error(report, ctx.redactor.text(&e), started);
+            return finish_error(report, shown_error(&e, ctx.redactor), started);
         }
     };
 
@@ -161,12 +164,12 @@ fn record_request(request: &reqwest::Request, redactor: &Redactor) -> RequestRec
         request
             .body()
             .and_then(|b| b.as_bytes())
-            .map(|bytes| redactor.text(&truncate(bytes).0)),
+            .map(|bytes| shown_body(bytes, redactor).0),
     )
 }
 
 fn record_response(response: &Response, redactor: &Redactor) -> ResponseRecord {
-    let (body, body_truncated) = truncate(&response.body);
+    let (body, body_truncated) = shown_body(&response.body, redactor);
     ResponseRecord {
         status: response.status,
         headers: response
@@ -174,16 +177,62 @@ fn record_response(response: &Response, redactor: &Redactor) -> ResponseRecord {
             .iter()
             .map(|(n, v)| (n.clone(), redactor.header(n, v)))
             .collect(),
-        body: redactor.text(&body),
+        body,
         body_truncated,
         duration_ms: millis(response.elapsed),
     }
 }
 
-fn truncate(bytes: &[u8]) -> (String, bool) {
-    let kept = &bytes[..bytes.len().min(TRANSCRIPT_BODY)];
-    (
-        String::from_utf8_lossy(kept).into_owned(),
-        kept.len() < bytes.len(),
-    )
+/// A body as a transcript keeps it: redacted whole, then cut, so a secret
+/// straddling the cut leaves nothing of itself behind.
+fn shown_body(bytes: &[u8], redactor: &Redactor) -> (String, bool) {
+    redactor.text_cut(&String::from_utf8_lossy(bytes), TRANSCRIPT_BODY)
+}
+
+/// An error message as a report shows it: redacted, then bounded.
+fn shown_error(message: &str, redactor: &Redactor) -> String {
+    let (mut shown, cut) = redactor.text_cut(message, ERROR_MESSAGE);
+    if cut {
+        shown.push('…');
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "Straddling-Secret-0123456789";
+
+    fn redactor() -> Redactor {
+        let mut redactor = Redactor::new();
+        redactor.add_secret(SECRET);
+        redactor
+    }
+
+    #[test]
+    fn a_secret_straddling_the_body_cut_leaves_nothing_behind() {
+        // Issue 12, item 3: the cut used to come first, so the redactor saw only
+        // `Straddling` and let it through.
+        for before_cut in [1, 10, SECRET.len() - 1] {
+            let body = format!(
+                "{}{SECRET}{}",
+                "x".repeat(TRANSCRIPT_BODY - before_cut),
+                " tail".repeat(20)
+            );
+            let (shown, cut) = shown_body(body.as_bytes(), &redactor());
+            assert!(cut);
+            assert!(shown.len() <= TRANSCRIPT_BODY);
+            assert!(!shown.contains('S'), "{}", &shown[shown.len() - 20..]);
+        }
+    }
+
+    #[test]
+    fn an_error_message_is_redacted_before_it_is_bounded() {
+        let message = format!("{}{SECRET}", "e".repeat(ERROR_MESSAGE - 5));
+        let shown = shown_error(&message, &redactor());
+        assert!(!shown.contains("Strad"), "{shown}");
+        assert!(shown.ends_with('…'));
+        assert_eq!(shown_error("short", &redactor()), "short");
+    }
 }

@@ -10,9 +10,11 @@ use serde_json_path::JsonPath;
 
 use super::de::Spanned;
 use super::model;
+use super::model::CaptureFrom;
 use super::plan::{
     Address, Auth, Body, Capture, CaptureSource, CookieExpect, CrowdSsoAuth, Expect, JwtAuth, Load,
     Matcher, MatcherSpec, OauthAuth, Pattern, Query, Request, Scenario, Step,
+    credential_references,
 };
 use super::template::{JsonTemplate, Template};
 use super::threshold::Threshold;
@@ -26,7 +28,7 @@ pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// `scenario`, compiled, or every problem found on the way.
 pub fn compile(scenario: model::Scenario) -> Result<Scenario, Vec<Problem>> {
     let mut compiler = Compiler::default();
-    let steps = scenario
+    let mut steps: Vec<Step> = scenario
         .steps
         .iter()
         .map(|step| compiler.step(step))
@@ -34,7 +36,18 @@ pub fn compile(scenario: model::Scenario) -> Result<Scenario, Vec<Problem>> {
     let vars = scenario
         .vars
         .iter()
-        .map(|(name, value)| (name.clone(), template(value)))
+        .map(|(name, var)| (name.clone(), template(&var.value)))
+        .collect();
+    // A value sent where a credential goes is secret whatever it is called.
+    let credentials = credential_references(&steps);
+    for capture in steps.iter_mut().flat_map(|step| &mut step.capture) {
+        capture.secret |= credentials.contains(&capture.name);
+    }
+    let secret_vars = scenario
+        .vars
+        .iter()
+        .filter(|(name, var)| var.secret || credentials.contains(*name))
+        .map(|(name, _)| name.clone())
         .collect();
     let load = scenario
         .load
@@ -66,6 +79,7 @@ pub fn compile(scenario: model::Scenario) -> Result<Scenario, Vec<Problem>> {
         source_sha256: scenario.source_sha256,
         env_values: scenario.env_values,
         env_defaults: scenario.env_defaults,
+        secret_vars,
     })
 }
 
@@ -385,11 +399,11 @@ impl Compiler {
 
     fn capture(&mut self, name: &str, capture: &Spanned<model::Capture>) -> Capture {
         let pos = capture.pos;
-        let source = match &capture.inner {
-            model::Capture::Header(header) => CaptureSource::Header(header.clone()),
-            model::Capture::Cookie(cookie) => CaptureSource::Cookie(cookie.clone()),
-            model::Capture::Json(path) => CaptureSource::Json(self.query(path, pos)),
-            model::Capture::Body(pattern) => {
+        let source = match &capture.inner.from {
+            CaptureFrom::Header(header) => CaptureSource::Header(header.clone()),
+            CaptureFrom::Cookie(cookie) => CaptureSource::Cookie(cookie.clone()),
+            CaptureFrom::Json(path) => CaptureSource::Json(self.query(path, pos)),
+            CaptureFrom::Body(pattern) => {
                 let compiled = self.pattern(pattern, pos);
                 if let Some(Pattern::Fixed(regex)) = &compiled {
                     if regex.captures_len() != 2 {
@@ -403,6 +417,7 @@ impl Compiler {
             name: name.to_string(),
             pos,
             source,
+            secret: capture.inner.secret,
         }
     }
 }

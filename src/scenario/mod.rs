@@ -101,12 +101,14 @@ pub fn load_str(
         diagnostics.push(at(e.pos.unwrap_or(root.pos), e.message, e.help));
     }
 
+    // A message quotes what the loader read, which may be an `${env:…}` value.
+    let reported = |diagnostics| without_secrets(sorted(diagnostics), &env_values);
     let Ok(mut scenario) = head else {
-        return Err(sorted(diagnostics));
+        return Err(reported(diagnostics));
     };
     scenario.steps = steps;
     scenario.file = path.to_path_buf();
-    scenario.env_values = env_values;
+    scenario.env_values = env_values.clone();
     scenario.env_defaults = env_defaults;
     scenario.source_sha256 = {
         use sha2::Digest as _;
@@ -128,12 +130,12 @@ pub fn load_str(
     }
     match compile::compile(scenario) {
         Ok(compiled) if diagnostics.is_empty() => Ok(compiled),
-        Ok(_) => Err(sorted(diagnostics)),
+        Ok(_) => Err(reported(diagnostics)),
         Err(problems) => {
             for (pos, message, help) in problems {
                 diagnostics.push(at(pos, message, help));
             }
-            Err(sorted(diagnostics))
+            Err(reported(diagnostics))
         }
     }
 }
@@ -173,6 +175,25 @@ fn take_steps(root: &mut Node) -> Vec<Node> {
             Vec::new()
         }
     }
+}
+
+/// `diagnostics` with every value in `secrets` (3 characters or more, as the
+/// redactor counts) shown as `[redacted]`.
+fn without_secrets(mut diagnostics: Vec<Diagnostic>, secrets: &[String]) -> Vec<Diagnostic> {
+    let mut secrets: Vec<&String> = secrets.iter().filter(|s| s.chars().count() >= 3).collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let hide = |text: &mut String| {
+        for secret in &secrets {
+            *text = text.replace(secret.as_str(), "[redacted]");
+        }
+    };
+    for diagnostic in &mut diagnostics {
+        hide(&mut diagnostic.message);
+        if let Some(help) = &mut diagnostic.help {
+            hide(help);
+        }
+    }
+    diagnostics
 }
 
 fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {

@@ -52,6 +52,10 @@ pub struct Scenario {
     pub env_values: Vec<String>,
     /// `${env:NAME:-default}` references whose variable was not set.
     pub env_defaults: Vec<EnvDefault>,
+    /// Vars whose value is never shown, whoever gives it (the file, `--var`):
+    /// declared `secret: true`, or used where a credential goes
+    /// ([`credential_references`]).
+    pub secret_vars: Vec<String>,
 }
 
 /// A credential the scenario would send that is the default of an
@@ -386,6 +390,109 @@ pub struct Capture {
     pub name: String,
     pub pos: Pos,
     pub source: CaptureSource,
+    /// A credential whatever it looks like: declared `secret: true`, or used by
+    /// some step where a credential goes ([`credential_references`]).
+    pub secret: bool,
+}
+
+/// Header, query, form and JSON field names that carry a credential: what a
+/// `${name}` sent under them is, whatever the name says.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "authorization",
+    "cookie",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "session",
+    "api-key",
+    "apikey",
+    "api_key",
+    "jwt",
+];
+
+fn names_a_credential(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    CREDENTIAL_WORDS.iter().any(|word| name.contains(word))
+}
+
+/// The `${name}`s `steps` send where a credential goes: in an `auth:` form's
+/// password, token or secret; in an `Authorization`, `Cookie` or other header
+/// named like a credential; as a cookie; in a query, form or JSON field named like
+/// one (`jwt`, `access_token`, `os_password`). Such a value is secret whatever
+/// its own name says: a capture called `ticket` sent as `Bearer ${ticket}` is a
+/// token (issue 12).
+pub fn credential_references(steps: &[Step]) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut add = |template: &Template| names.extend(template.references().map(str::to_string));
+    for step in steps {
+        let request = &step.request;
+        if let Some(auth) = &request.auth {
+            auth.inner.credentials().into_iter().for_each(&mut add);
+        }
+        for (_, value) in &request.cookies {
+            add(value);
+        }
+        let named_pairs = request
+            .headers
+            .iter()
+            .chain(&request.query)
+            .chain(match &request.body {
+                Body::Form(form) => form.as_slice(),
+                _ => &[],
+            });
+        for (name, value) in named_pairs {
+            if name.as_literal().is_none_or(names_a_credential) {
+                add(value);
+            }
+        }
+        if let Body::Json(json) = &request.body {
+            json_credentials(json, false, &mut add);
+        }
+        let address = match &request.address {
+            Address::Path(template) | Address::Url(template) => template,
+        };
+        for (field, value) in query_in_address(address) {
+            if names_a_credential(&field) {
+                add(&value);
+            }
+        }
+    }
+    names
+}
+
+/// The references under JSON keys named like a credential.
+fn json_credentials(json: &JsonTemplate, under_credential: bool, add: &mut dyn FnMut(&Template)) {
+    match json {
+        JsonTemplate::Fixed(_) => {}
+        JsonTemplate::String(template) => {
+            if under_credential {
+                add(template);
+            }
+        }
+        JsonTemplate::Array(items) => items
+            .iter()
+            .for_each(|item| json_credentials(item, under_credential, add)),
+        JsonTemplate::Object(fields) => {
+            for (key, value) in fields {
+                json_credentials(value, under_credential || names_a_credential(key), add);
+            }
+        }
+    }
+}
+
+/// `(field, value)` for each `field=value` in the query part of a path or URL
+/// as written (`/plugins/servlet/x?jwt=${token}`), the value a template.
+fn query_in_address(address: &Template) -> Vec<(String, Template)> {
+    let written = address.to_string();
+    let Some((_, query)) = written.split_once('?') else {
+        return Vec::new();
+    };
+    query
+        .split(['&', ';'])
+        .filter_map(|pair| pair.split_once('='))
+        .filter_map(|(field, value)| Some((field.to_string(), Template::parse(value).ok()?)))
+        .collect()
 }
 
 /// What a response must show.

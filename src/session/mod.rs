@@ -34,8 +34,10 @@ pub enum Target {
 #[derive(Clone, Debug, Default)]
 pub struct TargetOptions {
     pub target: Target,
-    /// `--var K=V`: wins over a scenario's own vars.
+    /// `--var K=V` and `--secret K=V`: win over a scenario's own vars.
     pub vars: Vec<(String, String)>,
+    /// The values of `--secret K=V`: never shown in any report.
+    pub secrets: Vec<String>,
     /// `--idp URL`: the identity provider of a real target.
     pub idp: Option<String>,
     /// `--ca-cert FILE`: a CA to trust besides the system's.
@@ -55,6 +57,12 @@ pub struct TargetOptions {
 pub enum SessionError {
     #[error("--target '{0}' is not an http(s) URL such as https://confluence.example.com")]
     TargetUrl(String),
+    #[error(
+        "{flag} '{shown}' carries credentials (user:password@): they would go to every step as Basic, anonymous ones too; \
+         pass them in the scenario (`password: ${{env:CONF_PASSWORD}}`), with --var NAME=VALUE, or with --secret NAME=VALUE, \
+         and give {flag} without them; nothing was sent"
+    )]
+    Userinfo { flag: &'static str, shown: String },
     #[error("cannot read --ca-cert {path}: {reason}")]
     CaCert { path: String, reason: String },
     #[error("cannot make the embedded mock's CA: {0}")]
@@ -77,6 +85,7 @@ pub struct ResolvedTarget {
     remote: Option<Remote>,
     idp: Option<String>,
     vars: Vec<(String, String)>,
+    secrets: Vec<String>,
     clients: Clients,
     label: String,
     given_version: Option<ConfluenceVersion>,
@@ -99,6 +108,9 @@ impl ResolvedTarget {
             Target::Embedded => None,
             Target::Remote(text) => Some(remote(text)?),
         };
+        if let Some(idp) = &options.idp {
+            refuse_userinfo("--idp", idp)?;
+        }
         let mut trust = TlsTrust {
             extra_roots_pem: Vec::new(),
             insecure: options.insecure,
@@ -116,7 +128,8 @@ impl ResolvedTarget {
         }
         let label = match &options.target {
             Target::Embedded => "embedded mock".to_string(),
-            // `https://admin:pw@host` must not put `pw` in a report.
+            // Holds no credentials (refused above); redacted all the same, as
+            // everything a report shows.
             Target::Remote(url) => Redactor::new().url(url),
         };
         Ok(ResolvedTarget {
@@ -126,6 +139,7 @@ impl ResolvedTarget {
                 .as_deref()
                 .map(|idp| idp.trim_end_matches('/').to_string()),
             vars: options.vars.clone(),
+            secrets: options.secrets.clone(),
             clients: Clients::shared(&trust)?,
             label,
             given_version: options.confluence_version.clone(),
@@ -173,7 +187,8 @@ impl ResolvedTarget {
         }
     }
 
-    /// How reports name the target: `embedded mock`, or the URL without its password.
+    /// How reports name the target: `embedded mock`, or its URL (which holds no
+    /// credentials: [`refuse_userinfo`]).
     pub fn label(&self) -> &str {
         &self.label
     }
@@ -190,10 +205,30 @@ pub fn http_url(text: &str) -> Option<url::Url> {
         .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
 }
 
+/// A target or IdP URL must carry no `user:password@`: reqwest would send it as
+/// Basic on every request built from it, anonymous steps too, next to a step's
+/// own `Authorization` (issue 12, item 1). Credentials belong in the scenario.
+pub fn refuse_userinfo(flag: &'static str, text: &str) -> Result<(), SessionError> {
+    match url::Url::parse(text) {
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+            let mut shown = url;
+            // Neither half is shown: a user name in a URL is often a token.
+            let _ = shown.set_username("");
+            let _ = shown.set_password(None);
+            Err(SessionError::Userinfo {
+                flag,
+                shown: shown.to_string(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 fn remote(text: &str) -> Result<Remote, SessionError> {
     let url = http_url(text)
         // `https://admin:pw@…` must not put `pw` in a message.
         .ok_or_else(|| SessionError::TargetUrl(Redactor::new().url(text)))?;
+    refuse_userinfo("--target", text)?;
     Ok(Remote {
         base_url: text.trim_end_matches('/').to_string(),
         context_path: url.path().trim_end_matches('/').to_string(),
@@ -222,6 +257,9 @@ impl Session {
         faults: &[Fault],
     ) -> Result<Session, SessionError> {
         let mut redactor = secrets_of(scenario);
+        for secret in &target.secrets {
+            redactor.add_secret(secret.clone());
+        }
         let keys =
             KeyRing::from_specs(scenario.keys.iter().map(|(name, spec)| (name, &spec.inner)))?;
         for secret in keys.secrets() {
@@ -261,6 +299,12 @@ impl Session {
             }
         };
         let scope = initial_scope(scenario, &target.vars, &endpoints)?;
+        // Known only now: a secret var's value may come from `--var` or use others.
+        for name in &scenario.secret_vars {
+            if let Some(value) = scope.get(name) {
+                redactor.add_secret(value.clone());
+            }
+        }
         Ok(Session {
             endpoints: Arc::new(endpoints),
             keys: Arc::new(keys),
@@ -331,4 +375,72 @@ fn secrets_of(scenario: &Scenario) -> Redactor {
         redactor.add_secret(secret);
     }
     redactor
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn scenario(yaml: &str) -> Scenario {
+        crate::scenario::load_str(yaml, Path::new("inline.yaml"), &|_| None)
+            .unwrap_or_else(|d| panic!("{}", d.iter().map(ToString::to_string).collect::<String>()))
+    }
+
+    #[test]
+    fn a_target_or_idp_with_userinfo_is_refused_without_showing_it() {
+        // Issue 12, item 1: it used to be sent as Basic on every step.
+        for (target, idp) in [
+            ("http://admin:Url-Pw-1@127.0.0.1:9", None),
+            ("http://Token-As-User-1@127.0.0.1:9", None),
+            (
+                "http://127.0.0.1:9",
+                Some("http://client:Url-Pw-1@127.0.0.1:10"),
+            ),
+        ] {
+            let options = TargetOptions {
+                target: Target::Remote(target.into()),
+                idp: idp.map(str::to_string),
+                ..TargetOptions::default()
+            };
+            let error = ResolvedTarget::resolve(&options, &[]).unwrap_err();
+            let message = error.to_string();
+            assert!(matches!(error, SessionError::Userinfo { .. }), "{message}");
+            assert!(message.contains("--secret NAME=VALUE"), "{message}");
+            assert!(!message.contains("Url-Pw"), "{message}");
+            assert!(!message.contains("Token-As-User"), "{message}");
+            assert!(!message.contains("admin"), "{message}");
+        }
+        let fine = TargetOptions {
+            target: Target::Remote("http://127.0.0.1:9/confluence".into()),
+            ..TargetOptions::default()
+        };
+        assert!(ResolvedTarget::resolve(&fine, &[]).is_ok());
+    }
+
+    #[tokio::test]
+    async fn secret_vars_and_given_secrets_reach_the_redactor() {
+        let scenario = scenario(
+            "id: T\ntitle: t\nvars:\n  declared: { value: Declared-Value-1, secret: true }\n  plain: Plain-Value-1\n  sent: Sent-As-Cookie-1\n  cli: placeholder\n  shown: Shown-Value-1\nsteps:\n  - name: s\n    request: { path: /x, cookies: { c: \"${sent}\" }, headers: { X-Plain: \"${plain}\" } }\n",
+        );
+        let options = TargetOptions {
+            vars: vec![
+                ("cli".into(), "Cli-Secret-1".into()),
+                ("shown".into(), "Var-Shown-1".into()),
+            ],
+            secrets: vec!["Cli-Secret-1".into()],
+            ..TargetOptions::default()
+        };
+        let target = ResolvedTarget::resolve(&options, std::slice::from_ref(&scenario)).unwrap();
+        let session = Session::open(&scenario, &target, &[]).await.unwrap();
+        let shown = session
+            .redactor
+            .text("Declared-Value-1 Plain-Value-1 Sent-As-Cookie-1 Cli-Secret-1 Var-Shown-1");
+        session.close().await;
+        assert_eq!(
+            shown,
+            "[redacted] Plain-Value-1 [redacted] [redacted] Var-Shown-1"
+        );
+    }
 }

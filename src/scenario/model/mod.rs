@@ -46,8 +46,9 @@ pub struct Scenario {
     #[serde(default)]
     pub keys: IndexMap<String, Spanned<KeySpec>>,
     /// Values for `${name}`; may use `${env:NAME}` and `${env:NAME:-default}`.
+    /// A text, or `{ value: TEXT, secret: true }` for one never to be shown.
     #[serde(default)]
-    pub vars: IndexMap<String, String>,
+    pub vars: IndexMap<String, Var>,
     /// The embedded emulator's configuration; ignored against a real target.
     #[serde(default)]
     pub mock: MockConfig,
@@ -216,9 +217,8 @@ pub struct Load {
 }
 
 /// Where a later step's `${name}` comes from.
-#[derive(Clone, Debug, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Capture {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaptureFrom {
     /// A response header's value.
     Header(String),
     /// A cookie's value from `Set-Cookie`.
@@ -227,6 +227,182 @@ pub enum Capture {
     Json(String),
     /// The first group of a regular expression over the body.
     Body(String),
+}
+
+/// A capture: `{ SOURCE: … }`, and `secret: true` to treat the value as a
+/// credential whatever it looks like.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "CaptureFields")]
+pub struct Capture {
+    pub from: CaptureFrom,
+    pub secret: bool,
+}
+
+/// A capture as written, before "exactly one source" is checked.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaptureFields {
+    /// A response header's value.
+    #[serde(default)]
+    header: Option<String>,
+    /// A cookie's value from `Set-Cookie`.
+    #[serde(default)]
+    cookie: Option<String>,
+    /// The first value a JSONPath selects.
+    #[serde(default)]
+    json: Option<String>,
+    /// The first group of a regular expression over the body.
+    #[serde(default)]
+    body: Option<String>,
+    /// A credential, whatever its name, source or use: never shown.
+    #[serde(default)]
+    secret: bool,
+}
+
+impl TryFrom<CaptureFields> for Capture {
+    type Error = String;
+
+    fn try_from(fields: CaptureFields) -> Result<Self, String> {
+        let sources = [
+            fields.header.map(CaptureFrom::Header),
+            fields.cookie.map(CaptureFrom::Cookie),
+            fields.json.map(CaptureFrom::Json),
+            fields.body.map(CaptureFrom::Body),
+        ];
+        let mut given = sources.into_iter().flatten();
+        match (given.next(), given.next()) {
+            (Some(from), None) => Ok(Capture {
+                from,
+                secret: fields.secret,
+            }),
+            _ => Err("a capture takes exactly one of header, cookie, json, body".into()),
+        }
+    }
+}
+
+impl JsonSchema for Capture {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Capture".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let source = |name: &str, description: &str| {
+            schemars::json_schema!({
+                "type": "object",
+                "properties": {
+                    name: { "type": "string", "description": description },
+                    "secret": {
+                        "type": "boolean",
+                        "description": "A credential, whatever its name, source or use: never shown."
+                    }
+                },
+                "required": [name],
+                "additionalProperties": false
+            })
+        };
+        schemars::json_schema!({
+            "description": "Where a later step's `${name}` comes from: exactly one source.",
+            "oneOf": [
+                source("header", "A response header's value."),
+                source("cookie", "A cookie's value from `Set-Cookie` (always a credential)."),
+                source("json", "The first value a JSONPath selects."),
+                source("body", "The first group of a regular expression over the body.")
+            ]
+        })
+    }
+}
+
+/// A var: a text, or `{ value: TEXT, secret: true }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Var {
+    pub value: String,
+    /// Never shown: every report has `[redacted]` in its place.
+    pub secret: bool,
+}
+
+/// The mapping form of a var.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct VarFields {
+    /// The text; may use `${env:…}` and the vars above.
+    value: String,
+    /// Never shown: every report has `[redacted]` in its place.
+    #[serde(default)]
+    secret: bool,
+}
+
+/// A scalar is the value; a mapping is `{ value, secret }`. Hand-written because
+/// the positioned deserializer has no buffering for `#[serde(untagged)]`.
+impl<'de> Deserialize<'de> for Var {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{self, Visitor};
+
+        struct VarVisitor;
+
+        fn text(value: impl ToString) -> Var {
+            Var {
+                value: value.to_string(),
+                secret: false,
+            }
+        }
+
+        impl<'de> Visitor<'de> for VarVisitor {
+            type Value = Var;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a text, or a mapping of value and secret")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Var, E> {
+                Ok(text(v))
+            }
+
+            // A plain scalar YAML reads as a number or boolean is still text here.
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Var, E> {
+                Ok(text(v))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Var, E> {
+                Ok(text(v))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Var, E> {
+                Ok(text(v))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Var, E> {
+                Ok(text(v))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Var, E> {
+                Ok(text(""))
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Var, A::Error> {
+                let fields = VarFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Var {
+                    value: fields.value,
+                    secret: fields.secret,
+                })
+            }
+        }
+
+        deserializer.deserialize_any(VarVisitor)
+    }
+}
+
+impl JsonSchema for Var {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Var".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let fields = generator.subschema_for::<VarFields>();
+        schemars::json_schema!({
+            "description": "A text, or `{ value: TEXT, secret: true }` for a value never shown.",
+            "anyOf": [ { "type": ["string", "number", "boolean", "null"] }, fields ]
+        })
+    }
 }
 
 /// The algorithms a key may be for: what Connect JWT and REST-auth plugins use
@@ -415,4 +591,71 @@ fn default_crowd_application() -> String {
 
 fn default_crowd_application_password() -> String {
     crate::wire::DEFAULT_CROWD_APPLICATION_PASSWORD.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use indexmap::IndexMap;
+
+    use super::Var;
+    use crate::scenario::de::from_node;
+    use crate::scenario::yaml::parse;
+
+    fn vars(yaml: &str) -> (Result<IndexMap<String, Var>, String>, Vec<String>) {
+        let soft = RefCell::new(Vec::new());
+        let parsed = from_node(&parse(yaml).unwrap(), &soft).map_err(|e| e.message);
+        let soft = soft.into_inner().into_iter().map(|e| e.message).collect();
+        (parsed, soft)
+    }
+
+    #[test]
+    fn a_var_is_a_text_or_a_value_declared_secret() {
+        let yaml = "plain: alice\nnumber: 12345\nquoted: \"7.10\"\nempty:\nticket: { value: \"${env:X}\", secret: true }\njoined: { value: \"${plain}\" }\nexact: { value: 7.10 }\n";
+        let (parsed, soft) = vars(yaml);
+        assert!(soft.is_empty(), "{soft:?}");
+        let shown: Vec<(String, String, bool)> = parsed
+            .unwrap()
+            .into_iter()
+            .map(|(name, var)| (name, var.value, var.secret))
+            .collect();
+        let expected = [
+            ("plain", "alice", false),
+            ("number", "12345", false),
+            ("quoted", "7.10", false),
+            ("empty", "", false),
+            ("ticket", "${env:X}", true),
+            ("joined", "${plain}", false),
+            ("exact", "7.10", false),
+        ];
+        let expected: Vec<(String, String, bool)> = expected
+            .iter()
+            .map(|(n, v, s)| (n.to_string(), v.to_string(), *s))
+            .collect();
+        assert_eq!(shown, expected);
+    }
+
+    #[test]
+    fn the_schema_describes_secret_vars_and_captures() {
+        let schema = serde_json::to_value(schemars::schema_for!(super::Scenario)).unwrap();
+        let defs = &schema["$defs"];
+        assert_eq!(defs["VarFields"]["properties"]["secret"]["type"], "boolean");
+        assert_eq!(defs["VarFields"]["required"], serde_json::json!(["value"]));
+        let sources: Vec<&str> = defs["Capture"]["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["required"][0].as_str().unwrap())
+            .collect();
+        assert_eq!(sources, ["header", "cookie", "json", "body"]);
+    }
+
+    #[test]
+    fn a_var_mapping_takes_only_value_and_secret() {
+        let (_, soft) = vars("v: { valeu: x, secret: true }\n");
+        let hard = vars("v: { valeu: x, secret: true }\n").0.unwrap_err();
+        let all = format!("{soft:?} {hard}");
+        assert!(all.contains("valeu"), "{all}");
+    }
 }
