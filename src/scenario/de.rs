@@ -335,6 +335,11 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
                 field: 0,
             });
         }
+        if name == TEXT_OR_MAPPING_NAME {
+            if let NodeKind::Scalar { .. } = &self.node.kind {
+                return self.deserialize_str(visitor);
+            }
+        }
         self.visit_mapping(Some(fields), visitor)
     }
 
@@ -549,6 +554,12 @@ impl<'de, 'a> de::VariantAccess<'de> for EnumDe<'a> {
 }
 
 const SPANNED_NAME: &str = "$__tollgate_Spanned";
+
+/// The struct name a type deserializes under to be written either as a scalar,
+/// read as its text exactly as written (`7.10` stays `7.10`), or as a mapping of
+/// its `fields` (e.g. a var: `v` or `{ value: v, secret: true }`). Other
+/// deserializers treat it as a plain struct.
+pub const TEXT_OR_MAPPING_NAME: &str = "$__tollgate_TextOrMapping";
 const SPANNED_FIELDS: &[&str] = &["$__line", "$__col", "$__value"];
 
 /// A value with the position it was written at, for messages that point at it.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 mod expect;
 
-use super::de::Spanned;
+use super::de::{Spanned, TEXT_OR_MAPPING_NAME};
 use super::duration::Duration;
 use super::mock_config::MockConfig;
 pub use expect::{
@@ -332,7 +332,8 @@ struct VarFields {
 }
 
 /// A scalar is the value; a mapping is `{ value, secret }`. Hand-written because
-/// the positioned deserializer has no buffering for `#[serde(untagged)]`.
+/// the positioned deserializer has no buffering for `#[serde(untagged)]`; it
+/// reads the scalar's text as written ([`TEXT_OR_MAPPING_NAME`]).
 impl<'de> Deserialize<'de> for Var {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::{self, Visitor};
@@ -357,23 +358,6 @@ impl<'de> Deserialize<'de> for Var {
                 Ok(text(v))
             }
 
-            // A plain scalar YAML reads as a number or boolean is still text here.
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Var, E> {
-                Ok(text(v))
-            }
-
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Var, E> {
-                Ok(text(v))
-            }
-
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Var, E> {
-                Ok(text(v))
-            }
-
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Var, E> {
-                Ok(text(v))
-            }
-
             fn visit_unit<E: de::Error>(self) -> Result<Var, E> {
                 Ok(text(""))
             }
@@ -387,7 +371,8 @@ impl<'de> Deserialize<'de> for Var {
             }
         }
 
-        deserializer.deserialize_any(VarVisitor)
+        // A scalar comes as its text, as written: `7.10` is not the number 7.1.
+        deserializer.deserialize_struct(TEXT_OR_MAPPING_NAME, &["value", "secret"], VarVisitor)
     }
 }
 
@@ -612,7 +597,7 @@ mod tests {
 
     #[test]
     fn a_var_is_a_text_or_a_value_declared_secret() {
-        let yaml = "plain: alice\nnumber: 12345\nquoted: \"7.10\"\nempty:\nticket: { value: \"${env:X}\", secret: true }\njoined: { value: \"${plain}\" }\nexact: { value: 7.10 }\n";
+        let yaml = "plain: alice\nnumber: 12345\nquoted: \"7.10\"\nunquoted: 7.10\nflag: True\nempty:\nticket: { value: \"${env:X}\", secret: true }\njoined: { value: \"${plain}\" }\nexact: { value: 7.10 }\n";
         let (parsed, soft) = vars(yaml);
         assert!(soft.is_empty(), "{soft:?}");
         let shown: Vec<(String, String, bool)> = parsed
@@ -624,6 +609,9 @@ mod tests {
             ("plain", "alice", false),
             ("number", "12345", false),
             ("quoted", "7.10", false),
+            // A plain scalar keeps its text: not the number 7.1, not `true`.
+            ("unquoted", "7.10", false),
+            ("flag", "True", false),
             ("empty", "", false),
             ("ticket", "${env:X}", true),
             ("joined", "${plain}", false),
