@@ -123,27 +123,27 @@ impl fmt::Display for Diagnostic {
 /// `line` clipped to [`MAX_SHOWN_CHARS`] around the 1-based `col`, and the
 /// column in the clipped text; `…` marks what was cut.
 fn excerpt(line: &str, col: usize) -> (String, usize) {
-    if line.len() <= MAX_SHOWN_CHARS {
+    // A character is at most 4 bytes: longer lines are never short enough.
+    let short = line.len() <= MAX_SHOWN_CHARS
+        || (line.len() <= 4 * MAX_SHOWN_CHARS && line.chars().count() <= MAX_SHOWN_CHARS);
+    if short {
         return (line.to_string(), col);
     }
-    let total = line.chars().count();
-    if total <= MAX_SHOWN_CHARS {
-        return (line.to_string(), col);
-    }
-    let at = col.saturating_sub(1).min(total);
+    let at = col.saturating_sub(1);
     let start = at.saturating_sub(SHOWN_BEFORE);
-    let end = (start + MAX_SHOWN_CHARS).min(total);
-    let mut shown = String::new();
-    let mut col = at - start + 1;
-    if start > 0 {
+    // Only the characters up to the window's end are walked: a diagnostic on a
+    // 1 MiB line costs its column, not the line.
+    let mut rest = line.chars().skip(start);
+    let mut shown: String = if start > 0 {
+        "…".into()
+    } else {
+        String::new()
+    };
+    shown.extend(rest.by_ref().take(MAX_SHOWN_CHARS));
+    if rest.next().is_some() {
         shown.push('…');
-        col += 1;
     }
-    shown.extend(line.chars().skip(start).take(end - start));
-    if end < total {
-        shown.push('…');
-    }
-    (shown, col)
+    (shown, at - start + 1 + usize::from(start > 0))
 }
 
 /// The problems of one file as diagnostics: in order of position, duplicates
@@ -244,6 +244,14 @@ mod tests {
         let (shown, col) = excerpt(&"x".repeat(500), 1);
         assert_eq!(col, 1);
         assert!(shown.ends_with('…') && shown.chars().count() == MAX_SHOWN_CHARS + 1);
+        // A multi-byte line of few characters is shown whole.
+        let accents = "é".repeat(100);
+        assert_eq!(excerpt(&accents, 50), (accents.clone(), 50));
+        let (shown, col) = excerpt(&"x".repeat(500), 500);
+        assert_eq!(
+            (shown.chars().count(), col),
+            (SHOWN_BEFORE + 2, SHOWN_BEFORE + 2)
+        );
     }
 
     #[test]

@@ -100,6 +100,26 @@ fn waits_timeouts_and_run_times_have_sane_limits() {
 }
 
 #[test]
+fn relative_claims_are_checked_before_the_token_is_minted() {
+    let text = "id: A-1\ntitle: t\nkeys: { app: { alg: HS256, secret: s } }\nsteps:\n  - name: s\n    request:\n      path: /\n      auth: { jwt: { key: app, claims: { exp: now+9000y, nbf: now-5x, iat: now, iss: nowhere, sub: \"now+${x}\" } } }\n";
+    let found = diagnostics(text);
+    let messages: Vec<String> = found
+        .iter()
+        .map(|d| format!("{} {}", d.location(), d.message))
+        .collect();
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert!(
+        messages[0].contains("claim 'exp': '9000y' is longer than 100 years"),
+        "{messages:#?}"
+    );
+    assert!(
+        messages[1].contains("claim 'nbf': '5x' is not a duration"),
+        "{messages:#?}"
+    );
+    assert!(messages[2].contains("'x'"), "{messages:#?}");
+}
+
+#[test]
 fn a_second_document_is_an_error() {
     let text = "id: A-1\ntitle: t\nsteps:\n  - name: s\n    request: { path: / }\n---\nid: A-2\n";
     let found = diagnostics(text);

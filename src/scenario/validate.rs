@@ -167,6 +167,35 @@ fn check_step_durations(
             ),
         );
     }
+    let Some(Auth::Jwt(jwt)) = step.request.auth.as_ref().map(|a| &a.inner) else {
+        return;
+    };
+    for (name, value) in &jwt.claims {
+        if let Some(problem) = value.as_str().and_then(relative_time_problem) {
+            report(
+                at(&["request", "auth", "jwt", "claims", name]),
+                format!("claim '{name}': {problem}"),
+            );
+        }
+    }
+}
+
+/// Why a `now±DURATION` claim cannot become a time, found at `check` rather
+/// than when the token is minted (the same grammar as `auth::jwt::claims`,
+/// which this module may not import). Text with `${…}` is judged when sent.
+fn relative_time_problem(text: &str) -> Option<String> {
+    let rest = text.trim().strip_prefix("now")?.trim_start();
+    let offset = rest.strip_prefix(['+', '-'])?.trim();
+    if offset.contains("${") {
+        return None;
+    }
+    match humantime::parse_duration(offset) {
+        Err(e) => Some(format!(
+            "'{offset}' is not a duration ({e}); write e.g. now+5m, now-1h"
+        )),
+        Ok(d) if d > super::duration::MAX => Some(format!("'{offset}' is longer than 100 years")),
+        Ok(_) => None,
+    }
 }
 
 /// A limit the way a scenario would write it: `400d`, `1h`, `90s`.

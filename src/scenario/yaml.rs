@@ -472,6 +472,17 @@ mod tests {
         assert_eq!(err.message, "a mapping key must be a plain value");
     }
 
+    #[test]
+    fn inputs_that_made_yaml_scanners_loop_end() {
+        // saphyr-parser issue 13 (fuzzing): "{---" looped, filling memory with
+        // empty scalars; plain scalars starting with "..." were the cause.
+        for text in ["{---", "[...", "{...", "a: {---", "- ...", "? ---", "[---"] {
+            // Returning at all is the test (some of these are valid YAML).
+            let _ = parse(text);
+        }
+        assert!(parse("{---").is_err());
+    }
+
     mod properties {
         use super::super::*;
         use proptest::prelude::*;
