@@ -104,4 +104,34 @@ mod tests {
             Some(Pos { line: 1, col: 1 })
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// Any bytes: text, or a diagnostic (with a position when the bytes are
+        /// not UTF-8); UTF-16 and Latin-1 encodings of text included.
+        #[test]
+        fn any_file_is_text_or_a_diagnostic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            text in "\\PC{0,64}",
+            encoding in 0u8..4,
+        ) {
+            let contents = match encoding {
+                0 => bytes,
+                1 => text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+                2 => text.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect(),
+                _ => text.clone().into_bytes(),
+            };
+            let mut file = tempfile::NamedTempFile::new().unwrap();
+            file.write_all(&contents).unwrap();
+            match read(file.path()) {
+                Ok(read) => proptest::prop_assert_eq!(read.as_bytes(), &contents[..]),
+                Err(d) => {
+                    proptest::prop_assert!(std::str::from_utf8(&contents).is_err());
+                    proptest::prop_assert!(d.pos.is_some_and(|p| p.line >= 1 && p.col >= 1));
+                    let _ = d.to_string();
+                }
+            }
+        }
+    }
 }
