@@ -345,7 +345,7 @@ fn keys_export(name: &str, dir: &std::path::Path) -> CommandResult {
         .and_then(|s| s.to_str())
         .unwrap_or(name)
         .to_string();
-    let pem = std::fs::read_to_string(&path).map_err(|e| {
+    let pem = keys::read_pem_file(&path).map_err(|e| {
         usage(format!(
             "cannot read {}: {e} (HS256 secrets have no public half)",
             path.display()

@@ -530,7 +530,7 @@ fn a_target_or_idp_with_credentials_is_refused_and_not_shown() {
 }
 
 /// A loader message quotes what it read, which may be an `${env:…}` value
-/// (issue 12, item 4): `tollgate check` shows it `[redacted]`.
+/// (issue 12, item 4): `tollgate check` shows the reference as written instead.
 #[test]
 fn a_loader_message_does_not_echo_an_env_value() {
     let dir = tempfile::tempdir().unwrap();
@@ -550,7 +550,7 @@ fn a_loader_message_does_not_echo_an_env_value() {
     assert!(
         outputs
             .text("stderr")
-            .contains("'[redacted]' is not a status"),
+            .contains("'${env:TG_CANARY_STATUS}' is not a status"),
         "{}",
         outputs.text("stderr")
     );

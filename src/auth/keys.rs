@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::io::Read;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use jsonwebtoken::jwk::{Jwk, JwkSet};
@@ -32,6 +34,39 @@ pub enum KeyError {
     },
     #[error("key '{name}': {alg} has no public half")]
     NoPublicHalf { name: String, alg: Alg },
+    #[error("key '{name}': cannot read {path}: {reason}")]
+    Unreadable {
+        name: String,
+        path: String,
+        reason: String,
+    },
+}
+
+/// The largest key file read (64 KiB). A PEM private key is under 4 KiB (an
+/// RSA-4096 PKCS#8 key is about 3.3 KiB); `private_key: /dev/zero` or a
+/// mistyped path to a large file must not be read until memory runs out.
+pub const MAX_KEY_FILE_BYTES: usize = 64 * 1024;
+
+/// The text of a PEM key file: a regular file of at most [`MAX_KEY_FILE_BYTES`]
+/// in UTF-8. The error says why not, without the file's content.
+pub fn read_pem_file(path: &Path) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let metadata = file.metadata().map_err(|e| e.to_string())?;
+    if !metadata.is_file() {
+        return Err("not a regular file (key files are read from regular files only)".into());
+    }
+    let mut bytes = Vec::new();
+    // The cap holds while reading, whatever the size the metadata gave.
+    file.take(MAX_KEY_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() > MAX_KEY_FILE_BYTES {
+        return Err(format!(
+            "larger than {} KiB, the limit for key files (a PEM key is a few KiB)",
+            MAX_KEY_FILE_BYTES / 1024
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "not a PEM text file (it is not UTF-8)".into())
 }
 
 /// The material behind a key: a private key in PKCS#8 PEM, or an HMAC secret.
@@ -284,10 +319,10 @@ impl KeyRing {
             let key = if let Some(secret) = &spec.secret {
                 SigningKey::from_secret(name, secret.as_bytes().to_vec())
             } else if let Some(path) = &spec.private_key {
-                let pem = std::fs::read_to_string(path).map_err(|e| KeyError::BadPem {
+                let pem = read_pem_file(path).map_err(|reason| KeyError::Unreadable {
                     name: name.clone(),
-                    alg: spec.alg,
-                    reason: format!("cannot read {}: {e}", path.display()),
+                    path: path.display().to_string(),
+                    reason,
                 })?;
                 SigningKey::from_private_pem(name, spec.alg, &pem)?
             } else {
@@ -433,5 +468,52 @@ mod tests {
                 .starts_with("key 'x': not a RS256 private key"),
             "{err}"
         );
+    }
+
+    fn ring_from_file(path: &Path) -> Result<KeyRing, KeyError> {
+        let spec = KeySpec {
+            alg: Alg::RS256,
+            generate: false,
+            private_key: Some(path.to_path_buf()),
+            secret: None,
+        };
+        KeyRing::from_specs([(&"app".to_string(), &spec)])
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_as_key_file_is_refused_without_reading_it() {
+        // Before the cap, /dev/zero was read until memory ran out (issue 12).
+        let err = ring_from_file(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "key 'app': cannot read /dev/zero: not a regular file (key files are read from regular files only)"
+        );
+    }
+
+    #[test]
+    fn an_oversized_key_file_is_refused_by_name() {
+        use std::io::Write;
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(&vec![b'A'; MAX_KEY_FILE_BYTES + 1]).unwrap();
+        let err = ring_from_file(file.path()).unwrap_err().to_string();
+        assert!(err.contains(&file.path().display().to_string()), "{err}");
+        assert!(err.contains("larger than 64 KiB"), "{err}");
+        assert!(!err.contains("AAAA"), "{err}");
+    }
+
+    #[test]
+    fn a_key_file_at_the_limit_is_read_and_judged_as_pem() {
+        use std::io::Write;
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(&vec![b'A'; MAX_KEY_FILE_BYTES]).unwrap();
+        assert_eq!(
+            read_pem_file(file.path()).unwrap().len(),
+            MAX_KEY_FILE_BYTES
+        );
+        let err = ring_from_file(file.path()).unwrap_err().to_string();
+        assert!(err.contains("not a RS256 private key"), "{err}");
     }
 }

@@ -59,7 +59,12 @@ impl TokenCache {
         if entries.len() >= MAX_CACHED {
             entries.clear();
         }
-        entries.insert(request.clone(), (token.clone(), Instant::now() + lifetime));
+        // `expires_in` is the IdP's number: a huge one must not overflow `Instant`
+        // (the token is then simply not reused).
+        let expires = Instant::now()
+            .checked_add(lifetime)
+            .unwrap_or_else(Instant::now);
+        entries.insert(request.clone(), (token.clone(), expires));
         Ok(token)
     }
 

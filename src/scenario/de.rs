@@ -421,7 +421,8 @@ impl<'de, 'a> de::SeqAccess<'de> for SeqDe<'a> {
                     node,
                     soft: self.soft,
                 })
-                .map(Some),
+                .map(Some)
+                .map_err(|e| e.at(node.pos)),
             None => Ok(None),
         }
     }
@@ -481,14 +482,16 @@ impl<'de, 'a> de::MapAccess<'de> for MapDe<'a> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let node = self
-            .value
-            .take()
-            .expect("serde asks for a value after its key");
+        let Some(node) = self.value.take() else {
+            return Err(de::Error::custom("a value was asked for before its key"));
+        };
+        // An error a value's own `Deserialize` raises after reading the text
+        // (`Duration`, a status) has no position yet: it is about this value.
         seed.deserialize(NodeDe {
             node,
             soft: self.soft,
         })
+        .map_err(|e| e.at(node.pos))
     }
 }
 

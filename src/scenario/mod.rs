@@ -11,10 +11,13 @@ pub mod de;
 pub mod diagnostic;
 pub mod duration;
 pub mod facts;
+#[cfg(test)]
+mod load_tests;
 pub mod mock_config;
 pub mod model;
 pub mod plan;
 pub mod profile;
+pub mod source;
 pub mod template;
 pub mod threshold;
 pub mod validate;
@@ -27,6 +30,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::Diagnostic;
+use diagnostic::{EnvSubstitutions, Problem};
 use model::Step;
 pub use plan::Scenario;
 use yaml::{Node, NodeKind, Pos};
@@ -41,8 +45,7 @@ pub fn load_file_with_env(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|e| vec![Diagnostic::file(path, format!("cannot read: {e}"))])?;
+    let source = source::read(path).map_err(|d| vec![d])?;
     load_str(&source, path, env)
 }
 
@@ -52,34 +55,82 @@ pub fn load_str(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    let at = |pos: Pos, message: String, help: Option<String>| {
-        Diagnostic::at(path, source, pos, message, help)
-    };
-
-    let mut root = yaml::parse(source).map_err(|e| vec![at(e.pos, e.message, None)])?;
+    let at = |pos: Pos, message: String| vec![Diagnostic::at(path, source, pos, message, None)];
+    let mut root = yaml::parse(source).map_err(|e| at(e.pos, e.message))?;
     if !matches!(root.kind, NodeKind::Map(_)) {
-        return Err(vec![at(
+        return Err(at(
             root.pos,
             "a scenario file is a mapping with id, title and steps".into(),
-            None,
-        )]);
+        ));
     }
-
-    let mut diagnostics = Vec::new();
-    let mut env_values = Vec::new();
-    let mut env_defaults = Vec::new();
-    root.for_each_scalar_mut(&mut |text, pos| match vars::resolve_env(text, env) {
-        Ok(resolved) => {
-            env_values.extend(resolved.values);
-            env_defaults.extend(resolved.defaults);
-        }
-        Err(var) => diagnostics.push(at(
+    let mut problems = Vec::new();
+    let mut hidden = EnvSubstitutions::default();
+    let resolved = resolve_env(&mut root, env, &mut hidden, &mut |pos, var| {
+        problems.push((
             pos,
             format!("environment variable '{var}' is not set"),
             Some(format!("set it, or give a default: ${{env:{var}:-value}}")),
-        )),
+        ));
     });
+    read_scenario(root, source, path, problems, resolved).map_err(|problems| {
+        let mut diagnostics = diagnostic::for_file(path, source, problems);
+        hidden.hide(&mut diagnostics);
+        diagnostics
+    })
+}
 
+/// What `${env:…}` put into a file: every value (secrets for the redactor) and
+/// the references that fell back to their default.
+type EnvResolved = (Vec<String>, Vec<vars::EnvDefault>);
+
+/// Replaces every `${env:…}` in the scalars under `root`, recording in `hidden`
+/// what each value was written as; `missing` hears of each unset variable.
+fn resolve_env(
+    root: &mut Node,
+    env: &dyn Fn(&str) -> Option<String>,
+    hidden: &mut EnvSubstitutions,
+    missing: &mut dyn FnMut(Pos, String),
+) -> EnvResolved {
+    let (mut values, mut defaults) = (Vec::new(), Vec::new());
+    root.for_each_scalar_mut(&mut |text, pos| {
+        let written = text.contains("${").then(|| text.clone());
+        match vars::resolve_env(text, env) {
+            Ok(resolved) => {
+                values.extend(resolved.values);
+                defaults.extend(resolved.defaults);
+            }
+            Err(var) => missing(pos, var),
+        }
+        let Some(written) = written else { return };
+        let Ok(references) = vars::references(&written) else {
+            return;
+        };
+        let from_env: Vec<(String, &str)> = references
+            .iter()
+            .filter_map(|r| {
+                let (var, _default) = vars::env_reference(r.name)?;
+                Some((env(var)?, &written[r.start..r.end]))
+            })
+            .collect();
+        if from_env.is_empty() {
+            return;
+        }
+        hidden.add(text.clone(), written.clone());
+        for (value, reference) in from_env {
+            hidden.add(value, reference.to_string());
+        }
+    });
+    (values, defaults)
+}
+
+/// The typed scenario from its tree, or every problem found on the way.
+fn read_scenario(
+    mut root: Node,
+    source: &str,
+    path: &Path,
+    mut problems: Vec<Problem>,
+    (env_values, env_defaults): EnvResolved,
+) -> Result<Scenario, Vec<Problem>> {
     // Steps are read one by one, so a mistake in one step does not hide the others'.
     let step_nodes = take_steps(&mut root);
     let soft = RefCell::new(Vec::new());
@@ -98,13 +149,11 @@ pub fn load_str(
         .chain(head.as_ref().err().cloned())
         .chain(step_errors);
     for e in errors {
-        diagnostics.push(at(e.pos.unwrap_or(root.pos), e.message, e.help));
+        problems.push((e.pos.unwrap_or(root.pos), e.message, e.help));
     }
 
-    // A message quotes what the loader read, which may be an `${env:…}` value.
-    let reported = |diagnostics| without_secrets(sorted(diagnostics), &env_values);
     let Ok(mut scenario) = head else {
-        return Err(reported(diagnostics));
+        return Err(problems);
     };
     scenario.steps = steps;
     scenario.file = path.to_path_buf();
@@ -123,19 +172,15 @@ pub fn load_str(
     };
     if step_nodes.is_empty() {
         let pos = root.get("steps").map_or(scenario.id.pos, |n| n.pos);
-        diagnostics.push(at(pos, "a scenario needs at least one step".into(), None));
+        problems.push((pos, "a scenario needs at least one step".into(), None));
     }
-    for (pos, message, help) in validate::check(&scenario, nodes) {
-        diagnostics.push(at(pos, message, help));
-    }
+    problems.extend(validate::check(&scenario, nodes));
     match compile::compile(scenario) {
-        Ok(compiled) if diagnostics.is_empty() => Ok(compiled),
-        Ok(_) => Err(reported(diagnostics)),
-        Err(problems) => {
-            for (pos, message, help) in problems {
-                diagnostics.push(at(pos, message, help));
-            }
-            Err(reported(diagnostics))
+        Ok(compiled) if problems.is_empty() => Ok(compiled),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
         }
     }
 }
@@ -175,31 +220,6 @@ fn take_steps(root: &mut Node) -> Vec<Node> {
             Vec::new()
         }
     }
-}
-
-/// `diagnostics` with every value in `secrets` (3 characters or more, as the
-/// redactor counts) shown as `[redacted]`.
-fn without_secrets(mut diagnostics: Vec<Diagnostic>, secrets: &[String]) -> Vec<Diagnostic> {
-    let mut secrets: Vec<&String> = secrets.iter().filter(|s| s.chars().count() >= 3).collect();
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let hide = |text: &mut String| {
-        for secret in &secrets {
-            *text = text.replace(secret.as_str(), "[redacted]");
-        }
-    };
-    for diagnostic in &mut diagnostics {
-        hide(&mut diagnostic.message);
-        if let Some(help) = &mut diagnostic.help {
-            hide(help);
-        }
-    }
-    diagnostics
-}
-
-fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    diagnostics.sort_by_key(|d| d.pos);
-    diagnostics.dedup_by(|a, b| a.pos == b.pos && a.message == b.message);
-    diagnostics
 }
 
 /// The scenario files under `paths`: files as given, folders searched recursively
@@ -261,7 +281,7 @@ pub fn load_suite_with_env(
     let mut seen: HashMap<String, &Scenario> = HashMap::new();
     for scenario in &scenarios {
         if let Some(first) = seen.insert(scenario.id.inner.clone(), scenario) {
-            let source = std::fs::read_to_string(&scenario.file).unwrap_or_default();
+            let source = source::read(&scenario.file).unwrap_or_default();
             diagnostics.push(Diagnostic::at(
                 &scenario.file,
                 &source,
@@ -293,28 +313,24 @@ pub struct MockFile {
 }
 
 pub fn load_mock_file(path: &Path) -> Result<MockFile, Vec<Diagnostic>> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|e| vec![Diagnostic::file(path, format!("cannot read: {e}"))])?;
+    let source = source::read(path).map_err(|d| vec![d])?;
     let env = |name: &str| std::env::var(name).ok();
-    let at = |pos: Pos, message: String, help: Option<String>| {
-        Diagnostic::at(path, &source, pos, message, help)
-    };
-    let mut root = yaml::parse(&source).map_err(|e| vec![at(e.pos, e.message, None)])?;
+    let mut root = yaml::parse(&source)
+        .map_err(|e| vec![Diagnostic::at(path, &source, e.pos, e.message, None)])?;
     if root.get("steps").is_some() || root.get("id").is_some() {
         return load_str(&source, path, &env).map(|s| MockFile {
             config: s.mock,
             keys: s.keys,
         });
     }
-    let mut diagnostics = Vec::new();
-    root.for_each_scalar_mut(&mut |text, pos| {
-        if let Err(var) = vars::resolve_env(text, &env) {
-            diagnostics.push(at(
-                pos,
-                format!("environment variable '{var}' is not set"),
-                None,
-            ));
-        }
+    let mut problems = Vec::new();
+    let mut hidden = EnvSubstitutions::default();
+    resolve_env(&mut root, &env, &mut hidden, &mut |pos, var| {
+        problems.push((
+            pos,
+            format!("environment variable '{var}' is not set"),
+            None,
+        ));
     });
     let node = match &root.kind {
         NodeKind::Map(entries) if entries.len() == 1 && entries[0].0.as_str() == Some("mock") => {
@@ -329,13 +345,17 @@ pub fn load_mock_file(path: &Path) -> Result<MockFile, Vec<Diagnostic>> {
         .into_iter()
         .chain(config.as_ref().err().cloned())
     {
-        diagnostics.push(at(e.pos.unwrap_or(node.pos), e.message, e.help));
+        problems.push((e.pos.unwrap_or(node.pos), e.message, e.help));
     }
     match config {
-        Ok(config) if diagnostics.is_empty() => Ok(MockFile {
+        Ok(config) if problems.is_empty() => Ok(MockFile {
             config,
             keys: Default::default(),
         }),
-        _ => Err(sorted(diagnostics)),
+        _ => {
+            let mut diagnostics = diagnostic::for_file(path, &source, problems);
+            hidden.hide(&mut diagnostics);
+            Err(diagnostics)
+        }
     }
 }

@@ -28,6 +28,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::de::Spanned;
+use super::diagnostic::{self, Problem};
 use super::plan::Scenario;
 use super::yaml::{self, NodeKind, Pos};
 use super::{Diagnostic, de as tde};
@@ -194,7 +195,7 @@ impl Profile {
     /// Every selector must find a scenario in `suite`: a profile that silently
     /// runs less than it names would certify less than it claims.
     pub fn check_against(&self, suite: &[Scenario]) -> Vec<Diagnostic> {
-        let source = std::fs::read_to_string(&self.file).unwrap_or_default();
+        let source = super::source::read(&self.file).unwrap_or_default();
         let ids: Vec<&str> = suite.iter().map(|s| s.id.inner.as_str()).collect();
         self.scenarios
             .iter()
@@ -256,31 +257,28 @@ pub fn available(dir: &Path) -> Vec<String> {
 
 /// Reads and checks one profile file.
 pub fn load_file(path: &Path) -> Result<Profile, Vec<Diagnostic>> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|e| vec![Diagnostic::file(path, format!("cannot read: {e}"))])?;
+    let source = super::source::read(path).map_err(|d| vec![d])?;
     load_str(&source, path)
 }
 
 /// Reads and checks profile text; `path` is for messages.
 pub fn load_str(source: &str, path: &Path) -> Result<Profile, Vec<Diagnostic>> {
-    let at = |pos: Pos, message: String, help: Option<String>| {
-        Diagnostic::at(path, source, pos, message, help)
-    };
-    let root = yaml::parse(source).map_err(|e| vec![at(e.pos, e.message, None)])?;
+    let at = |pos: Pos, message: String| vec![Diagnostic::at(path, source, pos, message, None)];
+    let root = yaml::parse(source).map_err(|e| at(e.pos, e.message))?;
     if !matches!(root.kind, NodeKind::Map(_)) {
-        return Err(vec![at(
+        return Err(at(
             root.pos,
             "a profile file is a mapping with name, title and scenarios".into(),
-            None,
-        )]);
+        ));
     }
+    let sorted = |problems| diagnostic::for_file(path, source, problems);
     let soft = RefCell::new(Vec::new());
     let parsed = tde::from_node::<Profile>(&root, &soft);
-    let mut diagnostics: Vec<Diagnostic> = soft
+    let mut diagnostics: Vec<Problem> = soft
         .into_inner()
         .into_iter()
         .chain(parsed.as_ref().err().cloned())
-        .map(|e| at(e.pos.unwrap_or(root.pos), e.message, e.help))
+        .map(|e| (e.pos.unwrap_or(root.pos), e.message, e.help))
         .collect();
     let Ok(mut profile) = parsed else {
         return Err(sorted(diagnostics));
@@ -293,7 +291,7 @@ pub fn load_str(source: &str, path: &Path) -> Result<Profile, Vec<Diagnostic>> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        diagnostics.push(at(
+        diagnostics.push((
             name.pos,
             format!(
                 "profile name '{}' may hold only a-z, 0-9 and '-'",
@@ -305,7 +303,7 @@ pub fn load_str(source: &str, path: &Path) -> Result<Profile, Vec<Diagnostic>> {
         && stem != name.inner
     {
         // `--profile NAME` finds the file by name; they must agree.
-        diagnostics.push(at(
+        diagnostics.push((
             name.pos,
             format!("profile name '{}' differs from its file name", name.inner),
             Some(format!(
@@ -316,18 +314,14 @@ pub fn load_str(source: &str, path: &Path) -> Result<Profile, Vec<Diagnostic>> {
     }
     if profile.scenarios.is_empty() {
         let pos = root.get("scenarios").map_or(name.pos, |n| n.pos);
-        diagnostics.push(at(
-            pos,
-            "a profile needs at least one scenario".into(),
-            None,
-        ));
+        diagnostics.push((pos, "a profile needs at least one scenario".into(), None));
     }
     for (index, var) in profile.requires_vars.iter().enumerate() {
         if profile.requires_vars[..index]
             .iter()
             .any(|earlier| earlier.name == var.name)
         {
-            diagnostics.push(at(
+            diagnostics.push((
                 var.pos,
                 format!("required var '{}' is listed twice", var.name),
                 None,
@@ -339,12 +333,6 @@ pub fn load_str(source: &str, path: &Path) -> Result<Profile, Vec<Diagnostic>> {
     } else {
         Err(sorted(diagnostics))
     }
-}
-
-fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    diagnostics.sort_by_key(|d| d.pos);
-    diagnostics.dedup_by(|a, b| a.pos == b.pos && a.message == b.message);
-    diagnostics
 }
 
 #[cfg(test)]

@@ -8,11 +8,21 @@ use super::model::{Alg, Auth, Burst, Expect, Load, Scenario, Step};
 use super::template::Template;
 use super::vars::{self, BUILTINS};
 use super::yaml::{Node, NodeKind, Pos};
+use std::time::Duration;
 
 pub type Problem = (Pos, String, Option<String>);
 
 /// The most requests one `burst` may send: every load loop is bounded.
 pub const MAX_BURST: u32 = 10_000;
+
+/// The longest `wait:`. On the embedded mock a wait moves its clock, so a
+/// scenario may wait past a year-long PAT's expiry; against a real server it
+/// sleeps, and nothing longer is a test anyone means.
+pub const MAX_WAIT: Duration = Duration::from_secs(400 * 86_400);
+/// The longest `request.timeout`.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3_600);
+/// The longest `load.run_time` (a week-long soak test).
+pub const MAX_RUN_TIME: Duration = Duration::from_secs(7 * 86_400);
 
 /// Every problem in `scenario`; `step_nodes` are the steps as written, for the
 /// positions of `${…}` references.
@@ -66,8 +76,9 @@ pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
         }
     }
     let key_names: Vec<&str> = scenario.keys.keys().map(String::as_str).collect();
-    for step in &scenario.steps {
+    for (index, step) in scenario.steps.iter().enumerate() {
         check_step(step, &key_names, &mut report);
+        check_step_durations(step, step_nodes.get(index), &mut report);
     }
     check_references(scenario, step_nodes, &mut problems);
     problems
@@ -93,6 +104,12 @@ fn check_load(load: &Spanned<Load>, steps: &[Spanned<Step>], report: &mut impl F
         report(
             load.pos,
             "load.throttle must be at least 1 request per second".into(),
+        );
+    }
+    if load.run_time.is_some_and(|t| t.get() > MAX_RUN_TIME) {
+        report(
+            load.pos,
+            format!("load.run_time must be at most {}", as_written(MAX_RUN_TIME)),
         );
     }
     if load.run_time.is_some_and(|t| t.get().as_secs() == 0) {
@@ -122,6 +139,74 @@ fn check_load(load: &Spanned<Load>, steps: &[Spanned<Step>], report: &mut impl F
             );
         }
     }
+}
+
+/// A step's `wait` and `timeout` within their limits; `node` is the step as
+/// written, for the positions.
+fn check_step_durations(
+    step: &Spanned<Step>,
+    node: Option<&Node>,
+    report: &mut impl FnMut(Pos, String),
+) {
+    let at = |path: &[&str]| {
+        node.and_then(|node| path.iter().try_fold(node, |n, key| n.get(key)))
+            .map_or(step.pos, |n| n.pos)
+    };
+    if step.wait.is_some_and(|w| w.get() > MAX_WAIT) {
+        report(
+            at(&["wait"]),
+            format!("wait must be at most {}", as_written(MAX_WAIT)),
+        );
+    }
+    if step.request.timeout.is_some_and(|t| t.get() > MAX_TIMEOUT) {
+        report(
+            at(&["request", "timeout"]),
+            format!(
+                "request.timeout must be at most {}",
+                as_written(MAX_TIMEOUT)
+            ),
+        );
+    }
+    let Some(Auth::Jwt(jwt)) = step.request.auth.as_ref().map(|a| &a.inner) else {
+        return;
+    };
+    for (name, value) in &jwt.claims {
+        if let Some(problem) = value.as_str().and_then(relative_time_problem) {
+            report(
+                at(&["request", "auth", "jwt", "claims", name]),
+                format!("claim '{name}': {problem}"),
+            );
+        }
+    }
+}
+
+/// Why a `now±DURATION` claim cannot become a time, found at `check` rather
+/// than when the token is minted (the same grammar as `auth::jwt::claims`,
+/// which this module may not import). Text with `${…}` is judged when sent.
+fn relative_time_problem(text: &str) -> Option<String> {
+    let rest = text.trim().strip_prefix("now")?.trim_start();
+    let offset = rest.strip_prefix(['+', '-'])?.trim();
+    if offset.contains("${") {
+        return None;
+    }
+    match humantime::parse_duration(offset) {
+        Err(e) => Some(format!(
+            "'{offset}' is not a duration ({e}); write e.g. now+5m, now-1h"
+        )),
+        Ok(d) if d > super::duration::MAX => Some(format!("'{offset}' is longer than 100 years")),
+        Ok(_) => None,
+    }
+}
+
+/// A limit the way a scenario would write it: `400d`, `1h`, `90s`.
+fn as_written(limit: Duration) -> String {
+    let secs = limit.as_secs();
+    [(86_400, "d"), (3_600, "h"), (60, "m")]
+        .iter()
+        .find(|(unit, _)| secs % unit == 0)
+        .map_or(format!("{secs}s"), |(unit, name)| {
+            format!("{}{name}", secs / unit)
+        })
 }
 
 fn is_fact_id(text: &str) -> bool {
