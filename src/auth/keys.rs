@@ -53,7 +53,7 @@ pub fn read_pem_file(path: &Path) -> Result<String, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let metadata = file.metadata().map_err(|e| e.to_string())?;
     if !metadata.is_file() {
-        return Err("not a regular file (key files are read from regular files only)".into());
+        return Err("not a regular file (PEM files are read from regular files only)".into());
     }
     let mut bytes = Vec::new();
     // The cap holds while reading, whatever the size the metadata gave.
@@ -489,7 +489,7 @@ mod tests {
             .to_string();
         assert_eq!(
             err,
-            "key 'app': cannot read /dev/zero: not a regular file (key files are read from regular files only)"
+            "key 'app': cannot read /dev/zero: not a regular file (PEM files are read from regular files only)"
         );
     }
 

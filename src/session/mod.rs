@@ -9,7 +9,7 @@ pub mod version;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::auth::keys::{KeyError, KeyRing};
+use crate::auth::keys::{KeyError, KeyRing, read_pem_file};
 use crate::client::{ClientError, Clients, Endpoints, Env, TlsTrust};
 use crate::mock::{self, RunningMock};
 use crate::report::redact::Redactor;
@@ -116,9 +116,11 @@ impl ResolvedTarget {
             insecure: options.insecure,
         };
         if let Some(path) = &options.ca_cert {
-            let pem = std::fs::read_to_string(path).map_err(|e| SessionError::CaCert {
+            // Bounded and regular files only, as key files are: `/dev/zero` must
+            // not be read until memory runs out.
+            let pem = read_pem_file(path).map_err(|reason| SessionError::CaCert {
                 path: path.display().to_string(),
-                reason: e.to_string(),
+                reason,
             })?;
             trust.extra_roots_pem.push(pem);
         }
