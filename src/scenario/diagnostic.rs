@@ -41,7 +41,7 @@ pub struct Diagnostic {
 }
 
 /// A source line as shown under a message: a long line is clipped around the
-/// column (see [`excerpt`]).
+/// column (see `excerpt`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Excerpt {
     pub text: Box<str>,

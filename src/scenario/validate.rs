@@ -4,6 +4,7 @@
 //! [`super::compile`].
 
 use super::de::{Spanned, closest};
+use super::facts::fact_ids;
 use super::model::{Alg, Auth, Burst, Expect, Load, Scenario, Step};
 use super::template::Template;
 use super::vars::{self, BUILTINS};
@@ -42,11 +43,25 @@ pub fn check(scenario: &Scenario, step_nodes: &[Node]) -> Vec<Problem> {
     if scenario.title.trim().is_empty() {
         report(id.pos, "title must say what a passing target does".into());
     }
+    let table = fact_ids();
+    let known: Vec<&str> = table.iter().map(String::as_str).collect();
     for fact in &scenario.refs {
         if !is_fact_id(&fact.inner) {
             report(
                 fact.pos,
                 format!("'{}' is not a fact id like F-BASIC-2", fact.inner),
+            );
+        } else if !known.contains(&fact.inner.as_str()) {
+            // A citation must point at a fact someone can read and check.
+            let hint = closest(&fact.inner, &known)
+                .map(|c| format!(" (did you mean {c}?)"))
+                .unwrap_or_default();
+            report(
+                fact.pos,
+                format!(
+                    "'{}' is not a fact of docs/confluence-auth-facts.md{hint}",
+                    fact.inner
+                ),
             );
         }
     }
