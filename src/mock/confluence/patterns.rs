@@ -33,6 +33,12 @@ fn is_wildcard(pattern: &str) -> bool {
 /// Glob match of `*` (any run, `/` included) and `?` (one character), with
 /// backtracking on the last `*` only, so it is linear-ish and never recursive.
 pub fn glob(pattern: &[char], text: &[char], case_sensitive: bool) -> bool {
+    star_glob(pattern, text, case_sensitive, Some('?'))
+}
+
+/// Glob match of `*` (any run) and, when given, `one` (any one character);
+/// every other character stands for itself. The whole text must match.
+pub fn star_glob(pattern: &[char], text: &[char], case_sensitive: bool, one: Option<char>) -> bool {
     let same = |a: char, b: char| {
         if case_sensitive {
             a == b
@@ -44,7 +50,7 @@ pub fn glob(pattern: &[char], text: &[char], case_sensitive: bool) -> bool {
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
         if p < pattern.len()
-            && (pattern[p] == '?' || (pattern[p] != '*' && same(pattern[p], text[t])))
+            && (Some(pattern[p]) == one || (pattern[p] != '*' && same(pattern[p], text[t])))
         {
             p += 1;
             t += 1;

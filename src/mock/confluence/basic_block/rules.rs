@@ -1,6 +1,7 @@
 //! The Basic-auth block's configuration as it stands (an administrator may change
 //! it at run time) and whom it lets through (F-BASIC-9/10).
 
+use crate::mock::confluence::patterns::star_glob;
 use crate::scenario::mock_config::BasicAuthBlockConfig;
 
 /// Whether the block judges an `Authorization` value at all: it names the Basic
@@ -50,32 +51,8 @@ pub fn judge(config: &BasicAuthBlockConfig, path: &str, user: &str) -> Judgement
 /// doc: "accepts wildcard (“*”) which replaces any list of characters"). The
 /// whole text must match. Iterative, backtracking to the last `*` only.
 fn wildcard(pattern: &str, text: &str, case_sensitive: bool) -> bool {
-    let fold = |s: &str| -> Vec<char> {
-        if case_sensitive {
-            s.chars().collect()
-        } else {
-            s.chars().flat_map(char::to_lowercase).collect()
-        }
-    };
-    let (p, t) = (fold(pattern), fold(text));
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
+    let chars = |s: &str| s.chars().collect::<Vec<char>>();
+    star_glob(&chars(pattern), &chars(text), case_sensitive, None)
 }
 
 #[cfg(test)]
