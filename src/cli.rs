@@ -37,6 +37,10 @@ pub enum Command {
     Merge(MergeArgs),
     /// Serve the mock Confluence until Ctrl-C.
     Mock(MockArgs),
+    /// Serve the identity provider alone (OpenID discovery, JWKS, token,
+    /// introspection, userinfo, revocation, Crowd's SSO session service) until
+    /// Ctrl-C: for a real Confluence's plugin or Crowd client to be pointed at.
+    Idp(IdpArgs),
     /// Signing keys and their public halves (PEM, JWKS) for a real server's admin.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -249,6 +253,36 @@ pub struct MockArgs {
         default_value = "reports/tollgate-mock-ca.pem"
     )]
     pub ca_out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct IdpArgs {
+    /// A scenario (its `mock.idp` block and `keys:` are used) or a mock
+    /// configuration file: clients, users, token lifetimes and format.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8091")]
+    pub listen: SocketAddr,
+    /// The signing key (PKCS#8 PEM, e.g. from `tollgate keys gen`): the JWKS and
+    /// every token stay the same across restarts, so a plugin is configured once.
+    /// Without it, the configuration's `idp.signing_key`, else a fresh key.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// The algorithm of --key.
+    #[arg(long, value_enum, default_value = "rs256", requires = "key")]
+    pub alg: KeyAlg,
+    /// What the IdP calls itself (issuer, discovery and JWKS URLs) when a proxy
+    /// or NAT stands between it and Confluence [default: http://LISTEN].
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+/// The algorithms an IdP signing key may be for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyAlg {
+    Rs256,
+    Es256,
 }
 
 /// Why an argument's value was refused.

@@ -7,7 +7,9 @@ pub mod outcome;
 use std::io::Write;
 
 use crate::auth::keys::{self, Alg, SigningKey};
-use crate::cli::{CheckArgs, KeysCommand, MockArgs, RunArgs, SelftestArgs, TargetArgs};
+use crate::cli::{
+    CheckArgs, IdpArgs, KeyAlg, KeysCommand, MockArgs, RunArgs, SelftestArgs, TargetArgs,
+};
 use crate::report::console::{Console, color_wanted};
 use crate::report::model::Outcome;
 use crate::report::write_report_file;
@@ -261,6 +263,72 @@ pub fn mock(args: &MockArgs) -> CommandResult {
                 args.ca_out.display()
             );
         }
+        let _ = writeln!(out, "press Ctrl-C to stop");
+        let _ = out.flush();
+        drop(out);
+        let _ = tokio::signal::ctrl_c().await;
+        running.shutdown().await;
+        Ok(CommandOutcome::Passed)
+    })
+}
+
+/// The name `--key` takes among the configuration's keys.
+const IDP_KEY: &str = "tollgate-idp";
+
+/// `tollgate idp`: the identity provider alone, until Ctrl-C.
+pub fn idp(args: &IdpArgs) -> CommandResult {
+    let mut file = match &args.config {
+        None => scenario::MockFile::default(),
+        Some(path) => scenario::load_mock_file(path).map_err(CommandError::Diagnostics)?,
+    };
+    if let Some(public) = &args.public_url {
+        if crate::session::http_url(public).is_none() {
+            return Err(usage(format!(
+                "--public-url '{public}' is not an http(s) URL such as https://idp.example.com"
+            )));
+        }
+    }
+    if let Some(path) = &args.key {
+        let alg = match args.alg {
+            KeyAlg::Rs256 => Alg::RS256,
+            KeyAlg::Es256 => Alg::ES256,
+        };
+        let spec = scenario::model::KeySpec {
+            alg,
+            generate: false,
+            private_key: Some(path.clone()),
+            secret: None,
+        };
+        let pos = scenario::yaml::Pos::default();
+        file.keys
+            .insert(IDP_KEY.into(), scenario::de::Spanned::new(spec, pos));
+        file.config.idp.signing_key = Some(IDP_KEY.into());
+    }
+    let keys = keys::KeyRing::from_specs(file.keys.iter().map(|(name, spec)| (name, &spec.inner)))
+        .map_err(|e| usage(e.to_string()))?;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let running = crate::mock::idp_server::start_idp_on(
+            &file.config,
+            args.listen,
+            keys.keys(),
+            args.public_url.as_deref(),
+        )
+        .await
+        .map_err(|e| {
+            usage(format!(
+                "cannot serve the identity provider on {}: {e}",
+                args.listen
+            ))
+        })?;
+        // The first line is for scripts: it ends with the URL.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "identity provider listening on http://{} as {}",
+            running.local_addr(),
+            running.url()
+        );
         let _ = writeln!(out, "press Ctrl-C to stop");
         let _ = out.flush();
         drop(out);

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Load(args) => commands::load::load(args),
         Command::Merge(args) => commands::load::merge(args),
         Command::Mock(args) => commands::mock(args),
+        Command::Idp(args) => commands::idp(args),
         Command::Keys(command) => commands::keys(command),
         Command::Schema => commands::schema(),
     };

@@ -22,6 +22,7 @@ pub mod confluence;
 pub mod connections;
 pub mod faults;
 pub mod idp;
+pub mod idp_server;
 #[cfg(test)]
 mod parser_properties;
 pub mod server;

@@ -125,7 +125,7 @@ const LISTEN_BACKLOG: u32 = 1024;
 
 /// Listens on `addr` as `TcpListener::bind` does (address reuse on Unix), with
 /// [`LISTEN_BACKLOG`].
-fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
