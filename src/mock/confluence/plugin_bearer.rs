@@ -58,7 +58,7 @@ const CACHE_MAX: usize = 1_000;
 /// What is wrong with `plugin.bearer` (key names and settings, never a secret).
 #[derive(Debug, thiserror::Error)]
 pub enum PluginBearerError {
-    #[error("plugin.bearer: choose `introspection: true` or `jwt:`, not both")]
+    #[error("plugin.bearer: choose one of `introspection: true`, `userinfo: true` or `jwt:`")]
     BothModes,
     #[error("plugin: cannot build the introspection client: {0}")]
     Client(#[source] reqwest::Error),
@@ -119,7 +119,17 @@ enum Mode {
     Jwt(JwtCheck),
 }
 
+/// Which IdP endpoint judges a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Endpoint {
+    /// RFC 7662: POST the token with client authentication; `active` decides.
+    Introspect,
+    /// OIDC userinfo: GET with the token as Bearer; the status decides.
+    Userinfo,
+}
+
 struct Introspection {
+    endpoint: Endpoint,
     url: String,
     client_id: String,
     client_secret: String,
@@ -163,10 +173,17 @@ impl PluginBearerVerifier {
         faults: FaultSet,
         clock: Clock,
     ) -> Result<Self, PluginBearerError> {
-        let mode = match (config.bearer.introspection, &config.bearer.jwt) {
-            (true, Some(_)) => return Err(PluginBearerError::BothModes),
-            (false, None) => Mode::Off,
-            (true, None) => {
+        let bearer = &config.bearer;
+        let endpoint = match (bearer.introspection, bearer.userinfo) {
+            (true, true) => return Err(PluginBearerError::BothModes),
+            (true, false) => Some(Endpoint::Introspect),
+            (false, true) => Some(Endpoint::Userinfo),
+            (false, false) => None,
+        };
+        let mode = match (endpoint, &bearer.jwt) {
+            (Some(_), Some(_)) => return Err(PluginBearerError::BothModes),
+            (None, None) => Mode::Off,
+            (Some(endpoint), None) => {
                 let http = reqwest::Client::builder()
                     .timeout(INTROSPECTION_TIMEOUT)
                     .connect_timeout(INTROSPECTION_TIMEOUT)
@@ -178,8 +195,13 @@ impl PluginBearerVerifier {
                     .build()
                     .map_err(PluginBearerError::Client)?;
                 let attribute = config.username_attribute.trim();
+                let path = match endpoint {
+                    Endpoint::Introspect => "introspect",
+                    Endpoint::Userinfo => "userinfo",
+                };
                 Mode::Introspection(Introspection {
-                    url: format!("{}/introspect", idp_url.trim_end_matches('/')),
+                    endpoint,
+                    url: format!("{}/{path}", idp_url.trim_end_matches('/')),
                     client_id: idp_client.0,
                     client_secret: idp_client.1,
                     http,
@@ -191,7 +213,7 @@ impl PluginBearerVerifier {
                     cache: Mutex::new(BoundedStore::new(CACHE_MAX, Eviction::Oldest)),
                 })
             }
-            (false, Some(jwt)) => Mode::Jwt(JwtCheck::new(jwt, keys, idp_key)?),
+            (None, Some(jwt)) => Mode::Jwt(JwtCheck::new(jwt, keys, idp_key)?),
         };
         Ok(Self {
             mode,
@@ -391,15 +413,26 @@ impl Introspection {
     /// POSTs the token (RFC 7662 §2.1) and returns the JSON object answered; any
     /// transport error, non-200 status, oversized or non-JSON answer, or an answer
     /// without a boolean `active` is an error (the caller fails closed).
+    ///
+    /// The userinfo endpoint answers in its own terms, made RFC 7662's here: a 200
+    /// is `active: true` with its claims, a 401 or 403 `active: false`.
     async fn ask(&self, token: &str) -> Result<Value, IntrospectionError> {
-        let mut response = self
-            .http
-            .post(&self.url)
-            .basic_auth(&self.client_id, Some(&self.client_secret))
-            .form(&[("token", token), ("token_type_hint", "access_token")])
-            .send()
-            .await
-            .map_err(IntrospectionError::Request)?;
+        let request = match self.endpoint {
+            Endpoint::Introspect => self
+                .http
+                .post(&self.url)
+                .basic_auth(&self.client_id, Some(&self.client_secret))
+                .form(&[("token", token), ("token_type_hint", "access_token")]),
+            Endpoint::Userinfo => self.http.get(&self.url).bearer_auth(token),
+        };
+        let mut response = request.send().await.map_err(IntrospectionError::Request)?;
+        let refused = matches!(
+            response.status(),
+            reqwest::StatusCode::UNAUTHORIZED | reqwest::StatusCode::FORBIDDEN
+        );
+        if self.endpoint == Endpoint::Userinfo && refused {
+            return Ok(serde_json::json!({ "active": false }));
+        }
         if response.status() != reqwest::StatusCode::OK {
             return Err(IntrospectionError::Status(response.status()));
         }
@@ -414,7 +447,15 @@ impl Introspection {
             }
             body.extend_from_slice(&chunk);
         }
-        let answer: Value = serde_json::from_slice(&body)?;
+        let mut answer: Value = serde_json::from_slice(&body)?;
+        if self.endpoint == Endpoint::Userinfo {
+            match answer.as_object_mut() {
+                Some(claims) => {
+                    claims.insert("active".into(), Value::Bool(true));
+                }
+                None => return Err(IntrospectionError::NoActive),
+            }
+        }
         match answer.get("active") {
             Some(Value::Bool(_)) => Ok(answer),
             _ => Err(IntrospectionError::NoActive),

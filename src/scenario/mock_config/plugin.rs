@@ -104,6 +104,10 @@ impl Default for PluginConfig {
 pub struct PluginBearer {
     /// POST the token to the IdP's RFC 7662 endpoint.
     pub introspection: bool,
+    /// Or GET the IdP's userinfo endpoint with it, as seed 002's plugin does for
+    /// its "introspection": a 200 names the user (no `active` field), a 401 or 403
+    /// means the token is not good.
+    pub userinfo: bool,
     /// Or verify it as a JWT.
     pub jwt: Option<PluginJwt>,
 }
