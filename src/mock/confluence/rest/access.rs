@@ -116,6 +116,24 @@ pub(super) fn change_error(error: &ChangeError) -> Response {
     rest_error(status, &error.to_string())
 }
 
+/// A direct read of content `id`, which `found` holds if it exists: the content,
+/// or the answer: 404 for what does not exist or anonymous may not see
+/// (F-ANON-4), 403 for a user without content permission. The answer is boxed:
+/// it is the rare path, and a `Response` is large.
+pub(super) fn direct_read<T>(
+    access: Access,
+    found: Option<T>,
+    id: &str,
+) -> Result<T, Box<Response>> {
+    let refusal = match (access, found) {
+        (Access::Full, Some(found)) => return Ok(found),
+        (Access::Denied(denied), _) => denied,
+        (_, None) | (Access::Hidden, Some(_)) => no_content(id),
+        (Access::NoPermission, Some(_)) => forbidden(&format!("content with id {id}")),
+    };
+    Err(Box::new(refusal))
+}
+
 pub(super) fn no_content(id: &str) -> Response {
     rest_error(
         StatusCode::NOT_FOUND,

@@ -6,12 +6,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json as j};
 
-use super::access::{Access, forbidden, no_content, read_access};
+use super::access::{Access, direct_read, forbidden, read_access};
 use super::shapes::{
-    ListQuery, SpaceJson, content_json, page_of, result_page, space_json, wants_body,
+    ListQuery, SpaceJson, attachment_json, content_json, page_of, result_page, space_json,
+    wants_body,
 };
 use crate::mock::confluence::caller::Caller;
-use crate::mock::confluence::request::form_encode;
 use crate::mock::confluence::respond::{json, json_bytes, rest_error};
 use crate::mock::confluence::state::State;
 use crate::mock::sync::lock;
@@ -149,20 +149,11 @@ pub(super) async fn get_content(
     Path(id): Path<String>,
 ) -> Response {
     let query = ListQuery::of(&uri);
-    let access = match read_access(&state, &caller) {
-        Access::Denied(denied) => return denied,
-        access => access,
-    };
+    let access = read_access(&state, &caller);
     let content = lock(&state.content);
-    let page = id.parse::<u64>().ok().and_then(|n| content.page(n));
-    match (access, page) {
-        // F-ANON-4: 404 for what does not exist or anonymous may not see, 403
-        // for what a user may not see.
-        (_, None) | (Access::Hidden, Some(_)) => no_content(&id),
-        (Access::NoPermission | Access::Denied(_), Some(_)) => {
-            forbidden(&format!("content with id {id}"))
-        }
-        (Access::Full, Some(page)) => json(
+    let found = id.parse::<u64>().ok().and_then(|n| content.page(n));
+    match direct_read(access, found, &id) {
+        Ok(page) => json(
             StatusCode::OK,
             &content_json(
                 &state,
@@ -171,6 +162,7 @@ pub(super) async fn get_content(
                 wants_body(&query.expand),
             ),
         ),
+        Err(refused) => *refused,
     }
 }
 
@@ -183,35 +175,17 @@ pub(super) async fn list_attachments(
     Path(id): Path<String>,
 ) -> Response {
     let query = ListQuery::of(&uri);
-    let access = match read_access(&state, &caller) {
-        Access::Denied(denied) => return denied,
-        access => access,
-    };
+    let access = read_access(&state, &caller);
     let content = lock(&state.content);
-    let page = id.parse::<u64>().ok().and_then(|n| content.page(n));
-    let page = match (access, page) {
-        (_, None) | (Access::Hidden, Some(_)) => return no_content(&id),
-        (Access::NoPermission | Access::Denied(_), Some(_)) => {
-            return forbidden(&format!("content with id {id}"));
-        }
-        (Access::Full, Some(page)) => page,
+    let found = id.parse::<u64>().ok().and_then(|n| content.page(n));
+    let page = match direct_read(access, found, &id) {
+        Ok(page) => page,
+        Err(refused) => return *refused,
     };
     let results: Vec<Value> = page
         .attachments
         .iter()
-        .map(|a| {
-            j!({
-                "id": format!("att{}", a.id),
-                "type": "attachment",
-                "status": "current",
-                "title": a.title,
-                "metadata": {"mediaType": a.media_type},
-                "extensions": {"mediaType": a.media_type, "fileSize": a.size},
-                "_links": {
-                    "download": format!("/download/attachments/{}/{}", page.id, form_encode(&a.title)),
-                },
-            })
-        })
+        .map(|a| attachment_json(a, Some(page.id)))
         .collect();
     let (start, limit) = query.window();
     let self_path = format!("/rest/api/content/{}/child/attachment", page.id);

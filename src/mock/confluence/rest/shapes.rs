@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Value, json as j};
 
-use crate::mock::confluence::content::{Page, Space};
+use crate::mock::confluence::content::{Attachment, Page, Space};
 use crate::mock::confluence::request::{self, form_encode};
 use crate::mock::confluence::respond::json;
 use crate::mock::confluence::state::State;
@@ -196,6 +196,25 @@ pub(super) fn content_json(
     });
     if with_body {
         value["body"] = j!({"storage": {"value": page.body, "representation": "storage"}});
+    }
+    value
+}
+
+/// An attachment as `/rest/api/content/{id}/child/attachment` lists it; with
+/// `page_id`, its download link too (a listing gives one, an upload does not).
+pub(super) fn attachment_json(attachment: &Attachment, page_id: Option<u64>) -> Value {
+    let mut value = j!({
+        "id": format!("att{}", attachment.id),
+        "type": "attachment",
+        "status": "current",
+        "title": attachment.title,
+        "metadata": {"mediaType": attachment.media_type},
+        "extensions": {"mediaType": attachment.media_type, "fileSize": attachment.size},
+    });
+    if let Some(page_id) = page_id {
+        value["_links"] = j!({
+            "download": format!("/download/attachments/{page_id}/{}", form_encode(&attachment.title)),
+        });
     }
     value
 }

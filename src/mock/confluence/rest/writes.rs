@@ -10,7 +10,7 @@ use serde_json::{Value, json as j};
 
 use super::access::{change_error, no_content, write_refusal};
 use super::multipart::{FilePart, multipart_boundary, multipart_parts};
-use super::shapes::content_json;
+use super::shapes::{attachment_json, content_json};
 use crate::mock::confluence::caller::Caller;
 use crate::mock::confluence::content::Attachment;
 use crate::mock::confluence::respond::{json, rest_error};
@@ -222,19 +222,7 @@ pub(super) async fn upload_attachment(
             Err(e) => return change_error(&e),
         }
     }
-    let results: Vec<Value> = added
-        .iter()
-        .map(|a| {
-            j!({
-                "id": format!("att{}", a.id),
-                "type": "attachment",
-                "status": "current",
-                "title": a.title,
-                "metadata": {"mediaType": a.media_type},
-                "extensions": {"mediaType": a.media_type, "fileSize": a.size},
-            })
-        })
-        .collect();
+    let results: Vec<Value> = added.iter().map(|a| attachment_json(a, None)).collect();
     let size = results.len();
     json(
         StatusCode::OK,
