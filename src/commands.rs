@@ -224,10 +224,8 @@ fn profile_scenarios(
 }
 
 pub fn mock(args: &MockArgs) -> CommandResult {
-    let file = match &args.config {
-        None => scenario::MockFile::default(),
-        Some(path) => scenario::load_mock_file(path).map_err(CommandError::Diagnostics)?,
-    };
+    let file = mock_file(args.config.as_deref())?;
+    let keys = key_ring(&file)?;
     let mut config = file.config;
     config.tls |= args.tls;
     if config.tls {
@@ -244,8 +242,6 @@ pub fn mock(args: &MockArgs) -> CommandResult {
             )));
         }
     }
-    let keys = keys::KeyRing::from_specs(file.keys.iter().map(|(name, spec)| (name, &spec.inner)))
-        .map_err(|e| usage(e.to_string()))?;
     let runtime = runtime()?;
     runtime.block_on(async {
         let running = crate::mock::start_on_with_keys(&config, args.bind, keys.keys())
@@ -263,13 +259,35 @@ pub fn mock(args: &MockArgs) -> CommandResult {
                 args.ca_out.display()
             );
         }
-        let _ = writeln!(out, "press Ctrl-C to stop");
-        let _ = out.flush();
         drop(out);
-        let _ = tokio::signal::ctrl_c().await;
+        until_ctrl_c().await;
         running.shutdown().await;
         Ok(CommandOutcome::Passed)
     })
+}
+
+/// Says how to stop a server started in the foreground, then waits for Ctrl-C.
+async fn until_ctrl_c() {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "press Ctrl-C to stop");
+    let _ = out.flush();
+    drop(out);
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `--config FILE` of `tollgate mock` and `tollgate idp`: a scenario or a mock
+/// file, or the defaults.
+fn mock_file(config: Option<&std::path::Path>) -> Result<scenario::MockFile, CommandError> {
+    match config {
+        None => Ok(scenario::MockFile::default()),
+        Some(path) => scenario::load_mock_file(path).map_err(CommandError::Diagnostics),
+    }
+}
+
+/// The key ring of a mock file's `keys:`.
+fn key_ring(file: &scenario::MockFile) -> Result<keys::KeyRing, CommandError> {
+    keys::KeyRing::from_specs(file.keys.iter().map(|(name, spec)| (name, &spec.inner)))
+        .map_err(|e| usage(e.to_string()))
 }
 
 /// The name `--key` takes among the configuration's keys.
@@ -277,10 +295,7 @@ const IDP_KEY: &str = "tollgate-idp";
 
 /// `tollgate idp`: the identity provider alone, until Ctrl-C.
 pub fn idp(args: &IdpArgs) -> CommandResult {
-    let mut file = match &args.config {
-        None => scenario::MockFile::default(),
-        Some(path) => scenario::load_mock_file(path).map_err(CommandError::Diagnostics)?,
-    };
+    let mut file = mock_file(args.config.as_deref())?;
     if let Some(public) = &args.public_url {
         if crate::session::http_url(public).is_none() {
             return Err(usage(format!(
@@ -304,8 +319,7 @@ pub fn idp(args: &IdpArgs) -> CommandResult {
             .insert(IDP_KEY.into(), scenario::de::Spanned::new(spec, pos));
         file.config.idp.signing_key = Some(IDP_KEY.into());
     }
-    let keys = keys::KeyRing::from_specs(file.keys.iter().map(|(name, spec)| (name, &spec.inner)))
-        .map_err(|e| usage(e.to_string()))?;
+    let keys = key_ring(&file)?;
     let runtime = runtime()?;
     runtime.block_on(async {
         let running = crate::mock::idp_server::start_idp_on(
@@ -329,10 +343,8 @@ pub fn idp(args: &IdpArgs) -> CommandResult {
             running.local_addr(),
             running.url()
         );
-        let _ = writeln!(out, "press Ctrl-C to stop");
-        let _ = out.flush();
         drop(out);
-        let _ = tokio::signal::ctrl_c().await;
+        until_ctrl_c().await;
         running.shutdown().await;
         Ok(CommandOutcome::Passed)
     })
