@@ -8,11 +8,10 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::auth::keys::SigningKey;
-use crate::mock::clock::Clock;
 use crate::mock::connections::{Limits, serve};
-use crate::mock::idp::state::{IdpState, select_signing_key};
+use crate::mock::idp::state::IdpState;
 use crate::mock::idp::{self};
-use crate::mock::server::bind;
+use crate::mock::server::{bind, build_idp};
 use crate::scenario::mock_config::MockConfig;
 
 /// An IdP serving in the background until [`RunningIdp::shutdown`].
@@ -46,11 +45,7 @@ pub async fn start_idp_on(
     let url = public_url
         .map(|u| u.trim_end_matches('/').to_string())
         .unwrap_or_else(|| format!("http://{local_addr}"));
-    let key = select_signing_key(&config.idp, keys)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-    let idp = IdpState::new(&config.idp, &url, key, Clock::new());
-    idp.crowd()
-        .set_require_consistent_ip(config.confluence.crowd.require_consistent_ip);
+    let idp = build_idp(config, &url, keys)?;
     let limits = Limits::from_config(&config.server);
     let task = tokio::spawn(serve(
         listener,

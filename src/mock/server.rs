@@ -137,6 +137,23 @@ pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// The IdP of `config`, calling itself `url`, on a fresh clock. A signing key
+/// that cannot be used is `InvalidInput`.
+pub(crate) fn build_idp(
+    config: &MockConfig,
+    url: &str,
+    keys: &[SigningKey],
+) -> std::io::Result<IdpState> {
+    let key = select_signing_key(&config.idp, keys)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let idp = IdpState::new(&config.idp, url, key, Clock::new());
+    // "Require consistent IP" is the Crowd server's setting, configured on the
+    // Confluence side of a scenario.
+    idp.crowd()
+        .set_require_consistent_ip(config.confluence.crowd.require_consistent_ip);
+    Ok(idp)
+}
+
 /// The IdP and the Confluence state on one clock. A configuration that cannot
 /// be served (a bad key or proxy entry) is `InvalidInput`.
 pub(crate) fn build(
@@ -148,12 +165,7 @@ pub(crate) fn build(
     let invalid = |e: &dyn std::fmt::Display| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
     };
-    let idp_key = select_signing_key(&config.idp, keys).map_err(|e| invalid(&e))?;
-    let idp = IdpState::new(&config.idp, idp_url, idp_key, Clock::new());
-    // "Require consistent IP" is the Crowd server's setting, configured on the
-    // Confluence side of a scenario.
-    idp.crowd()
-        .set_require_consistent_ip(config.confluence.crowd.require_consistent_ip);
+    let idp = build_idp(config, idp_url, keys)?;
     let state = State::with_idp(&config.confluence, origin, keys, &idp).map_err(|e| invalid(&e))?;
     Ok((state, idp))
 }
