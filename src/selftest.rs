@@ -263,11 +263,14 @@ fn fact_rows(scenarios: &[Scenario]) -> Vec<FactRow> {
         }
     }
     fact_ids()
-        .into_iter()
+        .iter()
         .map(|id| {
             let mut cited_by = citing.get(id.as_str()).cloned().unwrap_or_default();
             cited_by.sort();
-            FactRow { id, cited_by }
+            FactRow {
+                id: id.clone(),
+                cited_by,
+            }
         })
         .collect()
 }

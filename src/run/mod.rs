@@ -116,7 +116,7 @@ pub async fn run_suite(
         strict: options.strict,
         verdict: Verdict::of(&counts, options.strict),
     };
-    let facts = fact_coverage(&scenarios, &fact_ids());
+    let facts = fact_coverage(&scenarios, fact_ids());
     Ok(RunReport {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         facts,
