@@ -185,17 +185,8 @@ fn died(stub: ScenarioReport, error: &tokio::task::JoinError) -> ScenarioReport 
     } else {
         "stopped before its end (its task was cancelled)"
     };
-    let step = StepReport {
-        warnings: Vec::new(),
-        burst: None,
-        name: "run".into(),
-        source: stub.source.clone(),
-        result: StepResult::Errored(why.into()),
-        duration_ms: 0,
-        transcript: None,
-    };
     ScenarioReport {
-        steps: vec![step],
+        steps: vec![scenario_error("run", stub.source.clone(), why.into())],
         ..stub
     }
 }
@@ -280,11 +271,17 @@ async fn drive(scenario: &Scenario, session: &mut Session) -> Vec<StepReport> {
 }
 
 fn setup_error(scenario: &Scenario, message: String) -> StepReport {
+    scenario_error("set up", source_of(scenario), message)
+}
+
+/// The one step of a scenario that ended before its own steps could say how:
+/// named for what failed (`set up`, `run`), at the scenario's `id:`.
+fn scenario_error(name: &str, source: SourceLoc, message: String) -> StepReport {
     StepReport {
         warnings: Vec::new(),
         burst: None,
-        name: "set up".into(),
-        source: source_of(scenario),
+        name: name.into(),
+        source,
         result: StepResult::Errored(message),
         duration_ms: 0,
         transcript: None,
