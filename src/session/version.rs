@@ -43,13 +43,20 @@ impl KnownVersion {
         }
     }
 
+    /// The version and where it came from, when known.
+    fn known(&self) -> Option<(&ConfluenceVersion, &'static str)> {
+        match self {
+            KnownVersion::Given(v) => Some((v, "--confluence-version")),
+            KnownVersion::Read(v) => Some((v, manifest::MANIFEST_PATH)),
+            KnownVersion::Unknown(_) | KnownVersion::NotNeeded => None,
+        }
+    }
+
     /// For reports: `8.5.4 (from --confluence-version)`, or none.
     pub fn describe(&self) -> Option<String> {
         match self {
-            KnownVersion::Given(v) => Some(format!("{v} (from --confluence-version)")),
-            KnownVersion::Read(v) => Some(format!("{v} (from {})", manifest::MANIFEST_PATH)),
             KnownVersion::Unknown(why) => Some(format!("unknown ({why})")),
-            KnownVersion::NotNeeded => None,
+            known => known.known().map(|(v, from)| format!("{v} (from {from})")),
         }
     }
 }
@@ -68,16 +75,12 @@ pub fn embedded(scenario: &Scenario, given: Option<&ConfluenceVersion>) -> Confl
 /// Why `scenario` does not apply to a target of `version`, if it does not.
 pub fn excluded(scenario: &Scenario, version: &KnownVersion) -> Option<String> {
     let range = scenario.requires_confluence.as_ref()?;
-    let (found, from) = match version {
-        KnownVersion::Given(v) => (v, "--confluence-version"),
-        KnownVersion::Read(v) => (v, manifest::MANIFEST_PATH),
-        KnownVersion::Unknown(why) => {
-            return Some(format!(
-                "needs Confluence {range}, and the target's version is unknown ({why}); pass --confluence-version"
-            ));
-        }
-        KnownVersion::NotNeeded => return None,
-    };
+    if let KnownVersion::Unknown(why) = version {
+        return Some(format!(
+            "needs Confluence {range}, and the target's version is unknown ({why}); pass --confluence-version"
+        ));
+    }
+    let (found, from) = version.known()?;
     (!range.contains(found))
         .then(|| format!("needs Confluence {range}; the target is {found} (from {from})"))
 }
