@@ -43,3 +43,80 @@ pub mod control {
     /// Every control path starts with this; rate limits never count them.
     pub const PREFIX: &str = "/__tollgate/";
 }
+
+/// What tollgate's IdP and Crowd service were asked: the evidence `expect.idp`
+/// judges. The emulator records it, `run` reads it after each step; neither side
+/// needs the other's types. Tokens appear only as SHA-256 digests, which identify
+/// a token without revealing it.
+pub mod observed {
+    /// How a client authenticated at the introspection endpoint (RFC 6749 §2.3.1).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum ClientAuth {
+        /// `client_secret_basic`: HTTP Basic.
+        Basic,
+        /// `client_secret_post`: `client_id` and `client_secret` in the form.
+        Post,
+        /// No client credentials at all.
+        None,
+    }
+
+    impl ClientAuth {
+        /// The spelling a scenario and a report use.
+        pub fn name(self) -> &'static str {
+            match self {
+                ClientAuth::Basic => "basic",
+                ClientAuth::Post => "post",
+                ClientAuth::None => "none",
+            }
+        }
+    }
+
+    /// One request the IdP or its Crowd service answered.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum IdpCall {
+        /// `POST /introspect` (RFC 7662): `client` is the id it authenticated as
+        /// (or claimed, when authentication failed); `active` what it answered
+        /// (`None` when it answered an error).
+        Introspection {
+            client_auth: ClientAuth,
+            client: Option<String>,
+            token_sha256: Option<String>,
+            active: Option<bool>,
+        },
+        /// `GET`/`POST /userinfo` with a bearer token; `status` of the answer.
+        Userinfo {
+            token_sha256: Option<String>,
+            status: u16,
+        },
+        /// `GET /jwks`.
+        Jwks,
+        /// `POST …/session/{token}` (Crowd): a session validated with these
+        /// factors (name, value) in the order sent; `valid` what Crowd answered.
+        CrowdValidation {
+            application: Option<String>,
+            token_sha256: String,
+            factors: Vec<(String, String)>,
+            valid: bool,
+        },
+        /// `POST …/session` (Crowd): an SSO session asked for, with its factors.
+        CrowdSession {
+            application: Option<String>,
+            user: Option<String>,
+            factors: Vec<(String, String)>,
+            created: bool,
+        },
+    }
+
+    impl IdpCall {
+        /// The kind as a scenario's `expect.idp` names it.
+        pub fn kind(&self) -> &'static str {
+            match self {
+                IdpCall::Introspection { .. } => "introspections",
+                IdpCall::Userinfo { .. } => "userinfo",
+                IdpCall::Jwks => "jwks",
+                IdpCall::CrowdValidation { .. } => "crowd_validations",
+                IdpCall::CrowdSession { .. } => "crowd_sessions",
+            }
+        }
+    }
+}

@@ -22,6 +22,7 @@ pub mod crowd;
 pub mod error;
 pub mod form;
 pub mod issue;
+pub mod log;
 pub mod routes;
 pub mod state;
 pub mod tokens;

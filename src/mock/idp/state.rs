@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::watch;
 
 use super::crowd::sessions::CrowdSessions;
+use super::log::IdpLog;
 use super::tokens::TokenStore;
 use crate::auth::keys::{Alg, KeyError, SigningKey};
 use crate::mock::clock::Clock;
@@ -47,6 +48,8 @@ pub struct Inner {
     /// Crowd SSO sessions (F-CROWD-*), shared with the Confluence side.
     pub crowd: Arc<CrowdSessions>,
     next_grant: AtomicU64,
+    /// What the IdP and its Crowd service were asked (`expect.idp`).
+    pub log: IdpLog,
     /// `true` once the IdP is told to stop (`/__tollgate/down` or shutdown).
     down: watch::Sender<bool>,
 }
@@ -78,6 +81,7 @@ impl IdpState {
             refresh: Mutex::new(TokenStore::default()),
             crowd,
             next_grant: AtomicU64::new(1),
+            log: IdpLog::default(),
             down,
         }))
     }
