@@ -64,6 +64,7 @@ fn target_options(args: &TargetArgs) -> Result<TargetOptions, CommandError> {
         insecure: args.insecure,
         allow_defaults: args.allow_defaults,
         confluence_version: args.confluence_version.clone(),
+        setups: Vec::new(),
     })
 }
 
@@ -130,8 +131,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
 }
 
 pub fn run(args: &RunArgs) -> CommandResult {
-    let target = target_options(&args.target)?;
+    let mut target = target_options(&args.target)?;
     let profile = args.profile.as_deref().map(load_profile).transpose()?;
+    target.setups = args.setups.clone();
+    target.setups.extend(profile.as_ref().and_then(|p| p.setup));
     let scenarios = match &profile {
         None => select::select(
             scenario::load_suite(&args.paths).map_err(CommandError::Diagnostics)?,

@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use crate::auth::keys::{KeyError, KeyRing, read_pem_file};
 use crate::client::{ClientError, Clients, Endpoints, Env, TlsTrust};
+use crate::mock::idp::IdpState;
 use crate::mock::{self, RunningMock};
 use crate::report::redact::Redactor;
 use crate::scenario::Scenario;
 use crate::scenario::mock_config::Fault;
+use crate::scenario::model::Setup;
 use crate::scenario::template::{Scope, UnknownVar};
 use crate::scenario::vars::{BASE_URL, IDP_URL};
 use crate::scenario::version::ConfluenceVersion;
@@ -50,6 +52,8 @@ pub struct TargetOptions {
     /// `--confluence-version`: the target's version, instead of reading it (a
     /// real target) or the emulator's default (the embedded mock).
     pub confluence_version: Option<ConfluenceVersion>,
+    /// `--setup` and the profile's `setup:`: what a real target is set up for.
+    pub setups: Vec<Setup>,
 }
 
 /// Why a target or a session could not be set up; nothing was sent.
@@ -91,6 +95,7 @@ pub struct ResolvedTarget {
     given_version: Option<ConfluenceVersion>,
     /// A real target's version, once [`ResolvedTarget::read_version`] ran.
     version: KnownVersion,
+    setups: Vec<Setup>,
 }
 
 #[derive(Clone, Debug)]
@@ -146,6 +151,7 @@ impl ResolvedTarget {
             label,
             given_version: options.confluence_version.clone(),
             version: KnownVersion::NotNeeded,
+            setups: options.setups.clone(),
         })
     }
 
@@ -171,6 +177,34 @@ impl ResolvedTarget {
             Some(_) => version::excluded(scenario, &self.version),
             None => version::excluded_embedded(scenario, self.given_version.as_ref()),
         }
+    }
+
+    /// Why `scenario` cannot run on this real target as it was set up, if it
+    /// cannot: the setup it requires was not declared (`--setup`, `--profile`),
+    /// or it needs tollgate's IdP and none is in the loop. The embedded mock is
+    /// set up by each scenario's own `mock:`.
+    pub fn not_set_up_for(&self, scenario: &Scenario) -> Option<String> {
+        self.remote.as_ref()?;
+        if let Some(setup) = scenario.requires_setup.filter(|s| s.on_target()) {
+            if !self.setups.contains(&setup) {
+                let name = setup.name();
+                return Some(format!(
+                    "needs a target set up for {name} (docs/profiles.md): run its profile, or declare it with --setup {name}"
+                ));
+            }
+        }
+        if scenario.needs_idp() && !self.has_idp_in_loop() {
+            return Some(
+                "needs tollgate's IdP in the loop: --idp-listen ADDR where the target can reach it"
+                    .into(),
+            );
+        }
+        None
+    }
+
+    /// Whether tollgate's IdP serves this run beside a real target (`--idp-listen`).
+    pub fn has_idp_in_loop(&self) -> bool {
+        false
     }
 
     /// The Confluence version the run judged against, for reports.
@@ -246,6 +280,9 @@ pub struct Session {
     /// Vars, `--var` and built-ins: where every run of the steps starts.
     pub scope: Scope,
     pub clients: Clients,
+    /// Tollgate's IdP this scenario's target asks (the embedded mock's, or the
+    /// run's with `--idp-listen`): its log is `expect.idp`'s evidence.
+    pub idp: Option<IdpState>,
     /// Dropping it stops the emulator.
     mock: Option<RunningMock>,
 }
@@ -267,7 +304,7 @@ impl Session {
         for secret in keys.secrets() {
             redactor.add_secret(secret);
         }
-        let (endpoints, mock) = match &target.remote {
+        let (endpoints, mock, idp) = match &target.remote {
             Some(remote) => {
                 let endpoints = Endpoints {
                     base_url: remote.base_url.clone(),
@@ -278,7 +315,7 @@ impl Session {
                     context_path: remote.context_path.clone(),
                     embedded: false,
                 };
-                (endpoints, None)
+                (endpoints, None, None)
             }
             None => {
                 let mut config = scenario.mock.clone();
@@ -297,7 +334,8 @@ impl Session {
                     context_path: context_path(running.base_url()),
                     embedded: true,
                 };
-                (endpoints, Some(running))
+                let idp = running.idp().clone();
+                (endpoints, Some(running), Some(idp))
             }
         };
         let scope = initial_scope(scenario, &target.vars, &endpoints)?;
@@ -313,6 +351,7 @@ impl Session {
             redactor,
             scope,
             clients: target.clients.clone(),
+            idp,
             mock,
         })
     }
