@@ -40,6 +40,10 @@ pub mod control {
     pub const HEALTH: &str = "/__tollgate/health";
     /// IdP: `POST`, the IdP stops answering (a fail-closed check).
     pub const DOWN: &str = "/__tollgate/down";
+    /// IdP: `POST`, a new signing key under a new `kid`; `/jwks` then shows it alone.
+    pub const ROTATE: &str = "/__tollgate/rotate";
+    /// IdP: `GET ?since=N`, what the IdP was asked after mark `N`, as JSON.
+    pub const CALLS: &str = "/__tollgate/calls";
     /// Every control path starts with this; rate limits never count them.
     pub const PREFIX: &str = "/__tollgate/";
 }

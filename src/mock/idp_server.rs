@@ -1,34 +1,22 @@
 //! The identity provider served alone (`tollgate idp`): the same IdP and Crowd
 //! session service the embedded mock runs beside Confluence, for a real
-//! Confluence's REST-auth plugin or Crowd client to be pointed at.
+//! Confluence's REST-auth plugin or Crowd client to be pointed at. It is the IdP
+//! in the loop ([`IdpInLoop`]) with one configuration for its whole life, so it
+//! has the same control endpoints (clock, rotate, calls, down).
 
 use std::net::SocketAddr;
-use std::time::Duration;
-
-use tokio::task::JoinHandle;
 
 use crate::auth::keys::SigningKey;
-use crate::mock::connections::{Limits, serve};
+use crate::mock::connections::Limits;
 use crate::mock::idp::state::IdpState;
-use crate::mock::idp::{self};
-use crate::mock::server::{bind, build_idp};
+use crate::mock::idp_loop::{IdpInLoop, LoopOptions};
 use crate::scenario::mock_config::MockConfig;
 
 /// An IdP serving in the background until [`RunningIdp::shutdown`].
+#[derive(Debug)]
 pub struct RunningIdp {
-    url: String,
-    local_addr: SocketAddr,
+    inner: IdpInLoop,
     idp: IdpState,
-    task: JoinHandle<std::io::Result<()>>,
-}
-
-/// Only the addresses: the state holds client secrets and tokens.
-impl std::fmt::Debug for RunningIdp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningIdp")
-            .field("url", &self.url)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Serves `config.idp` on `addr` under `config.server`'s limits. `public_url`
@@ -40,47 +28,33 @@ pub async fn start_idp_on(
     keys: &[SigningKey],
     public_url: Option<&str>,
 ) -> std::io::Result<RunningIdp> {
-    let listener = bind(addr)?;
-    let local_addr = listener.local_addr()?;
-    let url = public_url
-        .map(|u| u.trim_end_matches('/').to_string())
-        .unwrap_or_else(|| format!("http://{local_addr}"));
-    let idp = build_idp(config, &url, keys)?;
-    let limits = Limits::from_config(&config.server);
-    let task = tokio::spawn(serve(
-        listener,
-        idp::router(idp.clone()),
-        idp.stopped(),
-        limits,
-        None,
-    ));
-    Ok(RunningIdp {
-        url,
-        local_addr,
-        idp,
-        task,
-    })
+    let options = LoopOptions {
+        public_url: public_url.map(str::to_owned),
+        limits: Limits::from_config(&config.server),
+        ..LoopOptions::default()
+    };
+    let inner = IdpInLoop::start(addr, options)?;
+    let idp = inner.begin(config, keys)?;
+    Ok(RunningIdp { inner, idp })
 }
 
 impl RunningIdp {
     /// What it calls itself: the issuer and the base of its endpoints.
     pub fn url(&self) -> &str {
-        &self.url
+        self.inner.url()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.inner.local_addr()
+    }
+
+    /// The IdP's live state (its clock, tokens and log).
+    pub fn idp(&self) -> &IdpState {
+        &self.idp
     }
 
     /// Stops accepting, lets requests in flight finish (at most 5 s), and waits.
     pub async fn shutdown(self) {
-        self.idp.stop();
-        let mut task = self.task;
-        if tokio::time::timeout(Duration::from_secs(5), &mut task)
-            .await
-            .is_err()
-        {
-            task.abort();
-        }
+        self.inner.shutdown().await;
     }
 }

@@ -6,7 +6,9 @@
 //! [`start`] binds `127.0.0.1:0`, serves in the background and hands back a
 //! [`RunningMock`]; [`router`] and [`serve`] are the pieces, for callers (and
 //! tests) that bring their own listener. The identity provider ([`idp`]) is a
-//! second server beside Confluence, on its own port, so it can go down alone.
+//! second server beside Confluence, on its own port, so it can go down alone;
+//! [`idp_loop`] serves it alone for a whole run against a real Confluence (and
+//! [`idp_server`], `tollgate idp`, on top of it).
 //!
 //! The module graph is a tree: this file and each folder's `mod.rs` only
 //! declare, re-export and assemble; no module imports a `mod.rs`. Leaves at this
@@ -22,6 +24,7 @@ pub mod confluence;
 pub mod connections;
 pub mod faults;
 pub mod idp;
+pub mod idp_loop;
 pub mod idp_server;
 #[cfg(test)]
 mod parser_properties;
@@ -31,6 +34,7 @@ pub mod sync;
 pub mod tls;
 
 pub use connections::{Limits, serve};
+pub use idp_loop::{IdpInLoop, LoopOptions, LoopTls};
 pub use server::{
     RunningMock, idp_addr, router, start, start_on, start_on_with_keys, start_with_keys,
 };

@@ -1,11 +1,13 @@
 //! HTTPS for the mock (`mock.tls`, `tollgate mock --tls`): one CA per process,
-//! made by rcgen, signs a certificate for `127.0.0.1` and `localhost` for each
+//! made by rcgen, signs a certificate for `127.0.0.1` and `localhost` (and, for
+//! the IdP in the loop, the names a real Confluence reaches it by) for each
 //! instance, so a run trusts every mock by trusting one CA, and `Secure` cookies
-//! are real.
+//! are real. A user's own certificate and key serve too ([`server_config_from_pem`]).
 
 use std::sync::{Arc, OnceLock};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// The process's mock CA: its certificate (PEM, for clients to trust) and the
@@ -63,32 +65,76 @@ impl MockCa {
     /// [`server_config`](Self::server_config), offering `h2` first when `http2`
     /// (`mock.server.http2`).
     pub fn server_config_for(&self, http2: bool) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+        self.server_config_for_names(&[], http2)
+    }
+
+    /// A fresh certificate for the loopback names and `names` (host names or IP
+    /// addresses: where a real Confluence reaches the IdP in the loop), signed by
+    /// this CA.
+    pub fn server_config_for_names(
+        &self,
+        names: &[String],
+        http2: bool,
+    ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
         let fail = |e: rcgen::Error| TlsError::Certificate(e.to_string());
         let key = KeyPair::generate().map_err(fail)?;
-        let mut params =
-            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-                .map_err(fail)?;
+        let mut all = vec!["127.0.0.1".to_string(), "localhost".to_string()];
+        for name in names {
+            if !all.contains(name) {
+                all.push(name.clone());
+            }
+        }
+        let mut params = CertificateParams::new(all).map_err(fail)?;
         params
             .distinguished_name
             .push(DnType::CommonName, "tollgate mock");
         let cert = params.signed_by(&key, &self.issuer).map_err(fail)?;
         let chain = vec![CertificateDer::from(cert.der().to_vec())];
         let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-        let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| TlsError::ServerConfig(e.to_string()))?
-        .with_no_client_auth()
-        .with_single_cert(chain, private)
-        .map_err(|e| TlsError::ServerConfig(e.to_string()))?;
-        config.alpn_protocols = if http2 {
-            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
-        } else {
-            vec![b"http/1.1".to_vec()]
-        };
-        Ok(Arc::new(config))
+        server_config(chain, private, http2)
     }
+}
+
+/// A server configuration from a certificate chain and its private key in PEM
+/// (the user's own, for the IdP in the loop).
+pub fn server_config_from_pem(
+    cert_pem: &str,
+    key_pem: &str,
+    http2: bool,
+) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    let chain = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsError::ServerConfig(format!("the certificate file: {e}")))?;
+    if chain.is_empty() {
+        return Err(TlsError::ServerConfig(
+            "the certificate file holds no CERTIFICATE block".into(),
+        ));
+    }
+    // The error names the PEM problem only, never the key's bytes.
+    let private = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+        .map_err(|e| TlsError::ServerConfig(format!("the key file: {e}")))?;
+    server_config(chain, private, http2)
+}
+
+fn server_config(
+    chain: Vec<CertificateDer<'static>>,
+    private: PrivateKeyDer<'static>,
+    http2: bool,
+) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| TlsError::ServerConfig(e.to_string()))?
+    .with_no_client_auth()
+    .with_single_cert(chain, private)
+    .map_err(|e| TlsError::ServerConfig(e.to_string()))?;
+    config.alpn_protocols = if http2 {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
+    Ok(Arc::new(config))
 }
 
 fn make_ca() -> Result<MockCa, TlsError> {

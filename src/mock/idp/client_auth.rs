@@ -10,6 +10,7 @@ use percent_encoding::percent_decode_str;
 use super::error::OAuthError;
 use super::form::Params;
 use crate::scenario::mock_config::IdpClient;
+use crate::wire::observed::ClientAuth;
 
 /// The registered client the request authenticates as, or the error to answer:
 /// 401 `invalid_client` (with a Basic challenge, RFC 6749 §5.2) for missing or
@@ -60,6 +61,23 @@ pub fn authenticate<'a>(
         .ok_or_else(|| OAuthError::invalid_client("unknown client or wrong secret"))
 }
 
+/// How a request tried to authenticate and which client it named, whether or not
+/// the credentials are right: the evidence `expect.idp` judges (a plugin that
+/// introspects without client authentication is caught by the method, not only by
+/// the 401 it got). Basic wins when both are sent, as the header is what a
+/// client library adds on its own. `params` is `None` when the body was unreadable.
+pub fn presented(headers: &HeaderMap, params: Option<&Params>) -> (ClientAuth, Option<String>) {
+    let form_id = params.and_then(|p| p.get("client_id")).map(str::to_owned);
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let id = basic_credentials(value.as_bytes()).map(|(id, _)| id);
+        return (ClientAuth::Basic, id.or(form_id));
+    }
+    if params.is_some_and(|p| p.get("client_secret").is_some()) {
+        return (ClientAuth::Post, form_id);
+    }
+    (ClientAuth::None, form_id)
+}
+
 /// `Basic base64(id:secret)`; the scheme is case-insensitive (RFC 7617 §2).
 /// Crowd's application login reads the same header.
 pub(crate) fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
@@ -105,5 +123,34 @@ mod tests {
         for bad in ["Basic", "Basic !!!", "Bearer abc", "Basic Zm9v"] {
             assert_eq!(basic_credentials(bad.as_bytes()), None);
         }
+    }
+
+    #[test]
+    fn the_presented_method_and_client_are_named_even_when_wrong() {
+        use axum::http::HeaderValue;
+        let form = |body: &[u8]| crate::mock::idp::form::parse(&HeaderMap::new(), body).unwrap();
+        let mut basic = HeaderMap::new();
+        // tollgate:wrong
+        basic.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic dG9sbGdhdGU6d3Jvbmc="),
+        );
+        assert_eq!(
+            presented(&basic, Some(&form(b"token=t"))),
+            (ClientAuth::Basic, Some("tollgate".into()))
+        );
+        let mut garbage = HeaderMap::new();
+        garbage.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+        assert_eq!(presented(&garbage, None), (ClientAuth::Basic, None));
+        let none = HeaderMap::new();
+        assert_eq!(
+            presented(&none, Some(&form(b"client_id=c&client_secret=s"))),
+            (ClientAuth::Post, Some("c".into()))
+        );
+        assert_eq!(
+            presented(&none, Some(&form(b"client_id=c&token=t"))),
+            (ClientAuth::None, Some("c".into()))
+        );
+        assert_eq!(presented(&none, None), (ClientAuth::None, None));
     }
 }

@@ -10,16 +10,18 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::client_auth::authenticate;
+use super::client_auth::{authenticate, presented};
 use super::error::{OAuthError, REALM, json};
 use super::form;
 use super::issue::{Issued, issue};
+use super::log::token_digest;
 use super::state::IdpState;
 use super::tokens::Grant as Issuance;
 use crate::auth::keys::jwks as jwk_set;
 use crate::mock::bearer;
 use crate::mock::sync::lock;
 use crate::scenario::mock_config::{Grant, IdpClient, IdpUser};
+use crate::wire::observed::IdpCall;
 
 /// The scope of a token requested without `scope`.
 pub const DEFAULT_SCOPE: &str = "openid";
@@ -59,10 +61,12 @@ pub async fn discovery(State(state): State<IdpState>) -> Response {
     )
 }
 
-/// `GET /jwks`: the public half of the signing key, `kid` = its name.
+/// `GET /jwks`: the public half of the current signing key, `kid` = its name
+/// (after `/__tollgate/rotate`, only the new key).
 pub async fn jwks(State(state): State<IdpState>) -> Response {
+    state.log.record(IdpCall::Jwks);
     match state.signing_key() {
-        Ok(key) => match serde_json::to_value(jwk_set([key])) {
+        Ok(key) => match serde_json::to_value(jwk_set([&key])) {
             Ok(set) => json(StatusCode::OK, &set),
             Err(e) => OAuthError::server_error(e.to_string()).into_response(),
         },
@@ -178,13 +182,43 @@ fn refresh_user<'a>(
 /// `POST /introspect` (RFC 7662, F-OAUTH-4). Any registered client may ask about
 /// any access token (a resource server introspects tokens issued to others);
 /// refresh tokens are never active here, so they cannot pass for access tokens.
+/// Every call is logged, refusals included (`expect.idp`).
 pub async fn introspect(
     State(state): State<IdpState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, OAuthError> {
-    let params = form::parse(&headers, &body)?;
-    authenticate(&state.config.clients, &headers, &params)?;
+) -> Response {
+    let params = form::parse(&headers, &body);
+    let (client_auth, claimed) = presented(&headers, params.as_ref().ok());
+    let token_sha256 = params
+        .as_ref()
+        .ok()
+        .and_then(|p| p.get("token"))
+        .map(token_digest);
+    let answer = params.and_then(|params| introspect_inner(&state, &headers, &params));
+    let (client, active) = match &answer {
+        Ok((client, body)) => (Some(client.clone()), body["active"].as_bool()),
+        Err(_) => (claimed, None),
+    };
+    state.log.record(IdpCall::Introspection {
+        client_auth,
+        client,
+        token_sha256,
+        active,
+    });
+    match answer {
+        Ok((_, body)) => json(StatusCode::OK, &body),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The authenticated client's id and the introspection answer.
+fn introspect_inner(
+    state: &IdpState,
+    headers: &HeaderMap,
+    params: &form::Params,
+) -> Result<(String, Value), OAuthError> {
+    let client = authenticate(&state.config.clients, headers, params)?;
     let token = params
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
@@ -212,14 +246,24 @@ pub async fn introspect(
             body
         }
     };
-    Ok(json(StatusCode::OK, &body))
+    Ok((client.id.clone(), body))
 }
 
 /// `GET`/`POST /userinfo` with `Authorization: Bearer` (OIDC Core §5.3). No bearer
 /// credentials → 401 with a challenge without `error`; a dead token → 401
 /// `error="invalid_token"` (RFC 6750 §3, F-OAUTH-5).
 pub async fn userinfo(State(state): State<IdpState>, headers: HeaderMap) -> Response {
-    let Some(token) = bearer_token(&headers) else {
+    let token = bearer_token(&headers);
+    let response = userinfo_answer(&state, token);
+    state.log.record(IdpCall::Userinfo {
+        token_sha256: token.map(token_digest),
+        status: response.status().as_u16(),
+    });
+    response
+}
+
+fn userinfo_answer(state: &IdpState, token: Option<&str>) -> Response {
+    let Some(token) = token else {
         return bearer_challenge(None);
     };
     let now = state.now_unix();

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use tokio::sync::watch;
 
@@ -18,6 +18,10 @@ use crate::scenario::mock_config::IdpConfig;
 
 /// Name (and JWKS `kid`) of the key made when `idp.signing_key` names no given key.
 pub const GENERATED_KEY_NAME: &str = "idp-rs256";
+
+/// The suffix of the next rotated key's name, counted across the process: a run
+/// (one in-loop IdP, many scenarios) never publishes two keys under one `kid`.
+static ROTATIONS: AtomicU64 = AtomicU64::new(2);
 
 /// Why `idp.signing_key` cannot sign.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -41,8 +45,12 @@ pub struct Inner {
     pub issuer: String,
     pub clock: Clock,
     /// Made on first use: an RSA key costs tens of milliseconds, and most
-    /// scenarios (one mock each) never ask the IdP for a token.
-    key: OnceLock<SigningKey>,
+    /// scenarios (one mock each) never ask the IdP for a token. Replaced by
+    /// [`IdpState::rotate`].
+    key: RwLock<Option<SigningKey>>,
+    /// The name of the key before the first rotation: rotated keys are named
+    /// after it, not after each other.
+    first_kid: OnceLock<String>,
     pub access: Mutex<TokenStore>,
     pub refresh: Mutex<TokenStore>,
     /// Crowd SSO sessions (F-CROWD-*), shared with the Confluence side.
@@ -66,17 +74,14 @@ impl IdpState {
     /// `issuer` is the IdP's base URL; `key` its signing key (see
     /// [`select_signing_key`]), generated on first use when `None`.
     pub fn new(config: &IdpConfig, issuer: &str, key: Option<SigningKey>, clock: Clock) -> Self {
-        let cell = OnceLock::new();
-        if let Some(key) = key {
-            let _ = cell.set(key);
-        }
         let (down, _) = watch::channel(false);
         let crowd = Arc::new(CrowdSessions::new(clock.clone()));
         Self(Arc::new(Inner {
             config: config.clone(),
             issuer: issuer.trim_end_matches('/').to_owned(),
             clock,
-            key: cell,
+            key: RwLock::new(key),
+            first_kid: OnceLock::new(),
             access: Mutex::new(TokenStore::default()),
             refresh: Mutex::new(TokenStore::default()),
             crowd,
@@ -96,9 +101,14 @@ impl IdpState {
     }
 
     /// The key that signs JWT access tokens and is published at `/jwks`.
-    pub fn signing_key(&self) -> Result<&SigningKey, KeyError> {
-        if let Some(key) = self.key.get() {
-            return Ok(key);
+    pub fn signing_key(&self) -> Result<SigningKey, KeyError> {
+        if let Some(key) = self
+            .key
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            return Ok(key.clone());
         }
         let generated = SigningKey::generate_shared(
             crate::auth::keys::KeyOwner::Mock,
@@ -106,12 +116,31 @@ impl IdpState {
             Alg::RS256,
         )?;
         // Two first requests may race; whichever key lands first is the key.
-        Ok(self.key.get_or_init(|| generated))
+        let mut slot = self.key.write().unwrap_or_else(PoisonError::into_inner);
+        Ok(slot.get_or_insert(generated).clone())
     }
 
     /// The algorithm of the signing key, without making one (discovery is cheap).
     pub fn signing_alg(&self) -> Alg {
-        self.key.get().map_or(Alg::RS256, SigningKey::alg)
+        self.key
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(Alg::RS256, SigningKey::alg)
+    }
+
+    /// Replaces the signing key with a fresh one of the same algorithm under a new
+    /// `kid` (`idp-rs256-2`, …; never one used before in this process, so a
+    /// verifier's cache cannot already hold it). Tokens are signed with it from now
+    /// on and `/jwks` publishes it alone. Returns the new key's name. Blocking: an
+    /// RSA key takes tens of milliseconds.
+    pub fn rotate(&self) -> Result<String, KeyError> {
+        let current = self.signing_key()?;
+        let first = self.first_kid.get_or_init(|| current.name().to_owned());
+        let name = format!("{first}-{}", ROTATIONS.fetch_add(1, Ordering::Relaxed));
+        let fresh = SigningKey::generate(&name, current.alg())?;
+        *self.key.write().unwrap_or_else(PoisonError::into_inner) = Some(fresh);
+        Ok(name)
     }
 
     /// Seconds since the Unix epoch on the mock's clock: real time plus however
