@@ -1,6 +1,7 @@
 //! What each subcommand does. Each returns a [`CommandOutcome`] or a
 //! [`CommandError`]; [`outcome::exit_code`] alone turns that into the exit code.
 
+mod idp_loop;
 pub mod load;
 pub mod outcome;
 
@@ -65,6 +66,7 @@ fn target_options(args: &TargetArgs) -> Result<TargetOptions, CommandError> {
         allow_defaults: args.allow_defaults,
         confluence_version: args.confluence_version.clone(),
         setups: Vec::new(),
+        idp_loop: None,
     })
 }
 
@@ -134,6 +136,7 @@ pub fn run(args: &RunArgs) -> CommandResult {
     let mut target = target_options(&args.target)?;
     let profile = args.profile.as_deref().map(load_profile).transpose()?;
     target.setups = args.setups.clone();
+    target.idp_loop = idp_loop::plan(&args.idp_loop)?;
     target.setups.extend(profile.as_ref().and_then(|p| p.setup));
     let scenarios = match &profile {
         None => select::select(
