@@ -116,16 +116,19 @@ pub enum Setup {
     CrowdSso,
     /// Confluence Data Center's own rate limiting, with the capacity given as vars.
     RateLimit,
+    /// A REST-auth plugin's per-token limit (F-PLUG-5), with the limit given as vars.
+    PluginRateLimit,
 }
 
 impl Setup {
-    pub const ALL: [Setup; 6] = [
+    pub const ALL: [Setup; 7] = [
         Setup::TollgateIdp,
         Setup::OauthIntrospection,
         Setup::OauthUserinfo,
         Setup::JwtPublicKey,
         Setup::CrowdSso,
         Setup::RateLimit,
+        Setup::PluginRateLimit,
     ];
 
     /// As written in scenarios, profiles and `--setup`.
@@ -137,12 +140,13 @@ impl Setup {
             Setup::JwtPublicKey => "jwt-public-key",
             Setup::CrowdSso => "crowd-sso",
             Setup::RateLimit => "rate-limit",
+            Setup::PluginRateLimit => "plugin-rate-limit",
         }
     }
 
     /// Whether the target asks tollgate's IdP or Crowd service (`--idp-listen`).
     pub fn needs_idp(self) -> bool {
-        !matches!(self, Setup::RateLimit)
+        !matches!(self, Setup::RateLimit | Setup::PluginRateLimit)
     }
 
     /// Whether the target itself must be configured for it (a run says so with
