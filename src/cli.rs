@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::report::ReportSpec;
 use crate::report::redact::{REDACTED, Redactor};
 use crate::scenario::mock_config::Fault;
+use crate::scenario::model::Setup;
 use crate::scenario::version::ConfluenceVersion;
 
 #[derive(Debug, Parser)]
@@ -153,6 +154,56 @@ pub struct RunArgs {
     /// warnings fails the run (exit 1) and the verdict.
     #[arg(long)]
     pub strict: bool,
+    /// With --target: the target is set up for NAME (docs/profiles.md), so the
+    /// scenarios that require it run (repeatable; --profile says its own). One of
+    /// tollgate-idp, oauth-introspection, oauth-userinfo, jwt-public-key,
+    /// crowd-sso, rate-limit, plugin-rate-limit.
+    #[arg(long = "setup", value_name = "NAME", value_parser = parse_setup)]
+    pub setups: Vec<Setup>,
+    #[command(flatten)]
+    pub idp_loop: IdpLoopArgs,
+}
+
+fn parse_setup(text: &str) -> Result<Setup, String> {
+    text.parse()
+}
+
+/// tollgate's identity provider and Crowd service in the loop of a run against
+/// a real target (issue 13): the target's plugin or Crowd client asks it, and
+/// tollgate moves its state and reads what it was asked.
+#[derive(Debug, Args)]
+pub struct IdpLoopArgs {
+    /// Serve tollgate's identity provider and Crowd service on ADDR for the whole
+    /// run, where the target can reach it (e.g. 0.0.0.0:8091); each scenario
+    /// sets its users, clients and token lifetimes.
+    #[arg(long, value_name = "ADDR")]
+    pub idp_listen: Option<SocketAddr>,
+    /// What the IdP calls itself (issuer, discovery, JWKS and introspection URLs)
+    /// when a proxy or NAT stands between it and the target [default: http(s)://ADDR].
+    #[arg(long, value_name = "URL", requires = "idp_listen")]
+    pub idp_public_url: Option<String>,
+    /// The IdP's signing key (PKCS#8 PEM, e.g. from `tollgate keys gen`), so the
+    /// JWKS the target caches stays the same across runs [default: made at start].
+    #[arg(long, value_name = "FILE", requires = "idp_listen")]
+    pub idp_key: Option<PathBuf>,
+    /// The algorithm of --idp-key.
+    #[arg(long, value_enum, default_value = "rs256", requires = "idp_key")]
+    pub idp_alg: KeyAlg,
+    /// Serve the IdP over HTTPS with a certificate from a CA made at start; the
+    /// CA's certificate is written to FILE for the target's truststore.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "idp_listen",
+        conflicts_with = "idp_tls_cert"
+    )]
+    pub idp_tls_ca_out: Option<PathBuf>,
+    /// Serve the IdP over HTTPS with this certificate chain (PEM) and --idp-tls-key.
+    #[arg(long, value_name = "FILE", requires_all = ["idp_listen", "idp_tls_key"])]
+    pub idp_tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --idp-tls-cert.
+    #[arg(long, value_name = "FILE", requires = "idp_tls_cert")]
+    pub idp_tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

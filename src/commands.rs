@@ -1,6 +1,7 @@
 //! What each subcommand does. Each returns a [`CommandOutcome`] or a
 //! [`CommandError`]; [`outcome::exit_code`] alone turns that into the exit code.
 
+mod idp_loop;
 pub mod load;
 pub mod outcome;
 
@@ -64,6 +65,8 @@ fn target_options(args: &TargetArgs) -> Result<TargetOptions, CommandError> {
         insecure: args.insecure,
         allow_defaults: args.allow_defaults,
         confluence_version: args.confluence_version.clone(),
+        setups: Vec::new(),
+        idp_loop: None,
     })
 }
 
@@ -130,8 +133,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
 }
 
 pub fn run(args: &RunArgs) -> CommandResult {
-    let target = target_options(&args.target)?;
+    let mut target = target_options(&args.target)?;
     let profile = args.profile.as_deref().map(load_profile).transpose()?;
+    target.setups = args.setups.clone();
+    target.idp_loop = idp_loop::plan(&args.idp_loop)?;
+    target.setups.extend(profile.as_ref().and_then(|p| p.setup));
     let scenarios = match &profile {
         None => select::select(
             scenario::load_suite(&args.paths).map_err(CommandError::Diagnostics)?,

@@ -4,6 +4,7 @@
 //! what came (redacted), and where the expectation is written.
 
 pub mod capture;
+pub mod idp;
 mod matcher;
 
 use std::time::Duration;

@@ -241,6 +241,10 @@ pub(crate) fn transcript_text(transcript: &Transcript) -> String {
         }
         None => lines.push("< (no response)".to_owned()),
     }
+    if !transcript.idp_calls.is_empty() {
+        lines.push("# meanwhile the target asked tollgate's IdP:".to_owned());
+        lines.extend(transcript.idp_calls.iter().map(|c| format!("! {c}")));
+    }
     lines.join("\n")
 }
 
@@ -380,6 +384,7 @@ pub(crate) mod sample {
                         body_truncated: false,
                         duration_ms: 38,
                     }),
+                    idp_calls: Vec::new(),
                 }),
             }],
         }
@@ -430,6 +435,7 @@ pub(crate) mod sample {
                         body_truncated: false,
                         duration_ms: 9,
                     }),
+                    idp_calls: Vec::new(),
                 }),
             }],
         }
@@ -471,7 +477,8 @@ pub(crate) mod sample {
                             body_truncated: false,
                             duration_ms: 140,
                         }),
-                    }),
+                                            idp_calls: Vec::new(),
+}),
                 },
                 StepReport {
             warnings: Vec::new(),
@@ -510,7 +517,8 @@ pub(crate) mod sample {
                             body_truncated: true,
                             duration_ms: 110,
                         }),
-                    }),
+                                            idp_calls: Vec::new(),
+}),
                 },
             ],
         }
@@ -550,6 +558,7 @@ pub(crate) mod sample {
                         None,
                     ),
                     response: None,
+                    idp_calls: Vec::new(),
                 }),
             }],
         }

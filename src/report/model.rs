@@ -479,6 +479,9 @@ pub enum Check {
     BurstAnswers,
     /// How many of a burst's answers had this status (`statuses:`).
     BurstStatus(u16),
+    /// What the target asked tollgate's IdP (`expect.idp`), e.g.
+    /// `idp introspections count`.
+    Idp(String),
 }
 
 /// The attribute of a `Set-Cookie` an expectation judged.
@@ -522,6 +525,7 @@ impl std::fmt::Display for Check {
             Check::Capture(name) => write!(f, "capture {name}"),
             Check::BurstAnswers => f.write_str("burst"),
             Check::BurstStatus(status) => write!(f, "statuses {status}"),
+            Check::Idp(what) => f.write_str(what),
         }
     }
 }
@@ -537,6 +541,10 @@ pub struct Transcript {
     pub request: RequestRecord,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseRecord>,
+    /// What the target asked tollgate's IdP or Crowd service meanwhile, one
+    /// line a call (tokens as digests): the other side's evidence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub idp_calls: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

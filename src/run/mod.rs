@@ -206,6 +206,9 @@ pub async fn run_scenario(scenario: &Scenario, target: &ResolvedTarget) -> Scena
     if let Some(reason) = target.excludes(scenario) {
         return skipped(scenario, reason);
     }
+    if let Some(reason) = target.not_set_up_for(scenario) {
+        return skipped(scenario, reason);
+    }
     let started = Instant::now();
     let mut report = skeleton(scenario, Outcome::Pass);
     match Session::open(scenario, target, &[]).await {
@@ -240,6 +243,7 @@ async fn drive(scenario: &Scenario, session: &mut Session) -> Vec<StepReport> {
             file: &file,
             scope: &mut scope,
             redactor: &mut session.redactor,
+            idp: session.idp.as_ref().map(|idp| &idp.log),
         };
         let result = run_step(step, ctx).await;
         // A warning is still a pass: later steps build on this one as they would.

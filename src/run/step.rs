@@ -5,13 +5,16 @@ use std::time::{Duration, Instant};
 
 use super::burst;
 use crate::client::{self, Clients, Env, describe_error, read_response};
+use crate::expect::idp::{describe_calls, judge_idp, judge_idp_should};
 use crate::expect::{self, Response};
+use crate::mock::idp::log::IdpLog;
 use crate::report::model::{
     RequestRecord, ResponseRecord, SourceLoc, StepReport, StepResult, Transcript,
 };
 use crate::report::redact::Redactor;
 use crate::scenario::plan::Step;
 use crate::scenario::template::Scope;
+use crate::wire::observed::IdpCall;
 
 /// What a transcript keeps of a body, in bytes.
 const TRANSCRIPT_BODY: usize = 4096;
@@ -26,6 +29,8 @@ pub struct StepContext<'a> {
     pub file: &'a str,
     pub scope: &'a mut Scope,
     pub redactor: &'a mut Redactor,
+    /// What tollgate's IdP is asked, when it is in the loop (`expect.idp`).
+    pub idp: Option<&'a IdpLog>,
 }
 
 pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
@@ -59,6 +64,9 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
     }
     let request_record = record_request(&prepared.request, ctx.redactor);
 
+    // Only what the IdP is asked from here on is this step's evidence (an OAuth
+    // token fetched while preparing is not).
+    let mark = ctx.idp.map(IdpLog::mark);
     if let Some(burst) = &step.burst {
         let judged = match burst::send(prepared.client, prepared.request, burst.inner).await {
             Ok(answers) => burst::judge(
@@ -71,7 +79,8 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
             ),
             Err(e) => return finish_error(report, shown_error(&e, ctx.redactor), started),
         };
-        return finish_burst(report, judged, request_record, ctx.redactor, started);
+        let idp = IdpJudged::of(step, ctx.idp.zip(mark), ctx.file, ctx.scope, ctx.redactor);
+        return finish_burst(report, judged, idp, request_record, ctx.redactor, started);
     }
 
     let sent = Instant::now();
@@ -86,6 +95,7 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
             report.transcript = Some(Transcript {
                 request: request_record,
                 response: None,
+                idp_calls: Vec::new(),
             });
             return finish_error(report, shown_error(&e, ctx.redactor), started);
         }
@@ -109,18 +119,49 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
     if let Err(missed) = captured {
         failures.extend(missed);
     }
+    let idp = IdpJudged::of(step, ctx.idp.zip(mark), ctx.file, ctx.scope, ctx.redactor);
+    failures.extend(idp.failures);
+    report.warnings.extend(idp.warnings);
     report.transcript = Some(Transcript {
         request: request_record,
         response: Some(record_response(&response, ctx.redactor)),
+        idp_calls: idp.shown,
     });
     report.result = StepResult::judged(failures);
     report.duration_ms = millis(started.elapsed());
     report
 }
 
+/// A step's `expect.idp` judged on what the IdP was asked since the step sent.
+struct IdpJudged {
+    failures: Vec<crate::report::model::Failure>,
+    warnings: Vec<crate::report::model::Failure>,
+    /// The calls, one line each, for the transcript.
+    shown: Vec<String>,
+}
+
+impl IdpJudged {
+    fn of(
+        step: &Step,
+        idp: Option<(&IdpLog, u64)>,
+        file: &str,
+        scope: &Scope,
+        redactor: &Redactor,
+    ) -> Self {
+        let calls: Option<Vec<IdpCall>> = idp.map(|(log, mark)| log.since(mark));
+        let calls = calls.as_deref();
+        IdpJudged {
+            failures: judge_idp(&step.expect, calls, file, scope, redactor),
+            warnings: judge_idp_should(&step.expect, calls, file, scope, redactor),
+            shown: calls.map(describe_calls).unwrap_or_default(),
+        }
+    }
+}
+
 fn finish_burst(
     mut report: StepReport,
     judged: burst::BurstResult,
+    idp: IdpJudged,
     request: RequestRecord,
     redactor: &Redactor,
     started: Instant,
@@ -128,10 +169,14 @@ fn finish_burst(
     report.transcript = Some(Transcript {
         request,
         response: judged.first.as_ref().map(|r| record_response(r, redactor)),
+        idp_calls: idp.shown,
     });
     report.burst = Some(judged.summary);
-    report.result = StepResult::judged(judged.failures);
+    let mut failures = judged.failures;
+    failures.extend(idp.failures);
+    report.result = StepResult::judged(failures);
     report.warnings = judged.warnings;
+    report.warnings.extend(idp.warnings);
     report.duration_ms = millis(started.elapsed());
     report
 }

@@ -12,15 +12,16 @@ use super::de::Spanned;
 use super::model;
 use super::model::CaptureFrom;
 use super::plan::{
-    Address, Auth, Body, Capture, CaptureSource, CookieExpect, CrowdSsoAuth, Expect, JwtAuth, Load,
-    Matcher, MatcherSpec, OauthAuth, Pattern, Query, Request, Scenario, Step,
-    credential_references,
+    Address, Auth, Body, Capture, CaptureSource, CookieExpect, CrowdCalls, CrowdSsoAuth, Expect,
+    IdpExpect, JwtAuth, Load, Matcher, MatcherSpec, OauthAuth, OauthCalls, Pattern, Query, Request,
+    Scenario, Step, credential_references,
 };
 use super::template::{JsonTemplate, Template};
 use super::threshold::Threshold;
 use super::validate::Problem;
 use super::version::VersionRange;
 use super::yaml::Pos;
+use crate::wire::observed::ClientAuth;
 
 /// How long a step's exchange may take when it does not say.
 pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -70,6 +71,7 @@ pub fn compile(scenario: model::Scenario) -> Result<Scenario, Vec<Problem>> {
         refs: scenario.refs,
         only: scenario.only,
         requires_confluence,
+        requires_setup: scenario.requires.as_ref().and_then(|r| r.setup),
         keys: scenario.keys,
         vars,
         mock: scenario.mock,
@@ -301,10 +303,62 @@ impl Compiler {
                 .iter()
                 .map(|(status, each)| (*status, Spanned::new(self.expect(each), each.pos)))
                 .collect(),
+            idp: expect
+                .idp
+                .as_ref()
+                .map(|idp| Spanned::new(self.idp(idp), idp.pos)),
             should: expect
                 .should
                 .as_ref()
                 .map(|should| Box::new(self.expect(should))),
+        }
+    }
+
+    fn idp(&mut self, idp: &model::IdpExpect) -> IdpExpect {
+        let oauth = |calls: &Spanned<model::OauthCalls>| {
+            let client_auth = calls.client_auth.as_ref().map(|auths| {
+                auths
+                    .0
+                    .iter()
+                    .map(|auth| match auth {
+                        model::ClientAuthName::Basic => ClientAuth::Basic,
+                        model::ClientAuthName::Post => ClientAuth::Post,
+                        model::ClientAuthName::None => ClientAuth::None,
+                    })
+                    .collect()
+            });
+            Spanned::new(
+                OauthCalls {
+                    count: calls.count,
+                    client_auth: client_auth.unwrap_or_default(),
+                    client: calls.client.as_deref().map(template),
+                    token: calls.token.as_deref().map(template),
+                },
+                calls.pos,
+            )
+        };
+        let mut crowd = |calls: &Spanned<model::CrowdCalls>| {
+            Spanned::new(
+                CrowdCalls {
+                    count: calls.count,
+                    application: calls.application.as_deref().map(template),
+                    factors: calls
+                        .factors
+                        .iter()
+                        .map(|(name, m)| (name.clone(), self.spanned_matcher(m)))
+                        .collect(),
+                },
+                calls.pos,
+            )
+        };
+        let crowd_validations = idp.crowd_validations.as_ref().map(&mut crowd);
+        let crowd_sessions = idp.crowd_sessions.as_ref().map(&mut crowd);
+        IdpExpect {
+            introspections: idp.introspections.as_ref().map(oauth),
+            userinfo: idp.userinfo.as_ref().map(oauth),
+            jwks: idp.jwks.clone(),
+            crowd_validations,
+            crowd_sessions,
         }
     }
 

@@ -18,7 +18,7 @@ use serde_json_path::JsonPath;
 use super::de::Spanned;
 use super::mock_config::MockConfig;
 use super::model::{
-    Burst, CountExpect, DurationExpect, JsonType, JwtAttack, JwtPlacement, KeySpec, Only,
+    Burst, CountExpect, DurationExpect, JsonType, JwtAttack, JwtPlacement, KeySpec, Only, Setup,
     StatusExpect,
 };
 use super::template::{JsonTemplate, Scope, Template, UnknownVar};
@@ -26,6 +26,7 @@ use super::threshold::Threshold;
 use super::vars::EnvDefault;
 use super::version::VersionRange;
 use super::yaml::Pos;
+use crate::wire::observed::ClientAuth;
 
 /// One scenario, ready to run.
 #[derive(Clone, Debug)]
@@ -39,6 +40,8 @@ pub struct Scenario {
     pub only: Option<Only>,
     /// `requires.confluence`: the versions the scenario holds for (all when absent).
     pub requires_confluence: Option<VersionRange>,
+    /// `requires.setup`: what a real target must be set up for.
+    pub requires_setup: Option<Setup>,
     pub keys: IndexMap<String, Spanned<KeySpec>>,
     /// In order: each may use the ones before it.
     pub vars: Vec<(String, Template)>,
@@ -71,6 +74,16 @@ pub struct DefaultedCredential {
 }
 
 impl Scenario {
+    /// Whether the scenario asks tollgate's IdP or judges what it was asked:
+    /// against a real target it then needs the IdP in the loop (`--idp-listen`).
+    pub fn needs_idp(&self) -> bool {
+        self.requires_setup.is_some_and(Setup::needs_idp)
+            || self.steps.iter().any(|step| {
+                step.expect.idp.is_some()
+                    || step.expect.should.as_ref().is_some_and(|s| s.idp.is_some())
+            })
+    }
+
     /// The credentials (passwords, tokens, secrets, keys) this scenario would send
     /// that are a default of `${env:NAME:-default}` rather than a value someone
     /// gave; `forced` are the `--var` values, which win over a scenario's vars.
@@ -510,8 +523,39 @@ pub struct Expect {
     pub statuses: Vec<(u16, Spanned<CountExpect>)>,
     /// Burst only: what every response of a status must show.
     pub each: Vec<(u16, Spanned<Expect>)>,
+    /// What the target asked tollgate's IdP during the step.
+    pub idp: Option<Spanned<IdpExpect>>,
     /// Should-level checks: their misses are warnings.
     pub should: Option<Box<Expect>>,
+}
+
+/// `expect.idp`, compiled.
+#[derive(Clone, Debug, Default)]
+pub struct IdpExpect {
+    pub introspections: Option<Spanned<OauthCalls>>,
+    pub userinfo: Option<Spanned<OauthCalls>>,
+    pub jwks: Option<Spanned<CountExpect>>,
+    pub crowd_validations: Option<Spanned<CrowdCalls>>,
+    pub crowd_sessions: Option<Spanned<CrowdCalls>>,
+}
+
+/// Introspection or userinfo calls: how many, and what each must show.
+#[derive(Clone, Debug, Default)]
+pub struct OauthCalls {
+    /// `None` with another key given means at least one.
+    pub count: Option<CountExpect>,
+    /// Empty: any.
+    pub client_auth: Vec<ClientAuth>,
+    pub client: Option<Template>,
+    pub token: Option<Template>,
+}
+
+/// Crowd calls: how many, and what each must show.
+#[derive(Clone, Debug, Default)]
+pub struct CrowdCalls {
+    pub count: Option<CountExpect>,
+    pub application: Option<Template>,
+    pub factors: Vec<(String, Spanned<Matcher>)>,
 }
 
 /// A check of one value: a scalar means equals; a spec combines checks.

@@ -29,6 +29,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::de::Spanned;
 use super::diagnostic::{self, Problem};
+use super::model::Setup;
 use super::plan::Scenario;
 use super::yaml::{self, NodeKind, Pos};
 use super::{Diagnostic, de as tde};
@@ -46,6 +47,11 @@ pub struct Profile {
     pub title: String,
     /// Scenario ids and `{ tag: T }` selectors; the profile runs their union.
     pub scenarios: Vec<Spanned<Selector>>,
+    /// What the target must be set up for (docs/profiles.md): a run of the
+    /// profile against a real target says its target is, so the scenarios that
+    /// require it run.
+    #[serde(default)]
+    pub setup: Option<Setup>,
     /// What a run against a real target must be given.
     #[serde(default)]
     pub requires_vars: Vec<Spanned<RequiredVar>>,

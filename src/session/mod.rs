@@ -4,6 +4,7 @@
 //! embedded mock (stopped when the session is dropped), the endpoints, the
 //! initial scope and the clients. `run` and `load` open a session and drive it.
 
+pub mod idp_loop;
 pub mod version;
 
 use std::path::PathBuf;
@@ -11,13 +12,16 @@ use std::sync::Arc;
 
 use crate::auth::keys::{KeyError, KeyRing, read_pem_file};
 use crate::client::{ClientError, Clients, Endpoints, Env, TlsTrust};
+use crate::mock::idp::IdpState;
 use crate::mock::{self, RunningMock};
 use crate::report::redact::Redactor;
 use crate::scenario::Scenario;
 use crate::scenario::mock_config::Fault;
+use crate::scenario::model::Setup;
 use crate::scenario::template::{Scope, UnknownVar};
 use crate::scenario::vars::{BASE_URL, IDP_URL};
 use crate::scenario::version::ConfluenceVersion;
+use idp_loop::{IdpLoop, IdpLoopPlan, IdpTurn};
 use version::KnownVersion;
 
 /// Where scenarios are sent, as the user chose.
@@ -50,6 +54,10 @@ pub struct TargetOptions {
     /// `--confluence-version`: the target's version, instead of reading it (a
     /// real target) or the emulator's default (the embedded mock).
     pub confluence_version: Option<ConfluenceVersion>,
+    /// `--setup` and the profile's `setup:`: what a real target is set up for.
+    pub setups: Vec<Setup>,
+    /// `--idp-listen`: tollgate's IdP served for the run beside a real target.
+    pub idp_loop: Option<IdpLoopPlan>,
 }
 
 /// Why a target or a session could not be set up; nothing was sent.
@@ -75,6 +83,12 @@ pub enum SessionError {
     Mock(std::io::Error),
     #[error("var '{name}': {error}")]
     Var { name: String, error: UnknownVar },
+    #[error("--idp-listen serves tollgate's IdP beside a real target: give --target URL too")]
+    IdpLoopWithoutTarget,
+    #[error("cannot serve tollgate's IdP on {addr}: {error}")]
+    IdpLoop { addr: String, error: std::io::Error },
+    #[error("tollgate's IdP cannot take this scenario's mock.idp: {0}")]
+    IdpTurn(std::io::Error),
 }
 
 /// A target resolved once for a whole run: its URL parsed, its CA read, its
@@ -91,6 +105,8 @@ pub struct ResolvedTarget {
     given_version: Option<ConfluenceVersion>,
     /// A real target's version, once [`ResolvedTarget::read_version`] ran.
     version: KnownVersion,
+    setups: Vec<Setup>,
+    idp_loop: Option<Arc<IdpLoop>>,
 }
 
 #[derive(Clone, Debug)]
@@ -124,6 +140,21 @@ impl ResolvedTarget {
             })?;
             trust.extra_roots_pem.push(pem);
         }
+        let idp_loop = match (&options.idp_loop, &remote) {
+            (None, _) => None,
+            (Some(_), None) => return Err(SessionError::IdpLoopWithoutTarget),
+            (Some(plan), Some(_)) => {
+                let idp = IdpLoop::start(plan).map_err(|error| SessionError::IdpLoop {
+                    addr: plan.listen.to_string(),
+                    error,
+                })?;
+                // Scenarios revoke, expire and take down the IdP over HTTPS too.
+                if let Some(ca) = idp.ca_pem() {
+                    trust.extra_roots_pem.push(ca.to_string());
+                }
+                Some(Arc::new(idp))
+            }
+        };
         if remote.is_none() && scenarios.iter().any(|s| s.mock.tls) {
             let ca = mock::tls::ca().map_err(|e| SessionError::MockCa(e.to_string()))?;
             trust.extra_roots_pem.push(ca.cert_pem().to_string());
@@ -132,20 +163,33 @@ impl ResolvedTarget {
             Target::Embedded => "embedded mock".to_string(),
             // Holds no credentials (refused above); redacted all the same, as
             // everything a report shows.
-            Target::Remote(url) => Redactor::new().url(url),
+            Target::Remote(url) => match &idp_loop {
+                None => Redactor::new().url(url),
+                Some(idp) => format!(
+                    "{} (tollgate's IdP in the loop at {})",
+                    Redactor::new().url(url),
+                    idp.url()
+                ),
+            },
         };
-        Ok(ResolvedTarget {
-            remote,
-            idp: options
+        let idp = match &idp_loop {
+            Some(running) => Some(running.url().to_string()),
+            None => options
                 .idp
                 .as_deref()
                 .map(|idp| idp.trim_end_matches('/').to_string()),
+        };
+        Ok(ResolvedTarget {
+            remote,
+            idp,
+            idp_loop,
             vars: options.vars.clone(),
             secrets: options.secrets.clone(),
             clients: Clients::shared(&trust)?,
             label,
             given_version: options.confluence_version.clone(),
             version: KnownVersion::NotNeeded,
+            setups: options.setups.clone(),
         })
     }
 
@@ -171,6 +215,34 @@ impl ResolvedTarget {
             Some(_) => version::excluded(scenario, &self.version),
             None => version::excluded_embedded(scenario, self.given_version.as_ref()),
         }
+    }
+
+    /// Why `scenario` cannot run on this real target as it was set up, if it
+    /// cannot: the setup it requires was not declared (`--setup`, `--profile`),
+    /// or it needs tollgate's IdP and none is in the loop. The embedded mock is
+    /// set up by each scenario's own `mock:`.
+    pub fn not_set_up_for(&self, scenario: &Scenario) -> Option<String> {
+        self.remote.as_ref()?;
+        if let Some(setup) = scenario.requires_setup.filter(|s| s.on_target()) {
+            if !self.setups.contains(&setup) {
+                let name = setup.name();
+                return Some(format!(
+                    "needs a target set up for {name} (docs/profiles.md): run its profile, or declare it with --setup {name}"
+                ));
+            }
+        }
+        if scenario.needs_idp() && !self.has_idp_in_loop() {
+            return Some(
+                "needs tollgate's IdP in the loop: --idp-listen ADDR where the target can reach it"
+                    .into(),
+            );
+        }
+        None
+    }
+
+    /// Whether tollgate's IdP serves this run beside a real target (`--idp-listen`).
+    pub fn has_idp_in_loop(&self) -> bool {
+        self.idp_loop.is_some()
     }
 
     /// The Confluence version the run judged against, for reports.
@@ -246,6 +318,12 @@ pub struct Session {
     /// Vars, `--var` and built-ins: where every run of the steps starts.
     pub scope: Scope,
     pub clients: Clients,
+    /// Tollgate's IdP this scenario's target asks (the embedded mock's, or the
+    /// run's with `--idp-listen`): its log is `expect.idp`'s evidence.
+    pub idp: Option<IdpState>,
+    /// This scenario's turn with the IdP in the loop: dropping it lets the next
+    /// scenario that needs the IdP begin.
+    idp_turn: Option<IdpTurn>,
     /// Dropping it stops the emulator.
     mock: Option<RunningMock>,
 }
@@ -267,8 +345,16 @@ impl Session {
         for secret in keys.secrets() {
             redactor.add_secret(secret);
         }
-        let (endpoints, mock) = match &target.remote {
+        let mut idp_turn = None;
+        let (endpoints, mock, idp) = match &target.remote {
             Some(remote) => {
+                if let Some(idp_loop) = target.idp_loop.as_ref().filter(|_| scenario.needs_idp()) {
+                    let turn = idp_loop
+                        .turn(&scenario.mock, keys.keys())
+                        .await
+                        .map_err(SessionError::IdpTurn)?;
+                    idp_turn = Some(turn);
+                }
                 let endpoints = Endpoints {
                     base_url: remote.base_url.clone(),
                     idp_url: target
@@ -278,7 +364,8 @@ impl Session {
                     context_path: remote.context_path.clone(),
                     embedded: false,
                 };
-                (endpoints, None)
+                let idp = idp_turn.as_ref().map(|turn| turn.state.clone());
+                (endpoints, None, idp)
             }
             None => {
                 let mut config = scenario.mock.clone();
@@ -297,7 +384,8 @@ impl Session {
                     context_path: context_path(running.base_url()),
                     embedded: true,
                 };
-                (endpoints, Some(running))
+                let idp = running.idp().clone();
+                (endpoints, Some(running), Some(idp))
             }
         };
         let scope = initial_scope(scenario, &target.vars, &endpoints)?;
@@ -313,6 +401,8 @@ impl Session {
             redactor,
             scope,
             clients: target.clients.clone(),
+            idp,
+            idp_turn,
             mock,
         })
     }
@@ -327,6 +417,8 @@ impl Session {
         if let Some(mock) = self.mock.take() {
             mock.shutdown().await;
         }
+        // The next scenario may have the IdP in the loop now.
+        drop(self.idp_turn.take());
     }
 }
 

@@ -7,7 +7,6 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::mock::sync::lock;
 use crate::wire::observed::{ClientAuth, IdpCall};
@@ -15,10 +14,7 @@ use crate::wire::observed::{ClientAuth, IdpCall};
 /// Calls held at once; a step that makes more sees the last ones only.
 pub const MAX_CALLS: usize = 10_000;
 
-/// A token as the log shows it: its SHA-256 in lowercase hex.
-pub fn token_digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use crate::wire::observed::token_digest;
 
 #[derive(Debug, Default)]
 pub struct IdpLog {

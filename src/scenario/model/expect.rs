@@ -36,6 +36,9 @@ pub struct Expect {
     /// Burst only: what every response of a status must show.
     #[serde(default)]
     pub each: IndexMap<u16, Spanned<Expect>>,
+    /// What the target asked tollgate's IdP or Crowd service during the step.
+    #[serde(default)]
+    pub idp: Option<Spanned<IdpExpect>>,
     /// What a conformant server should do (the same shape, without its own
     /// `should`): a miss is a warning, not a failure, unless the run is `--strict`.
     #[serde(default)]
@@ -422,6 +425,130 @@ impl JsonSchema for CountExpect {
                 { "type": "integer", "minimum": 0 },
                 { "type": "string", "pattern": "^(>=|<=)?\\s*[0-9]+$|^[0-9]+\\.\\.[0-9]+$" }
             ]
+        })
+    }
+}
+
+/// `expect.idp:` what the target asked tollgate's identity provider or Crowd
+/// service while one step ran (issue 13, "evidence from the other side"). A
+/// plugin that serves a revoked token from a cache makes no introspection call; a
+/// Confluence that forwards the wrong client address sends the wrong factors:
+/// both are caught here whatever the HTTP answer was.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct IdpExpect {
+    /// RFC 7662 `POST /introspect` calls.
+    #[serde(default)]
+    pub introspections: Option<Spanned<OauthCalls>>,
+    /// `GET /userinfo` calls (seed 002's plugin uses them as its introspection).
+    #[serde(default)]
+    pub userinfo: Option<Spanned<OauthCalls>>,
+    /// How many times the JWKS was fetched: `1`, `">=1"`, `0`.
+    #[serde(default)]
+    pub jwks: Option<Spanned<CountExpect>>,
+    /// Crowd `POST …/session/{token}`: SSO tokens validated.
+    #[serde(default)]
+    pub crowd_validations: Option<Spanned<CrowdCalls>>,
+    /// Crowd `POST …/session`: SSO sessions asked for (a login).
+    #[serde(default)]
+    pub crowd_sessions: Option<Spanned<CrowdCalls>>,
+}
+
+/// Introspection or userinfo calls. Without `count`, at least one call is
+/// expected whenever another key is given; every call must meet each key.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct OauthCalls {
+    /// How many calls: `1`, `">=1"`, `0`, `"1..3"`.
+    #[serde(default)]
+    pub count: Option<CountExpect>,
+    /// How the client authenticated (introspection): `basic`, `post`, `none`, or a list.
+    #[serde(default)]
+    pub client_auth: Option<ClientAuths>,
+    /// The client id it authenticated as (introspection).
+    #[serde(default)]
+    pub client: Option<String>,
+    /// The token asked about, e.g. `"${access_token}"` (compared by digest).
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+/// Crowd calls. Without `count`, at least one call is expected whenever another
+/// key is given; every call must meet each key.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct CrowdCalls {
+    #[serde(default)]
+    pub count: Option<CountExpect>,
+    /// The Crowd application the caller authenticated as.
+    #[serde(default)]
+    pub application: Option<String>,
+    /// Validation factors by name (`remote_address`, `X-Forwarded-For`): a value
+    /// means equals; `{ absent: true }` that the factor was not sent.
+    #[serde(default)]
+    pub factors: IndexMap<String, Spanned<Matcher>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthName {
+    /// `client_secret_basic`.
+    Basic,
+    /// `client_secret_post`.
+    Post,
+    /// No client authentication (RFC 7662 §2.1 requires some).
+    None,
+}
+
+/// `basic`, or `[basic, post]`. Hand-written: the positioned deserializer has no
+/// buffering for `#[serde(untagged)]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAuths(pub Vec<ClientAuthName>);
+
+impl<'de> Deserialize<'de> for ClientAuths {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{self, IntoDeserializer, SeqAccess, Visitor};
+
+        struct AuthsVisitor;
+
+        impl<'de> Visitor<'de> for AuthsVisitor {
+            type Value = ClientAuths;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("basic, post or none, or a list of them")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ClientAuths, E> {
+                let one = ClientAuthName::deserialize(v.into_deserializer())?;
+                Ok(ClientAuths(vec![one]))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ClientAuths, A::Error> {
+                let mut all = Vec::new();
+                while let Some(one) = seq.next_element::<ClientAuthName>()? {
+                    all.push(one);
+                }
+                if all.is_empty() {
+                    return Err(de::Error::custom("an empty list allows no call"));
+                }
+                Ok(ClientAuths(all))
+            }
+        }
+
+        deserializer.deserialize_any(AuthsVisitor)
+    }
+}
+
+impl JsonSchema for ClientAuths {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ClientAuths".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let one = generator.subschema_for::<ClientAuthName>();
+        schemars::json_schema!({
+            "description": "basic, post or none, or a list of them",
+            "anyOf": [ one.clone(), { "type": "array", "items": one, "minItems": 1 } ]
         })
     }
 }

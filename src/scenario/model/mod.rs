@@ -17,8 +17,8 @@ use super::de::{Spanned, TEXT_OR_MAPPING_NAME};
 use super::duration::Duration;
 use super::mock_config::MockConfig;
 pub use expect::{
-    CookieExpect, CountExpect, DurationExpect, Expect, JsonType, Matcher, MatcherSpec,
-    StatusExpect, StatusPattern,
+    ClientAuthName, ClientAuths, CookieExpect, CountExpect, CrowdCalls, DurationExpect, Expect,
+    IdpExpect, JsonType, Matcher, MatcherSpec, OauthCalls, StatusExpect, StatusPattern,
 };
 
 /// One scenario: a named auth flow of ordered steps.
@@ -92,6 +92,82 @@ pub struct Requires {
     /// The Confluence versions, as a Cargo-style range: `">=7.9"`, `">=7.9, <9"`.
     #[serde(default)]
     pub confluence: Option<Spanned<String>>,
+    /// What a real target must be set up for (docs/profiles.md); on the embedded
+    /// mock the scenario's `mock:` sets it up. Against a real target the scenario
+    /// runs only when the run says the target has it (`--profile` or `--setup`),
+    /// and, for a setup that asks tollgate's IdP, with `--idp-listen`.
+    #[serde(default)]
+    pub setup: Option<Setup>,
+}
+
+/// A configuration of the target (or of tollgate's IdP) a scenario needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Setup {
+    /// Only tollgate's IdP in the loop; nothing on the target (the IdP's own endpoints).
+    TollgateIdp,
+    /// A REST-auth plugin introspecting bearer tokens at tollgate's IdP (RFC 7662).
+    OauthIntrospection,
+    /// A REST-auth plugin asking tollgate's IdP's userinfo endpoint (seed 002).
+    OauthUserinfo,
+    /// A plugin verifying JWTs with the public keys at tollgate's IdP's JWKS.
+    JwtPublicKey,
+    /// Confluence's Crowd SSO against tollgate's Crowd service.
+    CrowdSso,
+    /// Confluence Data Center's own rate limiting, with the capacity given as vars.
+    RateLimit,
+    /// A REST-auth plugin's per-token limit (F-PLUG-5), with the limit given as vars.
+    PluginRateLimit,
+}
+
+impl Setup {
+    pub const ALL: [Setup; 7] = [
+        Setup::TollgateIdp,
+        Setup::OauthIntrospection,
+        Setup::OauthUserinfo,
+        Setup::JwtPublicKey,
+        Setup::CrowdSso,
+        Setup::RateLimit,
+        Setup::PluginRateLimit,
+    ];
+
+    /// As written in scenarios, profiles and `--setup`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Setup::TollgateIdp => "tollgate-idp",
+            Setup::OauthIntrospection => "oauth-introspection",
+            Setup::OauthUserinfo => "oauth-userinfo",
+            Setup::JwtPublicKey => "jwt-public-key",
+            Setup::CrowdSso => "crowd-sso",
+            Setup::RateLimit => "rate-limit",
+            Setup::PluginRateLimit => "plugin-rate-limit",
+        }
+    }
+
+    /// Whether the target asks tollgate's IdP or Crowd service (`--idp-listen`).
+    pub fn needs_idp(self) -> bool {
+        !matches!(self, Setup::RateLimit | Setup::PluginRateLimit)
+    }
+
+    /// Whether the target itself must be configured for it (a run says so with
+    /// `--profile` or `--setup`); `tollgate-idp` needs only the IdP.
+    pub fn on_target(self) -> bool {
+        !matches!(self, Setup::TollgateIdp)
+    }
+}
+
+impl std::str::FromStr for Setup {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Setup::ALL
+            .into_iter()
+            .find(|s| s.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Setup::ALL.iter().map(|s| s.name()).collect();
+                format!("'{text}' is no setup; one of {}", names.join(", "))
+            })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]

@@ -1,0 +1,62 @@
+//! `tollgate run --idp-listen …`: the command line's IdP-in-the-loop flags made
+//! into a plan the session starts from, every file read and URL checked first.
+
+use crate::auth::keys::{Alg, SigningKey, read_pem_file};
+use crate::cli::{IdpLoopArgs, KeyAlg};
+use crate::mock::LoopTls;
+use crate::session::idp_loop::IdpLoopPlan;
+
+use super::outcome::CommandError;
+
+/// The `kid` the IdP publishes `--idp-key` under.
+pub const IDP_KEY_NAME: &str = "tollgate-idp";
+
+/// `None` without `--idp-listen`.
+pub fn plan(args: &IdpLoopArgs) -> Result<Option<IdpLoopPlan>, CommandError> {
+    let Some(listen) = args.idp_listen else {
+        return Ok(None);
+    };
+    if let Some(public) = &args.idp_public_url {
+        if crate::session::http_url(public).is_none() {
+            return Err(CommandError::Usage(format!(
+                "--idp-public-url '{public}' is not an http(s) URL such as https://ci-runner.example.com:8091"
+            )));
+        }
+        crate::session::refuse_userinfo("--idp-public-url", public)
+            .map_err(|e| CommandError::Usage(e.to_string()))?;
+    }
+    let signing_key = match &args.idp_key {
+        None => None,
+        Some(path) => Some(signing_key(path, args.idp_alg)?),
+    };
+    let tls = match (&args.idp_tls_ca_out, &args.idp_tls_cert, &args.idp_tls_key) {
+        (Some(ca_out), _, _) => LoopTls::Generated {
+            ca_out: ca_out.clone(),
+        },
+        (None, Some(cert), Some(key)) => LoopTls::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ => LoopTls::Off,
+    };
+    Ok(Some(IdpLoopPlan {
+        listen,
+        public_url: args.idp_public_url.clone(),
+        signing_key,
+        tls,
+    }))
+}
+
+/// `--key`/`--idp-key` as the IdP's signing key, named [`IDP_KEY_NAME`].
+pub fn signing_key(path: &std::path::Path, alg: KeyAlg) -> Result<SigningKey, CommandError> {
+    let alg = match alg {
+        KeyAlg::Rs256 => Alg::RS256,
+        KeyAlg::Es256 => Alg::ES256,
+    };
+    let shown = path.display();
+    let pem = read_pem_file(path).map_err(|reason| {
+        CommandError::Usage(format!("cannot read --idp-key {shown}: {reason}"))
+    })?;
+    SigningKey::from_private_pem(IDP_KEY_NAME, alg, &pem)
+        .map_err(|e| CommandError::Usage(format!("--idp-key {shown}: {e}")))
+}
