@@ -3,29 +3,15 @@
 //! `/__tollgate/calls`, and the IdP's own control endpoints: `clock` (expiry
 //! without sleeping) and `rotate` (a new `kid`, the only key at `/jwks`).
 
-use std::net::SocketAddr;
-use std::time::Duration;
+mod idp_support;
 
-use reqwest::{Client, StatusCode};
+use idp_support::{CLIENT, client, client_token, json_of, jwks_kids, loopback};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tollgate::mock::idp::log::{calls_from_json, token_digest};
 use tollgate::mock::{IdpInLoop, LoopOptions};
 use tollgate::scenario::mock_config::MockConfig;
 use tollgate::wire::observed::{ClientAuth, IdpCall};
-
-const CLIENT: (&str, &str) = ("tollgate", "tollgate-secret");
-
-fn client() -> Client {
-    Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
-
-fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
 
 async fn idp() -> IdpInLoop {
     let idp = IdpInLoop::start(loopback(), LoopOptions::default()).unwrap();
@@ -34,17 +20,7 @@ async fn idp() -> IdpInLoop {
 }
 
 async fn token(idp: &IdpInLoop) -> String {
-    let body: Value = client()
-        .post(format!("{}/token", idp.url()))
-        .basic_auth(CLIENT.0, Some(CLIENT.1))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
+    client_token(&client(), idp.url(), CLIENT).await
 }
 
 async fn status(request: reqwest::RequestBuilder) -> StatusCode {
@@ -196,10 +172,7 @@ async fn the_calls_endpoint_pages_the_log_without_tokens() {
     let calls = |since: u64| {
         let http = http.clone();
         let url = format!("{}/__tollgate/calls?since={since}", idp.url());
-        async move {
-            let page: Value = http.get(url).send().await.unwrap().json().await.unwrap();
-            page
-        }
+        async move { json_of(http.get(url)).await }
     };
     let first = calls(0).await;
     let next = first["next"].as_u64().unwrap();
@@ -237,17 +210,11 @@ async fn moving_the_idp_clock_expires_its_tokens() {
     let live = token(&idp).await;
     let http = client();
     let active = || async {
-        let body: Value = http
+        let request = http
             .post(format!("{}/introspect", idp.url()))
             .basic_auth(CLIENT.0, Some(CLIENT.1))
-            .form(&[("token", live.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["active"].as_bool().unwrap()
+            .form(&[("token", live.as_str())]);
+        json_of(request).await["active"].as_bool().unwrap()
     };
     assert!(active().await);
     let clock = format!("{}/__tollgate/clock", idp.url());
@@ -277,33 +244,11 @@ async fn moving_the_idp_clock_expires_its_tokens() {
 async fn rotation_signs_with_a_new_kid_and_publishes_only_it() {
     let idp = idp().await;
     let http = client();
-    let kids = || async {
-        let set: Value = http
-            .get(format!("{}/jwks", idp.url()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        set["keys"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["kid"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
+    let kids = || jwks_kids(&http, idp.url());
     let before = kids().await;
     assert_eq!(before, [idp.signing_key().name()]);
     let old_token = token(&idp).await;
-    let rotated: Value = http
-        .post(format!("{}/__tollgate/rotate", idp.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rotated = json_of(http.post(format!("{}/__tollgate/rotate", idp.url()))).await;
     let kid = rotated["kid"].as_str().unwrap().to_owned();
     assert!(kid.starts_with(&format!("{}-", before[0])), "{kid}");
     assert_eq!(kids().await, std::slice::from_ref(&kid));

@@ -3,26 +3,16 @@
 //! the same address, rotation, HTTPS with a generated CA a client can trust, and
 //! a public URL advertised in discovery and `iss`.
 
-use std::net::SocketAddr;
+mod idp_support;
+
 use std::time::Duration;
 
 use base64::Engine;
+use idp_support::{client, client_token, json_of, jwks_kids, loopback};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use tollgate::mock::{IdpInLoop, LoopOptions, LoopTls};
 use tollgate::scenario::mock_config::MockConfig;
-
-fn client() -> Client {
-    Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
-
-fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
 
 fn config(client: &str, user: &str) -> MockConfig {
     serde_json::from_value(json!({
@@ -52,23 +42,6 @@ async fn password_grant(http: &Client, idp: &IdpInLoop, client: &str, user: &str
     let mut body: Value = response.json().await.unwrap();
     body["status"] = json!(status);
     body
-}
-
-async fn jwks_kids(http: &Client, url: &str) -> Vec<String> {
-    let set: Value = http
-        .get(format!("{url}/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    set["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn claims(jwt: &str) -> Value {
@@ -208,14 +181,8 @@ async fn generated_https_is_trusted_through_the_written_ca() {
         .tls_certs_merge(reqwest::Certificate::from_pem_bundle(pem.as_bytes()).unwrap())
         .build()
         .unwrap();
-    let discovery: Value = trusting
-        .get(format!("{}/.well-known/openid-configuration", idp.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery =
+        json_of(trusting.get(format!("{}/.well-known/openid-configuration", idp.url()))).await;
     assert_eq!(discovery["issuer"], idp.url());
     assert!(
         client().get(idp.url()).send().await.is_err(),
@@ -237,14 +204,7 @@ async fn the_public_url_is_what_discovery_and_tokens_name() {
     // Reached on the listen address; it calls itself by the public URL.
     let local = format!("http://{}", idp.local_addr());
     let http = client();
-    let discovery: Value = http
-        .get(format!("{local}/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = json_of(http.get(format!("{local}/.well-known/openid-configuration"))).await;
     assert_eq!(discovery["issuer"], public);
     for endpoint in [
         "jwks_uri",
@@ -255,20 +215,8 @@ async fn the_public_url_is_what_discovery_and_tokens_name() {
         let url = discovery[endpoint].as_str().unwrap();
         assert!(url.starts_with(&format!("{public}/")), "{endpoint}: {url}");
     }
-    let body: Value = http
-        .post(format!("{local}/token"))
-        .basic_auth("plugin", Some("plugin-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        claims(body["access_token"].as_str().unwrap())["iss"],
-        public
-    );
+    let token = client_token(&http, &local, ("plugin", "plugin-secret")).await;
+    assert_eq!(claims(&token)["iss"], public);
     idp.shutdown().await;
 }
 
@@ -287,4 +235,55 @@ async fn a_shared_secret_cannot_be_the_run_key_and_start_needs_no_runtime_panic(
         outside.join().unwrap(),
         "start outside a runtime is an error, not a panic"
     );
+}
+
+#[tokio::test]
+async fn https_from_the_users_own_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let (cert, key) = (dir.path().join("idp.crt"), dir.path().join("idp.key"));
+    std::fs::write(&cert, own.cert.pem()).unwrap();
+    std::fs::write(&key, own.signing_key.serialize_pem()).unwrap();
+    let options = LoopOptions {
+        tls: LoopTls::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        ..LoopOptions::default()
+    };
+    let idp = IdpInLoop::start(loopback(), options).unwrap();
+    assert_eq!(idp.ca_pem(), None);
+    let trusting = Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(5))
+        .tls_certs_merge(reqwest::Certificate::from_pem_bundle(own.cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let health = trusting
+        .get(format!("{}/__tollgate/health", idp.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    idp.shutdown().await;
+
+    // A key file that is no key, or a certificate file that holds none, is refused.
+    let swapped = LoopOptions {
+        tls: LoopTls::Files {
+            cert: key.clone(),
+            key: cert,
+        },
+        ..LoopOptions::default()
+    };
+    let error = IdpInLoop::start(loopback(), swapped).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(!error.to_string().contains("PRIVATE KEY-----\n"), "{error}");
+    let missing = LoopOptions {
+        tls: LoopTls::Files {
+            cert: dir.path().join("absent.crt"),
+            key,
+        },
+        ..LoopOptions::default()
+    };
+    assert!(IdpInLoop::start(loopback(), missing).is_err());
 }

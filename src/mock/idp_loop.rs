@@ -424,3 +424,23 @@ async fn close_unanswered(listener: TcpListener, until: impl Future<Output = ()>
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_certificate_names_the_listen_ip_and_the_public_host() {
+        let wildcard = SocketAddr::from(([0, 0, 0, 0], 8091));
+        assert_eq!(
+            certificate_names(wildcard, "https://idp.corp.example:8443"),
+            ["idp.corp.example"]
+        );
+        let lan = SocketAddr::from(([10, 1, 2, 3], 8091));
+        assert_eq!(
+            certificate_names(lan, "https://[fd00::1]:8443"),
+            ["10.1.2.3", "fd00::1"]
+        );
+        assert_eq!(certificate_names(lan, "not a url"), ["10.1.2.3"]);
+    }
+}
