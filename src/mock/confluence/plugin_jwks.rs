@@ -215,6 +215,28 @@ fn usable(jwk: &Jwk) -> Option<RemoteKey> {
 mod tests {
     use super::*;
     use crate::auth::keys::{Alg, SigningKey, jwks};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever an IdP answers, reading it as a key set never panics.
+        #[test]
+        fn any_answer_parses_or_is_refused(
+            raw in proptest::collection::vec(any::<u8>(), 0..200),
+            kty in prop_oneof![
+                Just("RSA".to_owned()),
+                Just("EC".to_owned()),
+                Just("oct".to_owned()),
+                ".{0,4}",
+            ],
+            member in ".{0,12}",
+        ) {
+            let _ = parse(&raw);
+            let document = serde_json::json!({ "keys": [
+                { "kty": kty, "n": member, "e": "AQAB", "crv": "P-256", "x": member, "y": member, "k": member }
+            ] });
+            let _ = parse(document.to_string().as_bytes());
+        }
+    }
 
     #[test]
     fn rsa_and_p256_keys_are_taken_and_secrets_never() {

@@ -378,6 +378,21 @@ mod tests {
     }
 
     #[test]
+    fn only_validate_password_false_skips_the_password_check() {
+        for (query, skips) in [
+            (None, false),
+            (Some(""), false),
+            (Some("validate-password=true"), false),
+            (Some("validate-password=no"), false),
+            (Some("validate-password=false"), true),
+            (Some("duration=5&validate-password=FALSE"), true),
+            (Some("validate%2Dpassword=false"), true),
+        ] {
+            assert_eq!(skips_password_check(query), skips, "{query:?}");
+        }
+    }
+
+    #[test]
     fn factor_lists_are_bounded() {
         let many = vec![Factor::new("a", "b"); MAX_FACTORS + 1];
         assert!(checked(many).is_err());
