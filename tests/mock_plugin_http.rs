@@ -22,10 +22,12 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tollgate::auth::keys::{Alg, SigningKey, algorithm, jwks};
+use tollgate::mock::idp::log::token_digest;
 use tollgate::mock::idp_server::{RunningIdp, start_idp_on};
 use tollgate::mock::{RunningMock, start};
 use tollgate::scenario::mock_config::{Fault, MockConfig};
-use tollgate::wire::observed::IdpCall;
+use tollgate::wire::control::ROTATE;
+use tollgate::wire::observed::{ClientAuth, IdpCall};
 use tollgate::wire::{
     CLIENT_IP_HEADER, CROWD_SESSION_PATH, DEFAULT_CROWD_APPLICATION as APPLICATION,
     DEFAULT_CROWD_APPLICATION_PASSWORD as APPLICATION_PASSWORD,
@@ -192,17 +194,34 @@ fn dead_url() -> String {
     url
 }
 
+/// The stand-in target: a mock whose plugin and Crowd client point at an
+/// IdP started elsewhere, and that IdP's log showing each call arrived over HTTP.
 #[tokio::test]
-async fn crowd_validates_at_the_configured_server_and_its_log_has_the_calls() {
-    // The IdP host here is another mock's IdP, whose log the test can read.
-    let host = start(&MockConfig::default()).await.unwrap();
-    let mock = start(&config(json!({ "confluence": { "crowd": {
-        "enabled": true, "server_url": format!("{}/crowd", host.idp_url()),
-    } } })))
+async fn a_stand_in_target_leaves_introspection_jwks_and_crowd_calls_in_its_idp_s_log() {
+    let idp = idp_alone(json!({})).await;
+    let log = &idp.idp().log;
+    let mock = start(&config(json!({ "confluence": {
+        "plugin": { "bearer": { "introspection": true, "idp_url": idp.url(), "client_auth": "post" } },
+        "crowd": { "enabled": true, "server_url": format!("{}/crowd", idp.url()) },
+    } })))
     .await
     .unwrap();
+
+    let token = password_token(idp.url()).await;
+    let mark = log.mark();
+    assert_eq!(as_bearer(&mock, &token).await, alice());
+    assert_eq!(
+        log.since(mark),
+        [IdpCall::Introspection {
+            client_auth: ClientAuth::Post,
+            client: Some("tollgate".into()),
+            token_sha256: Some(token_digest(&token)),
+            active: Some(true),
+        }]
+    );
+
     let session: Value = client()
-        .post(format!("{}{CROWD_SESSION_PATH}", host.idp_url()))
+        .post(format!("{}{CROWD_SESSION_PATH}", idp.url()))
         .basic_auth(APPLICATION, Some(APPLICATION_PASSWORD))
         .json(&json!({ "username": "alice", "password": "alice-pw",
             "validation-factors": { "validationFactors": [{ "name": "remote_address", "value": "10.0.0.5" }] } }))
@@ -212,27 +231,53 @@ async fn crowd_validates_at_the_configured_server_and_its_log_has_the_calls() {
         .json()
         .await
         .unwrap();
-    let token = session["token"].as_str().unwrap();
-    let mark = host.idp().log.mark();
+    let sso = session["token"].as_str().unwrap();
+    let mark = log.mark();
     let response = client()
         .get(format!("{}/rest/api/user/current", mock.base_url()))
-        .header("cookie", format!("crowd.token_key={token}"))
+        .header("cookie", format!("crowd.token_key={sso}"))
         .header(CLIENT_IP_HEADER, "10.0.0.5")
         .send()
         .await
         .unwrap();
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["username"], "alice");
-    let calls = host.idp().log.since(mark);
-    assert!(
-        matches!(&calls[..], [IdpCall::CrowdValidation { factors, valid: true, .. }]
-            if factors == &[("remote_address".to_owned(), "10.0.0.5".to_owned())]),
-        "{calls:?}"
+    assert_eq!(
+        log.since(mark),
+        [IdpCall::CrowdValidation {
+            application: Some(APPLICATION.into()),
+            token_sha256: token_digest(sso),
+            factors: vec![("remote_address".into(), "10.0.0.5".into())],
+            valid: true,
+        }]
     );
+
+    // JWT mode: the key set is fetched once, and again after the IdP rotates.
+    let jwt_mock = plugin_mock(
+        json!({ "jwt": { "keys": ["idp"] }, "idp_url": idp.url() }),
+        &[],
+    )
+    .await;
+    let mark = log.mark();
+    assert_eq!(as_bearer(&jwt_mock, &token).await, alice());
+    assert_eq!(as_bearer(&jwt_mock, &token).await, alice());
+    assert_eq!(log.since(mark), [IdpCall::Jwks]);
+    let rotated = client()
+        .post(format!("{}{ROTATE}", idp.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let fresh = password_token(idp.url()).await;
+    jwt_mock.state().clock().advance(Duration::from_secs(1));
+    let mark = log.mark();
+    assert_eq!(as_bearer(&jwt_mock, &fresh).await, alice());
+    assert_eq!(log.since(mark), [IdpCall::Jwks]);
     assert!(
-        mock.idp().log.since(0).is_empty(),
-        "the mock's own IdP was not asked"
+        mock.idp().log.since(0).is_empty() && jwt_mock.idp().log.since(0).is_empty(),
+        "the mocks' own IdPs were never asked"
     );
+    idp.shutdown().await;
 }
 
 /// A JWKS endpoint whose key set the test swaps, counting fetches.
