@@ -1,54 +1,72 @@
 //! Crowd SSO on the Confluence side (F-CROWD-1..4), on when `crowd.enabled`.
 //!
-//! Confluence's Crowd client, [`CrowdSso`], is one of the verifiers the
-//! instance's `State` is built with (none when Crowd is off): it holds the IdP's
-//! [`CrowdSessions`] itself (shared at start, not called over HTTP), so
-//! validation is in-process and cannot fail on the network. It reads no `State`.
+//! [`CrowdSso`] is one of the verifiers the instance's `State` is built with
+//! (none when Crowd is off). It asks its Crowd server over HTTP through a
+//! [`CrowdClient`], as a real Confluence does: by default the embedded IdP's
+//! Crowd service, or any `crowd.server_url`. It reads no `State`.
 //!
 //! - [`CrowdSso::validate`]: for Seraph's Crowd step (session, remember-me,
 //!   **Crowd SSO**, Basic). A `crowd.token_key` cookie is validated with factors
 //!   computed from the request ([`CrowdSso::factors`], F-CROWD-2/3); a valid one
 //!   names the user and Seraph opens a session (F-CROWD-4). An invalid one
-//!   (unknown, expired, bound to other factors) is no credential: the request
-//!   goes on down Seraph's order and, with nothing else, is anonymous, also under
-//!   `/rest/`. The facts are silent here; the seed only reports that Crowd
-//!   refuses the token, and Seraph treats a dead remember-me cookie the same way
-//!   (F-SESS-1 is about JSESSIONID).
+//!   (unknown, expired, bound to other factors), or any token while Crowd cannot
+//!   be asked, is no credential: the request goes on down Seraph's order and,
+//!   with nothing else, is anonymous, also under `/rest/`. The facts are silent
+//!   here; the seed only reports that Crowd refuses the token, and Seraph treats
+//!   a dead remember-me cookie the same way (F-SESS-1 is about JSESSIONID).
 //! - [`CrowdSso::login_cookie`] / [`CrowdSso::logout_cookie`]: `dologin.action`
 //!   opens an SSO session for the user it logged in and sets the cookie;
 //!   `logout.action` ends it and resends the cookie with `Max-Age=0` (F-CROWD-1).
-//!   Confluence checked the password against its own directory, so the SSO
-//!   session is made for that user directly.
+//!   Confluence checked the password against its own directory, so the session
+//!   is asked for with `validate-password=false`.
 //!
-//! Faults: `crowd_ip_unbound` (factors not compared, breaks F-CROWD-2),
-//! `crowd_trust_any_xff` (every peer is a trusted proxy, breaks F-CROWD-3),
-//! `crowd_cookie_insecure` (no `Secure`/`HttpOnly`, breaks F-CROWD-1).
+//! "Require consistent client IP address" is the Crowd server's setting: the
+//! client always sends the factors, Crowd decides whether to compare them.
+//!
+//! Faults: `crowd_ip_unbound` (the client looks the session up instead of
+//! validating it, so factors are never compared; breaks F-CROWD-2),
+//! `crowd_factors_missing` (validation sends no factors: the client address
+//! never reaches Crowd; breaks F-CROWD-2), `crowd_trust_any_xff` (every peer is
+//! a trusted proxy, breaks F-CROWD-3), `crowd_cookie_insecure` (no
+//! `Secure`/`HttpOnly`, breaks F-CROWD-1).
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderValue};
 
 use super::client_addr::{BadProxy, TrustedProxies};
+use super::crowd_client::{CrowdClient, CrowdClientError, Factor};
 use super::request;
 use crate::mock::faults::FaultSet;
-use crate::mock::idp::crowd::sessions::{CrowdSessions, Factor, Validation};
 use crate::scenario::mock_config::{CrowdConfig, Fault};
 use crate::wire::{CROWD_REMOTE_ADDRESS, CROWD_SSO_COOKIE, CROWD_X_FORWARDED_FOR};
 
-/// `confluence.crowd.trusted_proxies` names something that is no proxy.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("confluence.crowd.trusted_proxies: {0}")]
-pub struct CrowdSsoError(#[from] BadProxy);
+/// Why Crowd SSO cannot be set up from `confluence.crowd`.
+#[derive(Debug, thiserror::Error)]
+pub enum CrowdSsoError {
+    #[error("confluence.crowd.trusted_proxies: {0}")]
+    Proxy(#[from] BadProxy),
+    #[error(transparent)]
+    Client(#[from] CrowdClientError),
+}
 
-/// Confluence's Crowd client: the shared session store and how to read requests.
+/// How the client asks Crowd about a token: the faults change it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Check {
+    /// `POST …/session/{token}` with the request's factors.
+    Validate,
+    /// `POST …/session/{token}` with no factors (`crowd_factors_missing`).
+    ValidateWithoutFactors,
+    /// `GET …/session/{token}`: no factor check at all (`crowd_ip_unbound`).
+    Lookup,
+}
+
+/// Confluence's Crowd client and how it reads requests.
 #[derive(Debug)]
 pub struct CrowdSso {
-    sessions: Arc<CrowdSessions>,
+    client: CrowdClient,
     proxies: TrustedProxies,
-    /// Compare factors on validation: `require_consistent_ip` and not the
-    /// `crowd_ip_unbound` fault (F-CROWD-2).
-    compare_factors: bool,
+    check: Check,
     /// `Secure` on the cookie: `secure_cookie` and not `crowd_cookie_insecure`.
     secure: bool,
     /// `HttpOnly` on the cookie: always, but for `crowd_cookie_insecure`.
@@ -57,10 +75,12 @@ pub struct CrowdSso {
 }
 
 impl CrowdSso {
-    /// `Err` names a `trusted_proxies` entry that is no IP, wildcard or CIDR.
+    /// `server_url` is the Crowd server's base URL (`crowd.server_url`, resolved
+    /// by the caller). `Err` names a `trusted_proxies` entry that is no IP,
+    /// wildcard or CIDR, or a server URL that is not HTTP.
     pub fn new(
         config: &CrowdConfig,
-        sessions: Arc<CrowdSessions>,
+        server_url: &str,
         faults: &FaultSet,
     ) -> Result<Self, CrowdSsoError> {
         let proxies = if faults.has(Fault::CrowdTrustAnyXff) {
@@ -68,6 +88,18 @@ impl CrowdSso {
             TrustedProxies::parse(&["0.0.0.0/0".to_owned(), "::/0".to_owned()])?
         } else {
             TrustedProxies::parse(&config.trusted_proxies)?
+        };
+        let client = CrowdClient::new(
+            server_url,
+            &config.application,
+            &config.application_password,
+        )?;
+        let check = if faults.has(Fault::CrowdIpUnbound) {
+            Check::Lookup
+        } else if faults.has(Fault::CrowdFactorsMissing) {
+            Check::ValidateWithoutFactors
+        } else {
+            Check::Validate
         };
         let insecure = faults.has(Fault::CrowdCookieInsecure);
         // F-CROWD-1: no Domain for localhost.
@@ -83,9 +115,9 @@ impl CrowdSso {
             })
             .map(str::to_owned);
         Ok(Self {
-            sessions,
+            client,
             proxies,
-            compare_factors: config.require_consistent_ip && !faults.has(Fault::CrowdIpUnbound),
+            check,
             secure: config.secure_cookie && !insecure,
             http_only: !insecure,
             domain,
@@ -114,32 +146,45 @@ impl CrowdSso {
         factors
     }
 
-    /// The user a valid `crowd.token_key` names (F-CROWD-2/3), or `None` (no
-    /// cookie, an invalid token). Whether this instance knows the user is the
+    /// The `crowd.token_key` cookie, when the request carries a non-empty one:
+    /// only then is Crowd asked.
+    pub fn token(headers: &HeaderMap) -> Option<String> {
+        request::cookie(headers, CROWD_SSO_COOKIE).filter(|t| !t.is_empty())
+    }
+
+    /// The user Crowd says `token` names (F-CROWD-2/3), or `None` (an invalid
+    /// token, Crowd unreachable). Whether this instance knows the user is the
     /// caller's question.
-    pub fn validate(&self, peer: IpAddr, headers: &HeaderMap) -> Option<String> {
-        let token = request::cookie(headers, CROWD_SSO_COOKIE).filter(|t| !t.is_empty())?;
-        let factors = self.factors(peer, headers);
-        let compare = self.compare_factors.then_some(&factors[..]);
-        match self.sessions.validate(&token, compare) {
-            Validation::Valid(session) => Some(session.user),
-            Validation::Unknown | Validation::FactorsDiffer => None,
+    pub async fn validate(&self, token: &str, peer: IpAddr, headers: &HeaderMap) -> Option<String> {
+        match self.check {
+            Check::Validate => {
+                let factors = self.factors(peer, headers);
+                self.client.validate(token, &factors).await
+            }
+            Check::ValidateWithoutFactors => self.client.validate(token, &[]).await,
+            Check::Lookup => self.client.lookup(token).await,
         }
     }
 
     /// After a successful `dologin.action` for `user`: opens an SSO session bound
-    /// to this request's factors and returns its cookie (F-CROWD-1/2).
-    pub fn login_cookie(&self, peer: IpAddr, headers: &HeaderMap, user: &str) -> HeaderValue {
+    /// to this request's factors and returns its cookie (F-CROWD-1/2); `None`
+    /// when Crowd made none (then the login is Confluence's alone).
+    pub async fn login_cookie(
+        &self,
+        peer: IpAddr,
+        headers: &HeaderMap,
+        user: &str,
+    ) -> Option<HeaderValue> {
         let factors = self.factors(peer, headers);
-        let session = self.sessions.create(user, factors);
-        self.cookie(&session.token)
+        let token = self.client.create(user, &factors).await?;
+        Some(self.cookie(&token))
     }
 
     /// On `logout.action`: ends the SSO session the cookie names and returns the
     /// deleting cookie (F-CROWD-1).
-    pub fn logout_cookie(&self, headers: &HeaderMap) -> HeaderValue {
-        if let Some(token) = request::cookie(headers, CROWD_SSO_COOKIE) {
-            self.sessions.remove(&token);
+    pub async fn logout_cookie(&self, headers: &HeaderMap) -> HeaderValue {
+        if let Some(token) = Self::token(headers) {
+            self.client.end(&token).await;
         }
         self.clear_cookie()
     }
@@ -179,11 +224,11 @@ impl CrowdSso {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock::clock::Clock;
+
+    const SERVER: &str = "http://127.0.0.1:9/crowd";
 
     fn crowd(config: CrowdConfig, faults: &[Fault]) -> CrowdSso {
-        let sessions = Arc::new(CrowdSessions::new(Clock::new()));
-        CrowdSso::new(&config, sessions, &FaultSet::new(faults)).unwrap()
+        CrowdSso::new(&config, SERVER, &FaultSet::new(faults)).unwrap()
     }
 
     fn xff(value: &str) -> HeaderMap {
@@ -217,6 +262,19 @@ mod tests {
         assert_eq!(
             crowd.factors(ip("198.51.100.9"), &HeaderMap::new()),
             [Factor::new(CROWD_REMOTE_ADDRESS, "198.51.100.9")]
+        );
+    }
+
+    #[test]
+    fn the_faults_choose_how_crowd_is_asked() {
+        assert_eq!(crowd(CrowdConfig::default(), &[]).check, Check::Validate);
+        assert_eq!(
+            crowd(CrowdConfig::default(), &[Fault::CrowdFactorsMissing]).check,
+            Check::ValidateWithoutFactors
+        );
+        assert_eq!(
+            crowd(CrowdConfig::default(), &[Fault::CrowdIpUnbound]).check,
+            Check::Lookup
         );
     }
 
@@ -264,7 +322,7 @@ mod tests {
             trusted_proxies: vec!["proxy.example".into()],
             ..CrowdConfig::default()
         };
-        let sessions = Arc::new(CrowdSessions::new(Clock::new()));
-        assert!(CrowdSso::new(&config, sessions, &FaultSet::default()).is_err());
+        assert!(CrowdSso::new(&config, SERVER, &FaultSet::default()).is_err());
+        assert!(CrowdSso::new(&CrowdConfig::default(), "nowhere", &FaultSet::default()).is_err());
     }
 }

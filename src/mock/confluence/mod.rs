@@ -6,7 +6,11 @@
 //! how it authenticated), [`verdict`] (a token authenticator's answer),
 //! [`respond`] (JSON, the REST error shape, HTML, Tomcat's error page),
 //! [`request`] (cookies, query parameters), [`patterns`] (Seraph and ant URL
-//! patterns), `seraph::names` (cookie and header names).
+//! patterns), `seraph::names` (cookie and header names), [`outbound`] (the
+//! bounded HTTP client for calls to other servers).
+//!
+//! Clients of other servers, over HTTP as a real Confluence's: [`crowd_client`]
+//! (Crowd's session resource) and [`plugin_jwks`] (the IdP's JWKS, cached).
 //!
 //! Data each instance keeps, in [`state::State`] (built with its [`verifiers`]:
 //! Connect JWT, the plugin's bearer check, Crowd SSO): [`users`], [`content`],
@@ -36,14 +40,17 @@ pub mod client_addr;
 pub mod connect_jwt;
 pub mod content;
 pub mod control;
+pub mod crowd_client;
 pub mod crowd_sso;
 pub mod limits;
 pub mod native_oauth;
+pub mod outbound;
 pub mod pages;
 pub mod pats;
 pub mod patterns;
 pub mod pipeline;
 pub mod plugin_bearer;
+pub mod plugin_jwks;
 pub mod plugin_policy;
 pub mod plugin_rate;
 pub mod rate_limit;

@@ -214,8 +214,9 @@ async fn dologin(
     }
     // With Crowd on, the login is an SSO login too (F-CROWD-1).
     if let Some(crowd) = &state.verifiers.crowd_sso {
-        let cookie = crowd.login_cookie(peer(&extensions), &headers, &name);
-        out.append(header::SET_COOKIE, cookie);
+        if let Some(cookie) = crowd.login_cookie(peer(&extensions), &headers, &name).await {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
     }
     response
 }
@@ -233,7 +234,8 @@ async fn logout(AxumState(state): AxumState<State>, headers: HeaderMap) -> Respo
     out.insert(X_SERAPH_LOGIN_REASON, HeaderValue::from_static("OUT"));
     out.append(header::SET_COOKIE, remember_me_clear_header(&state));
     if let Some(crowd) = &state.verifiers.crowd_sso {
-        out.append(header::SET_COOKIE, crowd.logout_cookie(&headers));
+        let cookie = crowd.logout_cookie(&headers).await;
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }

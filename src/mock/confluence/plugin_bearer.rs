@@ -1,9 +1,15 @@
 //! A REST-auth plugin's bearer-token check (seeds 002/003): who an
 //! `Authorization: Bearer …` request is, by asking the IdP's RFC 7662 introspection
-//! endpoint (F-OAUTH-3/4) or by verifying the token as a JWT with configured public
-//! keys (F-PLUG-7). Self-contained (it reads no `State`): the instance's
-//! verifiers hold one [`PluginBearerVerifier`], and Seraph's token chain calls
-//! [`PluginBearerVerifier::verify`].
+//! endpoint (F-OAUTH-3/4) or userinfo endpoint, or by verifying the token as a
+//! JWT with configured public keys (F-PLUG-7). Self-contained (it reads no
+//! `State`): the instance's verifiers hold one [`PluginBearerVerifier`], and
+//! Seraph's token chain calls [`PluginBearerVerifier::verify`].
+//!
+//! Every call to the IdP goes over HTTP to [`IdpEndpoint::url`] (the embedded
+//! IdP's by default, any IdP when `plugin.bearer.idp_url` says so), as a real
+//! plugin's does: `POST {url}/introspect` authenticated as the configured
+//! client (`client_secret_basic` or `client_secret_post`), `GET {url}/userinfo`
+//! with the token, `GET {url}/jwks` for the key named `idp` ([`RemoteJwks`]).
 //!
 //! Failing closed: when the IdP cannot be reached or answers nonsense, the token is
 //! refused with [`FAIL_CLOSED_STATUS`] (503), not the plugin's `reject_status`, so a
@@ -18,24 +24,27 @@
 //!   the token's `exp`, so a token revoked later keeps working (without the fault
 //!   nothing is cached: every request asks the IdP).
 //! - `jwt_audience_ignored` (F-PLUG-7, F-JWT-5): `aud` is not compared.
+//! - `jwt_expiry_ignored` (F-JWT-5 here, F-JWT-2 in Connect's check): `exp` and
+//!   `nbf` are not checked, so an expired JWT is accepted.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
 use base64::Engine;
-use jsonwebtoken::{Validation, decode, decode_header};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use regex::Regex;
 use serde_json::Value;
 
 use sha2::{Digest, Sha256};
 
+use super::outbound::{self, AnswerError};
+use super::plugin_jwks::{JwksError, RemoteJwks};
 use crate::auth::keys::{SigningKey, algorithm};
 use crate::mock::bearer;
 use crate::mock::clock::Clock;
 use crate::mock::faults::FaultSet;
 use crate::mock::store::{BoundedStore, Eviction};
 use crate::mock::sync::lock;
-use crate::scenario::mock_config::{Fault, PluginConfig, PluginJwt};
+use crate::scenario::mock_config::{Fault, PluginClientAuth, PluginConfig, PluginJwt};
 
 /// Status of a refusal because the IdP could not be asked (fail closed): 503, the
 /// dependency is unavailable; the request is refused like any bad token.
@@ -46,11 +55,8 @@ pub const FAIL_CLOSED_STATUS: u16 = 503;
 /// one user of `mock: {}`, so the breach is visible as a 200.
 pub const FAULT_FALLBACK_USER: &str = "alice";
 
-/// Whole introspection exchange, connect included: a slow IdP must not hang a request.
-const INTROSPECTION_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Largest introspection answer read; anything bigger is an IdP error.
-const MAX_ANSWER_BYTES: usize = 64 * 1024;
+/// The key name in `bearer.jwt.keys` that stands for the IdP's published keys.
+pub const IDP_KEYS: &str = "idp";
 
 /// Entries of the `revoked_token_cached` cache (the emulator's state is capped).
 const CACHE_MAX: usize = 1_000;
@@ -60,10 +66,10 @@ const CACHE_MAX: usize = 1_000;
 pub enum PluginBearerError {
     #[error("plugin.bearer: choose one of `introspection: true`, `userinfo: true` or `jwt:`")]
     BothModes,
-    #[error("plugin: cannot build the introspection client: {0}")]
+    #[error("plugin: cannot build the client for the IdP: {0}")]
     Client(#[source] reqwest::Error),
-    #[error("plugin.bearer.jwt.keys: '{0}' needs the IdP's signing key")]
-    NoIdpKey(String),
+    #[error("plugin.bearer.idp_url: '{0}' is not an http or https URL")]
+    BadIdpUrl(String),
     #[error("plugin.bearer.jwt.keys: no key named '{0}'")]
     UnknownKey(String),
     #[error("plugin.bearer.jwt.keys: name at least one key")]
@@ -80,10 +86,8 @@ enum IntrospectionError {
     Request(#[source] reqwest::Error),
     #[error("introspection answered {0}")]
     Status(reqwest::StatusCode),
-    #[error("introspection answer cut short: {0}")]
-    CutShort(#[source] reqwest::Error),
-    #[error("introspection answer too large")]
-    TooLarge,
+    #[error("introspection {0}")]
+    Answer(#[from] AnswerError),
     #[error("introspection answer is not JSON: {0}")]
     NotJson(#[from] serde_json::Error),
     #[error("introspection answer has no boolean `active`")]
@@ -128,11 +132,21 @@ enum Endpoint {
     Userinfo,
 }
 
+/// Where the plugin's IdP is and who the plugin is to it.
+pub struct IdpEndpoint {
+    /// The base URL: `/introspect`, `/userinfo` and `/jwks` are below it.
+    pub url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub client_auth: PluginClientAuth,
+}
+
 struct Introspection {
     endpoint: Endpoint,
     url: String,
     client_id: String,
     client_secret: String,
+    client_auth: PluginClientAuth,
     http: reqwest::Client,
     username_attribute: String,
     /// Used only under `revoked_token_cached`: token digest → user, until the
@@ -146,13 +160,17 @@ impl std::fmt::Debug for Introspection {
         f.debug_struct("Introspection")
             .field("url", &self.url)
             .field("client_id", &self.client_id)
+            .field("client_auth", &self.client_auth)
             .finish_non_exhaustive()
     }
 }
 
 #[derive(Debug)]
 struct JwtCheck {
+    /// The scenario's keys named in `bearer.jwt.keys`.
     keys: Vec<SigningKey>,
+    /// The IdP's published keys, when `bearer.jwt.keys` names [`IDP_KEYS`].
+    idp: Option<RemoteJwks>,
     username_claim: String,
     username_regex: Option<Regex>,
     audience: Option<String>,
@@ -160,16 +178,14 @@ struct JwtCheck {
 }
 
 impl PluginBearerVerifier {
-    /// `idp_url` is the IdP's base URL (introspection goes to `{idp_url}/introspect`
-    /// with `idp_client` = (id, secret) as client_secret_basic); `keys` are the
-    /// scenario's keys and `idp_key` the IdP's signing key (the name `idp` in
-    /// `bearer.jwt.keys`). Errors name what is misconfigured.
+    /// `idp` says where the IdP is and which client the plugin is to it; `keys`
+    /// are the scenario's keys (`bearer.jwt.keys` names them, or [`IDP_KEYS`]
+    /// for the IdP's JWKS). Errors name what is misconfigured. The HTTP client
+    /// is built here, once.
     pub fn new(
         config: &PluginConfig,
-        idp_url: String,
-        idp_client: (String, String),
+        idp: IdpEndpoint,
         keys: &[SigningKey],
-        idp_key: Option<SigningKey>,
         faults: FaultSet,
         clock: Clock,
     ) -> Result<Self, PluginBearerError> {
@@ -180,20 +196,18 @@ impl PluginBearerVerifier {
             (false, true) => Some(Endpoint::Userinfo),
             (false, false) => None,
         };
+        let base = idp.url.trim().trim_end_matches('/').to_owned();
+        let client_for_idp = || {
+            if !outbound::is_callable(&base) {
+                return Err(PluginBearerError::BadIdpUrl(idp.url.clone()));
+            }
+            outbound::client(&base).map_err(PluginBearerError::Client)
+        };
         let mode = match (endpoint, &bearer.jwt) {
             (Some(_), Some(_)) => return Err(PluginBearerError::BothModes),
             (None, None) => Mode::Off,
             (Some(endpoint), None) => {
-                let http = reqwest::Client::builder()
-                    .timeout(INTROSPECTION_TIMEOUT)
-                    .connect_timeout(INTROSPECTION_TIMEOUT)
-                    .no_proxy()
-                    // It only ever calls the embedded IdP, over loopback HTTP:
-                    // loading the system's root certificates for it would cost more
-                    // than every check it makes.
-                    .tls_certs_only(std::iter::empty())
-                    .build()
-                    .map_err(PluginBearerError::Client)?;
+                let http = client_for_idp()?;
                 let attribute = config.username_attribute.trim();
                 let path = match endpoint {
                     Endpoint::Introspect => "introspect",
@@ -201,9 +215,10 @@ impl PluginBearerVerifier {
                 };
                 Mode::Introspection(Introspection {
                     endpoint,
-                    url: format!("{}/{path}", idp_url.trim_end_matches('/')),
-                    client_id: idp_client.0,
-                    client_secret: idp_client.1,
+                    url: format!("{base}/{path}"),
+                    client_id: idp.client_id,
+                    client_secret: idp.client_secret,
+                    client_auth: idp.client_auth,
                     http,
                     username_attribute: if attribute.is_empty() {
                         "username".to_owned()
@@ -213,7 +228,15 @@ impl PluginBearerVerifier {
                     cache: Mutex::new(BoundedStore::new(CACHE_MAX, Eviction::Oldest)),
                 })
             }
-            (None, Some(jwt)) => Mode::Jwt(JwtCheck::new(jwt, keys, idp_key)?),
+            (None, Some(jwt)) => {
+                let remote = if jwt.keys.iter().any(|k| k == IDP_KEYS) {
+                    let http = client_for_idp()?;
+                    Some(RemoteJwks::new(format!("{base}/jwks"), http, clock.clone()))
+                } else {
+                    None
+                };
+                Mode::Jwt(JwtCheck::new(jwt, keys, remote)?)
+            }
         };
         Ok(Self {
             mode,
@@ -232,7 +255,7 @@ impl PluginBearerVerifier {
             Mode::Off => BearerOutcome::NotBearer,
             _ if !is_b64token(token) => self.reject("malformed bearer token"),
             Mode::Introspection(check) => self.introspect(check, token).await,
-            Mode::Jwt(check) => self.verify_jwt(check, token),
+            Mode::Jwt(check) => self.verify_jwt(check, token).await,
         }
     }
 
@@ -292,61 +315,81 @@ impl PluginBearerVerifier {
     }
 
     /// F-PLUG-7: signature by a configured key, then `exp`/`nbf`, `iss`, `aud`,
-    /// then the username claim through the regex. Any failure refuses the token.
-    fn verify_jwt(&self, check: &JwtCheck, token: &str) -> BearerOutcome {
+    /// then the username claim through the regex. Any failure refuses the token;
+    /// an IdP whose keys are needed and cannot be fetched fails closed.
+    async fn verify_jwt(&self, check: &JwtCheck, token: &str) -> BearerOutcome {
         let Ok(header) = decode_header(token) else {
             return self.reject("malformed JWT");
         };
-        // A `kid` naming a configured key selects it; otherwise every key is tried.
-        // Each key verifies only its own algorithm (no HS/RS confusion, F-JWT-1).
-        let named: Vec<&SigningKey> = check
+        let remote = match &check.idp {
+            None => None,
+            Some(jwks) => match jwks.keys(header.kid.as_deref()).await {
+                Ok(keys) => Some(keys),
+                Err(reason) => return self.idp_unavailable(&reason),
+            },
+        };
+        // Every key the plugin trusts, as (name or kid, algorithm, key).
+        let mut trusted: Vec<(Option<&str>, Algorithm, &DecodingKey)> = check
             .keys
             .iter()
-            .filter(|k| header.kid.as_deref() == Some(k.name()))
+            .map(|k| (Some(k.name()), algorithm(k.alg()), k.decoding_key()))
             .collect();
-        let candidates: Vec<&SigningKey> = if named.is_empty() {
-            check.keys.iter().collect()
-        } else {
-            named
-        };
-        let claims = candidates
+        if let Some(remote) = &remote {
+            trusted.extend(remote.iter().map(|k| (k.kid.as_deref(), k.alg, &k.key)));
+        }
+        // A `kid` naming a trusted key selects it; otherwise every key is tried.
+        // Each key verifies only its own algorithm (no HS/RS confusion, F-JWT-1).
+        let named = trusted
+            .iter()
+            .any(|(name, _, _)| header.kid.is_some() && *name == header.kid.as_deref());
+        let claims = trusted
             .into_iter()
-            .filter(|key| algorithm(key.alg()) == header.alg)
-            .find_map(|key| {
-                let mut validation = Validation::new(header.alg);
+            .filter(|(name, _, _)| !named || *name == header.kid.as_deref())
+            .filter(|(_, alg, _)| *alg == header.alg)
+            .find_map(|(_, alg, key)| {
+                let mut validation = Validation::new(alg);
                 // Time and audience are checked below, on the mock's clock and
                 // under the faults' control.
                 validation.required_spec_claims.clear();
                 validation.validate_exp = false;
                 validation.validate_nbf = false;
                 validation.validate_aud = false;
-                decode::<Value>(token, key.decoding_key(), &validation)
+                decode::<Value>(token, key, &validation)
                     .ok()
                     .map(|data| data.claims)
             });
         let Some(claims) = claims else {
             return self.reject("the JWT signature does not verify with any configured key");
         };
-        let now = self.clock.unix_seconds();
-        match numeric(&claims, "exp") {
-            None => return self.reject("the JWT has no exp"),
-            Some(exp) if now >= exp => return self.reject("the JWT has expired"),
-            Some(_) => {}
-        }
-        if numeric(&claims, "nbf").is_some_and(|nbf| now < nbf) {
-            return self.reject("the JWT is not valid yet (nbf)");
+        self.judge_claims(check, &claims)
+    }
+
+    /// The claims of a token whose signature verified: time, issuer, audience,
+    /// then the user.
+    fn judge_claims(&self, check: &JwtCheck, claims: &Value) -> BearerOutcome {
+        // The fault skips both (F-JWT-5: an expired JWT must be refused).
+        if !self.faults.has(Fault::JwtExpiryIgnored) {
+            let now = self.clock.unix_seconds();
+            match numeric(claims, "exp") {
+                None => return self.reject("the JWT has no exp"),
+                Some(exp) if now >= exp => return self.reject("the JWT has expired"),
+                Some(_) => {}
+            }
+            if numeric(claims, "nbf").is_some_and(|nbf| now < nbf) {
+                return self.reject("the JWT is not valid yet (nbf)");
+            }
         }
         if let Some(issuer) = &check.issuer {
-            if string_claim(&claims, "iss").as_deref() != Some(issuer.as_str()) {
+            if string_claim(claims, "iss").as_deref() != Some(issuer.as_str()) {
                 return self.reject("the JWT comes from another issuer");
             }
         }
         if let Some(audience) = &check.audience {
-            if !self.faults.has(Fault::JwtAudienceIgnored) && !has_audience(&claims, audience) {
+            if !self.faults.has(Fault::JwtAudienceIgnored) && !has_audience(claims, audience) {
                 return self.reject("the JWT is meant for another audience");
             }
         }
-        let Some(value) = string_claim(&claims, &check.username_claim) else {
+        let Some(value) = string_claim(claims, &check.username_claim) else {
             return self.reject("the JWT has no username claim");
         };
         match &check.username_regex {
@@ -369,29 +412,32 @@ impl PluginBearerVerifier {
             },
         }
     }
+
+    /// The IdP's keys were needed and could not be had: fail closed (503).
+    fn idp_unavailable(&self, reason: &JwksError) -> BearerOutcome {
+        BearerOutcome::Reject {
+            status: FAIL_CLOSED_STATUS,
+            reason: format!("identity provider unavailable: {reason}"),
+        }
+    }
 }
 
 impl JwtCheck {
     fn new(
         config: &PluginJwt,
         keys: &[SigningKey],
-        idp_key: Option<SigningKey>,
+        idp: Option<RemoteJwks>,
     ) -> Result<Self, PluginBearerError> {
         let mut resolved = Vec::new();
-        for name in &config.keys {
-            let key = if name == "idp" || idp_key.as_ref().is_some_and(|k| k.name() == name) {
-                idp_key
-                    .clone()
-                    .ok_or_else(|| PluginBearerError::NoIdpKey(name.clone()))?
-            } else {
-                keys.iter()
-                    .find(|k| k.name() == name)
-                    .cloned()
-                    .ok_or_else(|| PluginBearerError::UnknownKey(name.clone()))?
-            };
+        for name in config.keys.iter().filter(|name| *name != IDP_KEYS) {
+            let key = keys
+                .iter()
+                .find(|k| k.name() == name)
+                .cloned()
+                .ok_or_else(|| PluginBearerError::UnknownKey(name.clone()))?;
             resolved.push(key);
         }
-        if resolved.is_empty() {
+        if resolved.is_empty() && idp.is_none() {
             return Err(PluginBearerError::NoKeys);
         }
         let username_regex = match &config.username_regex {
@@ -401,6 +447,7 @@ impl JwtCheck {
         let claim = config.username_claim.trim();
         Ok(Self {
             keys: resolved,
+            idp,
             username_claim: if claim.is_empty() { "sub" } else { claim }.to_owned(),
             username_regex,
             audience: config.audience.clone(),
@@ -417,15 +464,21 @@ impl Introspection {
     /// The userinfo endpoint answers in its own terms, made RFC 7662's here: a 200
     /// is `active: true` with its claims, a 401 or 403 `active: false`.
     async fn ask(&self, token: &str) -> Result<Value, IntrospectionError> {
-        let request = match self.endpoint {
-            Endpoint::Introspect => self
+        let request = match (self.endpoint, self.client_auth) {
+            (Endpoint::Introspect, PluginClientAuth::Basic) => self
                 .http
                 .post(&self.url)
                 .basic_auth(&self.client_id, Some(&self.client_secret))
                 .form(&[("token", token), ("token_type_hint", "access_token")]),
-            Endpoint::Userinfo => self.http.get(&self.url).bearer_auth(token),
+            (Endpoint::Introspect, PluginClientAuth::Post) => self.http.post(&self.url).form(&[
+                ("token", token),
+                ("token_type_hint", "access_token"),
+                ("client_id", &self.client_id),
+                ("client_secret", &self.client_secret),
+            ]),
+            (Endpoint::Userinfo, _) => self.http.get(&self.url).bearer_auth(token),
         };
-        let mut response = request.send().await.map_err(IntrospectionError::Request)?;
+        let response = request.send().await.map_err(IntrospectionError::Request)?;
         let refused = matches!(
             response.status(),
             reqwest::StatusCode::UNAUTHORIZED | reqwest::StatusCode::FORBIDDEN
@@ -436,17 +489,7 @@ impl Introspection {
         if response.status() != reqwest::StatusCode::OK {
             return Err(IntrospectionError::Status(response.status()));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(IntrospectionError::CutShort)?
-        {
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(IntrospectionError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = outbound::body(response).await?;
         let mut answer: Value = serde_json::from_slice(&body)?;
         if self.endpoint == Endpoint::Userinfo {
             match answer.as_object_mut() {

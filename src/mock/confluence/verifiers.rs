@@ -3,13 +3,15 @@
 //! [`Verifiers::new`], and held by the instance's `State`; Seraph's steps read
 //! them from there.
 
-use crate::auth::keys::{KeyError, SigningKey};
+use crate::auth::keys::SigningKey;
 use crate::mock::confluence::connect_jwt::issuers::ConnectJwtError;
 use crate::mock::confluence::connect_jwt::verifier::ConnectJwtVerifier;
 use crate::mock::confluence::crowd_sso::{CrowdSso, CrowdSsoError};
-use crate::mock::confluence::plugin_bearer::{PluginBearerError, PluginBearerVerifier};
+use crate::mock::confluence::plugin_bearer::{
+    IdpEndpoint, PluginBearerError, PluginBearerVerifier,
+};
 use crate::mock::faults::FaultSet;
-use crate::mock::idp::state::{GENERATED_KEY_NAME, IdpState};
+use crate::mock::idp::state::IdpState;
 use crate::scenario::mock_config::ConfluenceConfig;
 
 /// Why an instance cannot be built from its configuration and keys.
@@ -20,8 +22,6 @@ pub enum VerifierError {
     #[error(transparent)]
     PluginBearer(#[from] PluginBearerError),
     #[error(transparent)]
-    IdpKey(#[from] KeyError),
-    #[error(transparent)]
     CrowdSso(#[from] CrowdSsoError),
 }
 
@@ -31,9 +31,9 @@ pub enum VerifierError {
 pub struct Verifiers {
     /// With `connect_jwt.issuers` (F-TOKAUTH-4, F-JWT-*).
     pub connect_jwt: Option<ConnectJwtVerifier>,
-    /// With a `plugin:` (F-OAUTH-3, F-PLUG-7), knowing the IdP's URL and first client.
+    /// With a `plugin:` (F-OAUTH-3, F-PLUG-7): asks its IdP over HTTP.
     pub plugin_bearer: Option<PluginBearerVerifier>,
-    /// With `crowd.enabled` (F-CROWD-*), sharing the IdP's Crowd sessions.
+    /// With `crowd.enabled` (F-CROWD-*): asks its Crowd server over HTTP.
     pub crowd_sso: Option<CrowdSso>,
 }
 
@@ -50,8 +50,9 @@ impl std::fmt::Debug for Verifiers {
 
 impl Verifiers {
     /// Every verifier `config` switches on, from the scenario's `keys` and the
-    /// `idp` served beside this instance; `context_path` is the normalized one
-    /// Connect's qsh is computed below.
+    /// `idp` served beside this instance (whose URL, first client and clock are
+    /// the defaults of where the plugin and the Crowd client call); `context_path`
+    /// is the normalized one Connect's qsh is computed below.
     pub fn new(
         config: &ConfluenceConfig,
         keys: &[SigningKey],
@@ -70,10 +71,15 @@ impl Verifiers {
                 context_path,
             )?)
         };
-        // Crowd SSO (F-CROWD-*): Confluence shares the IdP's session store (an
-        // `Arc`, no HTTP between them).
+        // Crowd SSO (F-CROWD-*): Confluence's Crowd client, by default at the
+        // embedded IdP's Crowd service, over HTTP.
         let crowd_sso = if config.crowd.enabled {
-            Some(CrowdSso::new(&config.crowd, idp.crowd().clone(), &faults)?)
+            let server_url = config
+                .crowd
+                .server_url
+                .clone()
+                .unwrap_or_else(|| format!("{}/crowd", idp.issuer()));
+            Some(CrowdSso::new(&config.crowd, &server_url, &faults)?)
         } else {
             None
         };
@@ -85,7 +91,9 @@ impl Verifiers {
     }
 }
 
-/// The plugin's bearer check, when a `plugin:` is configured.
+/// The plugin's bearer check, when a `plugin:` is configured: its IdP is
+/// `bearer.idp_url`, else the embedded one, and its client `bearer.client_id`
+/// and `client_secret`, else the embedded IdP's first client.
 fn plugin_bearer(
     config: &ConfluenceConfig,
     keys: &[SigningKey],
@@ -95,29 +103,29 @@ fn plugin_bearer(
     let Some(plugin) = &config.plugin else {
         return Ok(None);
     };
-    // The IdP's key is made now only when the plugin verifies with it.
-    let wants_idp_key = plugin.bearer.jwt.as_ref().is_some_and(|jwt| {
-        jwt.keys
-            .iter()
-            .any(|k| k == "idp" || k == GENERATED_KEY_NAME)
-    });
-    let idp_key = if wants_idp_key {
-        Some(idp.signing_key()?.clone())
-    } else {
-        None
+    let bearer = &plugin.bearer;
+    let first = idp.config.clients.first();
+    let endpoint = IdpEndpoint {
+        url: bearer
+            .idp_url
+            .clone()
+            .unwrap_or_else(|| idp.issuer().to_owned()),
+        client_id: bearer
+            .client_id
+            .clone()
+            .or_else(|| first.map(|c| c.id.clone()))
+            .unwrap_or_default(),
+        client_secret: bearer
+            .client_secret
+            .clone()
+            .or_else(|| first.map(|c| c.secret.clone()))
+            .unwrap_or_default(),
+        client_auth: bearer.client_auth,
     };
-    let client = idp
-        .config
-        .clients
-        .first()
-        .map(|c| (c.id.clone(), c.secret.clone()))
-        .unwrap_or_default();
     Ok(Some(PluginBearerVerifier::new(
         plugin,
-        idp.issuer().to_owned(),
-        client,
+        endpoint,
         keys,
-        idp_key,
         faults,
         idp.clock().clone(),
     )?))

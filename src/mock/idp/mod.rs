@@ -13,8 +13,8 @@
 //! (strict form bodies), [`client_auth`] (client_secret_basic /
 //! client_secret_post), [`tokens`] (the capped store), [`issue`] (minting JWT or
 //! opaque tokens), [`routes`] (the OAuth endpoints), [`control`] (mock-only
-//! `/__tollgate/*`), [`crowd`] (the Crowd SSO session service, F-CROWD-*, whose
-//! store the Confluence side shares).
+//! `/__tollgate/*`), [`crowd`] (the Crowd SSO session service, F-CROWD-*, which
+//! the Confluence side calls over HTTP).
 
 pub mod client_auth;
 pub mod control;

@@ -379,13 +379,16 @@ impl Default for RateLimitConfig {
     }
 }
 
-/// Crowd SSO (F-CROWD-1..4). The SSO server is the embedded IdP's Crowd service.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// Crowd SSO (F-CROWD-1..4). Confluence's Crowd client asks a Crowd server over
+/// HTTP (Crowd's REST session resource): by default the embedded IdP's Crowd
+/// service, as the application `confluence`.
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct CrowdConfig {
     /// Whether Confluence accepts `crowd.token_key` at all.
     pub enabled: bool,
-    /// "Require consistent client IP address" (F-CROWD-2; on by default).
+    /// "Require consistent client IP address" (F-CROWD-2; on by default). A Crowd
+    /// server setting: the embedded IdP's Crowd service takes it from here.
     pub require_consistent_ip: bool,
     /// Proxies whose `X-Forwarded-For` is believed: IPs, `192.168.*.*` wildcards,
     /// CIDRs (F-CROWD-3).
@@ -394,6 +397,15 @@ pub struct CrowdConfig {
     pub secure_cookie: bool,
     /// The cookie's Domain; none for localhost (F-CROWD-1).
     pub cookie_domain: Option<String>,
+    /// The Crowd server's base URL (`crowd.server.url` of `crowd.properties`
+    /// without `/services/`); the session resource is
+    /// `{server_url}/rest/usermanagement/1/session`. Absent: the embedded IdP's
+    /// URL plus `/crowd`.
+    pub server_url: Option<String>,
+    /// The Crowd application Confluence authenticates as (`application.name`).
+    pub application: String,
+    /// That application's password (`application.password`).
+    pub application_password: String,
 }
 
 impl Default for CrowdConfig {
@@ -404,7 +416,27 @@ impl Default for CrowdConfig {
             trusted_proxies: Vec::new(),
             secure_cookie: false,
             cookie_domain: None,
+            server_url: None,
+            application: crate::wire::DEFAULT_CROWD_APPLICATION.to_owned(),
+            application_password: crate::wire::DEFAULT_CROWD_APPLICATION_PASSWORD.to_owned(),
         }
+    }
+}
+
+/// Debug without the application password, since Debug output reaches panic
+/// messages.
+impl std::fmt::Debug for CrowdConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrowdConfig")
+            .field("enabled", &self.enabled)
+            .field("require_consistent_ip", &self.require_consistent_ip)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("secure_cookie", &self.secure_cookie)
+            .field("cookie_domain", &self.cookie_domain)
+            .field("server_url", &self.server_url)
+            .field("application", &self.application)
+            .field("application_password", &REDACTED_IN_DEBUG)
+            .finish()
     }
 }
 

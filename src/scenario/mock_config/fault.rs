@@ -67,6 +67,9 @@ pub enum Fault {
     RateCountsExempt,
     /// An SSO token works from any address despite require_consistent_ip (breaks F-CROWD-2).
     CrowdIpUnbound,
+    /// Confluence's Crowd client validates SSO tokens without validation
+    /// factors: the client address never reaches Crowd (breaks F-CROWD-2).
+    CrowdFactorsMissing,
     /// X-Forwarded-For from an untrusted peer is believed (breaks F-CROWD-3).
     CrowdTrustAnyXff,
     /// The SSO cookie lacks Secure/HttpOnly when configured (breaks F-CROWD-1).
@@ -133,6 +136,7 @@ impl Fault {
         Fault::ConnectImpersonationOpen,
         Fault::PatLimitUnenforced,
         Fault::CrowdIpUnbound,
+        Fault::CrowdFactorsMissing,
         Fault::CrowdTrustAnyXff,
         Fault::CrowdCookieInsecure,
         Fault::RateLimitOff,
@@ -200,6 +204,7 @@ impl Fault {
             Fault::RateHeadersMissing => "rate_headers_missing",
             Fault::RateCountsExempt => "rate_counts_exempt",
             Fault::CrowdIpUnbound => "crowd_ip_unbound",
+            Fault::CrowdFactorsMissing => "crowd_factors_missing",
             Fault::CrowdTrustAnyXff => "crowd_trust_any_xff",
             Fault::CrowdCookieInsecure => "crowd_cookie_insecure",
             Fault::XsrfOff => "xsrf_off",

@@ -33,7 +33,9 @@ pub use confluence::{
 };
 pub use fault::Fault;
 pub use idp::{Grant, IdpClient, IdpConfig, IdpUser, TokenFormat};
-pub use plugin::{AuditConfig, PluginBearer, PluginConfig, PluginJwt, PluginRateLimit};
+pub use plugin::{
+    AuditConfig, PluginBearer, PluginClientAuth, PluginConfig, PluginJwt, PluginRateLimit,
+};
 pub use server::ServerConfig;
 
 /// The whole `mock:` block.
@@ -51,8 +53,9 @@ pub struct MockConfig {
 }
 
 impl MockConfig {
-    /// Values configured here that are credentials (the users' passwords): the
-    /// runner hands them to the redactor before anything is sent.
+    /// Values configured here that are credentials (passwords, client and
+    /// application secrets, seeded tokens): the runner hands them to the redactor
+    /// before anything is sent.
     pub fn secrets(&self) -> Vec<String> {
         let confluence = self.confluence.users.iter().map(|u| u.password.clone());
         let idp_users = self.idp.users.iter().map(|u| u.password.clone());
@@ -75,12 +78,20 @@ impl MockConfig {
             .clients
             .iter()
             .map(|c| c.secret.clone());
+        let plugin = self
+            .confluence
+            .plugin
+            .iter()
+            .filter_map(|p| p.bearer.client_secret.clone());
+        let crowd = std::iter::once(self.confluence.crowd.application_password.clone());
         confluence
             .chain(idp_users)
             .chain(idp_clients)
             .chain(issuers)
             .chain(pats)
             .chain(oauth)
+            .chain(plugin)
+            .chain(crowd)
             .collect()
     }
 }

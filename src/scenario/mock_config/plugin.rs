@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::scenario::duration::Duration;
 
+use super::debug::REDACTED_IN_DEBUG;
+
 /// A REST-auth plugin (seeds 002/003). The later policy issue adds groups, IP
 /// rules, toggles, rate limits and the audit log here.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -98,8 +100,9 @@ impl Default for PluginConfig {
     }
 }
 
-/// Introspection at the IdP, or JWT validation with public keys (F-PLUG-7).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// Introspection at the IdP, or JWT validation with public keys (F-PLUG-7), and
+/// where the IdP is.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct PluginBearer {
     /// POST the token to the IdP's RFC 7662 endpoint.
@@ -110,12 +113,53 @@ pub struct PluginBearer {
     pub userinfo: bool,
     /// Or verify it as a JWT.
     pub jwt: Option<PluginJwt>,
+    /// The IdP's base URL: `/introspect`, `/userinfo` and `/jwks` below it.
+    /// Absent: the embedded IdP's.
+    pub idp_url: Option<String>,
+    /// The client the plugin introspects as. Absent: the embedded IdP's first
+    /// client.
+    pub client_id: Option<String>,
+    /// That client's secret. Absent: the embedded IdP's first client's.
+    pub client_secret: Option<String>,
+    /// How the plugin authenticates at the introspection endpoint (RFC 6749
+    /// §2.3.1).
+    pub client_auth: PluginClientAuth,
+}
+
+/// Debug without the client secret, since Debug output reaches panic messages.
+impl std::fmt::Debug for PluginBearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginBearer")
+            .field("introspection", &self.introspection)
+            .field("userinfo", &self.userinfo)
+            .field("jwt", &self.jwt)
+            .field("idp_url", &self.idp_url)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| REDACTED_IN_DEBUG),
+            )
+            .field("client_auth", &self.client_auth)
+            .finish()
+    }
+}
+
+/// Client authentication at the introspection endpoint (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PluginClientAuth {
+    /// `client_secret_basic`: HTTP Basic.
+    #[default]
+    Basic,
+    /// `client_secret_post`: `client_id` and `client_secret` in the form.
+    Post,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct PluginJwt {
-    /// Names of keys in the scenario's `keys:` (or `idp`: the IdP's signing key).
+    /// Names of keys in the scenario's `keys:`, or `idp`: the keys the IdP
+    /// publishes at `{idp_url}/jwks`, fetched over HTTP.
     pub keys: Vec<String>,
     /// The claim that names the user.
     pub username_claim: String,

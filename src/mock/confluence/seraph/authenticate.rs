@@ -22,6 +22,7 @@ use super::stamp::{Stamp, username_header};
 use super::tokens::{TokenAuthenticator, TokenRequest};
 use crate::mock::confluence::caller::{AuthMethod, AuthenticatedToken, Caller};
 use crate::mock::confluence::client_addr::Peer;
+use crate::mock::confluence::crowd_sso::CrowdSso;
 use crate::mock::confluence::request;
 use crate::mock::confluence::respond::send_error;
 use crate::mock::confluence::state::State;
@@ -61,7 +62,28 @@ pub async fn authenticate(state: &State, req: &mut Request) -> Result<Stamp, Res
         found = remembered(state, req.headers(), now, &mut stamp);
     }
     if found.is_none() {
-        found = crowd_sso(state, req, now, &mut stamp);
+        if let Some(sso_token) = state
+            .verifiers
+            .crowd_sso
+            .as_ref()
+            .and_then(|_| CrowdSso::token(req.headers()))
+        {
+            let peer = req
+                .extensions()
+                .get::<Peer>()
+                .map_or(IpAddr::from([127, 0, 0, 1]), |p| p.0);
+            // Boxed, and only with a cookie: the call to Crowd would otherwise
+            // widen every request's future.
+            found = Box::pin(crowd_sso(
+                state,
+                &sso_token,
+                peer,
+                req.headers(),
+                now,
+                &mut stamp,
+            ))
+            .await;
+        }
     }
     if found.is_none() {
         found = basic(state, req.headers(), now, &mut stamp).map_err(login_failed)?;
@@ -113,15 +135,19 @@ fn remembered(state: &State, headers: &HeaderMap, now: Instant, stamp: &mut Stam
     Some((name, AuthMethod::RememberMe))
 }
 
-/// Crowd SSO after remember-me (emulator.md's order); a valid SSO cookie opens a
-/// session (F-CROWD-4), an invalid one is no credential at all.
-fn crowd_sso(state: &State, req: &Request, now: Instant, stamp: &mut Stamp) -> Found {
+/// Crowd SSO after remember-me (emulator.md's order): Crowd validates the
+/// token; a valid SSO cookie opens a session (F-CROWD-4), an invalid one is no
+/// credential at all.
+async fn crowd_sso(
+    state: &State,
+    token: &str,
+    peer: IpAddr,
+    headers: &HeaderMap,
+    now: Instant,
+    stamp: &mut Stamp,
+) -> Found {
     let crowd = state.verifiers.crowd_sso.as_ref()?;
-    let peer = req
-        .extensions()
-        .get::<Peer>()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |p| p.0);
-    let claimed = crowd.validate(peer, req.headers())?;
+    let claimed = crowd.validate(token, peer, headers).await?;
     let user = state.directory.get(&claimed)?;
     if !state.directory.can_login(&user.name) {
         return None;

@@ -1,5 +1,6 @@
-//! Crowd SSO on the IdP (F-CROWD-1..4): [`sessions`] the session store Confluence
-//! shares, [`service`] Crowd's REST session resource over it.
+//! Crowd SSO on the IdP (F-CROWD-1..4): [`sessions`] the session store,
+//! [`service`] Crowd's REST session resource over it, which the mock
+//! Confluence's Crowd client calls over HTTP.
 
 pub mod service;
 pub mod sessions;

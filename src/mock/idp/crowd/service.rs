@@ -4,6 +4,7 @@
 //! | request | answer |
 //! |---|---|
 //! | `POST /crowd/rest/usermanagement/1/session` `{"username","password","validation-factors":{"validationFactors":[{"name","value"}…]}}` | `201` `{"token","user":{"name"},…}` + `Location`; wrong user or password `400` `INVALID_USER_AUTHENTICATION` |
+//! | `POST …/session?validate-password=false` `{"username","validation-factors":…}` | the same without a password check: the application vouches for the user (Confluence after its own login form), who must exist |
 //! | `GET …/session/{token}` | `200` the session (no factor check); unknown or expired `404` `INVALID_SSO_TOKEN` |
 //! | `POST …/session/{token}` `{"validationFactors":[…]}` | `200` and the session's idle time restarts; unknown or expired `404`, other factors `400`, both `INVALID_SSO_TOKEN` (F-CROWD-2) |
 //! | `DELETE …/session/{token}` | `204`, known or not |
@@ -18,16 +19,21 @@
 //! `APPLICATION_ACCESS_DENIED` with `WWW-Authenticate: Basic realm="Crowd REST Service"`.
 //! Users are the IdP's `idp.users`.
 //!
-//! The sessions live in [`CrowdSessions`](super::sessions::CrowdSessions), which
-//! the Confluence side shares: it validates tokens in-process instead of over
-//! HTTP, so no port, application password or IdP outage stands between them. "Require consistent
-//! client IP address" (F-CROWD-2) is a Crowd server setting; the mock takes it
-//! from `confluence.crowd.require_consistent_ip` at start.
+//! The sessions live in the IdP's [`CrowdSessions`](super::sessions::CrowdSessions);
+//! the mock Confluence's Crowd client calls this service over HTTP like any
+//! Crowd client. "Require consistent client IP address" (F-CROWD-2) is a Crowd
+//! server setting; the mock takes it from `confluence.crowd.require_consistent_ip`
+//! at start.
+//!
+//! Every session request and validation is written to the IdP's log
+//! (`IdpCall::CrowdSession`, `IdpCall::CrowdValidation`: the application named,
+//! the user, the token's digest, the factors in the order sent, the outcome), the
+//! evidence `expect.idp` judges.
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -37,7 +43,9 @@ use serde_json::json;
 use super::sessions::{Factor, SessionInfo, Validation};
 use crate::mock::idp::client_auth::basic_credentials;
 use crate::mock::idp::error::json as idp_json;
+use crate::mock::idp::log::token_digest;
 use crate::mock::idp::state::IdpState;
+use crate::wire::observed::IdpCall;
 use crate::wire::{
     CROWD_SESSION_PATH, DEFAULT_CROWD_APPLICATION, DEFAULT_CROWD_APPLICATION_PASSWORD,
 };
@@ -100,8 +108,12 @@ fn illegal_argument(message: impl Into<String>) -> CrowdError {
 }
 
 /// The application's HTTP Basic credentials must name the built-in application or an
-/// `idp.clients` entry; `Err` is the 401 to answer.
-fn authenticate_application(state: &IdpState, headers: &HeaderMap) -> Result<(), CrowdError> {
+/// `idp.clients` entry. The name it claims (for the log) and `Err`, the 401 to
+/// answer.
+fn authenticate_application(
+    state: &IdpState,
+    headers: &HeaderMap,
+) -> (Option<String>, Result<(), CrowdError>) {
     let denied = || {
         error(
             StatusCode::UNAUTHORIZED,
@@ -109,10 +121,12 @@ fn authenticate_application(state: &IdpState, headers: &HeaderMap) -> Result<(),
             "Application failed to authenticate",
         )
     };
-    let (name, password) = headers
+    let Some((name, password)) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| basic_credentials(v.as_bytes()))
-        .ok_or_else(denied)?;
+    else {
+        return (None, Err(denied()));
+    };
     let builtin =
         name == DEFAULT_CROWD_APPLICATION && password == DEFAULT_CROWD_APPLICATION_PASSWORD;
     let configured = state
@@ -120,17 +134,36 @@ fn authenticate_application(state: &IdpState, headers: &HeaderMap) -> Result<(),
         .clients
         .iter()
         .any(|c| c.id == name && c.secret == password);
-    if builtin || configured {
+    let outcome = if builtin || configured {
         Ok(())
     } else {
         Err(denied())
-    }
+    };
+    (Some(name), outcome)
+}
+
+/// `?validate-password=false` (Crowd reads the boolean in any case; anything
+/// else, or none, keeps the password check).
+fn skips_password_check(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .any(|(k, v)| k == "validate-password" && v.eq_ignore_ascii_case("false"))
+    })
+}
+
+fn pairs(factors: &[Factor]) -> Vec<(String, String)> {
+    factors
+        .iter()
+        .map(|f| (f.name.clone(), f.value.clone()))
+        .collect()
 }
 
 #[derive(Deserialize)]
 struct CreateBody {
     username: String,
-    password: String,
+    /// Required unless `validate-password=false`.
+    #[serde(default)]
+    password: Option<String>,
     #[serde(rename = "validation-factors", default)]
     validation_factors: FactorList,
 }
@@ -176,28 +209,53 @@ fn token_of(path: Result<Path<String>, PathRejection>) -> String {
 }
 
 /// `POST …/session`: authenticate a user and open an SSO session bound to the
-/// given factors (F-CROWD-2).
-async fn create(State(state): State<IdpState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(denied) = authenticate_application(&state, &headers) {
+/// given factors (F-CROWD-2). With `validate-password=false` the application
+/// vouches for the user, who must still exist.
+async fn create(
+    State(state): State<IdpState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (application, authenticated) = authenticate_application(&state, &headers);
+    let record = |user: Option<&str>, factors: &[Factor], created: bool| {
+        state.log.record(IdpCall::CrowdSession {
+            application: application.clone(),
+            user: user.map(str::to_owned),
+            factors: pairs(factors),
+            created,
+        });
+    };
+    if let Err(denied) = authenticated {
+        record(None, &[], false);
         return denied.into_response();
     }
     let body: CreateBody = match serde_json::from_slice(&body) {
         Ok(body) => body,
         Err(e) => {
+            record(None, &[], false);
             return illegal_argument(format!("the body is not a session request: {e}"))
                 .into_response();
         }
     };
+    let skip_password = skips_password_check(query.as_deref());
     let factors = match checked(body.validation_factors.validation_factors) {
-        Ok(factors) => factors,
-        Err(e) => return e.into_response(),
+        Ok(factors) if skip_password || body.password.is_some() => factors,
+        Ok(_) => {
+            record(Some(&body.username), &[], false);
+            return illegal_argument("the body has no password").into_response();
+        }
+        Err(e) => {
+            record(Some(&body.username), &[], false);
+            return e.into_response();
+        }
     };
-    let known = state
-        .config
-        .users
-        .iter()
-        .find(|u| u.name == body.username && u.password == body.password);
+    let known = state.config.users.iter().find(|u| {
+        u.name == body.username
+            && (skip_password || body.password.as_deref() == Some(u.password.as_str()))
+    });
     let Some(user) = known else {
+        record(Some(&body.username), &factors, false);
         return error(
             StatusCode::BAD_REQUEST,
             "INVALID_USER_AUTHENTICATION",
@@ -205,6 +263,7 @@ async fn create(State(state): State<IdpState>, headers: HeaderMap, body: Bytes) 
         )
         .into_response();
     };
+    record(Some(&user.name), &factors, true);
     let info = state.crowd.create(&user.name, factors);
     let mut response = idp_json(StatusCode::CREATED, &session_json(&state, &info));
     let location = format!("{}{CROWD_SESSION_PATH}/{}", state.issuer, info.token);
@@ -222,29 +281,44 @@ async fn validate(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(denied) = authenticate_application(&state, &headers) {
+    let token = token_of(token);
+    let (application, authenticated) = authenticate_application(&state, &headers);
+    let record = |factors: Vec<(String, String)>, valid: bool| {
+        state.log.record(IdpCall::CrowdValidation {
+            application: application.clone(),
+            token_sha256: token_digest(&token),
+            factors,
+            valid,
+        });
+    };
+    if let Err(denied) = authenticated {
+        record(Vec::new(), false);
         return denied.into_response();
     }
-    let token = token_of(token);
     let factors = if body.iter().all(u8::is_ascii_whitespace) {
         Vec::new()
     } else {
         match serde_json::from_slice::<FactorList>(&body) {
             Ok(list) => match checked(list.validation_factors) {
                 Ok(factors) => factors,
-                Err(e) => return e.into_response(),
+                Err(e) => {
+                    record(Vec::new(), false);
+                    return e.into_response();
+                }
             },
             Err(e) => {
+                record(Vec::new(), false);
                 return illegal_argument(format!("the body is not validation factors: {e}"))
                     .into_response();
             }
         }
     };
     let compare = state.crowd.require_consistent_ip();
-    match state
+    let validation = state
         .crowd
-        .validate(&token, compare.then_some(&factors[..]))
-    {
+        .validate(&token, compare.then_some(&factors[..]));
+    record(pairs(&factors), matches!(validation, Validation::Valid(_)));
+    match validation {
         Validation::Valid(info) => idp_json(StatusCode::OK, &session_json(&state, &info)),
         Validation::Unknown => invalid_token(StatusCode::NOT_FOUND),
         Validation::FactorsDiffer => invalid_token(StatusCode::BAD_REQUEST),
@@ -257,7 +331,7 @@ async fn show(
     token: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = authenticate_application(&state, &headers) {
+    if let (_, Err(denied)) = authenticate_application(&state, &headers) {
         return denied.into_response();
     }
     match state.crowd.get(&token_of(token)) {
@@ -272,7 +346,7 @@ async fn end(
     token: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = authenticate_application(&state, &headers) {
+    if let (_, Err(denied)) = authenticate_application(&state, &headers) {
         return denied.into_response();
     }
     state.crowd.remove(&token_of(token));
@@ -300,6 +374,21 @@ mod tests {
             b"\xff\xfe",
         ] {
             assert_eq!(basic_credentials(bad), None);
+        }
+    }
+
+    #[test]
+    fn only_validate_password_false_skips_the_password_check() {
+        for (query, skips) in [
+            (None, false),
+            (Some(""), false),
+            (Some("validate-password=true"), false),
+            (Some("validate-password=no"), false),
+            (Some("validate-password=false"), true),
+            (Some("duration=5&validate-password=FALSE"), true),
+            (Some("validate%2Dpassword=false"), true),
+        ] {
+            assert_eq!(skips_password_check(query), skips, "{query:?}");
         }
     }
 

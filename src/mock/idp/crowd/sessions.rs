@@ -3,10 +3,9 @@
 //!
 //! One [`BoundedStore`] of at most [`MAX_SESSIONS`], on the mock's clock: a
 //! session ends [`SESSION_IDLE`] after it was last validated; a full store drops
-//! the ended ones, then the oldest. The IdP's REST service and Confluence's
-//! Crowd SSO step share one [`CrowdSessions`] (an `Arc`), so Confluence validates
-//! tokens in-process, not over HTTP. "Require consistent client IP address"
-//! (F-CROWD-2) is a Crowd server setting kept here.
+//! the ended ones, then the oldest. Only the IdP's REST service reads it: the
+//! mock Confluence's Crowd client asks that service over HTTP. "Require
+//! consistent client IP address" (F-CROWD-2) is a Crowd server setting kept here.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
