@@ -254,7 +254,7 @@ fn connect_jwt_calls_a_conforming_standalone_mock_incomplete_and_a_faulty_one_no
     assert!(out.contains("PASS  JWT-004"), "{out}");
     assert!(out.contains("PASS  JWT-005"), "{out}");
     assert!(
-        out.contains("SKIP  JWT-ATK-01") && out.contains("only: mock"),
+        out.contains("SKIP  JWT-ATK-11") && out.contains("only: mock"),
         "scenarios that need the emulator are skipped with their reason: {out}"
     );
     assert!(
