@@ -42,6 +42,7 @@ const EXPECTED: &[&str] = &[
     "crowd-sso",
     "jwt-public-key",
     "oauth-introspection",
+    "oauth-userinfo",
     "pat",
     "plugin-policies",
     "rate-limit",
@@ -74,6 +75,23 @@ fn every_profile_loads_and_names_only_scenarios_of_the_suite() {
         assert!(unmatched.is_empty(), "{unmatched:?}");
         let selected = select::select_profile(suite.clone(), &profile).unwrap();
         assert!(!selected.is_empty(), "{} selects nothing", file.display());
+        // A profile that names its target's setup certifies a real target: every
+        // one of its scenarios must run there, none skipped as mock-only, and each
+        // setup a scenario requires must be the profile's own.
+        if let Some(setup) = profile.setup {
+            for scenario in &selected {
+                assert_ne!(
+                    scenario.only,
+                    Some(tollgate::scenario::model::Only::Mock),
+                    "{}: {} is only: mock",
+                    file.display(),
+                    scenario.id.inner
+                );
+                if let Some(required) = scenario.requires_setup.filter(|s| s.on_target()) {
+                    assert_eq!(required, setup, "{}: {}", file.display(), scenario.id.inner);
+                }
+            }
+        }
     }
 }
 
