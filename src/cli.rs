@@ -157,7 +157,7 @@ pub struct RunArgs {
     /// With --target: the target is set up for NAME (docs/profiles.md), so the
     /// scenarios that require it run (repeatable; --profile says its own). One of
     /// tollgate-idp, oauth-introspection, oauth-userinfo, jwt-public-key,
-    /// crowd-sso, rate-limit, plugin-rate-limit.
+    /// crowd-sso, rate-limit, plugin-rate-limit, plugin-policies.
     #[arg(long = "setup", value_name = "NAME", value_parser = parse_setup)]
     pub setups: Vec<Setup>,
     #[command(flatten)]

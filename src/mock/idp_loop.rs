@@ -61,6 +61,10 @@ pub struct LoopOptions {
     pub tls: LoopTls,
     /// Connection limits for the whole run (`mock.server`'s defaults unless set).
     pub limits: Limits,
+    /// Published at `/jwks` beside each scenario's signing key: every key the
+    /// run's scenarios sign with, so a verifier that caches the JWKS (and may
+    /// refetch it only so often) knows them all from its first fetch.
+    pub also_publish: Vec<SigningKey>,
 }
 
 /// The IdP serving in the background for a run, until [`IdpInLoop::shutdown`]
@@ -70,6 +74,7 @@ pub struct IdpInLoop {
     local_addr: SocketAddr,
     ca_pem: Option<String>,
     signing_key: SigningKey,
+    also_publish: Vec<SigningKey>,
     current: Arc<Current>,
     closing: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
@@ -145,6 +150,7 @@ impl IdpInLoop {
             local_addr,
             ca_pem,
             signing_key,
+            also_publish: options.also_publish,
             current: Arc::new(Current {
                 served: RwLock::new(Served {
                     router: idp::router(first.clone()),
@@ -199,6 +205,9 @@ impl IdpInLoop {
     /// request is answered by it, and a down IdP is up again.
     pub fn begin(&self, config: &MockConfig, keys: &[SigningKey]) -> std::io::Result<IdpState> {
         let state = scenario_state(&self.url, &self.signing_key, config, keys)?;
+        let mut published = self.also_publish.clone();
+        published.push(self.signing_key.clone());
+        state.also_publish(published);
         self.current.swap(state.clone());
         Ok(state)
     }

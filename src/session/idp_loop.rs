@@ -10,8 +10,10 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::auth::keys::SigningKey;
+use crate::auth::keys::{Alg, KeyRing};
 use crate::mock::idp::IdpState;
 use crate::mock::{IdpInLoop, LoopOptions, LoopTls};
+use crate::scenario::Scenario;
 use crate::scenario::mock_config::MockConfig;
 
 /// What `--idp-listen` and its companions asked for.
@@ -48,12 +50,14 @@ pub struct IdpTurn {
 }
 
 impl IdpLoop {
-    /// Binds and serves; needs a tokio runtime.
-    pub fn start(plan: &IdpLoopPlan) -> std::io::Result<IdpLoop> {
+    /// Binds and serves, publishing the signing keys of `scenarios` from the
+    /// start; needs a tokio runtime.
+    pub fn start(plan: &IdpLoopPlan, scenarios: &[Scenario]) -> std::io::Result<IdpLoop> {
         let options = LoopOptions {
             public_url: plan.public_url.clone(),
             signing_key: plan.signing_key.clone(),
             tls: plan.tls.clone(),
+            also_publish: signing_keys(scenarios),
             ..LoopOptions::default()
         };
         Ok(IdpLoop {
@@ -83,4 +87,28 @@ impl IdpLoop {
             _lease: lease,
         })
     }
+}
+
+/// The keys the IdP will sign with for `scenarios` (each one's `mock.idp.signing_key`
+/// among its `keys:`), once each by name. A plugin that caches the JWKS and
+/// refetches it only so often (at most once in 30 s is common) would otherwise
+/// refuse the first token of every scenario that switches keys. A key that cannot
+/// be made here is left out: its scenario reports why when it opens.
+fn signing_keys(scenarios: &[Scenario]) -> Vec<SigningKey> {
+    let mut keys: Vec<SigningKey> = Vec::new();
+    for scenario in scenarios.iter().filter(|s| s.needs_idp()) {
+        let Some(name) = scenario.mock.idp.signing_key.as_ref() else {
+            continue;
+        };
+        let Some(spec) = scenario.keys.get(name) else {
+            continue;
+        };
+        if spec.alg == Alg::HS256 || keys.iter().any(|k| k.name() == name) {
+            continue;
+        }
+        if let Ok(ring) = KeyRing::from_specs([(name, &spec.inner)]) {
+            keys.extend(ring.keys().iter().cloned());
+        }
+    }
+    keys
 }

@@ -144,10 +144,11 @@ impl ResolvedTarget {
             (None, _) => None,
             (Some(_), None) => return Err(SessionError::IdpLoopWithoutTarget),
             (Some(plan), Some(_)) => {
-                let idp = IdpLoop::start(plan).map_err(|error| SessionError::IdpLoop {
-                    addr: plan.listen.to_string(),
-                    error,
-                })?;
+                let idp =
+                    IdpLoop::start(plan, scenarios).map_err(|error| SessionError::IdpLoop {
+                        addr: plan.listen.to_string(),
+                        error,
+                    })?;
                 // Scenarios revoke, expire and take down the IdP over HTTPS too.
                 if let Some(ca) = idp.ca_pem() {
                     trust.extra_roots_pem.push(ca.to_string());

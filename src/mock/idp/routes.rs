@@ -65,8 +65,8 @@ pub async fn discovery(State(state): State<IdpState>) -> Response {
 /// (after `/__tollgate/rotate`, only the new key).
 pub async fn jwks(State(state): State<IdpState>) -> Response {
     state.log.record(IdpCall::Jwks);
-    match state.signing_key() {
-        Ok(key) => match serde_json::to_value(jwk_set([&key])) {
+    match state.published_keys() {
+        Ok(keys) => match serde_json::to_value(jwk_set(&keys)) {
             Ok(set) => json(StatusCode::OK, &set),
             Err(e) => OAuthError::server_error(e.to_string()).into_response(),
         },

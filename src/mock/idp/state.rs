@@ -58,6 +58,10 @@ pub struct Inner {
     next_grant: AtomicU64,
     /// What the IdP and its Crowd service were asked (`expect.idp`).
     pub log: IdpLog,
+    /// Keys `/jwks` publishes beside the signing key (the IdP in the loop
+    /// publishes every key its run signs with, so a verifier that caches the set
+    /// is not sent back to it at every scenario); dropped by a rotation.
+    also_published: RwLock<Vec<SigningKey>>,
     /// `true` once the IdP is told to stop (`/__tollgate/down` or shutdown).
     down: watch::Sender<bool>,
 }
@@ -87,6 +91,7 @@ impl IdpState {
             crowd,
             next_grant: AtomicU64::new(1),
             log: IdpLog::default(),
+            also_published: RwLock::new(Vec::new()),
             down,
         }))
     }
@@ -140,7 +145,37 @@ impl IdpState {
         let name = format!("{first}-{}", ROTATIONS.fetch_add(1, Ordering::Relaxed));
         let fresh = SigningKey::generate(&name, current.alg())?;
         *self.key.write().unwrap_or_else(PoisonError::into_inner) = Some(fresh);
+        // An abrupt rotation: the new key is the only one published.
+        self.also_published
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         Ok(name)
+    }
+
+    /// Publishes `keys` at `/jwks` too (public halves; their `kid` their names),
+    /// besides the signing key.
+    pub fn also_publish(&self, keys: Vec<SigningKey>) {
+        *self
+            .also_published
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = keys;
+    }
+
+    /// What `/jwks` publishes: the signing key first, then the others by `kid`,
+    /// none twice.
+    pub fn published_keys(&self) -> Result<Vec<SigningKey>, KeyError> {
+        let mut keys = vec![self.signing_key()?];
+        let others = self
+            .also_published
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        for key in others.iter() {
+            if !keys.iter().any(|k| k.name() == key.name()) {
+                keys.push(key.clone());
+            }
+        }
+        Ok(keys)
     }
 
     /// Seconds since the Unix epoch on the mock's clock: real time plus however

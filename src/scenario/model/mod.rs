@@ -118,10 +118,13 @@ pub enum Setup {
     RateLimit,
     /// A REST-auth plugin's per-token limit (F-PLUG-5), with the limit given as vars.
     PluginRateLimit,
+    /// A REST-auth plugin's access policies (F-PLUG-1..4, 6), configured as its
+    /// profile says, with groups, users and addresses given as vars.
+    PluginPolicies,
 }
 
 impl Setup {
-    pub const ALL: [Setup; 7] = [
+    pub const ALL: [Setup; 8] = [
         Setup::TollgateIdp,
         Setup::OauthIntrospection,
         Setup::OauthUserinfo,
@@ -129,6 +132,7 @@ impl Setup {
         Setup::CrowdSso,
         Setup::RateLimit,
         Setup::PluginRateLimit,
+        Setup::PluginPolicies,
     ];
 
     /// As written in scenarios, profiles and `--setup`.
@@ -141,12 +145,16 @@ impl Setup {
             Setup::CrowdSso => "crowd-sso",
             Setup::RateLimit => "rate-limit",
             Setup::PluginRateLimit => "plugin-rate-limit",
+            Setup::PluginPolicies => "plugin-policies",
         }
     }
 
     /// Whether the target asks tollgate's IdP or Crowd service (`--idp-listen`).
     pub fn needs_idp(self) -> bool {
-        !matches!(self, Setup::RateLimit | Setup::PluginRateLimit)
+        !matches!(
+            self,
+            Setup::RateLimit | Setup::PluginRateLimit | Setup::PluginPolicies
+        )
     }
 
     /// Whether the target itself must be configured for it (a run says so with
