@@ -205,9 +205,13 @@ impl IdpInLoop {
     /// request is answered by it, and a down IdP is up again.
     pub fn begin(&self, config: &MockConfig, keys: &[SigningKey]) -> std::io::Result<IdpState> {
         let state = scenario_state(&self.url, &self.signing_key, config, keys)?;
-        let mut published = self.also_publish.clone();
-        published.push(self.signing_key.clone());
-        state.also_publish(published);
+        // A run whose scenarios sign with keys of their own publishes all of
+        // them and its own; an IdP with one key publishes that one alone.
+        if !self.also_publish.is_empty() {
+            let mut published = self.also_publish.clone();
+            published.push(self.signing_key.clone());
+            state.also_publish(published);
+        }
         self.current.swap(state.clone());
         Ok(state)
     }
