@@ -44,6 +44,7 @@ const EXPECTED: &[&str] = &[
     "oauth-introspection",
     "pat",
     "plugin-policies",
+    "plugin-rate-limit",
     "rate-limit",
 ];
 
