@@ -45,6 +45,7 @@ const EXPECTED: &[&str] = &[
     "oauth-userinfo",
     "pat",
     "plugin-policies",
+    "plugin-rate-limit",
     "rate-limit",
 ];
 

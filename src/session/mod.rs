@@ -107,6 +107,9 @@ pub struct ResolvedTarget {
     version: KnownVersion,
     setups: Vec<Setup>,
     idp_loop: Option<Arc<IdpLoop>>,
+    /// Held by a real target's rate-limit scenario while it runs: they share the
+    /// target's buckets (one user's, one token's), so they must not overlap.
+    rate_lease: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Clone, Debug)]
@@ -191,6 +194,7 @@ impl ResolvedTarget {
             given_version: options.confluence_version.clone(),
             version: KnownVersion::NotNeeded,
             setups: options.setups.clone(),
+            rate_lease: Arc::default(),
         })
     }
 
@@ -327,6 +331,8 @@ pub struct Session {
     idp_turn: Option<IdpTurn>,
     /// Dropping it stops the emulator.
     mock: Option<RunningMock>,
+    /// A real target's rate buckets, this scenario's alone until it is dropped.
+    _rate_turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Session {
@@ -347,8 +353,15 @@ impl Session {
             redactor.add_secret(secret);
         }
         let mut idp_turn = None;
+        let mut rate_turn = None;
         let (endpoints, mock, idp) = match &target.remote {
             Some(remote) => {
+                if matches!(
+                    scenario.requires_setup,
+                    Some(Setup::RateLimit | Setup::PluginRateLimit)
+                ) {
+                    rate_turn = Some(target.rate_lease.clone().lock_owned().await);
+                }
                 if let Some(idp_loop) = target.idp_loop.as_ref().filter(|_| scenario.needs_idp()) {
                     let turn = idp_loop
                         .turn(&scenario.mock, keys.keys())
@@ -405,6 +418,7 @@ impl Session {
             idp,
             idp_turn,
             mock,
+            _rate_turn: rate_turn,
         })
     }
 

@@ -366,6 +366,9 @@ pub struct RateLimitConfig {
     pub interval: Duration,
     /// Admin-configured URL patterns that are not counted (F-RATE-4).
     pub exempt: Vec<String>,
+    /// Users with their own limit instead of the global one ("Adding exemptions"):
+    /// `-1/-1` allow unlimited, `0/0` block all, else a bucket of their own.
+    pub users: Vec<RateLimitUser>,
 }
 
 impl Default for RateLimitConfig {
@@ -375,6 +378,29 @@ impl Default for RateLimitConfig {
             fill: 5,
             interval: Duration::from_secs(1),
             exempt: Vec::new(),
+            users: Vec::new(),
+        }
+    }
+}
+
+/// One user's exemption from the global rate limit (a list, not a map, so the
+/// name may come from `${env:…}`, which mapping keys never take).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct RateLimitUser {
+    pub user: String,
+    pub capacity: i64,
+    pub fill: i64,
+    pub interval: Duration,
+}
+
+impl Default for RateLimitUser {
+    fn default() -> Self {
+        Self {
+            user: String::new(),
+            capacity: -1,
+            fill: -1,
+            interval: Duration::from_secs(1),
         }
     }
 }

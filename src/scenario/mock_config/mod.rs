@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 pub use confluence::{
     BasicAuthBlockConfig, CaptchaConfig, ConfluenceConfig, ConnectJwtConfig, ContentPreset,
     CrowdConfig, JwtIssuer, MAX_PAT_EXPIRY_DAYS, NativeOauthClient, NativeOauthConfig, PatSeed,
-    PatsConfig, RateLimitConfig, SessionsConfig, TokenAuthConfig, UserConfig,
+    PatsConfig, RateLimitConfig, RateLimitUser, SessionsConfig, TokenAuthConfig, UserConfig,
 };
 pub use fault::Fault;
 pub use idp::{Grant, IdpClient, IdpConfig, IdpUser, TokenFormat};

@@ -2,6 +2,7 @@
 //! one critical section, and the exempt URL patterns (F-RATE-4). No HTTP here;
 //! the stage is `stage.rs`.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -42,20 +43,17 @@ pub enum Policy {
 
 impl Policy {
     /// Any negative capacity or fill means unlimited (Confluence writes `-1/-1`).
-    pub fn of(config: &RateLimitConfig) -> Self {
-        match (u64::try_from(config.capacity), u64::try_from(config.fill)) {
-            (Ok(capacity), Ok(fill)) => {
-                let interval = config.interval.get();
-                Policy::Bucket {
-                    capacity,
-                    fill,
-                    interval: if interval.is_zero() {
-                        Duration::from_secs(1)
-                    } else {
-                        interval
-                    },
-                }
-            }
+    pub fn of(capacity: i64, fill: i64, interval: Duration) -> Self {
+        match (u64::try_from(capacity), u64::try_from(fill)) {
+            (Ok(capacity), Ok(fill)) => Policy::Bucket {
+                capacity,
+                fill,
+                interval: if interval.is_zero() {
+                    Duration::from_secs(1)
+                } else {
+                    interval
+                },
+            },
             _ => Policy::Unlimited,
         }
     }
@@ -85,6 +83,8 @@ pub struct Decision {
 #[derive(Debug)]
 pub struct RateLimiter {
     policy: Policy,
+    /// Users exempted from `policy` with one of their own.
+    users: HashMap<String, Policy>,
     exempt: Vec<AntPattern>,
     /// One bucket a user, the least recently used going first beyond
     /// [`MAX_BUCKETS`]. No expiry: an idle bucket refilled to capacity still
@@ -102,8 +102,19 @@ impl RateLimiter {
             .chain(config.exempt.iter().map(String::as_str))
             .map(AntPattern::new)
             .collect();
+        let users = config
+            .users
+            .iter()
+            .map(|u| {
+                (
+                    u.user.clone(),
+                    Policy::of(u.capacity, u.fill, u.interval.get()),
+                )
+            })
+            .collect();
         Some(Self {
-            policy: Policy::of(config),
+            policy: Policy::of(config.capacity, config.fill, config.interval.get()),
+            users,
             exempt,
             buckets: Mutex::new(BoundedStore::new(MAX_BUCKETS, Eviction::LeastRecentlyUsed)),
         })
@@ -111,6 +122,11 @@ impl RateLimiter {
 
     pub fn policy(&self) -> Policy {
         self.policy
+    }
+
+    /// The policy `user`'s requests count under: an exemption's, else the global one.
+    pub fn policy_for(&self, user: &str) -> Policy {
+        self.users.get(user).copied().unwrap_or(self.policy)
     }
 
     /// Forgets every bucket (`/__tollgate/reset`).
@@ -141,7 +157,7 @@ impl RateLimiter {
             capacity,
             fill,
             interval,
-        } = self.policy
+        } = self.policy_for(key)
         else {
             return Decision {
                 allowed: true,
@@ -167,7 +183,7 @@ impl RateLimiter {
             capacity,
             fill,
             interval,
-        } = self.policy
+        } = self.policy_for(key)
         else {
             return self.take(key, clock.now());
         };
@@ -264,6 +280,12 @@ mod tests {
             fill,
             interval: crate::scenario::duration::Duration::from_secs(interval),
             exempt: vec!["/rest/custom/**".into()],
+            users: vec![crate::scenario::mock_config::RateLimitUser {
+                user: "blocked".into(),
+                capacity: 0,
+                fill: 0,
+                ..Default::default()
+            }],
         }))
         .unwrap()
     }
@@ -296,6 +318,8 @@ mod tests {
         let l = limiter(0, 0, 1);
         let d = l.take("alice", Instant::now());
         assert_eq!((d.allowed, d.remaining, d.retry_after), (false, 0, 1));
+        // A user's exemption wins over the global policy.
+        assert!(!limiter(5, 1, 1).take("blocked", Instant::now()).allowed);
         let l = limiter(-1, -1, 1);
         assert_eq!(l.policy(), Policy::Unlimited);
         assert!(l.take("alice", Instant::now()).allowed);

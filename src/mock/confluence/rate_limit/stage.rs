@@ -26,7 +26,7 @@ pub const MOBILE_APP_REQUEST: HeaderName = HeaderName::from_static("mobile-app-r
 /// What the stage decided for one counted request: whether to refuse it, and the
 /// F-RATE-2 headers [`stamp`] puts on the answer.
 #[derive(Clone, Copy, Debug)]
-pub struct Counted(Decision);
+pub struct Counted(Decision, Policy);
 
 /// The stage (after authenticate, before authorize): counts the request in its
 /// user's bucket; `None` when it is not counted (no limiter, unlimited, or a
@@ -37,14 +37,12 @@ pub fn count<'a>(
     req: &Request,
 ) -> impl Future<Output = Option<Counted>> + Send + 'a {
     let counted = state.rate_limit.as_ref().and_then(|limiter| {
-        if limiter.policy() == Policy::Unlimited {
-            return None;
-        }
         let key = counted_key(state, limiter, req)?;
-        Some((limiter, key))
+        let policy = limiter.policy_for(&key);
+        (policy != Policy::Unlimited).then_some((limiter, key, policy))
     });
     async move {
-        let (limiter, key) = counted?;
+        let (limiter, key, policy) = counted?;
         let decision = if state.faults.has(Fault::RateLimitRace) {
             // Boxed: only the fault waits, and its timer need not widen every
             // request's future.
@@ -52,7 +50,7 @@ pub fn count<'a>(
         } else {
             limiter.take(&key, state.clock().now())
         };
-        Some(Counted(decision))
+        Some(Counted(decision, policy))
     }
 }
 
@@ -66,12 +64,12 @@ impl Counted {
 }
 
 /// Stamps the F-RATE-2 headers on every counted response, refusals included.
-pub fn stamp(state: &State, Counted(decision): Counted, response: &mut Response) {
-    let Some(Policy::Bucket {
+pub fn stamp(state: &State, Counted(decision, policy): Counted, response: &mut Response) {
+    let Policy::Bucket {
         capacity,
         fill,
         interval,
-    }) = state.rate_limit.as_ref().map(RateLimiter::policy)
+    } = policy
     else {
         return;
     };
