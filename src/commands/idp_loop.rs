@@ -25,6 +25,13 @@ pub fn plan(args: &IdpLoopArgs) -> Result<Option<IdpLoopPlan>, CommandError> {
         crate::session::refuse_userinfo("--idp-public-url", public)
             .map_err(|e| CommandError::Usage(e.to_string()))?;
     }
+    if listen.ip().is_unspecified() && args.idp_public_url.is_none() {
+        return Err(CommandError::Usage(format!(
+            "--idp-listen {listen} listens on every interface, so the IdP cannot name an address the target reaches it by: \
+             add --idp-public-url http://HOST:{} (HOST as the target sees this machine)",
+            listen.port()
+        )));
+    }
     let signing_key = match &args.idp_key {
         None => None,
         Some(path) => Some(signing_key(path, args.idp_alg)?),
@@ -59,4 +66,47 @@ pub fn signing_key(path: &std::path::Path, alg: KeyAlg) -> Result<SigningKey, Co
     })?;
     SigningKey::from_private_pem(IDP_KEY_NAME, alg, &pem)
         .map_err(|e| CommandError::Usage(format!("--idp-key {shown}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(listen: &str, public: Option<&str>) -> IdpLoopArgs {
+        IdpLoopArgs {
+            idp_listen: Some(listen.parse().unwrap()),
+            idp_public_url: public.map(str::to_string),
+            idp_key: None,
+            idp_alg: KeyAlg::Rs256,
+            idp_tls_ca_out: None,
+            idp_tls_cert: None,
+            idp_tls_key: None,
+        }
+    }
+
+    #[test]
+    fn listening_everywhere_needs_the_address_the_target_uses() {
+        let Err(CommandError::Usage(message)) = plan(&args("0.0.0.0:8091", None)) else {
+            panic!("0.0.0.0 without a public URL was accepted");
+        };
+        assert!(
+            message.contains("--idp-public-url http://HOST:8091"),
+            "{message}"
+        );
+        let everywhere = plan(&args("0.0.0.0:8091", Some("http://runner:8091")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(everywhere.public_url.as_deref(), Some("http://runner:8091"));
+        assert!(plan(&args("127.0.0.1:0", None)).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_public_url_must_be_http_without_credentials() {
+        for bad in ["ftp://runner:8091", "http://user:Secret-1@runner:8091"] {
+            let Err(CommandError::Usage(message)) = plan(&args("127.0.0.1:0", Some(bad))) else {
+                panic!("{bad} was accepted");
+            };
+            assert!(!message.contains("Secret-1"), "{message}");
+        }
+    }
 }
