@@ -79,6 +79,8 @@ fn run_profile(profile: &str, config: &str) -> (Output, String) {
             .env("NO_COLOR", "1")
             .env("CONF_USER", "alice")
             .env("CONF_PASSWORD", "alice-pw")
+            // The stand-in's plugin refetches a JWKS at most once a second.
+            .env("TOLLGATE_JWKS_REFETCH_WAIT", "2s")
             .output()
             .expect("tollgate runs");
         let text = console(&output);
@@ -162,7 +164,21 @@ const JWT: &str = "mock:\n  confluence:\n    plugin:\n      bearer:\n        idp
 
 #[test]
 fn jwt_public_key_runs_whole_against_a_plugin_reading_the_run_s_jwks() {
-    assert_all_pass("jwt-public-key", JWT, 19);
+    assert_all_pass("jwt-public-key", JWT, 20);
+}
+
+#[test]
+fn a_plugin_that_never_reads_the_jwks_again_is_caught_on_the_idp_s_side() {
+    let stale = JWT.replace(
+        "    plugin:",
+        "    faults: [jwks_never_refetched]\n    plugin:",
+    );
+    assert_caught(
+        "jwt-public-key",
+        &stale,
+        "OAUTH-303",
+        &["idp jwks count", "no jwks call"],
+    );
 }
 
 #[test]

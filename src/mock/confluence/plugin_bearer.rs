@@ -231,7 +231,13 @@ impl PluginBearerVerifier {
             (None, Some(jwt)) => {
                 let remote = if jwt.keys.iter().any(|k| k == IDP_KEYS) {
                     let http = client_for_idp()?;
-                    Some(RemoteJwks::new(format!("{base}/jwks"), http, clock.clone()))
+                    let refetch = !faults.has(Fault::JwksNeverRefetched);
+                    Some(RemoteJwks::new(
+                        format!("{base}/jwks"),
+                        http,
+                        clock.clone(),
+                        refetch,
+                    ))
                 } else {
                     None
                 };

@@ -53,6 +53,9 @@ pub struct RemoteJwks {
     http: reqwest::Client,
     clock: Clock,
     cached: Mutex<Cached>,
+    /// Whether an unknown `kid` sends it back to the IdP; off only under the
+    /// `jwks_never_refetched` fault.
+    refetch: bool,
     /// Held while fetching, so concurrent misses make one request.
     fetching: tokio::sync::Mutex<()>,
 }
@@ -78,11 +81,12 @@ impl std::fmt::Debug for RemoteJwks {
 impl RemoteJwks {
     /// The set at `url`, fetched with `http`; nothing is fetched before the
     /// first token needs it.
-    pub fn new(url: String, http: reqwest::Client, clock: Clock) -> Self {
+    pub fn new(url: String, http: reqwest::Client, clock: Clock, refetch: bool) -> Self {
         Self {
             url,
             http,
             clock,
+            refetch,
             cached: Mutex::new(Cached::default()),
             fetching: tokio::sync::Mutex::new(()),
         }
@@ -133,7 +137,7 @@ impl RemoteJwks {
 
     fn decide(&self, seen: &Cached, kid: Option<&str>) -> Decision {
         let known = kid.is_none_or(|kid| seen.keys.iter().any(|k| k.kid.as_deref() == Some(kid)));
-        if seen.fetched && known {
+        if seen.fetched && (known || !self.refetch) {
             return Decision::Use;
         }
         let recent = seen

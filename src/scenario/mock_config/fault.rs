@@ -45,6 +45,9 @@ pub enum Fault {
     JwtUnknownIssuer,
     /// The plugin's JWT validation ignores `aud` (breaks F-JWT-5, F-PLUG-7).
     JwtAudienceIgnored,
+    /// The plugin fetches the IdP's JWKS once and never again, so a token under
+    /// a rotated key is refused forever (breaks F-PLUG-7).
+    JwksNeverRefetched,
     /// A `kid` naming a file path selects the key (an empty one for /dev/null) (breaks F-JWT-5).
     JwtKidTraversal,
     /// A Connect JWT's `sub` names the user though impersonation is not allowed (breaks F-JWT-2).
@@ -132,6 +135,7 @@ impl Fault {
         Fault::JwtQshIgnored,
         Fault::JwtUnknownIssuer,
         Fault::JwtAudienceIgnored,
+        Fault::JwksNeverRefetched,
         Fault::JwtKidTraversal,
         Fault::ConnectImpersonationOpen,
         Fault::PatLimitUnenforced,
@@ -193,6 +197,7 @@ impl Fault {
             Fault::JwtQshIgnored => "jwt_qsh_ignored",
             Fault::JwtUnknownIssuer => "jwt_unknown_issuer",
             Fault::JwtAudienceIgnored => "jwt_audience_ignored",
+            Fault::JwksNeverRefetched => "jwks_never_refetched",
             Fault::JwtKidTraversal => "jwt_kid_traversal",
             Fault::ConnectImpersonationOpen => "connect_impersonation_open",
             Fault::PatLimitUnenforced => "pat_limit_unenforced",
