@@ -36,30 +36,39 @@ fn free_port() -> u16 {
 }
 
 /// `tollgate mock --config` with `config` (a `mock:` block naming `IDP` where
-/// the IdP's URL goes), listening once it answers a connect.
+/// the IdP's URL goes), listening once it answers a connect; tried again on
+/// another port when the one chosen was taken meanwhile.
 fn start_target(dir: &Path, config: &str, idp_port: u16) -> (Target, String) {
     let path = dir.join(format!("target-{idp_port}.yaml"));
     let text = config.replace("IDP", &format!("http://127.0.0.1:{idp_port}"));
     std::fs::write(&path, text).unwrap();
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(["mock", "--config"])
-        .arg(&path)
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("tollgate mock starts");
-    let target = Target(child);
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the stand-in target never listened"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+    for _attempt in 0..3 {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args(["mock", "--config"])
+            .arg(&path)
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("tollgate mock starts");
+        let mut target = Target(child);
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return (target, format!("http://{addr}"));
+            }
+            if target.0.try_wait().unwrap().is_some() {
+                break; // it could not bind: another port
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the stand-in target never listened"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
-    (target, format!("http://{addr}"))
+    panic!("the stand-in target found no free port in three tries");
 }
 
 /// `tollgate run --profile PROFILE` against a stand-in built from `config`, with
