@@ -229,3 +229,84 @@ fn a_confluence_that_does_not_forward_the_client_address_is_caught_by_what_crowd
         ],
     );
 }
+
+#[test]
+fn an_https_idp_writes_its_ca_for_the_target_and_the_run_trusts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_target, url) = start_target(dir.path(), "mock: {}\n", free_port());
+    let ca = dir.path().join("idp-ca.pem");
+    let output = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["run", "--target", &url, "--id", "OAUTH-101"])
+        .args(["--idp-listen", "127.0.0.1:0", "--idp-tls-ca-out"])
+        .arg(&ca)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("tollgate's IdP in the loop at https://127.0.0.1:"),
+        "{text}"
+    );
+    let pem = std::fs::read_to_string(&ca).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+}
+
+#[test]
+fn the_idp_in_the_loop_is_refused_where_it_cannot_work_and_nothing_is_sent() {
+    for (args, said) in [
+        (
+            vec![
+                "--target",
+                "http://127.0.0.1:9",
+                "--idp-listen",
+                "0.0.0.0:8091",
+            ],
+            "add --idp-public-url http://HOST:8091",
+        ),
+        (vec!["--idp-listen", "127.0.0.1:0"], "give --target URL too"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args(["run", "--id", "OAUTH-101"])
+            .args(&args)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        let text = console(&output);
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        assert!(text.contains(said), "{text}");
+    }
+}
+
+#[test]
+fn without_the_idp_in_the_loop_its_scenarios_are_skipped_saying_why() {
+    let output = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["run", "--target", "http://127.0.0.1:9", "--id", "OAUTH-101"])
+        .args(["--id", "OAUTH-201", "--setup", "oauth-introspection"])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("CONF_USER", "alice")
+        .output()
+        .unwrap();
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("needs tollgate's IdP in the loop: --idp-listen ADDR"),
+        "{text}"
+    );
+    assert!(text.contains("verdict: incomplete"), "{text}");
+    let undeclared = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["run", "--target", "http://127.0.0.1:9", "--id", "OAUTH-201"])
+        .args(["--idp-listen", "127.0.0.1:0"])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("CONF_USER", "alice")
+        .output()
+        .unwrap();
+    let text = console(&undeclared);
+    assert!(
+        text.contains("needs a target set up for oauth-introspection"),
+        "{text}"
+    );
+}
