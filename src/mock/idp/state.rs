@@ -53,7 +53,8 @@ pub struct Inner {
     first_kid: OnceLock<String>,
     pub access: Mutex<TokenStore>,
     pub refresh: Mutex<TokenStore>,
-    /// Crowd SSO sessions (F-CROWD-*), shared with the Confluence side.
+    /// Crowd SSO sessions (F-CROWD-*): Confluence's Crowd client reaches them
+    /// over HTTP, through the Crowd session service.
     pub crowd: Arc<CrowdSessions>,
     next_grant: AtomicU64,
     /// What the IdP and its Crowd service were asked (`expect.idp`).
@@ -213,7 +214,7 @@ impl IdpState {
         self.crowd.clear();
     }
 
-    /// The Crowd SSO session store, for the Confluence side to share (F-CROWD-*).
+    /// The Crowd SSO session store (F-CROWD-*), behind the Crowd session service.
     pub fn crowd(&self) -> &Arc<CrowdSessions> {
         &self.crowd
     }
