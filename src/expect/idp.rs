@@ -166,35 +166,34 @@ impl IdpJudge<'_> {
                 IdpCall::Userinfo { token_sha256, .. } => (None, None, token_sha256.as_deref()),
                 _ => continue,
             };
+            // (what was checked, what it should have been) for each miss.
+            let mut misses: Vec<(&str, String)> = Vec::new();
+            let auth_allowed =
+                |auth| expect.client_auth.is_empty() || expect.client_auth.contains(&auth);
+            if auth.is_some_and(|auth| !auth_allowed(auth)) {
+                let allowed: Vec<&str> = expect.client_auth.iter().map(|a| a.name()).collect();
+                misses.push((
+                    "client_auth",
+                    format!("client authentication {}", allowed.join(" or ")),
+                ));
+            }
+            if let Some(client) = client
+                .as_ref()
+                .filter(|c| called_client != Some(c.as_str()))
+            {
+                misses.push(("client", format!("client {client}")));
+            }
+            if let Some(token) = token.as_ref().filter(|t| digest != Some(t.as_str())) {
+                misses.push(("token", format!("token {}", short(token))));
+            }
             let which = format!("call {} of {}: {}", index + 1, made.len(), describe(call));
-            if let Some(auth) = auth {
-                if !expect.client_auth.is_empty() && !expect.client_auth.contains(&auth) {
-                    let allowed: Vec<&str> = expect.client_auth.iter().map(|a| a.name()).collect();
-                    let expected = format!("client authentication {}", allowed.join(" or "));
-                    self.fail(
-                        &format!("{kind} client_auth"),
-                        expected,
-                        which.clone(),
-                        expect.pos,
-                    );
-                }
-            }
-            if let Some(client) = &client {
-                if called_client != Some(client.as_str()) {
-                    let expected = format!("client {client}");
-                    self.fail(
-                        &format!("{kind} client"),
-                        expected,
-                        which.clone(),
-                        expect.pos,
-                    );
-                }
-            }
-            if let Some(token) = &token {
-                if digest != Some(token.as_str()) {
-                    let expected = format!("token {}", short(token));
-                    self.fail(&format!("{kind} token"), expected, which, expect.pos);
-                }
+            for (what, expected) in misses {
+                self.fail(
+                    &format!("{kind} {what}"),
+                    expected,
+                    which.clone(),
+                    expect.pos,
+                );
             }
         }
     }

@@ -19,7 +19,7 @@
 use axum::http::HeaderValue;
 use base64::Engine;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::outbound;
@@ -32,21 +32,8 @@ pub const SESSION_RESOURCE: &str = "/rest/usermanagement/1/session";
 /// steer the call to another resource.
 const TOKEN_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_');
 
-/// One validation factor, as Crowd writes it (F-CROWD-2).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Factor {
-    pub name: String,
-    pub value: String,
-}
-
-impl Factor {
-    pub fn new(name: &str, value: impl Into<String>) -> Self {
-        Self {
-            name: name.to_owned(),
-            value: value.into(),
-        }
-    }
-}
+/// One validation factor (F-CROWD-2), in the shape the Crowd service reads.
+pub use crate::mock::idp::crowd::sessions::Factor;
 
 /// `crowd.server_url` is not an `http` or `https` URL.
 #[derive(Debug, thiserror::Error)]
