@@ -153,7 +153,14 @@ impl IdpJudged {
         IdpJudged {
             failures: judge_idp(&step.expect, calls, file, scope, redactor),
             warnings: judge_idp_should(&step.expect, calls, file, scope, redactor),
-            shown: calls.map(describe_calls).unwrap_or_default(),
+            // Names and addresses, tokens only as digests; redacted all the same,
+            // as everything a report shows.
+            shown: calls
+                .map(describe_calls)
+                .unwrap_or_default()
+                .iter()
+                .map(|line| redactor.text(line))
+                .collect(),
         }
     }
 }
