@@ -35,7 +35,8 @@ pub enum Command {
     /// Drive a scenario under load (goose) and report throughput and latency per
     /// step, judged by thresholds; or, with --compare, the auth cost table.
     Load(LoadArgs),
-    /// Add up load reports (goose JSON reports or summaries) from several machines.
+    /// Add up load reports (goose JSON reports or summaries) from several machines
+    /// or shards, and judge the thresholds on the sum.
     Merge(MergeArgs),
     /// Serve the mock Confluence until Ctrl-C.
     Mock(MockArgs),

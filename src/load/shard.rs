@@ -21,6 +21,9 @@ pub const MAX_START_AHEAD: Duration = Duration::from_secs(3600);
 /// How late a shard may still start: a pod scheduled a moment after the time
 /// starts at once, one that missed it by more is refused.
 pub const LATE_START_GRACE: Duration = Duration::from_secs(5);
+/// How far apart planned starts may be and still count as one start: shards
+/// given `+30s` each compute it on their own clock.
+pub const START_SPREAD: Duration = Duration::from_secs(1);
 /// The key under which a shard's JSON report records its share and start.
 pub const RECORD_KEY: &str = "tollgate_shard";
 
@@ -280,23 +283,26 @@ pub fn check_records(records: &[Option<ShardRecord>]) -> Result<Vec<String>, Str
             shards.len()
         ));
     }
-    let mut starts: Vec<&str> = records
+    let mut starts: Vec<(SystemTime, &str)> = records
         .iter()
         .flatten()
         .filter_map(|r| r.planned_start.as_deref())
+        .filter_map(|text| Some((parse_rfc3339(text)?, text)))
         .collect();
     starts.sort_unstable();
-    starts.dedup();
-    match starts.as_slice() {
-        [] => {}
-        [one] => notes.push(format!(
-            "shards {} planned to start at {one}",
-            count_text(&shards)
-        )),
-        many => notes.push(format!(
-            "note: the shards planned different starts ({}): their loads may not have overlapped",
-            many.join(", ")
-        )),
+    if let (Some((first, first_text)), Some((last, last_text))) = (starts.first(), starts.last()) {
+        let spread = last.duration_since(*first).unwrap_or_default();
+        notes.push(if spread <= START_SPREAD {
+            format!(
+                "shards {} planned to start at {first_text} (within {}ms)",
+                count_text(&shards),
+                spread.as_millis()
+            )
+        } else {
+            format!(
+                "note: the shards planned starts from {first_text} to {last_text}: their loads may not have overlapped"
+            )
+        });
     }
     Ok(notes)
 }
@@ -399,6 +405,7 @@ mod tests {
 
     #[test]
     fn the_same_shard_twice_is_refused_and_a_missing_one_noted() {
+        let (t, u) = ("2026-01-01T12:00:00.000Z", "2026-01-01T12:00:02.000Z");
         let record = |index, start: &str| {
             Some(ShardRecord {
                 shard: Some(Shard { index, count: 3 }),
@@ -407,13 +414,16 @@ mod tests {
                 throttle: None,
             })
         };
-        let err = check_records(&[record(0, "t"), record(0, "t")]).unwrap_err();
+        let err = check_records(&[record(0, t), record(0, t)]).unwrap_err();
         assert!(err.contains("twice"), "{err}");
-        let notes = check_records(&[record(0, "t"), record(2, "t")]).unwrap();
+        let notes = check_records(&[record(0, t), record(2, "2026-01-01T12:00:00.400Z")]).unwrap();
         assert!(notes[0].contains("1/3 missing"), "{notes:?}");
-        assert!(notes[1].contains("planned to start at t"), "{notes:?}");
-        let notes = check_records(&[record(0, "t"), record(1, "u"), record(2, "t")]).unwrap();
-        assert!(notes[0].contains("different starts"), "{notes:?}");
+        assert!(
+            notes[1].contains(&format!("planned to start at {t} (within 400ms)")),
+            "{notes:?}"
+        );
+        let notes = check_records(&[record(0, t), record(1, u), record(2, t)]).unwrap();
+        assert!(notes[0].contains("may not have overlapped"), "{notes:?}");
         assert_eq!(check_records(&[None, None]).unwrap(), Vec::<String>::new());
     }
 }
