@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::load::shard::ShardSpec;
 use crate::report::ReportSpec;
 use crate::report::redact::{REDACTED, Redactor};
 use crate::scenario::mock_config::Fault;
@@ -34,7 +35,8 @@ pub enum Command {
     /// Drive a scenario under load (goose) and report throughput and latency per
     /// step, judged by thresholds; or, with --compare, the auth cost table.
     Load(LoadArgs),
-    /// Add up load reports (goose JSON reports or summaries) from several machines.
+    /// Add up load reports (goose JSON reports or summaries) from several machines
+    /// or shards, and judge the thresholds on the sum.
     Merge(MergeArgs),
     /// Serve the mock Confluence until Ctrl-C.
     Mock(MockArgs),
@@ -253,6 +255,21 @@ pub struct LoadArgs {
     /// Switch on a fault in the embedded mock, e.g. slow_auth (repeatable).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     pub faults: Vec<Fault>,
+    /// Run shard I of N (from 0): its share of the users and the throttle, the
+    /// remainder going to the lowest indices. auto/N reads I from
+    /// JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). Add the shards' JSON
+    /// reports up with `tollgate merge`, which judges the thresholds on the sum.
+    #[arg(long, value_name = "I/N", conflicts_with = "compare", value_parser = parse_shard)]
+    pub shard: Option<ShardSpec>,
+    /// Start sending at TIME, so that shards start together: RFC 3339
+    /// (2026-01-01T12:00:00Z) or +DURATION from now (+30s); at most 1h ahead,
+    /// at most 5s past.
+    #[arg(long, value_name = "TIME", value_parser = crate::load::shard::parse_start_at_now)]
+    pub start_at: Option<std::time::SystemTime>,
+}
+
+fn parse_shard(text: &str) -> Result<ShardSpec, String> {
+    text.parse()
 }
 
 #[derive(Debug, Args)]
@@ -264,6 +281,11 @@ pub struct MergeArgs {
     /// Write the merged summary: FILE.json (mergeable again), FILE.md or FILE.html (repeatable).
     #[arg(long = "report", value_name = "FILE")]
     pub reports: Vec<PathBuf>,
+    /// A pass/fail rule judged on the merged runs, in `load.thresholds` syntax,
+    /// e.g. 'p99<50ms' (repeatable; replaces the thresholds the runs carried).
+    /// A breach exits 1.
+    #[arg(long = "threshold", value_name = "RULE")]
+    pub thresholds: Vec<String>,
 }
 
 #[derive(Debug, Args)]

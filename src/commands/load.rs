@@ -4,14 +4,16 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use super::outcome::{CommandError, CommandOutcome};
 use super::{CommandResult, refuse_emulator_defaults, runtime, target_options, usage};
 use crate::cli::{LoadArgs, MergeArgs};
 use crate::load::compare::{self, Flow};
-use crate::load::plan::Overrides;
+use crate::load::plan::{self, Overrides, ShardPlan};
+use crate::load::shard::{self, Shard, ShardRecord};
 use crate::load::summary::LoadSummary;
-use crate::load::{LoadError, LoadOptions, merge as merging, render, run_load};
+use crate::load::{LoadError, LoadOptions, judge, load_of, merge as merging, render, run_load};
 use crate::scenario::threshold::Threshold;
 use crate::scenario::{self, Scenario};
 
@@ -33,8 +35,16 @@ pub fn load(args: &LoadArgs) -> CommandResult {
         },
         faults: args.faults.clone(),
     };
+    let sharding = Sharding {
+        shard: args
+            .shard
+            .map(|spec| spec.resolve(std::env::var(shard::INDEX_ENV).ok().as_deref()))
+            .transpose()
+            .map_err(usage)?,
+        start_at: args.start_at,
+    };
     match (&args.scenario, &args.compare) {
-        (Some(path), _) => load_one(path, &options),
+        (Some(path), _) => load_one(path, &options, &sharding),
         (None, Some(dir)) => load_compare(dir, &options),
         (None, None) => Err(usage("name a scenario, or a folder with --compare")),
     }
@@ -48,19 +58,86 @@ fn parse_thresholds(rules: &[String]) -> Result<Vec<Threshold>, String> {
         .collect()
 }
 
-fn load_one(path: &Path, options: &LoadOptions) -> CommandResult {
+/// `--shard` and `--start-at`: which share this process runs, and when.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sharding {
+    shard: Option<Shard>,
+    start_at: Option<SystemTime>,
+}
+
+fn load_one(path: &Path, options: &LoadOptions, sharding: &Sharding) -> CommandResult {
     let scenario = scenario::load_file(path).map_err(CommandError::Diagnostics)?;
     refuse_emulator_defaults(std::slice::from_ref(&scenario), &options.target)?;
+    let mut options = options.clone();
+    if let Some(shard) = sharding.shard {
+        match plan::shard_plan(&load_of(&scenario), &options.overrides, shard) {
+            ShardPlan::Run(overrides) => options.overrides = overrides,
+            ShardPlan::Idle(note) => {
+                println!("{note}");
+                return Ok(CommandOutcome::Passed);
+            }
+        }
+    }
     let runtime = runtime()?;
-    let outcome = runtime.block_on(run_load(&scenario, options));
+    let outcome = runtime.block_on(async {
+        if let Some(at) = sharding.start_at {
+            shard::wait_until(at).await.map_err(LoadError::Usage)?;
+        }
+        run_load(&scenario, &options).await
+    });
     runtime.shutdown_background();
     let summary = outcome?;
+    let mut outcome = verdict(&summary);
     let mut stdout = std::io::stdout().lock();
     let _ = summary.write_table(&mut stdout);
+    if let Some(note) = shard_line(sharding, &options.overrides) {
+        let _ = writeln!(stdout, "{note}");
+    }
     for report in &options.overrides.reports {
         let _ = writeln!(stdout, "report: {}", report.display());
     }
-    Ok(verdict(&summary))
+    if let Err(e) = stamp_reports(sharding, &options.overrides) {
+        eprintln!("error: {e}");
+        outcome = CommandOutcome::Failed;
+    }
+    Ok(outcome)
+}
+
+/// What a sharded or timed run says under its table.
+fn shard_line(sharding: &Sharding, overrides: &Overrides) -> Option<String> {
+    let start = sharding
+        .start_at
+        .map(|at| format!("planned start {}", shard::rfc3339(at)));
+    let share = sharding.shard.map(|s| {
+        let users = overrides.users.unwrap_or_default();
+        let throttle = overrides
+            .throttle
+            .map(|rps| format!(", throttle {rps} req/s"))
+            .unwrap_or_default();
+        format!(
+            "shard {s}: {users} user(s){throttle}; this shard's verdict judges its share alone, `tollgate merge` judges the whole"
+        )
+    });
+    let parts: Vec<String> = [share, start].into_iter().flatten().collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// Records the shard and its planned start in each JSON report, for `tollgate merge`.
+fn stamp_reports(sharding: &Sharding, overrides: &Overrides) -> Result<(), String> {
+    if sharding.shard.is_none() && sharding.start_at.is_none() {
+        return Ok(());
+    }
+    let record = ShardRecord {
+        shard: sharding.shard,
+        planned_start: sharding.start_at.map(shard::rfc3339),
+        users: overrides.users,
+        throttle: overrides.throttle,
+    };
+    overrides
+        .reports
+        .iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .try_for_each(|path| shard::stamp_report(path, &record))
 }
 
 fn verdict(summary: &LoadSummary) -> CommandOutcome {
@@ -126,15 +203,41 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 }
 
 pub fn merge(args: &MergeArgs) -> CommandResult {
+    let given = parse_thresholds(&args.thresholds).map_err(usage)?;
     let runs = args
         .files
         .iter()
         .map(|path| merging::read(path))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| usage(e.to_string()))?;
-    let merged = merging::merge(&runs).map_err(|e| usage(e.to_string()))?;
-    let _ = merged.write_table(&mut std::io::stdout().lock());
-    let mut outcome = CommandOutcome::Passed;
+    let records: Vec<_> = args.files.iter().map(|p| shard::read_record(p)).collect();
+    let shard_notes = shard::check_records(&records).map_err(usage)?;
+    let mut merged = merging::merge(&runs).map_err(|e| usage(e.to_string()))?;
+    let carried = judge::carried_rules(&runs);
+    let (rules, mut outcomes) = if given.is_empty() {
+        for note in &carried.notes {
+            eprintln!("{note}");
+        }
+        (carried.rules, carried.unreadable)
+    } else {
+        (given, Vec::new())
+    };
+    outcomes.extend(judge::judge(&merged, &rules));
+    merged.thresholds = outcomes;
+    merged.judge_by_default();
+    let mut stdout = std::io::stdout().lock();
+    let _ = merged.write_table(&mut stdout);
+    for note in &shard_notes {
+        let _ = writeln!(stdout, "{note}");
+    }
+    let mut outcome = verdict(&merged);
+    let failed = merged.thresholds.iter().filter(|t| !t.passed).count();
+    if failed > 0 {
+        eprintln!(
+            "merge: {failed} of {} threshold(s) failed on the merged runs",
+            merged.thresholds.len()
+        );
+    }
     for path in &args.reports {
         if let Err(e) = render::write_file(path, &merged) {
             eprintln!("error: cannot write {}: {e}", path.display());

@@ -7,10 +7,12 @@
 //! runs a folder of flows under the same load into the auth cost table.
 
 pub mod compare;
+pub mod judge;
 mod logging;
 pub mod merge;
 pub mod plan;
 pub mod render;
+pub mod shard;
 pub mod summary;
 mod transaction;
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use goose::config::GooseConfiguration;
 use goose::metrics::GooseCoordinatedOmissionMitigation;
 
+use super::shard::Shard;
 use super::summary::Phase;
 use crate::scenario::Scenario;
 use crate::scenario::plan::Load;
@@ -180,6 +181,60 @@ pub fn configuration(
     Ok(config)
 }
 
+/// What one shard of a load runs.
+#[derive(Clone, Debug)]
+pub enum ShardPlan {
+    /// Run with these overrides: the shard's share of users, ramp and throttle.
+    Run(Overrides),
+    /// This shard's share is empty (fewer users, or requests per second, than
+    /// shards): nothing to run, and nothing wrong, so it says why and passes.
+    Idle(String),
+}
+
+/// `shard`'s part of the load `load` and `overrides` describe together: users
+/// and throttle split so the shares add up to the whole, the remainder going to
+/// the lowest indices; a ramp split evenly, so the shards together ramp as one
+/// run would. Iterations are per user and stay as they are.
+///
+/// A shard judges its thresholds only at the end: its share of an `rps` rule's
+/// rate is not the whole, and one shard stopping early would cut the others'
+/// load short of what `tollgate merge` judges.
+pub fn shard_plan(load: &Load, overrides: &Overrides, shard: Shard) -> ShardPlan {
+    let users = overrides.users.or(load.users).unwrap_or(DEFAULT_USERS);
+    let user_share = share(users, shard);
+    if user_share == 0 {
+        return ShardPlan::Idle(format!(
+            "shard {shard}: {users} user(s) over {} shards leaves this one none; nothing to run",
+            shard.count
+        ));
+    }
+    let throttle = overrides.throttle.or(load.throttle);
+    let throttle_share = throttle.map(|rps| share(rps, shard));
+    if let (Some(rps), Some(0)) = (throttle, throttle_share) {
+        return ShardPlan::Idle(format!(
+            "shard {shard}: a throttle of {rps} request(s)/s over {} shards leaves this one none; nothing to run",
+            shard.count
+        ));
+    }
+    let increase_rate = overrides
+        .increase_rate
+        .or(load.increase_rate)
+        .map(|rate| rate / shard.count as f64);
+    ShardPlan::Run(Overrides {
+        users: Some(user_share),
+        throttle: throttle_share,
+        increase_rate,
+        no_threshold_abort: true,
+        ..overrides.clone()
+    })
+}
+
+/// Shard `shard`'s part of `total`: an even split, one more for each of the
+/// lowest `total % count` indices.
+pub fn share(total: usize, shard: Shard) -> usize {
+    total / shard.count + usize::from(shard.index < total % shard.count)
+}
+
 fn whole_seconds(time: Duration) -> Result<String, String> {
     if time.as_secs() == 0 {
         return Err("the run time must be at least 1s".into());
@@ -262,5 +317,58 @@ mod tests {
         let config =
             configuration(&timed.load.as_ref().unwrap().inner, &counted, "http://x").unwrap();
         assert_eq!((config.iterations, config.run_time), (Some(5), None));
+    }
+
+    fn shard(index: usize, count: usize) -> Shard {
+        Shard { index, count }
+    }
+
+    #[test]
+    fn shares_add_up_to_the_whole_with_the_remainder_first() {
+        let shares: Vec<usize> = (0..3).map(|i| share(8, shard(i, 3))).collect();
+        assert_eq!(shares, [3, 3, 2]);
+        for (total, count) in [(0, 1), (1, 4), (7, 7), (100, 6), (5, 2)] {
+            let sum: usize = (0..count).map(|i| share(total, shard(i, count))).sum();
+            assert_eq!(sum, total, "{total} over {count}");
+        }
+    }
+
+    #[test]
+    fn a_shard_takes_its_share_of_users_ramp_and_throttle() {
+        let s = scenario("load: { users: 5, increase_rate: 10, throttle: 101 }\n");
+        let load = &s.load.as_ref().unwrap().inner;
+        let ShardPlan::Run(first) = shard_plan(load, &Overrides::default(), shard(0, 2)) else {
+            panic!("shard 0/2 has users");
+        };
+        assert_eq!((first.users, first.throttle), (Some(3), Some(51)));
+        assert_eq!(first.increase_rate, Some(5.0));
+        assert!(first.no_threshold_abort);
+        let given = Overrides {
+            users: Some(4),
+            ..Overrides::default()
+        };
+        let ShardPlan::Run(second) = shard_plan(load, &given, shard(1, 2)) else {
+            panic!("shard 1/2 has users");
+        };
+        assert_eq!((second.users, second.throttle), (Some(2), Some(50)));
+    }
+
+    #[test]
+    fn a_shard_with_an_empty_share_has_nothing_to_run() {
+        let two_users = scenario("load: { users: 2 }\n");
+        let load = &two_users.load.as_ref().unwrap().inner;
+        let ShardPlan::Idle(note) = shard_plan(load, &Overrides::default(), shard(2, 3)) else {
+            panic!("2 users leave shard 2/3 none");
+        };
+        assert!(note.contains("leaves this one none"), "{note}");
+        let throttled = Overrides {
+            users: Some(9),
+            throttle: Some(2),
+            ..Overrides::default()
+        };
+        assert!(matches!(
+            shard_plan(load, &throttled, shard(2, 3)),
+            ShardPlan::Idle(_)
+        ));
     }
 }
