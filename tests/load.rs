@@ -34,19 +34,19 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// goose's JSON report: per request name, (requests, failures).
+/// tollgate's JSON load report: per request name (`GET step`), (requests, failures).
 fn counts(report: &Path) -> std::collections::BTreeMap<String, (u64, u64)> {
     let json: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
-    json["raw_metrics"]["requests"]
-        .as_object()
-        .expect("raw_metrics.requests")
+    json["steps"]
+        .as_array()
+        .expect("steps")
         .iter()
-        .map(|(name, r)| {
+        .map(|step| {
             (
-                name.clone(),
+                step["request"].as_str().unwrap().to_string(),
                 (
-                    r["raw_data"]["counter"].as_u64().unwrap(),
-                    r["fail_count"].as_u64().unwrap(),
+                    step["requests"].as_u64().unwrap(),
+                    step["failures"].as_u64().unwrap(),
                 ),
             )
         })

@@ -32,6 +32,7 @@ pub fn load(args: &LoadArgs) -> CommandResult {
             baseline_file: args.baseline_file.clone(),
         },
         faults: args.faults.clone(),
+        quiet: args.quiet,
     };
     match (&args.scenario, &args.compare) {
         (Some(path), _) => load_one(path, &options),
