@@ -302,4 +302,34 @@ mod tests {
         assert!(matches!(err, MergeError::BadGooseMetrics { .. }), "{err}");
         assert!(!err.to_string().contains("Hunter2-secret"), "{err}");
     }
+
+    #[test]
+    fn a_format_1_summary_reads_and_merges_with_hdr_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.json");
+        let mut old = serde_json::to_value(run("L", 10, 0, 500, 1.0)).unwrap();
+        old["format"] = FORMAT_1.into();
+        old.as_object_mut().unwrap().remove("run");
+        std::fs::write(&path, old.to_string()).unwrap();
+        let old = read(&path).unwrap();
+        assert_eq!(old.format, FORMAT);
+
+        let mut hdr = crate::load::recorder::empty_histogram().unwrap();
+        hdr.record_n(100, 30).unwrap();
+        let mut new = run("L", 30, 0, 100, 1.0);
+        new.steps[0].latency = Histogram::from_hdr(hdr);
+        let merged = merge(&[old, new]).unwrap();
+        let latency = &merged.steps[0].latency;
+        assert_eq!(latency.count, 40);
+        assert_eq!(latency.hdr.as_ref().unwrap().0.len(), 40);
+        assert!(
+            latency.percentile_us(0.99) >= 500,
+            "the old run's times count"
+        );
+        assert_eq!(latency.percentile_us(0.5), 100);
+
+        std::fs::write(&path, r#"{"format": "tollgate-load-summary/9"}"#).unwrap();
+        let err = read(&path).unwrap_err();
+        assert!(err.to_string().contains("does not know"), "{err}");
+    }
 }
