@@ -196,7 +196,7 @@ pub struct StepLoad {
     pub failures: u64,
     pub statuses: BTreeMap<u16, u64>,
     pub latency: Histogram,
-    /// Per second: at most [`recorder::MAX_POINTS`] points (a day).
+    /// Per second: at most 86,400 points (a day, `recorder::MAX_POINTS`).
     #[serde(default)]
     pub series: Vec<Point>,
     /// The checks its failed requests missed, most missed first.
