@@ -7,8 +7,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::render::{HEADINGS, cells, headline, rows};
 use super::summary::{Histogram, LoadSummary, Phase, micros};
+use super::table::{HEADINGS, cells, headline, rows};
 use crate::report::html::escape;
 
 const WIDTH: f64 = 760.0;

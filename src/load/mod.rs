@@ -19,6 +19,7 @@ mod progress;
 mod recorder;
 pub mod render;
 pub mod summary;
+mod table;
 mod transaction;
 
 use std::sync::Arc;

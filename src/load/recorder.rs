@@ -10,8 +10,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use hdrhistogram::Histogram;
-
-use super::summary::{Point, Reason};
+use serde::{Deserialize, Serialize};
 
 /// The slowest time a histogram holds, in µs (one hour); slower ones count as it.
 pub const HIGHEST_US: u64 = 3_600_000_000;
@@ -56,6 +55,24 @@ pub struct Interval {
     pub errors: u64,
     pub p50_us: u64,
     pub p99_us: u64,
+}
+
+/// One second of one step (`second` counts from the start of the run; seconds
+/// without a request are left out).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Point {
+    pub second: u32,
+    pub requests: u64,
+    pub errors: u64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+}
+
+/// Why requests of a step failed, in words that do not vary per request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    pub reason: String,
+    pub count: u64,
 }
 
 /// All a run's steps.

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::html;
-use super::summary::{LoadSummary, Row, micros};
+use super::summary::LoadSummary;
+use super::table::{HEADINGS, cells, headline, rows};
 
 /// Why a load report file was not written.
 #[derive(Debug, thiserror::Error)]
@@ -38,38 +39,6 @@ pub fn write_file(path: &Path, summary: &LoadSummary) -> Result<(), RenderError>
         std::fs::create_dir_all(parent)?;
     }
     Ok(std::fs::write(path, out)?)
-}
-
-pub(super) const HEADINGS: [&str; 10] = [
-    "step", "requests", "failures", "req/s", "p50", "p90", "p99", "p99.9", "p99.99", "max",
-];
-
-pub(super) fn cells(row: &Row) -> [String; 10] {
-    [
-        row.name.clone(),
-        row.requests.to_string(),
-        row.failures.to_string(),
-        format!("{:.1}", row.rps),
-        micros(row.p50_us),
-        micros(row.p90_us),
-        micros(row.p99_us),
-        micros(row.p999_us),
-        micros(row.p9999_us),
-        micros(row.max_us),
-    ]
-}
-
-pub(super) fn rows(summary: &LoadSummary) -> Vec<Row> {
-    let mut rows = summary.step_rows();
-    rows.push(summary.total_row());
-    rows
-}
-
-pub(super) fn headline(summary: &LoadSummary) -> String {
-    format!(
-        "{} against {}: {} user(s) on {} machine(s), {:.1} s",
-        summary.scenario, summary.target, summary.users, summary.machines, summary.duration_secs
-    )
 }
 
 pub fn write_markdown(summary: &LoadSummary, out: &mut impl Write) -> io::Result<()> {

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hdr::Hdr;
 use super::recorder::{self, Recorded};
+pub use super::recorder::{Point, Reason};
 
 /// Marks a summary file (and the JSON load report), so `tollgate merge` tells it
 /// from a goose JSON report. docs/load-report.schema.json describes it.
@@ -146,24 +147,6 @@ impl Histogram {
     pub fn mean_us(&self) -> u64 {
         self.total_us.checked_div(self.count).unwrap_or(0)
     }
-}
-
-/// One second of one step (`second` counts from the start of the run; seconds
-/// without a request are left out).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Point {
-    pub second: u32,
-    pub requests: u64,
-    pub errors: u64,
-    pub p50_us: u64,
-    pub p99_us: u64,
-}
-
-/// Why requests of a step failed, in words that do not vary per request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reason {
-    pub reason: String,
-    pub count: u64,
 }
 
 /// A check of a step's `expect` (`status`, `header x-ausername`, or `no answer`)
