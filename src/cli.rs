@@ -243,13 +243,16 @@ pub struct LoadArgs {
     /// first breach (checked each second once all users run).
     #[arg(long)]
     pub no_threshold_abort: bool,
-    /// Write goose's report: FILE.html, FILE.json or FILE.md (repeatable).
+    /// Write a report: FILE.html (self-contained, with plots), FILE.json (the
+    /// summary `tollgate merge` reads; docs/load-report.schema.json) or FILE.md
+    /// (goose's, with --baseline-file's changes) (repeatable).
     #[arg(long = "report", alias = "report-file", value_name = "FILE")]
     pub reports: Vec<PathBuf>,
     /// Coordinated-omission mitigation [default: average with --throttle, else disabled].
     #[arg(long, value_enum, value_name = "MODE")]
     pub co_mitigation: Option<crate::load::plan::CoMitigation>,
-    /// A goose JSON report from an earlier run: reports show the change against it.
+    /// A goose JSON report (goose's own format) from an earlier run: a --report
+    /// FILE.md shows the change against it.
     #[arg(long, value_name = "FILE")]
     pub baseline_file: Option<PathBuf>,
     /// Switch on a fault in the embedded mock, e.g. slow_auth (repeatable).
@@ -266,6 +269,10 @@ pub struct LoadArgs {
     /// at most 5s past.
     #[arg(long, value_name = "TIME", value_parser = crate::load::shard::parse_start_at_now)]
     pub start_at: Option<std::time::SystemTime>,
+    /// No live progress lines on stderr (each second, per iteration step: req/s,
+    /// errors, p50 and p99 of that second).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 fn parse_shard(text: &str) -> Result<ShardSpec, String> {

@@ -34,19 +34,19 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// goose's JSON report: per request name, (requests, failures).
+/// tollgate's JSON load report: per request name (`GET step`), (requests, failures).
 fn counts(report: &Path) -> std::collections::BTreeMap<String, (u64, u64)> {
     let json: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
-    json["raw_metrics"]["requests"]
-        .as_object()
-        .expect("raw_metrics.requests")
+    json["steps"]
+        .as_array()
+        .expect("steps")
         .iter()
-        .map(|(name, r)| {
+        .map(|step| {
             (
-                name.clone(),
+                step["request"].as_str().unwrap().to_string(),
                 (
-                    r["raw_data"]["counter"].as_u64().unwrap(),
-                    r["fail_count"].as_u64().unwrap(),
+                    step["requests"].as_u64().unwrap(),
+                    step["failures"].as_u64().unwrap(),
                 ),
             )
         })
@@ -474,4 +474,298 @@ fn a_load_that_got_no_answer_fails_by_default_and_says_each_warning_once() {
         stderr.lines().count() < 20,
         "80 failures, not 80 warning lines:\n{stderr}"
     );
+}
+
+/// The parts of JSON Schema docs/load-report.schema.json uses: type, const,
+/// enum, required, properties, additionalProperties, items, maxItems, minimum
+/// and local `$ref`s. Returns where `value` breaks the schema.
+fn schema_misses(schema: &Value, root: &Value, value: &Value, at: &str) -> Vec<String> {
+    let mut misses = Vec::new();
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/$defs/");
+        return schema_misses(&root["$defs"][name], root, value, at);
+    }
+    let type_ok = match schema["type"].as_str() {
+        Some("object") => value.is_object(),
+        Some("array") => value.is_array(),
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_u64() || value.is_i64(),
+        Some("number") => value.is_number(),
+        Some("boolean") => value.is_boolean(),
+        _ => true,
+    };
+    if !type_ok {
+        return vec![format!("{at}: not {}", schema["type"])];
+    }
+    if !schema["const"].is_null() && schema["const"] != *value {
+        misses.push(format!("{at}: not {}", schema["const"]));
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.contains(value) {
+            misses.push(format!("{at}: {value} not in {allowed:?}"));
+        }
+    }
+    if let (Some(min), Some(n)) = (schema["minimum"].as_f64(), value.as_f64()) {
+        if n < min {
+            misses.push(format!("{at}: {n} < {min}"));
+        }
+    }
+    for required in schema["required"].as_array().into_iter().flatten() {
+        if value.get(required.as_str().unwrap()).is_none() {
+            misses.push(format!("{at}: no {required}"));
+        }
+    }
+    if let Some(object) = value.as_object() {
+        for (key, item) in object {
+            let sub = match schema["properties"].get(key) {
+                Some(sub) => sub,
+                None => &schema["additionalProperties"],
+            };
+            if sub.is_object() {
+                misses.extend(schema_misses(sub, root, item, &format!("{at}.{key}")));
+            }
+        }
+    }
+    if let Some(items) = value.as_array() {
+        if let Some(max) = schema["maxItems"].as_u64() {
+            if items.len() as u64 > max {
+                misses.push(format!("{at}: more than {max} items"));
+            }
+        }
+        for (i, item) in items.iter().enumerate() {
+            misses.extend(schema_misses(
+                &schema["items"],
+                root,
+                item,
+                &format!("{at}[{i}]"),
+            ));
+        }
+    }
+    misses
+}
+
+#[test]
+fn the_html_report_loads_nothing_plots_in_svg_and_the_json_report_follows_its_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let (html, json) = (dir.path().join("x.html"), dir.path().join("x.json"));
+    let output = tollgate(
+        &[
+            "load",
+            "scenarios/load/basic.yaml",
+            "--run-time",
+            "2s",
+            "--users",
+            "2",
+            "--quiet",
+            "--report",
+            html.to_str().unwrap(),
+            "--report",
+            json.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("p99.99"), "{out}");
+
+    let page = std::fs::read_to_string(&html).unwrap();
+    for loads in [
+        "\"http", "'http", "(http", "src=", "href=", "@import", "<script",
+    ] {
+        assert!(
+            !page.contains(loads),
+            "the page loads something ({loads}):\n{page}"
+        );
+    }
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "{page}"
+    );
+    assert!(page.matches("<svg").count() >= 2, "{page}");
+    for part in [
+        "Latency over time",
+        "Requests per second",
+        "Latency histogram",
+        "p99.99",
+        "scenarios/load/basic.yaml",
+        env!("CARGO_PKG_VERSION"),
+        "users: 2",
+        "read spaces with Basic",
+    ] {
+        assert!(page.contains(part), "{part} missing:\n{page}");
+    }
+
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/load-report.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let misses = schema_misses(&schema, &schema, &report, "$");
+    assert!(misses.is_empty(), "{misses:#?}\n{report}");
+    let step = &report["steps"][0];
+    assert!(!step["series"].as_array().unwrap().is_empty(), "{report}");
+    assert_eq!(hdr_of(step).len(), step["requests"].as_u64().unwrap());
+    // The checker is not vacuous.
+    let mut broken = report.clone();
+    broken["steps"][0]["phase"] = "sometimes".into();
+    broken["run"] = Value::Null;
+    assert_eq!(schema_misses(&schema, &schema, &broken, "$").len(), 2);
+}
+
+/// A step's latencies from a JSON load report.
+fn hdr_of(step: &Value) -> hdrhistogram::Histogram<u64> {
+    use base64::Engine;
+    let encoded = step["latency"]["hdr"].as_str().expect("latency.hdr");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap();
+    hdrhistogram::serialization::Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .unwrap()
+}
+
+#[test]
+fn merge_adds_the_histograms_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    for (machine, users) in [("a", "2"), ("b", "3")] {
+        let report = dir.path().join(format!("{machine}.json"));
+        let output = tollgate(
+            &[
+                "load",
+                "scenarios/load/basic.yaml",
+                "--iterations",
+                "20",
+                "--users",
+                users,
+                "--quiet",
+                "--report",
+                report.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        reports.push(report);
+    }
+    let merged = dir.path().join("merged.json");
+    let output = tollgate(
+        &[
+            "merge",
+            reports[0].to_str().unwrap(),
+            reports[1].to_str().unwrap(),
+            "--report",
+            merged.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let read = |path: &Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let mut both = hdr_of(&read(&reports[0])["steps"][0]);
+    both.add(hdr_of(&read(&reports[1])["steps"][0])).unwrap();
+    let merged_step = read(&merged)["steps"][0].clone();
+    let merged_hdr = hdr_of(&merged_step);
+    assert_eq!(merged_hdr.len(), 100, "2×20 + 3×20 requests");
+    assert_eq!(merged_hdr, both);
+    assert_eq!(
+        merged_hdr.value_at_quantile(0.99),
+        both.value_at_quantile(0.99)
+    );
+    assert_eq!(merged_step["latency"]["count"], 100);
+    // The console's p99 is the merged histogram's.
+    let out = text(&output);
+    let p99 = out
+        .lines()
+        .find(|l| l.starts_with("total:"))
+        .and_then(|l| l.rsplit("p99 ").next())
+        .unwrap_or_else(|| panic!("no total line: {out}"))
+        .to_string();
+    let expected = both.value_at_quantile(0.99);
+    let shown = match expected {
+        0..1_000 => format!("{expected}us"),
+        1_000..1_000_000 => format!("{:.1}ms", expected as f64 / 1e3),
+        _ => format!("{:.2}s", expected as f64 / 1e6),
+    };
+    assert_eq!(p99.trim(), shown, "{out}");
+}
+
+#[test]
+fn progress_lines_come_each_second_on_stderr_unless_quiet() {
+    let run = |quiet: bool| {
+        let mut args = vec![
+            "load",
+            "scenarios/load/basic.yaml",
+            "--run-time",
+            "2s",
+            "--users",
+            "2",
+        ];
+        if quiet {
+            args.push("--quiet");
+        }
+        tollgate(&args, &[])
+    };
+    let loud = run(false);
+    assert_eq!(loud.status.code(), Some(0), "{}", text(&loud));
+    let stderr = String::from_utf8_lossy(&loud.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("s] read spaces with Basic: "))
+        .unwrap_or_else(|| panic!("no progress line:\n{stderr}"));
+    for part in ["req/s", " err, p50 ", ", p99 "] {
+        assert!(line.contains(part), "{line}");
+    }
+    assert!(line.starts_with('['), "{line}");
+    assert!(
+        !String::from_utf8_lossy(&loud.stdout).contains("s] read spaces"),
+        "progress stays off stdout"
+    );
+
+    let quiet = run(true);
+    assert_eq!(quiet.status.code(), Some(0), "{}", text(&quiet));
+    assert!(!text(&quiet).contains("s] read spaces"), "{}", text(&quiet));
+}
+
+#[test]
+fn a_load_in_which_every_request_fails_exits_1_with_its_reasons_and_failed_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "all-fail.yaml",
+        "id: LOAD-ALL-FAIL\ntitle: t\nsteps:\n  - name: read\n    request:\n      path: /rest/api/space\n      auth: { basic: { user: alice, password: not-alices } }\n    expect: { status: 200 }\nload: { users: 2, iterations: 5 }\n",
+    );
+    let output = tollgate(&["load", scenario.to_str().unwrap(), "--quiet"], &[]);
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("10 of 10 failed"), "{out}");
+    assert!(out.contains("failure reasons (first 1):"), "{out}");
+    assert!(
+        out.contains("read: status expected 200, got 401 (line 8) (10x)"),
+        "{out}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    assert_eq!(last, "  ✗ read › status: 10 of 10 failed", "{stdout}");
+    assert!(stdout.contains("failed checks:"), "{stdout}");
+
+    // No answer at all: the reason says so, without the URL.
+    let output = tollgate(
+        &[
+            "load",
+            scenario.to_str().unwrap(),
+            "--quiet",
+            "--target",
+            "http://127.0.0.1:9",
+        ],
+        &[],
+    );
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("read: no answer (could not connect)"), "{out}");
+    assert!(out.contains("✗ read › no answer: 10 of 10 failed"), "{out}");
 }

@@ -34,6 +34,7 @@ pub fn load(args: &LoadArgs) -> CommandResult {
             baseline_file: args.baseline_file.clone(),
         },
         faults: args.faults.clone(),
+        quiet: args.quiet,
     };
     let sharding = Sharding {
         shard: args

@@ -114,8 +114,10 @@ mod tests {
                     failures: 0,
                     statuses: [(200, requests)].into(),
                     latency,
+                    ..StepLoad::default()
                 }],
                 thresholds: Vec::new(),
+                ..LoadSummary::default()
             },
         }
     }

@@ -299,6 +299,7 @@ mod tests {
             failures,
             statuses: Default::default(),
             latency,
+            ..StepLoad::default()
         }
     }
 
@@ -319,6 +320,7 @@ mod tests {
                     passed: true,
                 })
                 .collect(),
+            ..LoadSummary::default()
         }
     }
 

@@ -1,16 +1,18 @@
 //! `tollgate merge`: load runs from several machines added up into one summary.
 //!
 //! Past one machine, each machine runs `tollgate load` on its share and writes
-//! goose's JSON report; this adds the reports' counts and latency buckets request
-//! by request, so the merged percentiles are those of all requests together, not
-//! an average of percentiles.
+//! its JSON report (a summary); this adds the reports' counts and HDR histograms
+//! step by step, so the merged percentiles are those of all requests together,
+//! not an average of percentiles. goose JSON reports and format-1 summaries
+//! (goose's buckets) from earlier versions still read.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use goose::metrics::GooseMetrics;
 use serde_json::Value;
 
-use super::summary::{FORMAT, LoadSummary, Phase, StepLoad};
+use super::summary::{FORMAT, FORMAT_1, LoadSummary, Phase, Point, StepLoad};
 use crate::report::redact::Redactor;
 
 /// Why load reports could not be read or added up.
@@ -44,6 +46,8 @@ pub enum MergeError {
         .0.display()
     )]
     UnknownFormat(PathBuf),
+    #[error("{}: {format} is a load summary format this tollgate does not know (it reads {FORMAT} and {FORMAT_1})", .path.display())]
+    NewerFormat { path: PathBuf, format: String },
     #[error("nothing to merge")]
     Nothing,
     #[error("cannot add up runs of different scenarios: {first} and {other}")]
@@ -66,11 +70,23 @@ pub fn read(path: &Path) -> Result<LoadSummary, MergeError> {
         path: path_buf(),
         source,
     })?;
-    if value.get("format").and_then(Value::as_str) == Some(FORMAT) {
-        return serde_json::from_value(value).map_err(|source| MergeError::BadSummary {
-            path: path_buf(),
-            source,
-        });
+    let format = value.get("format").and_then(Value::as_str);
+    if format.is_some_and(|f| f.starts_with("tollgate-load-summary/")) {
+        if format != Some(FORMAT) && format != Some(FORMAT_1) {
+            return Err(MergeError::NewerFormat {
+                path: path_buf(),
+                format: format.unwrap_or_default().to_string(),
+            });
+        }
+        // Format 1 lacks the HDR histograms, time series and reasons: its
+        // goose buckets are read as they are, the rest is empty.
+        let mut summary: LoadSummary =
+            serde_json::from_value(value).map_err(|source| MergeError::BadSummary {
+                path: path_buf(),
+                source,
+            })?;
+        summary.format = FORMAT.to_string();
+        return Ok(summary);
     }
     let Some(raw) = value.get("raw_metrics") else {
         return Err(MergeError::UnknownFormat(path_buf()));
@@ -132,11 +148,9 @@ pub fn merge(runs: &[LoadSummary]) -> Result<LoadSummary, MergeError> {
         format: FORMAT.to_string(),
         scenario: first.scenario.clone(),
         target: first.target.clone(),
-        machines: 0,
-        users: 0,
-        duration_secs: 0.0,
-        steps: Vec::new(),
-        thresholds: Vec::new(),
+        // The machines ran the same scenario: the first one's options stand for all.
+        run: first.run.clone(),
+        ..LoadSummary::default()
     };
     for run in runs {
         merged.machines += run.machines;
@@ -162,10 +176,43 @@ fn add_step(into: &mut StepLoad, step: &StepLoad) {
         *into.statuses.entry(*status).or_default() += count;
     }
     into.latency.add(&step.latency);
+    add_series(&mut into.series, &step.series);
+    for check in &step.checks {
+        match into.checks.iter_mut().find(|c| c.check == check.check) {
+            Some(c) => c.count += check.count,
+            None => into.checks.push(check.clone()),
+        }
+    }
+    into.checks.sort_by_key(|c| std::cmp::Reverse(c.count));
+    for reason in &step.reasons {
+        match into.reasons.iter_mut().find(|r| r.reason == reason.reason) {
+            Some(r) => r.count += reason.count,
+            None => into.reasons.push(reason.clone()),
+        }
+    }
     // A step that ran each iteration anywhere is an iteration step.
     if step.phase == Phase::Iteration {
         into.phase = Phase::Iteration;
     }
+}
+
+/// Adds `other`'s seconds to `into`'s: the machines started together (`--start-at`),
+/// so second N of each is the same second. Requests and errors add up; the
+/// second's p50 and p99 are the highest of the machines' (an upper bound: the
+/// exact figures of the whole run come from the merged histogram).
+fn add_series(into: &mut Vec<Point>, other: &[Point]) {
+    let mut by_second: BTreeMap<u32, Point> = into.drain(..).map(|p| (p.second, p)).collect();
+    for point in other {
+        let entry = by_second.entry(point.second).or_insert_with(|| Point {
+            second: point.second,
+            ..Point::default()
+        });
+        entry.requests += point.requests;
+        entry.errors += point.errors;
+        entry.p50_us = entry.p50_us.max(point.p50_us);
+        entry.p99_us = entry.p99_us.max(point.p99_us);
+    }
+    *into = by_second.into_values().collect();
 }
 
 #[cfg(test)]
@@ -197,8 +244,10 @@ mod tests {
                 failures,
                 statuses: [(200, requests - failures), (500, failures)].into(),
                 latency,
+                ..StepLoad::default()
             }],
             thresholds: Vec::new(),
+            ..LoadSummary::default()
         }
     }
 
@@ -252,5 +301,35 @@ mod tests {
         let err = read(&path).unwrap_err();
         assert!(matches!(err, MergeError::BadGooseMetrics { .. }), "{err}");
         assert!(!err.to_string().contains("Hunter2-secret"), "{err}");
+    }
+
+    #[test]
+    fn a_format_1_summary_reads_and_merges_with_hdr_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.json");
+        let mut old = serde_json::to_value(run("L", 10, 0, 500, 1.0)).unwrap();
+        old["format"] = FORMAT_1.into();
+        old.as_object_mut().unwrap().remove("run");
+        std::fs::write(&path, old.to_string()).unwrap();
+        let old = read(&path).unwrap();
+        assert_eq!(old.format, FORMAT);
+
+        let mut hdr = crate::load::recorder::empty_histogram().unwrap();
+        hdr.record_n(100, 30).unwrap();
+        let mut new = run("L", 30, 0, 100, 1.0);
+        new.steps[0].latency = Histogram::from_hdr(hdr);
+        let merged = merge(&[old, new]).unwrap();
+        let latency = &merged.steps[0].latency;
+        assert_eq!(latency.count, 40);
+        assert_eq!(latency.hdr.as_ref().unwrap().0.len(), 40);
+        assert!(
+            latency.percentile_us(0.99) >= 500,
+            "the old run's times count"
+        );
+        assert_eq!(latency.percentile_us(0.5), 100);
+
+        std::fs::write(&path, r#"{"format": "tollgate-load-summary/9"}"#).unwrap();
+        let err = read(&path).unwrap_err();
+        assert!(err.to_string().contains("does not know"), "{err}");
     }
 }

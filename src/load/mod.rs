@@ -2,18 +2,26 @@
 //! reports throughput and latency per step, judged by thresholds.
 //!
 //! The steps become one goose scenario (`transaction.rs`); [`plan`] decides what
-//! runs once per user and goose's configuration; [`summary`] turns goose's
-//! metrics into the table people read and `tollgate merge` adds up; [`compare`]
-//! runs a folder of flows under the same load into the auth cost table.
+//! runs once per user and goose's configuration; `recorder.rs` keeps each step's
+//! latencies in HDR histograms and a time series, which `progress.rs` prints
+//! each second; [`summary`] puts goose's counts and those latencies into the
+//! table people read and `tollgate merge` adds up; [`render`] writes it as
+//! JSON, Markdown or HTML (`html.rs`); [`compare`] runs a folder of flows under
+//! the same load into the auth cost table.
 
 pub mod compare;
+mod hdr;
+mod html;
 pub mod judge;
 mod logging;
 pub mod merge;
 pub mod plan;
+mod progress;
+mod recorder;
 pub mod render;
 pub mod shard;
 pub mod summary;
+mod table;
 mod transaction;
 
 use std::sync::Arc;
@@ -38,6 +46,8 @@ pub struct LoadOptions {
     pub overrides: Overrides,
     /// Faults switched on in the embedded mock (`--fault`).
     pub faults: Vec<Fault>,
+    /// No progress lines (`--quiet`).
+    pub quiet: bool,
 }
 
 /// Why a load run did not produce a summary.
@@ -86,6 +96,10 @@ async fn attack(
     target: &str,
 ) -> Result<LoadSummary, LoadError> {
     let phases = plan::phases(scenario);
+    let recorder = Arc::new(
+        recorder::Recorder::new(scenario.steps.len())
+            .ok_or_else(|| LoadError::Run("cannot make a latency histogram".into()))?,
+    );
     let shared = Arc::new(Shared {
         scenario: scenario.clone(),
         file: scenario.file.display().to_string(),
@@ -96,6 +110,7 @@ async fn attack(
         redactor: session.redactor.clone(),
         request_names: scenario.steps.iter().map(|s| s.name.clone()).collect(),
         cacheable: transaction::cacheable(scenario, &phases),
+        recorder: recorder.clone(),
     });
     let mut goose_scenario = GooseScenario::new(&scenario.id.inner)
         .register_transaction(transaction::start_user(shared.clone()));
@@ -110,8 +125,12 @@ async fn attack(
 
     // goose shows its host in every report: never with a password in it.
     let host = without_userinfo(&session.endpoints.base_url);
-    let config = plan::configuration(&load_of(scenario), &options.overrides, &host)
+    let mut config = plan::configuration(&load_of(scenario), &options.overrides, &host)
         .map_err(LoadError::Usage)?;
+    let (ours, goose_reports) = own_reports(&config.report_file);
+    // tollgate writes its own JSON and HTML reports (`render.rs`) once the run is over.
+    config.report_file = goose_reports;
+    let run_info = run_info(scenario, &config, &options.faults);
     logging::install(session.redactor.clone());
     let steps: Vec<(String, String, Phase)> = scenario
         .steps
@@ -123,12 +142,20 @@ async fn attack(
         })
         .collect();
 
+    let shown: Vec<(usize, String)> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, _, phase))| *phase == Phase::Iteration)
+        .map(|(index, (name, _, _))| (index, name.clone()))
+        .collect();
+    let progress = (!options.quiet).then(|| progress::Progress::new(shown));
     let started = Instant::now();
-    let outcome = GooseAttack::initialize_with_config(config)
+    let attack = GooseAttack::initialize_with_config(config)
         .map_err(|e| LoadError::Run(e.to_string()))?
-        .register_scenario(goose_scenario)
-        .execute()
-        .await;
+        .register_scenario(goose_scenario);
+    let ticker = tokio::spawn(progress::run(recorder.clone(), progress));
+    let outcome = attack.execute().await;
+    ticker.abort();
     let elapsed = started.elapsed().as_secs_f64();
     let metrics = match outcome {
         Ok(metrics) => metrics,
@@ -143,9 +170,75 @@ async fn attack(
     };
     let mut summary =
         LoadSummary::from_metrics(&metrics, &scenario.id.inner, target, &steps, duration);
+    summary.attach(recorder.finish());
+    summary.run = run_info;
     summary.judge_by_default();
     logging::report_repeats();
+    for path in &ours {
+        render::write_file(path, &summary)
+            .map_err(|e| LoadError::Run(format!("cannot write {}: {e}", path.display())))?;
+    }
     Ok(summary)
+}
+
+/// `--report` files split into those tollgate writes (`.json`, `.html`) and
+/// goose's (`.md`, which shows `--baseline-file`'s changes).
+fn own_reports(reports: &[String]) -> (Vec<std::path::PathBuf>, Vec<String>) {
+    let (ours, goose): (Vec<&String>, Vec<&String>) = reports.iter().partition(|path| {
+        let lower = path.to_ascii_lowercase();
+        [".json", ".html", ".htm"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+    });
+    (
+        ours.into_iter().map(std::path::PathBuf::from).collect(),
+        goose.into_iter().cloned().collect(),
+    )
+}
+
+/// What the reports say about how the run was driven.
+fn run_info(
+    scenario: &Scenario,
+    config: &goose::config::GooseConfiguration,
+    faults: &[Fault],
+) -> summary::RunInfo {
+    let mut options = indexmap::IndexMap::new();
+    let mut set = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            options.insert(name.to_string(), value);
+        }
+    };
+    set("users", config.users.map(|u| u.to_string()));
+    set("increase_rate", config.increase_rate.clone());
+    set("run_time", config.run_time.clone());
+    set("iterations", config.iterations.map(|i| i.to_string()));
+    set(
+        "throttle",
+        config.throttle_requests.map(|t| format!("{t}/s")),
+    );
+    set(
+        "co_mitigation",
+        config
+            .co_mitigation
+            .as_ref()
+            .map(|m| format!("{m:?}").to_lowercase()),
+    );
+    set(
+        "thresholds",
+        (!config.threshold.is_empty()).then(|| config.threshold.join(", ")),
+    );
+    set(
+        "faults",
+        (!faults.is_empty()).then(|| {
+            let names: Vec<String> = faults.iter().map(|f| f.to_string()).collect();
+            names.join(", ")
+        }),
+    );
+    summary::RunInfo {
+        tollgate_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_file: scenario.file.display().to_string(),
+        options,
+    }
 }
 
 /// goose's errors in words, without its `GooseError:` prefix.

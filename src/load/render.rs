@@ -4,8 +4,9 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::summary::{LoadSummary, Row, micros};
-use crate::report::html::escape;
+use super::html;
+use super::summary::LoadSummary;
+use super::table::{HEADINGS, cells, headline, rows};
 
 /// Why a load report file was not written.
 #[derive(Debug, thiserror::Error)]
@@ -31,44 +32,13 @@ pub fn write_file(path: &Path, summary: &LoadSummary) -> Result<(), RenderError>
             writeln!(out)?;
         }
         "md" | "markdown" => write_markdown(summary, &mut out)?,
-        "html" | "htm" => write_html(summary, &mut out)?,
+        "html" | "htm" => html::write_html(summary, &mut out)?,
         _ => return Err(RenderError::UnknownExtension),
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
     Ok(std::fs::write(path, out)?)
-}
-
-const HEADINGS: [&str; 9] = [
-    "step", "requests", "failures", "req/s", "p50", "p90", "p99", "p99.9", "max",
-];
-
-fn cells(row: &Row) -> [String; 9] {
-    [
-        row.name.clone(),
-        row.requests.to_string(),
-        row.failures.to_string(),
-        format!("{:.1}", row.rps),
-        micros(row.p50_us),
-        micros(row.p90_us),
-        micros(row.p99_us),
-        micros(row.p999_us),
-        micros(row.max_us),
-    ]
-}
-
-fn rows(summary: &LoadSummary) -> Vec<Row> {
-    let mut rows = summary.step_rows();
-    rows.push(summary.total_row());
-    rows
-}
-
-fn headline(summary: &LoadSummary) -> String {
-    format!(
-        "{} against {}: {} user(s) on {} machine(s), {:.1} s",
-        summary.scenario, summary.target, summary.users, summary.machines, summary.duration_secs
-    )
 }
 
 pub fn write_markdown(summary: &LoadSummary, out: &mut impl Write) -> io::Result<()> {
@@ -92,46 +62,6 @@ pub fn write_markdown(summary: &LoadSummary, out: &mut impl Write) -> io::Result
         }
     }
     Ok(())
-}
-
-pub fn write_html(summary: &LoadSummary, out: &mut impl Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Load: {}</title>\n\
-         <style>body{{font-family:system-ui,sans-serif;margin:2rem}}table{{border-collapse:collapse}}\
-         td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}td:first-child,th:first-child{{text-align:left}}</style>\n\
-         </head><body>\n<h1>Load: {}</h1>\n<p>{}</p>",
-        escape(&summary.scenario),
-        escape(&summary.scenario),
-        escape(&headline(summary))
-    )?;
-    write!(out, "<table>\n<tr>")?;
-    for heading in HEADINGS {
-        write!(out, "<th>{heading}</th>")?;
-    }
-    writeln!(out, "</tr>")?;
-    for row in rows(summary) {
-        write!(out, "<tr>")?;
-        for cell in cells(&row) {
-            write!(out, "<td>{}</td>", escape(&cell))?;
-        }
-        writeln!(out, "</tr>")?;
-    }
-    writeln!(out, "</table>")?;
-    if !summary.thresholds.is_empty() {
-        writeln!(out, "<h2>Thresholds</h2>\n<ul>")?;
-        for t in &summary.thresholds {
-            let result = if t.passed { "pass" } else { "FAIL" };
-            writeln!(
-                out,
-                "<li><code>{}</code>: {result} (observed {})</li>",
-                escape(&t.rule),
-                escape(&t.observed)
-            )?;
-        }
-        writeln!(out, "</ul>")?;
-    }
-    writeln!(out, "</body></html>")
 }
 
 #[cfg(test)]
@@ -163,12 +93,14 @@ mod tests {
                 failures: 1,
                 statuses: [(200, 9), (401, 1)].into(),
                 latency,
+                ..StepLoad::default()
             }],
             thresholds: vec![ThresholdOutcome {
                 rule: "p99<1us".into(),
                 observed: "300us".into(),
                 passed: false,
             }],
+            ..LoadSummary::default()
         }
     }
 
@@ -183,10 +115,12 @@ mod tests {
         );
         assert!(md.contains("| `p99<1us` | 300us | FAIL |"), "{md}");
         let mut html = Vec::new();
-        write_html(&summary(), &mut html).unwrap();
+        html::write_html(&summary(), &mut html).unwrap();
         let html = String::from_utf8(html).unwrap();
         assert!(html.contains("<h1>Load: LOAD-&lt;BASIC&gt;</h1>"), "{html}");
-        assert!(html.contains("<code>p99&lt;1us</code>: FAIL"), "{html}");
+        assert!(html.contains("<code>p99&lt;1us</code>: <span"), "{html}");
+        assert!(html.contains("read | all"), "{html}");
+        assert!(!html.contains("<BASIC>"), "{html}");
     }
 
     #[test]

@@ -1,40 +1,55 @@
 //! What a load run measured, per step and in total: the one model the console
-//! table, `tollgate merge` and the auth cost table read.
+//! table, the reports, `tollgate merge` and the auth cost table read.
 //!
-//! It is built from goose's own metrics (live, or `raw_metrics` of a goose JSON
-//! report read back), keeps goose's latency buckets so runs from several machines
-//! add up exactly, and computes percentiles with goose's own code, so the figures
-//! here are the figures in goose's HTML report.
+//! Counts and statuses come from goose's metrics; latencies from tollgate's own
+//! HDR histograms (`recorder.rs`: µs, 3 significant digits), which add up
+//! exactly across machines. A summary written before them (format 1) holds
+//! goose's rounded buckets instead; it still reads and merges, its buckets
+//! counted at their bucket's value.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use goose::metrics::{GooseMetrics, GooseRequestMetricTimingData, TimeBuckets};
+use hdrhistogram::Histogram as HdrHistogram;
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-/// Marks a summary file, so `tollgate merge` tells it from a goose JSON report.
-pub const FORMAT: &str = "tollgate-load-summary/1";
+use super::hdr::Hdr;
+use super::recorder::{self, Recorded};
+pub use super::recorder::{Point, Reason};
+
+/// Marks a summary file (and the JSON load report), so `tollgate merge` tells it
+/// from a goose JSON report. docs/load-report.schema.json describes it.
+pub const FORMAT: &str = "tollgate-load-summary/2";
+/// Summaries written with goose's buckets only: read, and merged, still.
+pub const FORMAT_1: &str = "tollgate-load-summary/1";
 
 /// Where in a user's life a step runs (`load.steps`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Once per user, before its iterations (a login).
     Start,
     /// Every iteration: what the load measures.
+    #[default]
     Iteration,
     /// Once per user, when it stops (a logout).
     Stop,
 }
 
-/// Response times in goose's buckets: the bucket's fastest time in µs → count.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Response times in µs: an HDR histogram, or goose's buckets in a summary
+/// from before tollgate kept one (bucket's fastest time in µs → count).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub buckets_us: BTreeMap<u64, u64>,
     pub count: u64,
     pub min_us: u64,
     pub max_us: u64,
     pub total_us: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hdr: Option<Hdr>,
 }
 
 impl Histogram {
@@ -49,11 +64,40 @@ impl Histogram {
             min_us: data.minimum_time_us,
             max_us: data.maximum_time_us,
             total_us: data.total_time_us,
+            hdr: None,
         }
     }
 
-    /// Adds `other`'s times to these: bucket by bucket, so percentiles of the sum
-    /// are as exact as those of one run.
+    /// The figures of an HDR histogram: its extremes and total are within its
+    /// precision (0.1%), its count exact.
+    pub fn from_hdr(histogram: HdrHistogram<u64>) -> Self {
+        let count = histogram.len();
+        let empty = histogram.is_empty();
+        Histogram {
+            buckets_us: BTreeMap::new(),
+            count,
+            min_us: if empty { 0 } else { histogram.min() },
+            max_us: if empty { 0 } else { histogram.max() },
+            total_us: (histogram.mean() * count as f64).round() as u64,
+            hdr: Some(Hdr(histogram)),
+        }
+    }
+
+    /// These times as an HDR histogram: goose's buckets count at their value.
+    pub(super) fn as_hdr(&self) -> Option<HdrHistogram<u64>> {
+        if let Some(hdr) = &self.hdr {
+            return Some(hdr.0.clone());
+        }
+        let mut histogram = recorder::empty_histogram()?;
+        for (&bucket, &count) in &self.buckets_us {
+            histogram.saturating_record_n(bucket, count);
+        }
+        Some(histogram)
+    }
+
+    /// Adds `other`'s times to these: HDR counts (or goose's buckets, when
+    /// neither side has an HDR histogram) add up exactly, so percentiles of the
+    /// sum are as exact as those of one run.
     pub fn add(&mut self, other: &Histogram) {
         if other.count == 0 {
             return;
@@ -64,14 +108,28 @@ impl Histogram {
         self.max_us = self.max_us.max(other.max_us);
         self.count += other.count;
         self.total_us += other.total_us;
+        if self.hdr.is_some() || other.hdr.is_some() {
+            if let (Some(mut mine), Some(theirs)) = (self.as_hdr(), other.as_hdr()) {
+                // Same bounds on both sides: adding cannot fail.
+                let _ = mine.add(&theirs);
+                self.hdr = Some(Hdr(mine));
+                self.buckets_us.clear();
+                return;
+            }
+        }
         for (bucket, count) in &other.buckets_us {
             *self.buckets_us.entry(*bucket).or_default() += count;
         }
     }
 
-    /// The time `fraction` (0..=1) of the requests finished within, in µs, by
-    /// goose's own percentile code; 0 without requests.
+    /// The time `fraction` (0..=1) of the requests finished within, in µs; 0
+    /// without requests.
     pub fn percentile_us(&self, fraction: f32) -> u64 {
+        // f32 holds 0.9999 as 0.99989998: back to the decimal it was written as.
+        let fraction = (f64::from(fraction) * 1e6).round() / 1e6;
+        if let Some(hdr) = &self.hdr {
+            return recorder::quantile(&hdr.0, fraction).min(self.max_us.max(1));
+        }
         let data = GooseRequestMetricTimingData {
             times_us: self
                 .buckets_us
@@ -83,7 +141,7 @@ impl Histogram {
             total_time_us: self.total_us,
             counter: self.count as usize,
         };
-        data.percentile_us(fraction)
+        data.percentile_us(fraction as f32)
     }
 
     pub fn mean_us(&self) -> u64 {
@@ -91,8 +149,25 @@ impl Histogram {
     }
 }
 
-/// One step's requests.
+/// A check of a step's `expect` (`status`, `header x-ausername`, or `no answer`)
+/// and how many requests missed it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckCount {
+    pub check: String,
+    pub count: u64,
+}
+
+/// What ran: for the reports, which must say it without the command line.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub tollgate_version: String,
+    pub scenario_file: String,
+    /// The options the run was driven with (users, run time, thresholds, faults).
+    pub options: IndexMap<String, String>,
+}
+
+/// One step's requests.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StepLoad {
     /// The step's name, as the scenario gives it.
     pub name: String,
@@ -104,6 +179,15 @@ pub struct StepLoad {
     pub failures: u64,
     pub statuses: BTreeMap<u16, u64>,
     pub latency: Histogram,
+    /// Per second: at most 86,400 points (a day, `recorder::MAX_POINTS`).
+    #[serde(default)]
+    pub series: Vec<Point>,
+    /// The checks its failed requests missed, most missed first.
+    #[serde(default)]
+    pub checks: Vec<CheckCount>,
+    /// Distinct reasons of its failures, in the order they first came.
+    #[serde(default)]
+    pub reasons: Vec<Reason>,
 }
 
 /// How goose names the error-rate rule; a scenario's own one replaces the default.
@@ -122,7 +206,7 @@ pub struct ThresholdOutcome {
 }
 
 /// A whole load run (or several added up by `tollgate merge`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoadSummary {
     pub format: String,
     pub scenario: String,
@@ -136,6 +220,8 @@ pub struct LoadSummary {
     pub steps: Vec<StepLoad>,
     #[serde(default)]
     pub thresholds: Vec<ThresholdOutcome>,
+    #[serde(default)]
+    pub run: RunInfo,
 }
 
 /// The figures of one row of the table.
@@ -149,6 +235,7 @@ pub struct Row {
     pub p90_us: u64,
     pub p99_us: u64,
     pub p999_us: u64,
+    pub p9999_us: u64,
     pub max_us: u64,
     pub mean_us: u64,
 }
@@ -185,6 +272,7 @@ impl LoadSummary {
                     latency: aggregate
                         .map(|a| Histogram::from_goose(&a.raw_data))
                         .unwrap_or_default(),
+                    ..StepLoad::default()
                 }
             })
             .collect();
@@ -206,6 +294,24 @@ impl LoadSummary {
             duration_secs,
             steps,
             thresholds,
+            run: RunInfo::default(),
+        }
+    }
+
+    /// Puts what tollgate recorded (`recorded[i]` for `steps[i]`) in place of
+    /// goose's latencies.
+    pub fn attach(&mut self, recorded: Vec<Recorded>) {
+        for (step, recorded) in self.steps.iter_mut().zip(recorded) {
+            step.latency = Histogram::from_hdr(recorded.latency);
+            step.series = recorded.series;
+            let mut checks: Vec<CheckCount> = recorded
+                .checks
+                .into_iter()
+                .map(|(check, count)| CheckCount { check, count })
+                .collect();
+            checks.sort_by_key(|c| std::cmp::Reverse(c.count));
+            step.checks = checks;
+            step.reasons = recorded.reasons;
         }
     }
 
@@ -261,6 +367,7 @@ impl LoadSummary {
             p90_us: latency.percentile_us(0.9),
             p99_us: latency.percentile_us(0.99),
             p999_us: latency.percentile_us(0.999),
+            p9999_us: latency.percentile_us(0.9999),
             max_us: latency.max_us,
             mean_us: latency.mean_us(),
         }
@@ -304,8 +411,8 @@ impl LoadSummary {
         )?;
         writeln!(
             out,
-            "{:<36} {:>10} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
-            "step", "requests", "failures", "req/s", "p50", "p90", "p99", "p99.9", "max"
+            "{:<36} {:>10} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "step", "requests", "failures", "req/s", "p50", "p90", "p99", "p99.9", "p99.99", "max"
         )?;
         let mut rows = self.step_rows();
         if self.steps.len() > 1 {
@@ -314,7 +421,7 @@ impl LoadSummary {
         for row in rows {
             writeln!(
                 out,
-                "{:<36} {:>10} {:>9} {:>10.1} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                "{:<36} {:>10} {:>9} {:>10.1} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
                 clip(&row.name, 36),
                 row.requests,
                 row.failures,
@@ -323,6 +430,7 @@ impl LoadSummary {
                 micros(row.p90_us),
                 micros(row.p99_us),
                 micros(row.p999_us),
+                micros(row.p9999_us),
                 micros(row.max_us),
             )?;
         }
@@ -345,6 +453,7 @@ impl LoadSummary {
                 "no answer: {unanswered} request(s) got none (refused, reset or timed out)"
             )?;
         }
+        self.write_reasons(out)?;
         for threshold in &self.thresholds {
             let verdict = if threshold.passed { "pass" } else { "FAIL" };
             writeln!(
@@ -353,9 +462,56 @@ impl LoadSummary {
                 threshold.rule, threshold.observed
             )?;
         }
+        self.write_checks(out)
+    }
+
+    /// The first distinct reasons requests failed for, so a run that failed
+    /// everything says why on the console.
+    fn write_reasons(&self, out: &mut impl Write) -> io::Result<()> {
+        let reasons: Vec<&Reason> = self.steps.iter().flat_map(|s| &s.reasons).collect();
+        if reasons.is_empty() {
+            return Ok(());
+        }
+        writeln!(
+            out,
+            "failure reasons (first {}):",
+            REASONS_SHOWN.min(reasons.len())
+        )?;
+        for reason in reasons.iter().take(REASONS_SHOWN) {
+            writeln!(out, "  {} ({}x)", reason.reason, reason.count)?;
+        }
+        if reasons.len() > REASONS_SHOWN {
+            writeln!(
+                out,
+                "  … {} more in the HTML or JSON report",
+                reasons.len() - REASONS_SHOWN
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Each check a request missed, by step, with how many missed it (as k6's
+    /// checks summary): nothing when every request passed.
+    fn write_checks(&self, out: &mut impl Write) -> io::Result<()> {
+        if self.steps.iter().all(|s| s.checks.is_empty()) {
+            return Ok(());
+        }
+        writeln!(out, "failed checks:")?;
+        for step in &self.steps {
+            for check in &step.checks {
+                writeln!(
+                    out,
+                    "  ✗ {} › {}: {} of {} failed",
+                    step.name, check.check, check.count, step.requests
+                )?;
+            }
+        }
         Ok(())
     }
 }
+
+/// Failure reasons the console shows; the reports have them all.
+const REASONS_SHOWN: usize = 5;
 
 fn clip(text: &str, width: usize) -> String {
     if text.chars().count() <= width {

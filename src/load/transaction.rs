@@ -2,13 +2,15 @@
 //! runner's own `prepare` (so a load sends exactly what `tollgate run` sends:
 //! fresh JWTs with `now` claims, OAuth tokens from a per-user cache), hands it to
 //! goose to send and time, and judges the answer with the runner's `expect`: a
-//! miss is a failure in goose's metrics.
+//! miss is a failure in goose's metrics. The time goose measured goes into
+//! tollgate's own histograms too (`recorder.rs`), with the checks a failure missed.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use goose::goose::{GooseRequest, GooseUser, Transaction, TransactionError, TransactionResult};
 
+use super::recorder::Recorder;
 use super::summary::Phase;
 use crate::auth::keys::KeyRing;
 use crate::client::{self, Clients, Endpoints, Env};
@@ -41,7 +43,11 @@ pub struct Shared {
     pub request_names: Vec<String>,
     /// Steps whose request is the same every iteration (see [`cacheable`]).
     pub cacheable: Vec<bool>,
+    pub recorder: Arc<Recorder>,
 }
+
+/// The check a request that got no answer missed.
+const NO_ANSWER: &str = "no answer";
 
 /// Which steps build the same request every time a user sends them: iteration
 /// steps without a credential minted or fetched at send time (a JWT carries `now`,
@@ -221,14 +227,23 @@ async fn send_with(
     let sent = Instant::now();
     let goose = user.request(request.build()).await?;
     let mut metric = goose.request;
+    let micros = metric.response_time_micros();
     let response = match goose.response {
-        // goose has counted it as a failure already (no answer).
-        Err(_) => return Ok(()),
+        // goose has counted it as a failure already. The error's text names the
+        // URL, which may hold `?jwt=`: only its kind is kept.
+        Err(e) => {
+            let reason = format!("{}: no answer ({})", step.name, transport_failure(&e));
+            shared
+                .recorder
+                .failed(index, micros, &[NO_ANSWER.to_string()], &reason);
+            return Ok(());
+        }
         Ok(response) => client::read_response(response, sent).await,
     };
     let Ok(response) = response else {
-        // The transport error's text names the URL, which may hold `?jwt=`.
         let tag = format!("{}: the answer's body could not be read", step.name);
+        let checks = ["body".to_string()];
+        shared.recorder.failed(index, micros, &checks, &tag);
         return user.set_failure(&tag, &mut metric, None, None);
     };
 
@@ -257,8 +272,17 @@ async fn send_with(
             redactor.add_secret(secret);
         }
         let tag = redactor.text(&failure_tag(&step.name, first));
+        let mut checks: Vec<String> = Vec::with_capacity(failures.len());
+        for failure in &failures {
+            let check = failure.check.to_string();
+            if !checks.contains(&check) {
+                checks.push(check);
+            }
+        }
+        shared.recorder.failed(index, micros, &checks, &tag);
         return user.set_failure(&tag, &mut metric, None, None);
     }
+    shared.recorder.passed(index, micros);
     if !metric.success {
         // goose judged by 2xx; the step's `expect` is the judge here.
         user.set_success(&mut metric)?;
@@ -280,6 +304,19 @@ fn failure_tag(step: &str, failure: &Failure) -> String {
             "{step}: {} expected {} (line {line})",
             failure.check, failure.expected
         )
+    }
+}
+
+/// What kind of transport failure `error` is, without its text (which names the URL).
+fn transport_failure(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_request() || error.is_body() {
+        "the request could not be sent"
+    } else {
+        "transport error"
     }
 }
 
