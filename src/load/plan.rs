@@ -93,6 +93,13 @@ pub fn refusals(scenario: &Scenario) -> Vec<String> {
                 step.name
             ));
         }
+        if step.expect.idp.is_some() || step.expect.should.as_ref().is_some_and(|s| s.idp.is_some())
+        {
+            problems.push(format!(
+                "{at}: step '{}' has `expect.idp`: under load the IdP's calls of every user mix, so no step's can be told apart",
+                step.name
+            ));
+        }
         if step.request.follow_redirects {
             problems.push(format!(
                 "{at}: step '{}' follows redirects; under load each hop would be a separate request — send them as steps",
@@ -261,6 +268,16 @@ mod tests {
             "id: L-1\ntitle: t\nsteps:\n  - name: login\n    request: {{ path: / }}\n  - name: read\n    request: {{ path: / }}\n  - name: logout\n    request: {{ path: / }}\n{load}"
         );
         load_str(&text, std::path::Path::new("l.yaml"), &|_| None).unwrap()
+    }
+
+    #[test]
+    fn expect_idp_cannot_be_judged_under_load() {
+        let text = "id: L-2\ntitle: t\nsteps:\n  - name: read\n    request: { path: / }\n    expect: { idp: { jwks: 0 } }\n";
+        let s = load_str(text, std::path::Path::new("l.yaml"), &|_| None).unwrap();
+        let refused = refusals(&s);
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(refused[0].starts_with("l.yaml:4:"), "{refused:?}");
+        assert!(refused[0].contains("`expect.idp`"), "{refused:?}");
     }
 
     #[test]
