@@ -215,6 +215,15 @@ pub struct LoadArgs {
     /// req/s and latency per flow and its cost over `anonymous.yaml`.
     #[arg(long, value_name = "DIR", conflicts_with = "scenario")]
     pub compare: Option<PathBuf>,
+    /// With --compare: measured rounds of each flow, interleaved across flows;
+    /// the table shows each flow's median and its range.
+    #[arg(long, value_name = "N", default_value = "1", requires = "compare",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
+    /// With --compare: how long each flow runs unmeasured before each measured run.
+    #[arg(long, value_name = "TIME", default_value = "2s", requires = "compare",
+          value_parser = humantime::parse_duration)]
+    pub warm_up: std::time::Duration,
     #[command(flatten)]
     pub target: TargetArgs,
     /// Concurrent virtual users [default: load.users, else 8].
@@ -241,7 +250,9 @@ pub struct LoadArgs {
     /// first breach (checked each second once all users run).
     #[arg(long)]
     pub no_threshold_abort: bool,
-    /// Write goose's report: FILE.html, FILE.json or FILE.md (repeatable).
+    /// Write goose's report: FILE.html, FILE.json or FILE.md (repeatable). With
+    /// --compare: the cost table in that format, and each flow's goose report
+    /// as FILE-FLOW.EXT.
     #[arg(long = "report", alias = "report-file", value_name = "FILE")]
     pub reports: Vec<PathBuf>,
     /// Coordinated-omission mitigation [default: average with --throttle, else disabled].
