@@ -216,14 +216,16 @@ pub struct LoadArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "scenario")]
     pub compare: Option<PathBuf>,
     /// With --compare: measured rounds of each flow, interleaved across flows;
-    /// the table shows each flow's median and its range.
-    #[arg(long, value_name = "N", default_value = "1", requires = "compare",
+    /// the table shows each flow's median and its range [default: 1].
+    // Options without a default, so `load` can refuse them without --compare
+    // (clap's `requires` is met by another member of the `what` group).
+    #[arg(long, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub repeat: u32,
-    /// With --compare: how long each flow runs unmeasured before each measured run.
-    #[arg(long, value_name = "TIME", default_value = "2s", requires = "compare",
-          value_parser = humantime::parse_duration)]
-    pub warm_up: std::time::Duration,
+    pub repeat: Option<u32>,
+    /// With --compare: how long each flow runs unmeasured before each measured
+    /// run [default: 2s].
+    #[arg(long, value_name = "TIME", value_parser = humantime::parse_duration)]
+    pub warm_up: Option<std::time::Duration>,
     #[command(flatten)]
     pub target: TargetArgs,
     /// Concurrent virtual users [default: load.users, else 8].

@@ -17,6 +17,10 @@ use crate::load::{LoadOptions, merge as merging, render, run_load};
 use crate::scenario::threshold::Threshold;
 use crate::scenario::{self, Scenario};
 
+/// `--warm-up`'s default: long enough for a flow's connections, caches and the
+/// CPU's clock to settle before it is measured.
+const DEFAULT_WARM_UP: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub fn load(args: &LoadArgs) -> CommandResult {
     let thresholds = parse_thresholds(&args.thresholds).map_err(usage)?;
     let options = LoadOptions {
@@ -36,11 +40,14 @@ pub fn load(args: &LoadArgs) -> CommandResult {
         faults: args.faults.clone(),
     };
     match (&args.scenario, &args.compare) {
+        (Some(_), _) if args.repeat.is_some() || args.warm_up.is_some() => {
+            Err(usage("--repeat and --warm-up go with --compare"))
+        }
         (Some(path), _) => load_one(path, &options),
         (None, Some(dir)) => {
             let rounds = Rounds {
-                warm_up: args.warm_up,
-                repeat: args.repeat as usize,
+                warm_up: args.warm_up.unwrap_or(DEFAULT_WARM_UP),
+                repeat: args.repeat.map_or(1, |n| n as usize),
             };
             load_compare(dir, &options, rounds)
         }
