@@ -16,7 +16,7 @@ use tollgate::auth::keys::{SigningKey, algorithm};
 use tollgate::mock::confluence::connect_jwt::{ConnectJwtVerifier, JwtOutcome};
 use tollgate::mock::faults::FaultSet;
 use tollgate::scenario::mock_config::{ConnectJwtConfig, JwtIssuer};
-use tollgate::scenario::model::{Alg, JwtAuth, JwtPlacement};
+use tollgate::scenario::model::{Alg, JwtAuth, JwtMint, JwtPlacement};
 
 const URL: &str = "http://127.0.0.1:8090/wiki/rest/api/content/12345/child/page?expand=body.storage,version&limit=25&start=0";
 const NOW: u64 = 1_700_000_000;
@@ -35,6 +35,7 @@ fn spec() -> JwtAuth {
         placement: JwtPlacement::Header,
         scheme: Some("JWT".into()),
         attack: None,
+        mint: JwtMint::PerRequest,
     }
 }
 

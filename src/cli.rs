@@ -217,6 +217,17 @@ pub struct LoadArgs {
     /// req/s and latency per flow and its cost over `anonymous.yaml`.
     #[arg(long, value_name = "DIR", conflicts_with = "scenario")]
     pub compare: Option<PathBuf>,
+    /// With --compare: measured rounds of each flow, interleaved across flows;
+    /// the table shows each flow's median and its range [default: 1].
+    // Options without a default, so `load` can refuse them without --compare
+    // (clap's `requires` is met by another member of the `what` group).
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: Option<u32>,
+    /// With --compare: how long each flow runs unmeasured before each measured
+    /// run [default: 2s].
+    #[arg(long, value_name = "TIME", value_parser = humantime::parse_duration)]
+    pub warm_up: Option<std::time::Duration>,
     #[command(flatten)]
     pub target: TargetArgs,
     /// Concurrent virtual users [default: load.users, else 8].
@@ -245,7 +256,8 @@ pub struct LoadArgs {
     pub no_threshold_abort: bool,
     /// Write a report: FILE.html (self-contained, with plots), FILE.json (the
     /// summary `tollgate merge` reads; docs/load-report.schema.json) or FILE.md
-    /// (goose's, with --baseline-file's changes) (repeatable).
+    /// (goose's, with --baseline-file's changes) (repeatable). With --compare:
+    /// the cost table in that format, and each flow's report as FILE-FLOW.EXT.
     #[arg(long = "report", alias = "report-file", value_name = "FILE")]
     pub reports: Vec<PathBuf>,
     /// Coordinated-omission mitigation [default: average with --throttle, else disabled].

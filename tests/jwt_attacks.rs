@@ -20,7 +20,7 @@ use tollgate::auth::jwt::attack::{
 };
 use tollgate::auth::jwt::{MintRequest, Minted, mint, qsh};
 use tollgate::auth::keys::{KeyRing, SigningKey, algorithm};
-use tollgate::scenario::model::{Alg, JwtAttack, JwtAuth, JwtPlacement, KeySpec};
+use tollgate::scenario::model::{Alg, JwtAttack, JwtAuth, JwtMint, JwtPlacement, KeySpec};
 
 const NOW: u64 = 1_700_000_000;
 const URL: &str = "https://confluence.example/wiki/rest/api/content?expand=body&limit=5";
@@ -99,6 +99,7 @@ fn spec(attack: Option<JwtAttack>) -> JwtAuth {
         placement: JwtPlacement::Header,
         scheme: Some("JWT".into()),
         attack,
+        mint: JwtMint::PerRequest,
     }
 }
 

@@ -769,3 +769,79 @@ fn a_load_in_which_every_request_fails_exits_1_with_its_reasons_and_failed_check
     assert!(out.contains("read: no answer (could not connect)"), "{out}");
     assert!(out.contains("✗ read › no answer: 10 of 10 failed"), "{out}");
 }
+
+#[test]
+fn compare_with_a_report_writes_the_cost_table_in_its_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let flows = dir.path().join("flows");
+    std::fs::create_dir(&flows).unwrap();
+    for flow in ["basic", "anonymous"] {
+        std::fs::copy(
+            format!("scenarios/load/{flow}.yaml"),
+            flows.join(format!("{flow}.yaml")),
+        )
+        .unwrap();
+    }
+    let (markdown, json) = (dir.path().join("x.md"), dir.path().join("x.json"));
+    let output = tollgate(
+        &[
+            "load",
+            "--compare",
+            flows.to_str().unwrap(),
+            "--run-time",
+            "1s",
+            "--users",
+            "2",
+            "--warm-up",
+            "0s",
+            "--report",
+            markdown.to_str().unwrap(),
+            "--report",
+            json.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+
+    let table = std::fs::read_to_string(&markdown).unwrap();
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| ")).collect();
+    assert_eq!(rows.len(), 3, "a heading and two flows: {table}");
+    assert!(rows[0].contains("| cost | mints |"), "{table}");
+    assert!(
+        rows[1].starts_with("| anonymous |"),
+        "baseline first: {table}"
+    );
+    assert!(rows[1].contains("| 1.00x |"), "{table}");
+    assert!(rows[2].starts_with("| basic |"), "{table}");
+
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(json["format"], "tollgate-compare/1");
+    assert_eq!(json["flows"].as_array().unwrap().len(), 2, "{json}");
+    assert_eq!(json["flows"][1]["rounds"], 1);
+    // Each flow's own goose report is still written beside the table.
+    assert!(dir.path().join("x-basic.md").exists(), "{out}");
+
+    let refused = tollgate(
+        &[
+            "load",
+            "--compare",
+            flows.to_str().unwrap(),
+            "--report",
+            "x.txt",
+        ],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+}
+
+#[test]
+fn repeat_and_warm_up_belong_to_compare() {
+    let output = tollgate(&["load", "scenarios/load/basic.yaml", "--repeat", "3"], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let output = tollgate(
+        &["load", "--compare", "scenarios/load", "--repeat", "0"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}

@@ -605,6 +605,7 @@ async fn auth_crowd_sso_logs_in_at_the_bound_address_and_sends_the_cookie() {
         idp_url: mock.idp_url(),
         http: &http,
         tokens: &tokens,
+        jwts: None,
         now: 0,
         client_ip: Some("10.0.0.5"),
     };

@@ -17,6 +17,7 @@ use crate::scenario::model;
 use crate::scenario::plan::{Auth, JwtAuth, OauthAuth};
 use crate::scenario::template::{Scope, Template, UnknownVar};
 pub use error::AuthError;
+use jwt::reuse::JwtCache;
 use keys::KeyRing;
 use oauth::{TokenCache, TokenRequest};
 
@@ -45,6 +46,9 @@ pub struct AuthContext<'a> {
     pub idp_url: &'a str,
     pub http: &'a reqwest::Client,
     pub tokens: &'a TokenCache,
+    /// Where a load user keeps its JWTs for reuse; `None` mints one for every
+    /// step, as `tollgate run` does (each step's `now` is its own).
+    pub jwts: Option<&'a JwtCache>,
     /// Seconds since the Unix epoch, for `now` claims.
     pub now: u64,
     /// The step's `client_ip:`, resolved: the address an SSO session is bound to.
@@ -95,8 +99,8 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
                 secrets,
             })
         }
-        Auth::Jwt(spec) => {
-            let spec = resolve_jwt(spec, ctx.scope)?;
+        Auth::Jwt(planned) => {
+            let spec = resolve_jwt(planned, ctx.scope)?;
             let key = ctx
                 .keys
                 .get(&spec.key)
@@ -106,7 +110,14 @@ pub async fn credential(auth: &Auth, ctx: &AuthContext<'_>) -> Result<Credential
                 url: ctx.url,
                 context_path: ctx.context_path,
             };
-            let minted = jwt::mint(&spec, key, &request, ctx.now)?;
+            let minted = match ctx.jwts.filter(|_| !planned.mints_per_request()) {
+                Some(cache) => {
+                    let token =
+                        cache.token(&spec, ctx.now, || jwt::sign(&spec, key, &request, ctx.now))?;
+                    jwt::place(&spec, token, None, ctx.url)
+                }
+                None => jwt::mint(&spec, key, &request, ctx.now)?,
+            };
             // The header and claims are evidence; only the signature is a secret.
             let signature = minted
                 .token
@@ -160,6 +171,7 @@ pub fn resolve_jwt(spec: &JwtAuth, scope: &Scope) -> Result<model::JwtAuth, Unkn
         placement: spec.placement,
         scheme: spec.scheme.as_ref().map(render).transpose()?,
         attack: spec.attack,
+        mint: spec.mint,
     })
 }
 
@@ -193,6 +205,7 @@ mod tests {
             idp_url: "http://127.0.0.1:1",
             http: &reqwest::Client::new(),
             tokens: &TokenCache::default(),
+            jwts: None,
             now: 0,
             client_ip: None,
         };

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::clients::Clients;
 use super::response::describe_error;
+use crate::auth::jwt::reuse::JwtCache;
 use crate::auth::keys::KeyRing;
 use crate::auth::oauth::TokenCache;
 use crate::wire;
@@ -27,12 +28,16 @@ pub struct Endpoints {
 }
 
 /// What the steps of one scenario run (or one load user) share while they send:
-/// its endpoints and keys, its OAuth token cache, and how far `wait:` moved the
-/// mock's clock.
+/// its endpoints and keys, its OAuth token cache (and a load user's JWTs), and
+/// how far `wait:` moved the mock's clock.
 pub struct Env {
     pub endpoints: Arc<Endpoints>,
     pub keys: Arc<KeyRing>,
     pub tokens: TokenCache,
+    /// A load user's JWTs, reused until they near their `exp`; `None` under
+    /// `tollgate run`, where every step mints its own so a scenario's steps mean
+    /// what they say whatever ran before them.
+    jwts: Option<JwtCache>,
     /// Whole seconds `wait:` has moved the mock's clock, so tokens minted here
     /// carry the time the mock sees.
     clock_offset: AtomicU64,
@@ -53,8 +58,21 @@ impl Env {
             endpoints,
             keys,
             tokens: TokenCache::default(),
+            jwts: None,
             clock_offset: AtomicU64::new(0),
         }
+    }
+
+    /// This user keeps its JWTs as clients do (`tollgate load`): one per spec,
+    /// minted again when it nears its `exp`, unless the spec needs a fresh one.
+    pub fn reusing_jwts(mut self) -> Self {
+        self.jwts = Some(JwtCache::default());
+        self
+    }
+
+    /// Where this user's JWTs are kept, if they are reused.
+    pub fn jwts(&self) -> Option<&JwtCache> {
+        self.jwts.as_ref()
     }
 
     /// Seconds since the epoch as the target sees it.

@@ -69,6 +69,7 @@ pub async fn prepare<'c>(
             idp_url: &env.endpoints.idp_url,
             http: &clients.direct,
             tokens: &env.tokens,
+            jwts: env.jwts(),
             now: env.now(),
             client_ip: client_ip.as_deref(),
         };
@@ -252,5 +253,58 @@ mod tests {
         let basic = request("{ path: /x, auth: { basic: { user: alice, password: \"${pw}\" } } }");
         let prepared = prepare(&basic, &env(), &scope, &clients).await.unwrap();
         assert!(prepared.secrets.contains(&"alice:Var-Pw-123".to_string()));
+    }
+
+    /// The `Authorization` a load user (JWTs reused) sends for `step` twice.
+    /// ES256 signatures are randomised: two mints never give the same token,
+    /// even in the same second.
+    async fn two_sends(step: &str) -> (String, String) {
+        let yaml = format!(
+            "id: T\ntitle: t\nkeys: {{ app: {{ alg: ES256, generate: true }} }}\nsteps:\n  - name: s\n    request: {step}\n"
+        );
+        let scenario = crate::scenario::load_str(&yaml, Path::new("inline.yaml"), &|_| None)
+            .unwrap_or_else(|d| {
+                panic!("{}", d.iter().map(ToString::to_string).collect::<String>())
+            });
+        let keys = KeyRing::from_specs(scenario.keys.iter().map(|(n, k)| (n, &k.inner))).unwrap();
+        let mut env = env();
+        env.keys = Arc::new(keys);
+        let env = env.reusing_jwts();
+        let clients = Clients::new(&TlsTrust::default()).unwrap();
+        let mut sent = Vec::new();
+        for _ in 0..2 {
+            let prepared = prepare(&scenario.steps[0].request, &env, &Scope::new(), &clients)
+                .await
+                .unwrap();
+            let header = prepared.request.headers()["authorization"]
+                .to_str()
+                .unwrap();
+            sent.push(header.to_string());
+        }
+        (sent[0].clone(), sent[1].clone())
+    }
+
+    #[tokio::test]
+    async fn a_load_user_reuses_its_jwt_unless_the_spec_needs_a_fresh_one() {
+        let claims = "claims: { iss: app, iat: now, exp: now+5m }";
+        let (first, second) = two_sends(&format!(
+            "{{ path: /x, auth: {{ jwt: {{ key: app, {claims} }} }} }}"
+        ))
+        .await;
+        assert_eq!(first, second, "reused");
+        for fresh in [
+            "mint: per_request",
+            "qsh: true",
+            "claims: { iss: app, iat: now, exp: now+5m, jti: j-1 }",
+        ] {
+            let spec = if fresh.starts_with("claims") {
+                format!("key: app, {fresh}")
+            } else {
+                format!("key: app, {fresh}, {claims}")
+            };
+            let (first, second) =
+                two_sends(&format!("{{ path: /x, auth: {{ jwt: {{ {spec} }} }} }}")).await;
+            assert_ne!(first, second, "{fresh}: minted per request");
+        }
     }
 }

@@ -9,13 +9,19 @@ use std::time::SystemTime;
 use super::outcome::{CommandError, CommandOutcome};
 use super::{CommandResult, refuse_emulator_defaults, runtime, target_options, usage};
 use crate::cli::{LoadArgs, MergeArgs};
-use crate::load::compare::{self, Flow};
+use crate::load::compare::formats::{self, Format};
+use crate::load::compare::rounds::{self, FlowSpec, Rounds};
+use crate::load::compare::{self, Table};
 use crate::load::plan::{self, Overrides, ShardPlan};
 use crate::load::shard::{self, Shard, ShardRecord};
 use crate::load::summary::LoadSummary;
 use crate::load::{LoadError, LoadOptions, judge, load_of, merge as merging, render, run_load};
 use crate::scenario::threshold::Threshold;
 use crate::scenario::{self, Scenario};
+
+/// `--warm-up`'s default: long enough for a flow's connections, caches and the
+/// CPU's clock to settle before it is measured.
+const DEFAULT_WARM_UP: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub fn load(args: &LoadArgs) -> CommandResult {
     let thresholds = parse_thresholds(&args.thresholds).map_err(usage)?;
@@ -45,8 +51,17 @@ pub fn load(args: &LoadArgs) -> CommandResult {
         start_at: args.start_at,
     };
     match (&args.scenario, &args.compare) {
+        (Some(_), _) if args.repeat.is_some() || args.warm_up.is_some() => {
+            Err(usage("--repeat and --warm-up go with --compare"))
+        }
         (Some(path), _) => load_one(path, &options, &sharding),
-        (None, Some(dir)) => load_compare(dir, &options),
+        (None, Some(dir)) => {
+            let rounds = Rounds {
+                warm_up: args.warm_up.unwrap_or(DEFAULT_WARM_UP),
+                repeat: args.repeat.map_or(1, |n| n as usize),
+            };
+            load_compare(dir, &options, rounds)
+        }
         (None, None) => Err(usage("name a scenario, or a folder with --compare")),
     }
 }
@@ -145,7 +160,18 @@ fn verdict(summary: &LoadSummary) -> CommandOutcome {
     CommandOutcome::passed_if(summary.thresholds_passed())
 }
 
-fn load_compare(dir: &Path, options: &LoadOptions) -> CommandResult {
+fn load_compare(dir: &Path, options: &LoadOptions, how: Rounds) -> CommandResult {
+    if let Some(path) = options
+        .overrides
+        .reports
+        .iter()
+        .find(|p| Format::of(p).is_none())
+    {
+        return Err(usage(format!(
+            "--report {}: the cost table is written as .md, .json or .html",
+            path.display()
+        )));
+    }
     let scenarios =
         scenario::load_suite(&[dir.to_path_buf()]).map_err(CommandError::Diagnostics)?;
     refuse_emulator_defaults(&scenarios, &options.target)?;
@@ -156,35 +182,56 @@ fn load_compare(dir: &Path, options: &LoadOptions) -> CommandResult {
         scenarios.into_iter().map(|s| (stem(&s.file), s)).collect();
     let order = compare::order(by_name.iter().map(|(name, _)| name.clone()).collect());
     by_name.sort_by_key(|(name, _)| order.iter().position(|n| n == name));
+    let flows = by_name
+        .into_iter()
+        .map(|(name, scenario)| {
+            let mut flow_options = options.clone();
+            // One goose report per flow: x.html → x-basic.html.
+            flow_options.overrides.reports = options
+                .overrides
+                .reports
+                .iter()
+                .map(|p| with_suffix(p, &name))
+                .collect();
+            eprintln!("{name}: {}", scenario.file.display());
+            FlowSpec {
+                name,
+                scenario,
+                options: flow_options,
+            }
+        })
+        .collect();
 
     let runtime = runtime()?;
-    let mut flows = Vec::new();
+    let runs = runtime.block_on(rounds::run(flows, how));
+    runtime.shutdown_background();
+    let runs = runs.map_err(CommandError::Usage)?;
     let mut outcome = CommandOutcome::Passed;
-    for (name, scenario) in by_name {
-        let mut flow_options = options.clone();
-        // One report per flow: x.html → x-basic.html.
-        flow_options.overrides.reports = options
-            .overrides
-            .reports
-            .iter()
-            .map(|p| with_suffix(p, &name))
-            .collect();
-        eprintln!("{name}: loading {} …", scenario.file.display());
-        match runtime.block_on(run_load(&scenario, &flow_options)) {
-            Ok(summary) => {
-                outcome = outcome.and(verdict(&summary));
-                flows.push(Flow { name, summary });
+    for run in &runs {
+        // One flow that could not run still leaves the others' table.
+        if let Some(e) = &run.error {
+            eprintln!("error: {}: {e}", run.name);
+            outcome = CommandOutcome::Failed;
+        }
+        for summary in &run.summaries {
+            outcome = outcome.and(verdict(summary));
+        }
+    }
+    let flows: Vec<_> = runs.iter().map(|r| r.flow()).collect();
+    let table = Table::new(&flows, how.warm_up);
+    let mut stdout = std::io::stdout().lock();
+    let _ = compare::write_table(&table, &mut stdout);
+    for path in &options.overrides.reports {
+        match formats::write_file(path, &table) {
+            Ok(()) => {
+                let _ = writeln!(stdout, "report: {}", path.display());
             }
-            Err(LoadError::Usage(e)) => return Err(CommandError::Usage(e)),
-            // One flow that could not run still leaves the others' table.
-            Err(LoadError::Run(e)) => {
-                eprintln!("error: {name}: {e}");
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
                 outcome = CommandOutcome::Failed;
             }
         }
     }
-    runtime.shutdown_background();
-    let _ = compare::write_table(&flows, &mut std::io::stdout().lock());
     Ok(outcome)
 }
 

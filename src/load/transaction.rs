@@ -120,7 +120,7 @@ fn set_up(shared: &Shared, user: &mut GooseUser) -> TransactionResult {
     // goose sends with the user's client: ours, so redirects, timeouts, TLS trust
     // and the absence of a cookie jar are those of `tollgate run`.
     user.client = clients.direct.clone();
-    let env = Env::new(shared.endpoints.clone(), shared.keys.clone());
+    let env = Env::new(shared.endpoints.clone(), shared.keys.clone()).reusing_jwts();
     user.set_session_data(UserState {
         env: Arc::new(env),
         clients,

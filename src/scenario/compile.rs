@@ -107,6 +107,7 @@ pub fn auth(auth: &model::Auth) -> Auth {
             placement: jwt.placement,
             scheme: jwt.scheme.as_deref().map(template),
             attack: jwt.attack,
+            mint: jwt.mint,
         }),
         model::Auth::Oauth(oauth) => Auth::Oauth(OauthAuth {
             client: template(&oauth.client),

@@ -18,8 +18,8 @@ use serde_json_path::JsonPath;
 use super::de::Spanned;
 use super::mock_config::MockConfig;
 use super::model::{
-    Burst, CountExpect, DurationExpect, JsonType, JwtAttack, JwtPlacement, KeySpec, Only, Setup,
-    StatusExpect,
+    Burst, CountExpect, DurationExpect, JsonType, JwtAttack, JwtMint, JwtPlacement, KeySpec, Only,
+    Setup, StatusExpect,
 };
 use super::template::{JsonTemplate, Scope, Template, UnknownVar};
 use super::threshold::Threshold;
@@ -277,6 +277,20 @@ pub struct JwtAuth {
     pub placement: JwtPlacement,
     pub scheme: Option<Template>,
     pub attack: Option<JwtAttack>,
+    pub mint: JwtMint,
+}
+
+impl JwtAuth {
+    /// A fresh token is needed for every request: the Connect `qsh` covers one
+    /// request, a `jti` names one use, an attack is judged on the token it makes,
+    /// or the scenario says `mint: per_request`. Otherwise `tollgate load` keeps a
+    /// user's token until it nears its `exp`, as clients do.
+    pub fn mints_per_request(&self) -> bool {
+        self.qsh
+            || self.attack.is_some()
+            || self.mint == JwtMint::PerRequest
+            || self.claims.iter().any(|(name, _)| name == "jti")
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -11,6 +11,7 @@
 pub mod attack;
 pub mod claims;
 pub mod qsh;
+pub mod reuse;
 pub mod token;
 
 use std::fmt;
@@ -84,6 +85,15 @@ pub fn prepare(
     Ok(Unsigned { header, payload })
 }
 
+/// A token signed (or attacked) but not yet placed in a request.
+pub struct Signed {
+    pub token: String,
+    /// As [`Minted::attacker_key`].
+    pub attacker_key: Option<SigningKey>,
+    /// The `exp` it carries, when that is a NumericDate: how long it may be reused.
+    pub exp: Option<u64>,
+}
+
 /// Mints the token `spec` describes for `request`, signed with `key` (or turned
 /// into the bad token `spec.attack` names), and places it.
 pub fn mint(
@@ -92,7 +102,19 @@ pub fn mint(
     request: &MintRequest<'_>,
     now: u64,
 ) -> Result<Minted, JwtError> {
+    let signed = sign(spec, key, request, now)?;
+    Ok(place(spec, signed.token, signed.attacker_key, request.url))
+}
+
+/// The token `spec` describes for `request`, signed with `key` or attacked.
+pub fn sign(
+    spec: &JwtAuth,
+    key: &SigningKey,
+    request: &MintRequest<'_>,
+    now: u64,
+) -> Result<Signed, JwtError> {
     let token = prepare(spec, key, request, now)?;
+    let exp = token.payload.get("exp").and_then(Value::as_u64);
     let (token, attacker_key) = match spec.attack {
         None => (token.sign(key.encoding_key(), algorithm(key.alg()))?, None),
         Some(name) => {
@@ -100,7 +122,21 @@ pub fn mint(
             (attacked.token, attacked.attacker_key)
         }
     };
-    let mut url = request.url.clone();
+    Ok(Signed {
+        token,
+        attacker_key,
+        exp,
+    })
+}
+
+/// `token` where `spec` puts it: the `Authorization` header, or `?jwt=` on `url`.
+pub fn place(
+    spec: &JwtAuth,
+    token: String,
+    attacker_key: Option<SigningKey>,
+    url: &url::Url,
+) -> Minted {
+    let mut url = url.clone();
     let authorization = match spec.placement {
         JwtPlacement::Header => {
             let scheme = spec.scheme.as_deref().unwrap_or("Bearer");
@@ -112,18 +148,18 @@ pub fn mint(
             None
         }
     };
-    Ok(Minted {
+    Minted {
         token,
         authorization,
         url,
         attacker_key,
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::model::Alg;
+    use crate::scenario::model::{Alg, JwtMint};
     use indexmap::IndexMap;
     use jsonwebtoken::{Validation, decode};
     use serde_json::json;
@@ -143,6 +179,7 @@ mod tests {
             placement: JwtPlacement::Header,
             scheme: None,
             attack: None,
+            mint: JwtMint::PerRequest,
         }
     }
 

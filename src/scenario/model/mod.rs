@@ -552,6 +552,21 @@ pub struct JwtAuth {
     /// Turn the valid token into a canonical bad one (F-JWT-5).
     #[serde(default)]
     pub attack: Option<JwtAttack>,
+    /// Under `tollgate load`: `reuse` (default) keeps a user's token until near
+    /// its `exp`, as clients do; `per_request` mints one for every request.
+    #[serde(default)]
+    pub mint: JwtMint,
+}
+
+/// When `tollgate load` mints a user's JWT (scenario-format.md, `mint`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JwtMint {
+    /// Once per user, again when it nears its `exp`.
+    #[default]
+    Reuse,
+    /// For every request.
+    PerRequest,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -10,7 +10,7 @@ use crate::mock::faults::FaultSet;
 use crate::scenario::mock_config::JwtIssuer;
 use crate::scenario::mock_config::{ConnectJwtConfig, Fault};
 use crate::scenario::model::Alg;
-use crate::scenario::model::{JwtAttack, JwtAuth, JwtPlacement};
+use crate::scenario::model::{JwtAttack, JwtAuth, JwtMint, JwtPlacement};
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -89,6 +89,7 @@ fn spec(alg: Alg, attack: Option<JwtAttack>) -> JwtAuth {
         placement: JwtPlacement::Header,
         scheme: Some("JWT".into()),
         attack,
+        mint: JwtMint::PerRequest,
     }
 }
 
