@@ -6,7 +6,7 @@
 //! ([`Threshold`]); goose keeps what it parsed to itself, so this reads the
 //! checked text once more into metric, operator and limit. The figures come from
 //! [`LoadSummary`]'s counts and its histograms' merge and percentile methods
-//! (all in [`Figures::of`]), not from how a histogram stores its times.
+//! (all in `Figures::of`), not from how a histogram stores its times.
 //!
 //! One difference from goose: `rps` on a merged run is every request over the
 //! longest shard's run time (ramp included), since a summary keeps no window of
