@@ -67,15 +67,23 @@ pub async fn run_load(
     scenario: &Scenario,
     options: &LoadOptions,
 ) -> Result<LoadSummary, LoadError> {
+    let (session, target) = open_session(scenario, options).await?;
+    let result = attack(scenario, options, &session, &target).await;
+    session.close().await;
+    result
+}
+
+/// What `run_load` checks and opens before a single run, for a session that
+/// outlives one.
+pub(crate) async fn open_session(
+    scenario: &Scenario,
+    options: &LoadOptions,
+) -> Result<(Session, String), LoadError> {
     let refusals = plan::refusals(scenario);
     if !refusals.is_empty() {
         return Err(LoadError::Usage(refusals.join("\n")));
     }
-    if !options.faults.is_empty() && options.target.target != Target::Embedded {
-        return Err(LoadError::Usage(
-            "--fault switches the embedded mock's faults; a real target has its own".into(),
-        ));
-    }
+    refuse_faults_on_remote(&options.faults, &options.target.target)?;
     let target = ResolvedTarget::resolve(&options.target, std::slice::from_ref(scenario))
         .map_err(|e| LoadError::Usage(e.to_string()))?;
     let session = Session::open(scenario, &target, &options.faults)
@@ -84,9 +92,16 @@ pub async fn run_load(
             SessionError::Mock(_) => LoadError::Run(e.to_string()),
             other => LoadError::Usage(other.to_string()),
         })?;
-    let result = attack(scenario, options, &session, target.label()).await;
-    session.close().await;
-    result
+    Ok((session, target.label().to_string()))
+}
+
+fn refuse_faults_on_remote(faults: &[Fault], target: &Target) -> Result<(), LoadError> {
+    if !faults.is_empty() && *target != Target::Embedded {
+        return Err(LoadError::Usage(
+            "--fault switches the embedded mock's faults; a real target has its own".into(),
+        ));
+    }
+    Ok(())
 }
 
 async fn attack(

@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use super::{Flow, Mints};
 use crate::load::summary::LoadSummary;
-use crate::load::{LoadError, LoadOptions, attack, plan};
+use crate::load::{LoadError, LoadOptions, attack, open_session};
 use crate::scenario::Scenario;
-use crate::scenario::mock_config::Fault;
-use crate::session::{ResolvedTarget, Session, SessionError, Target};
+use crate::session::Session;
 
 /// How the flows are measured.
 #[derive(Clone, Copy, Debug)]
@@ -132,37 +131,6 @@ async fn one_round(flow: &mut Open, warm_up: Duration, last: bool) -> Result<(),
     }
     let summary = attack(scenario, &options, session, target).await?;
     flow.run.summaries.push(summary);
-    Ok(())
-}
-
-/// What `run_load` checks and opens before a single run, for a session that
-/// outlives one.
-async fn open_session(
-    scenario: &Scenario,
-    options: &LoadOptions,
-) -> Result<(Session, String), LoadError> {
-    let refusals = plan::refusals(scenario);
-    if !refusals.is_empty() {
-        return Err(LoadError::Usage(refusals.join("\n")));
-    }
-    refuse_faults_on_remote(&options.faults, &options.target.target)?;
-    let target = ResolvedTarget::resolve(&options.target, std::slice::from_ref(scenario))
-        .map_err(|e| LoadError::Usage(e.to_string()))?;
-    let session = Session::open(scenario, &target, &options.faults)
-        .await
-        .map_err(|e| match e {
-            SessionError::Mock(_) => LoadError::Run(e.to_string()),
-            other => LoadError::Usage(other.to_string()),
-        })?;
-    Ok((session, target.label().to_string()))
-}
-
-fn refuse_faults_on_remote(faults: &[Fault], target: &Target) -> Result<(), LoadError> {
-    if !faults.is_empty() && *target != Target::Embedded {
-        return Err(LoadError::Usage(
-            "--fault switches the embedded mock's faults; a real target has its own".into(),
-        ));
-    }
     Ok(())
 }
 
