@@ -8,9 +8,7 @@ pub mod outcome;
 use std::io::Write;
 
 use crate::auth::keys::{self, Alg, SigningKey};
-use crate::cli::{
-    CheckArgs, IdpArgs, KeyAlg, KeysCommand, MockArgs, RunArgs, SelftestArgs, TargetArgs,
-};
+use crate::cli::{CheckArgs, IdpArgs, KeysCommand, MockArgs, RunArgs, SelftestArgs, TargetArgs};
 use crate::report::console::{Console, color_wanted};
 use crate::report::model::Outcome;
 use crate::report::write_report_file;
@@ -296,9 +294,6 @@ fn key_ring(file: &scenario::MockFile) -> Result<keys::KeyRing, CommandError> {
         .map_err(|e| usage(e.to_string()))
 }
 
-/// The name `--key` takes among the configuration's keys.
-const IDP_KEY: &str = "tollgate-idp";
-
 /// `tollgate idp`: the identity provider alone, until Ctrl-C.
 pub fn idp(args: &IdpArgs) -> CommandResult {
     let mut file = mock_file(args.config.as_deref())?;
@@ -309,29 +304,18 @@ pub fn idp(args: &IdpArgs) -> CommandResult {
             )));
         }
     }
+    let mut keys = key_ring(&file)?.keys().to_vec();
     if let Some(path) = &args.key {
-        let alg = match args.alg {
-            KeyAlg::Rs256 => Alg::RS256,
-            KeyAlg::Es256 => Alg::ES256,
-        };
-        let spec = scenario::model::KeySpec {
-            alg,
-            generate: false,
-            private_key: Some(path.clone()),
-            secret: None,
-        };
-        let pos = scenario::yaml::Pos::default();
-        file.keys
-            .insert(IDP_KEY.into(), scenario::de::Spanned::new(spec, pos));
-        file.config.idp.signing_key = Some(IDP_KEY.into());
+        let key = idp_loop::signing_key(path, args.alg, "--key")?;
+        file.config.idp.signing_key = Some(key.name().to_owned());
+        keys.push(key);
     }
-    let keys = key_ring(&file)?;
     let runtime = runtime()?;
     runtime.block_on(async {
         let running = crate::mock::idp_server::start_idp_on(
             &file.config,
             args.listen,
-            keys.keys(),
+            &keys,
             args.public_url.as_deref(),
         )
         .await

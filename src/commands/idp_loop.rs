@@ -34,7 +34,7 @@ pub fn plan(args: &IdpLoopArgs) -> Result<Option<IdpLoopPlan>, CommandError> {
     }
     let signing_key = match &args.idp_key {
         None => None,
-        Some(path) => Some(signing_key(path, args.idp_alg)?),
+        Some(path) => Some(signing_key(path, args.idp_alg, "--idp-key")?),
     };
     let tls = match (&args.idp_tls_ca_out, &args.idp_tls_cert, &args.idp_tls_key) {
         (Some(ca_out), _, _) => LoopTls::Generated {
@@ -54,18 +54,22 @@ pub fn plan(args: &IdpLoopArgs) -> Result<Option<IdpLoopPlan>, CommandError> {
     }))
 }
 
-/// `--key`/`--idp-key` as the IdP's signing key, named [`IDP_KEY_NAME`].
-pub fn signing_key(path: &std::path::Path, alg: KeyAlg) -> Result<SigningKey, CommandError> {
+/// The key file `flag` names (`tollgate idp --key`, `run --idp-key`) as the IdP's
+/// signing key, named [`IDP_KEY_NAME`].
+pub fn signing_key(
+    path: &std::path::Path,
+    alg: KeyAlg,
+    flag: &str,
+) -> Result<SigningKey, CommandError> {
     let alg = match alg {
         KeyAlg::Rs256 => Alg::RS256,
         KeyAlg::Es256 => Alg::ES256,
     };
     let shown = path.display();
-    let pem = read_pem_file(path).map_err(|reason| {
-        CommandError::Usage(format!("cannot read --idp-key {shown}: {reason}"))
-    })?;
+    let pem = read_pem_file(path)
+        .map_err(|reason| CommandError::Usage(format!("cannot read {flag} {shown}: {reason}")))?;
     SigningKey::from_private_pem(IDP_KEY_NAME, alg, &pem)
-        .map_err(|e| CommandError::Usage(format!("--idp-key {shown}: {e}")))
+        .map_err(|e| CommandError::Usage(format!("{flag} {shown}: {e}")))
 }
 
 #[cfg(test)]
