@@ -242,6 +242,17 @@ pub struct LoadArgs {
     /// Each user runs the steps N times, then stops (with --run-time, whichever ends first).
     #[arg(long, value_name = "N")]
     pub iterations: Option<usize>,
+    /// The open model: start iterations at this rate whatever the latency, e.g.
+    /// 500/s, 30000/m, or a ramp 100/s..2000/s (over --over, else the whole
+    /// run). Latency counts from when each iteration was due; iterations the
+    /// users could not start on time are reported late or dropped. --users is
+    /// the pool [default: enough for 250 ms per iteration at the peak rate].
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub rate: Option<crate::load::arrival::RateSpec>,
+    /// With a ramped --rate: how long the ramp takes; the last rate holds
+    /// after it until the run ends [default: the whole run].
+    #[arg(long, value_name = "TIME", value_parser = humantime::parse_duration, requires = "rate")]
+    pub over: Option<std::time::Duration>,
     /// At most this many requests per second over all users; turns on
     /// coordinated-omission mitigation.
     #[arg(long, value_name = "RPS")]
@@ -285,6 +296,10 @@ pub struct LoadArgs {
     /// errors, p50 and p99 of that second).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+fn parse_rate(text: &str) -> Result<crate::load::arrival::RateSpec, String> {
+    text.parse()
 }
 
 fn parse_shard(text: &str) -> Result<ShardSpec, String> {

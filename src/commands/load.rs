@@ -38,6 +38,8 @@ pub fn load(args: &LoadArgs) -> CommandResult {
             co_mitigation: args.co_mitigation,
             reports: args.reports.clone(),
             baseline_file: args.baseline_file.clone(),
+            rate: args.rate,
+            over: args.over,
         },
         faults: args.faults.clone(),
         quiet: args.quiet,

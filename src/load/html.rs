@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::summary::{Histogram, LoadSummary, Phase, micros};
-use super::table::{HEADINGS, cells, headline, rows};
+use super::table::{HEADINGS, cells, headline, open_lines, rows};
 use crate::report::html::escape;
 
 const WIDTH: f64 = 760.0;
@@ -49,6 +49,9 @@ pub fn write_html(summary: &LoadSummary, out: &mut impl Write) -> io::Result<()>
          <h1>Load: {title}</h1>\n<p>{}</p>\n",
         escape(&headline(summary))
     );
+    for line in open_lines(summary) {
+        let _ = writeln!(page, "<p>{}</p>", escape(&line));
+    }
     about(summary, &mut page);
     percentiles(summary, &mut page);
     thresholds(summary, &mut page);

@@ -159,6 +159,12 @@ pub fn merge(runs: &[LoadSummary]) -> Result<LoadSummary, MergeError> {
         if !merged.target.split(", ").any(|t| t == run.target) {
             merged.target = format!("{}, {}", merged.target, run.target);
         }
+        if let Some(open) = &run.open {
+            match merged.open.as_mut() {
+                Some(into) => into.add(open),
+                None => merged.open = Some(open.clone()),
+            }
+        }
         for step in &run.steps {
             match merged.steps.iter_mut().find(|s| s.request == step.request) {
                 Some(into) => add_step(into, step),

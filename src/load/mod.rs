@@ -9,6 +9,7 @@
 //! JSON, Markdown or HTML (`html.rs`); [`compare`] runs a folder of flows under
 //! the same load into the auth cost table.
 
+pub mod arrival;
 pub mod compare;
 mod hdr;
 mod html;
@@ -111,6 +112,20 @@ async fn attack(
     target: &str,
 ) -> Result<LoadSummary, LoadError> {
     let phases = plan::phases(scenario);
+    let load = load_of(scenario);
+    let schedule = options
+        .overrides
+        .rate
+        .map(|rate| plan::open_schedule(&load, &options.overrides, rate))
+        .transpose()
+        .map_err(LoadError::Usage)?;
+    let arrivals = match schedule {
+        Some(schedule) => Some(Arc::new(
+            arrival::Arrivals::new(schedule)
+                .ok_or_else(|| LoadError::Run("cannot make a latency histogram".into()))?,
+        )),
+        None => None,
+    };
     let recorder = Arc::new(
         recorder::Recorder::new(scenario.steps.len())
             .ok_or_else(|| LoadError::Run("cannot make a latency histogram".into()))?,
@@ -126,6 +141,8 @@ async fn attack(
         request_names: scenario.steps.iter().map(|s| s.name.clone()).collect(),
         cacheable: transaction::cacheable(scenario, &phases),
         recorder: recorder.clone(),
+        arrivals: arrivals.clone(),
+        iteration_steps: iteration_steps(&phases),
     });
     let mut goose_scenario = GooseScenario::new(&scenario.id.inner)
         .register_transaction(transaction::start_user(shared.clone()));
@@ -140,12 +157,12 @@ async fn attack(
 
     // goose shows its host in every report: never with a password in it.
     let host = without_userinfo(&session.endpoints.base_url);
-    let mut config = plan::configuration(&load_of(scenario), &options.overrides, &host)
-        .map_err(LoadError::Usage)?;
+    let mut config =
+        plan::configuration(&load, &options.overrides, &host).map_err(LoadError::Usage)?;
     let (ours, goose_reports) = own_reports(&config.report_file);
     // tollgate writes its own JSON and HTML reports (`render.rs`) once the run is over.
     config.report_file = goose_reports;
-    let run_info = run_info(scenario, &config, &options.faults);
+    let run_info = run_info(scenario, &config, &options.faults, &options.overrides);
     logging::install(session.redactor.clone());
     let steps: Vec<(String, String, Phase)> = scenario
         .steps
@@ -177,16 +194,28 @@ async fn attack(
         Err(goose::GooseError::ThresholdsFailed { metrics, .. }) => *metrics.0,
         Err(e) => return Err(LoadError::Run(describe(&e))),
     };
-    // goose counts whole seconds; a run bounded by iterations may take less than one.
-    let duration = if metrics.duration > 0 {
-        metrics.duration as f64
-    } else {
-        elapsed
+    // goose counts whole seconds; a run bounded by iterations may take less
+    // than one. An open model's rate is over its schedule's length.
+    let duration = match (&schedule, metrics.duration) {
+        (Some(schedule), _) => schedule.length().as_secs_f64(),
+        (None, 0) => elapsed,
+        (None, seconds) => seconds as f64,
     };
     let mut summary =
         LoadSummary::from_metrics(&metrics, &scenario.id.inner, target, &steps, duration);
     summary.attach(recorder.finish());
     summary.run = run_info;
+    if let (Some(arrivals), Some(rate)) = (&arrivals, options.overrides.rate) {
+        let pool = usize::try_from(summary.users).unwrap_or(usize::MAX);
+        summary.open = Some(arrivals.finish(rate, options.overrides.over, pool));
+        // goose was given no thresholds: they are judged here, on the times
+        // counted from when each iteration was due.
+        let rules: Vec<_> = plan::thresholds(&load, &options.overrides)
+            .into_iter()
+            .cloned()
+            .collect();
+        summary.thresholds = judge::judge(&summary, &rules);
+    }
     summary.judge_by_default();
     logging::report_repeats();
     for path in &ours {
@@ -211,18 +240,32 @@ fn own_reports(reports: &[String]) -> (Vec<std::path::PathBuf>, Vec<String>) {
     )
 }
 
+/// The first and last steps each iteration runs, if any does.
+fn iteration_steps(phases: &[Phase]) -> Option<(usize, usize)> {
+    let first = phases.iter().position(|p| *p == Phase::Iteration)?;
+    let last = phases.iter().rposition(|p| *p == Phase::Iteration)?;
+    Some((first, last))
+}
+
 /// What the reports say about how the run was driven.
 fn run_info(
     scenario: &Scenario,
     config: &goose::config::GooseConfiguration,
     faults: &[Fault],
+    overrides: &Overrides,
 ) -> summary::RunInfo {
+    let (rate, over) = (overrides.rate, overrides.over);
     let mut options = indexmap::IndexMap::new();
     let mut set = |name: &str, value: Option<String>| {
         if let Some(value) = value {
             options.insert(name.to_string(), value);
         }
     };
+    set("rate", rate.map(|r| r.to_string()));
+    set(
+        "over",
+        over.map(|o| humantime::format_duration(o).to_string()),
+    );
     set("users", config.users.map(|u| u.to_string()));
     set("increase_rate", config.increase_rate.clone());
     set("run_time", config.run_time.clone());

@@ -8,6 +8,7 @@ use std::time::Duration;
 use goose::config::GooseConfiguration;
 use goose::metrics::GooseCoordinatedOmissionMitigation;
 
+use super::arrival::{RateSpec, Schedule};
 use super::shard::Shard;
 use super::summary::Phase;
 use crate::scenario::Scenario;
@@ -45,6 +46,10 @@ pub struct Overrides {
     /// goose reports: `.html`, `.json`, `.md` by extension.
     pub reports: Vec<PathBuf>,
     pub baseline_file: Option<PathBuf>,
+    /// The open model: iterations started at this rate (`--rate`), ramped over
+    /// `over` when the rate is a ramp.
+    pub rate: Option<RateSpec>,
+    pub over: Option<Duration>,
 }
 
 /// The steps in the order a user runs them, each with its phase.
@@ -118,6 +123,14 @@ pub fn configuration(
 ) -> Result<GooseConfiguration, String> {
     let mut config = GooseConfiguration::default();
     config.host = Some(host.to_string());
+    if let Some(rate) = overrides.rate {
+        return open_configuration(load, overrides, rate, config);
+    }
+    if overrides.over.is_some() {
+        return Err(
+            "--over goes with a ramped --rate, e.g. --rate 100/s..2000/s --over 60s".into(),
+        );
+    }
     if overrides.users == Some(0)
         || overrides.iterations == Some(0)
         || overrides.throttle == Some(0)
@@ -162,13 +175,28 @@ pub fn configuration(
         (None, Some(_)) => GooseCoordinatedOmissionMitigation::Average,
         (None, None) => GooseCoordinatedOmissionMitigation::Disabled,
     });
-    let thresholds: Vec<&Threshold> = if overrides.thresholds.is_empty() {
+    config.threshold = thresholds(load, overrides)
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    config.no_threshold_abort = overrides.no_threshold_abort;
+    Ok(finish_configuration(config, overrides))
+}
+
+/// The rules a run is judged by: the command line's, else the scenario's.
+pub fn thresholds<'a>(load: &'a Load, overrides: &'a Overrides) -> Vec<&'a Threshold> {
+    if overrides.thresholds.is_empty() {
         load.thresholds.iter().collect()
     } else {
         overrides.thresholds.iter().collect()
-    };
-    config.threshold = thresholds.iter().map(|t| t.to_string()).collect();
-    config.no_threshold_abort = overrides.no_threshold_abort;
+    }
+}
+
+/// What every run's configuration ends with: reports, and goose kept quiet.
+fn finish_configuration(
+    mut config: GooseConfiguration,
+    overrides: &Overrides,
+) -> GooseConfiguration {
     config.report_file = overrides
         .reports
         .iter()
@@ -185,7 +213,63 @@ pub fn configuration(
     // Counts cover every request sent, ramp-up included. goose never resets
     // them in a run bounded by iterations, and refuses to be told so.
     config.no_reset_metrics = config.iterations.is_none();
-    Ok(config)
+    config
+}
+
+/// The open model's configuration: goose's users are the pool the schedule
+/// (`arrival.rs`) hands iterations to, all started at once; goose runs them
+/// for the schedule's length, rounded up to its whole seconds. The schedule
+/// already measures from when each iteration was due, so goose's own
+/// mitigation stays off, and thresholds are judged on tollgate's figures at
+/// the end (goose's would judge the uncorrected times while it runs).
+fn open_configuration(
+    load: &Load,
+    overrides: &Overrides,
+    rate: RateSpec,
+    mut config: GooseConfiguration,
+) -> Result<GooseConfiguration, String> {
+    if overrides.iterations.is_some() || overrides.throttle.is_some() {
+        return Err(
+            "--rate sets when iterations start: it goes without --iterations and --throttle".into(),
+        );
+    }
+    if overrides.co_mitigation.is_some() {
+        return Err(
+            "--rate measures from when each iteration was due: --co-mitigation has nothing to add"
+                .into(),
+        );
+    }
+    if overrides.increase_rate.is_some() {
+        return Err("--rate starts its pool of users at once; ramp the rate instead (--rate 100/s..2000/s --over 60s)".into());
+    }
+    if overrides.users == Some(0) {
+        return Err("--users must be at least 1".into());
+    }
+    let schedule = open_schedule(load, overrides, rate)?;
+    let users = overrides.users.unwrap_or_else(|| rate.default_pool());
+    config.users = Some(users);
+    // Launched within about 50 ms: the schedule starts with the first user.
+    config.increase_rate = Some((users as f64 * 20.0).to_string());
+    config.run_time = Some(format!(
+        "{}s",
+        schedule.length().as_secs_f64().ceil().max(1.0)
+    ));
+    config.co_mitigation = Some(GooseCoordinatedOmissionMitigation::Disabled);
+    Ok(finish_configuration(config, overrides))
+}
+
+/// When the open model's iterations are due: `rate` over the run time the
+/// command line or `load:` gives (else the default).
+pub fn open_schedule(
+    load: &Load,
+    overrides: &Overrides,
+    rate: RateSpec,
+) -> Result<Schedule, String> {
+    let length = overrides
+        .run_time
+        .or(load.run_time)
+        .unwrap_or(DEFAULT_RUN_TIME);
+    Schedule::new(rate, overrides.over, length)
 }
 
 /// What one shard of a load runs.
@@ -207,6 +291,16 @@ pub enum ShardPlan {
 /// rate is not the whole, and one shard stopping early would cut the others'
 /// load short of what `tollgate merge` judges.
 pub fn shard_plan(load: &Load, overrides: &Overrides, shard: Shard) -> ShardPlan {
+    if let Some(rate) = overrides.rate {
+        // Each shard keeps the whole schedule's shape at 1/N of its rate, and a
+        // pool sized for that share unless --users says (then split too).
+        return ShardPlan::Run(Overrides {
+            rate: Some(rate.share(shard.count)),
+            users: overrides.users.map(|users| share(users, shard).max(1)),
+            no_threshold_abort: true,
+            ..overrides.clone()
+        });
+    }
     let users = overrides.users.or(load.users).unwrap_or(DEFAULT_USERS);
     let user_share = share(users, shard);
     if user_share == 0 {
@@ -334,6 +428,69 @@ mod tests {
         let config =
             configuration(&timed.load.as_ref().unwrap().inner, &counted, "http://x").unwrap();
         assert_eq!((config.iterations, config.run_time), (Some(5), None));
+    }
+
+    #[test]
+    fn a_rate_sizes_its_pool_starts_it_at_once_and_leaves_thresholds_to_the_end() {
+        let s = scenario("load: { users: 4, run_time: 2500ms, thresholds: [\"p99<50ms\"] }\n");
+        let load = &s.load.as_ref().unwrap().inner;
+        let rated = Overrides {
+            rate: Some("500/s".parse().unwrap()),
+            ..Overrides::default()
+        };
+        let config = configuration(load, &rated, "http://x").unwrap();
+        // A pool for the rate, not the closed model's users.
+        assert_eq!(config.users, Some(125));
+        assert_eq!(config.run_time.as_deref(), Some("3s"));
+        assert!(config.threshold.is_empty(), "judged on tollgate's figures");
+        assert_eq!(
+            config.co_mitigation,
+            Some(GooseCoordinatedOmissionMitigation::Disabled)
+        );
+        let schedule = open_schedule(load, &rated, rated.rate.unwrap()).unwrap();
+        assert_eq!(schedule.total(), 1_250);
+        for clash in [
+            Overrides {
+                iterations: Some(3),
+                ..rated.clone()
+            },
+            Overrides {
+                throttle: Some(3),
+                ..rated.clone()
+            },
+            Overrides {
+                co_mitigation: Some(CoMitigation::Average),
+                ..rated.clone()
+            },
+            Overrides {
+                increase_rate: Some(3.0),
+                ..rated.clone()
+            },
+            Overrides {
+                over: Some(Duration::from_secs(1)),
+                ..Overrides::default()
+            },
+        ] {
+            assert!(
+                configuration(load, &clash, "http://x").is_err(),
+                "{clash:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_shard_takes_its_share_of_the_rate() {
+        let rated = Overrides {
+            rate: Some("100/s..1000/s".parse().unwrap()),
+            users: Some(5),
+            ..Overrides::default()
+        };
+        let ShardPlan::Run(first) = shard_plan(&Load::default(), &rated, shard(0, 2)) else {
+            panic!("a rate always has a share");
+        };
+        assert_eq!(first.rate, Some("50/s..500/s".parse().unwrap()));
+        assert_eq!(first.users, Some(3));
+        assert!(first.no_threshold_abort);
     }
 
     fn shard(index: usize, count: usize) -> Shard {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::html;
 use super::summary::LoadSummary;
-use super::table::{HEADINGS, cells, headline, rows};
+use super::table::{HEADINGS, cells, headline, open_lines, rows};
 
 /// Why a load report file was not written.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,9 @@ pub fn write_markdown(summary: &LoadSummary, out: &mut impl Write) -> io::Result
         summary.scenario,
         headline(summary)
     )?;
+    for line in open_lines(summary) {
+        writeln!(out, "{line}\n")?;
+    }
     writeln!(out, "| {} |", HEADINGS.join(" | "))?;
     writeln!(out, "|{}", "---|".repeat(HEADINGS.len()))?;
     for row in rows(summary) {

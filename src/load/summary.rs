@@ -222,6 +222,9 @@ pub struct LoadSummary {
     pub thresholds: Vec<ThresholdOutcome>,
     #[serde(default)]
     pub run: RunInfo,
+    /// How an open-model run (`--rate`) kept to its schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<super::arrival::OpenModel>,
 }
 
 /// The figures of one row of the table.
@@ -295,6 +298,7 @@ impl LoadSummary {
             steps,
             thresholds,
             run: RunInfo::default(),
+            open: None,
         }
     }
 
@@ -444,6 +448,12 @@ impl LoadSummary {
                 total.rps,
                 micros(total.p99_us)
             )?;
+        }
+        if let Some(open) = &self.open {
+            writeln!(out, "{}", open.describe())?;
+            if let Some(shortfall) = open.shortfall() {
+                writeln!(out, "{shortfall}")?;
+            }
         }
         // goose records a request that got no answer under status 0.
         let unanswered: u64 = self.steps.iter().filter_map(|s| s.statuses.get(&0)).sum();

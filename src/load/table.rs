@@ -34,3 +34,13 @@ pub fn headline(summary: &LoadSummary) -> String {
         summary.scenario, summary.target, summary.users, summary.machines, summary.duration_secs
     )
 }
+
+/// How an open-model run held its rate, and the warning when it did not.
+pub fn open_lines(summary: &LoadSummary) -> Vec<String> {
+    let Some(open) = &summary.open else {
+        return Vec::new();
+    };
+    std::iter::once(open.describe())
+        .chain(open.shortfall())
+        .collect()
+}

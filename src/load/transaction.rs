@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use goose::goose::{GooseRequest, GooseUser, Transaction, TransactionError, TransactionResult};
 
+use super::arrival::{self, Arrivals, Turn};
 use super::recorder::Recorder;
 use super::summary::Phase;
 use crate::auth::keys::KeyRing;
@@ -44,6 +45,10 @@ pub struct Shared {
     /// Steps whose request is the same every iteration (see [`cacheable`]).
     pub cacheable: Vec<bool>,
     pub recorder: Arc<Recorder>,
+    /// The open model's schedule (`--rate`), and the first and last iteration
+    /// steps: the first waits for its turn, the last ends the iteration.
+    pub arrivals: Option<Arc<Arrivals>>,
+    pub iteration_steps: Option<(usize, usize)>,
 }
 
 /// The check a request that got no answer missed.
@@ -100,6 +105,9 @@ struct UserState {
     clients: Clients,
     scope: Scope,
     built: RequestCache,
+    /// Under `--rate`, when the iteration this user is running was due; `None`
+    /// between iterations (its other steps are then skipped).
+    due: Option<Instant>,
 }
 
 /// Gives a user its own clients and state before its first step.
@@ -130,6 +138,7 @@ fn set_up(shared: &Shared, user: &mut GooseUser) -> TransactionResult {
                 .take(shared.scenario.steps.len())
                 .collect(),
         ),
+        due: None,
     });
     Ok(())
 }
@@ -144,7 +153,71 @@ pub fn step(shared: Arc<Shared>, index: usize) -> Transaction {
     Transaction::new(function).set_name(&name)
 }
 
+/// Under `--rate`: whether this user runs step `index` now, and when its
+/// iteration was due. The first iteration step waits for the schedule's next
+/// turn; a user without one skips the rest of the iteration.
+enum Pace {
+    Closed,
+    Due(Instant),
+    Skip,
+}
+
+async fn pace(shared: &Shared, index: usize, user: &mut GooseUser) -> Pace {
+    let (Some(arrivals), Some((first, _))) = (&shared.arrivals, shared.iteration_steps) else {
+        return Pace::Closed;
+    };
+    let Some(state) = user.get_session_data_mut::<UserState>() else {
+        return Pace::Closed;
+    };
+    if index != first {
+        return state.due.map_or(Pace::Skip, Pace::Due);
+    }
+    match arrivals.next_turn().await {
+        Turn::Go(due) => {
+            state.due = Some(due);
+            Pace::Due(due)
+        }
+        Turn::Over => {
+            state.due = None;
+            // goose asks again after its other steps (skipped at once): without
+            // a pause the user would spin until goose ends the run.
+            tokio::time::sleep(arrival::IDLE_POLL).await;
+            Pace::Skip
+        }
+    }
+}
+
 async fn send(shared: &Shared, index: usize, user: &mut GooseUser) -> TransactionResult {
+    let due = match pace(shared, index, user).await {
+        Pace::Skip => {
+            tokio::task::yield_now().await;
+            return Ok(());
+        }
+        Pace::Due(due) => Some(due),
+        Pace::Closed => None,
+    };
+    let result = send_step(shared, index, user, due).await;
+    if shared
+        .iteration_steps
+        .is_some_and(|(_, last)| last == index)
+    {
+        if let Some(state) = user.get_session_data_mut::<UserState>() {
+            if state.due.take().is_some() {
+                if let Some(arrivals) = &shared.arrivals {
+                    arrivals.ended();
+                }
+            }
+        }
+    }
+    result
+}
+
+async fn send_step(
+    shared: &Shared,
+    index: usize,
+    user: &mut GooseUser,
+    due: Option<Instant>,
+) -> TransactionResult {
     let Some(state) = user.get_session_data_mut::<UserState>() else {
         // Its set-up failed (and said why); see `send_with` on why we yield.
         tokio::task::yield_now().await;
@@ -155,7 +228,17 @@ async fn send(shared: &Shared, index: usize, user: &mut GooseUser) -> Transactio
     let mut built = state.built.0.get_mut(index).and_then(Option::take);
     let env = state.env.clone();
     let clients = state.clients.clone();
-    let result = send_with(shared, index, user, &env, &clients, &mut scope, &mut built).await;
+    let first_of_iteration = shared
+        .iteration_steps
+        .is_some_and(|(first, _)| first == index);
+    let sending = Sending {
+        index,
+        due: due.filter(|_| first_of_iteration),
+    };
+    let result = send_with(
+        shared, sending, user, &env, &clients, &mut scope, &mut built,
+    )
+    .await;
     if let Some(state) = user.get_session_data_mut::<UserState>() {
         state.scope = scope;
         if let Some(slot) = state.built.0.get_mut(index) {
@@ -190,15 +273,24 @@ async fn request_of(
     Ok((prepared.request, prepared.secrets))
 }
 
+/// Which step a user sends, and, for an iteration's first step under
+/// `--rate`, when it was due: its latency counts from then.
+#[derive(Clone, Copy)]
+struct Sending {
+    index: usize,
+    due: Option<Instant>,
+}
+
 async fn send_with(
     shared: &Shared,
-    index: usize,
+    sending: Sending,
     user: &mut GooseUser,
     env: &Env,
     clients: &Clients,
     scope: &mut Scope,
     built: &mut Option<(reqwest::Request, Vec<String>)>,
 ) -> TransactionResult {
+    let index = sending.index;
     let step = &shared.scenario.steps[index];
     let prepared = request_of(shared, index, env, clients, scope, built).await;
     let (request, secrets) = match prepared {
@@ -227,7 +319,14 @@ async fn send_with(
     let sent = Instant::now();
     let goose = user.request(request.build()).await?;
     let mut metric = goose.request;
-    let micros = metric.response_time_micros();
+    // From when the iteration was due (coordinated omission corrected): the
+    // wait for a free user and the request's building are part of its latency.
+    let waited = sending
+        .due
+        .map_or(0, |due| sent.saturating_duration_since(due).as_micros());
+    let micros = metric
+        .response_time_micros()
+        .saturating_add(u64::try_from(waited).unwrap_or(u64::MAX));
     let response = match goose.response {
         // goose has counted it as a failure already. The error's text names the
         // URL, which may hold `?jwt=`: only its kind is kept.

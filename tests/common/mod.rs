@@ -5,6 +5,8 @@
 //! Each test binary uses only some of these, hence the allowance below.
 #![allow(dead_code)]
 
+pub mod schema;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
