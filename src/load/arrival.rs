@@ -16,9 +16,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
+use hdrhistogram::Histogram as HdrHistogram;
 use serde::{Deserialize, Serialize};
 
+use super::latency::{Histogram, micros};
 use super::recorder;
 
 /// An iteration a user reaches this long after it was due is dropped.
@@ -242,7 +243,7 @@ pub struct Arrivals {
     busy: AtomicU64,
     peak_busy: AtomicU64,
     /// How long after its time each started iteration began, in µs.
-    start_delay: Mutex<Histogram<u64>>,
+    start_delay: Mutex<HdrHistogram<u64>>,
 }
 
 impl Arrivals {
@@ -327,7 +328,7 @@ impl Arrivals {
             dropped: self.dropped.load(Ordering::Relaxed) + (self.total - handed_out),
             pool: pool as u64,
             peak_busy: self.peak_busy.load(Ordering::Relaxed),
-            start_delay: super::summary::Histogram::from_hdr(histogram),
+            start_delay: Histogram::from_hdr(histogram),
         }
     }
 }
@@ -357,7 +358,7 @@ pub struct OpenModel {
     #[serde(default)]
     pub peak_busy: u64,
     /// How long after its time each iteration started, in µs.
-    pub start_delay: super::summary::Histogram,
+    pub start_delay: Histogram,
 }
 
 impl OpenModel {
@@ -402,9 +403,9 @@ impl OpenModel {
             self.dropped,
             self.peak_busy,
             self.pool,
-            super::summary::micros(delay.percentile_us(0.5)),
-            super::summary::micros(delay.percentile_us(0.99)),
-            super::summary::micros(delay.max_us),
+            micros(delay.percentile_us(0.5)),
+            micros(delay.percentile_us(0.99)),
+            micros(delay.max_us),
         )
     }
 

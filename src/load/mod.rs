@@ -14,6 +14,7 @@ pub mod compare;
 mod hdr;
 mod html;
 pub mod judge;
+pub mod latency;
 mod logging;
 pub mod merge;
 pub mod plan;
@@ -113,19 +114,8 @@ async fn attack(
 ) -> Result<LoadSummary, LoadError> {
     let phases = plan::phases(scenario);
     let load = load_of(scenario);
-    let schedule = options
-        .overrides
-        .rate
-        .map(|rate| plan::open_schedule(&load, &options.overrides, rate))
-        .transpose()
-        .map_err(LoadError::Usage)?;
-    let arrivals = match schedule {
-        Some(schedule) => Some(Arc::new(
-            arrival::Arrivals::new(schedule)
-                .ok_or_else(|| LoadError::Run("cannot make a latency histogram".into()))?,
-        )),
-        None => None,
-    };
+    let open = open_model(&load, &options.overrides)?;
+    let arrivals = open.as_ref().map(|(_, arrivals)| arrivals.clone());
     let recorder = Arc::new(
         recorder::Recorder::new(scenario.steps.len())
             .ok_or_else(|| LoadError::Run("cannot make a latency histogram".into()))?,
@@ -144,16 +134,7 @@ async fn attack(
         arrivals: arrivals.clone(),
         iteration_steps: iteration_steps(&phases),
     });
-    let mut goose_scenario = GooseScenario::new(&scenario.id.inner)
-        .register_transaction(transaction::start_user(shared.clone()));
-    for (index, phase) in phases.iter().enumerate() {
-        let step = transaction::step(shared.clone(), index).set_sequence(index + 2);
-        goose_scenario = goose_scenario.register_transaction(match phase {
-            Phase::Start => step.set_on_start(),
-            Phase::Iteration => step,
-            Phase::Stop => step.set_on_stop(),
-        });
-    }
+    let goose_scenario = goose_scenario(&scenario.id.inner, &shared, &phases);
 
     // goose shows its host in every report: never with a password in it.
     let host = without_userinfo(&session.endpoints.base_url);
@@ -196,8 +177,8 @@ async fn attack(
     };
     // goose counts whole seconds; a run bounded by iterations may take less
     // than one. An open model's rate is over its schedule's length.
-    let duration = match (&schedule, metrics.duration) {
-        (Some(schedule), _) => schedule.length().as_secs_f64(),
+    let duration = match (&open, metrics.duration) {
+        (Some((schedule, _)), _) => schedule.length().as_secs_f64(),
         (None, 0) => elapsed,
         (None, seconds) => seconds as f64,
     };
@@ -205,16 +186,8 @@ async fn attack(
         LoadSummary::from_metrics(&metrics, &scenario.id.inner, target, &steps, duration);
     summary.attach(recorder.finish());
     summary.run = run_info;
-    if let (Some(arrivals), Some(rate)) = (&arrivals, options.overrides.rate) {
-        let pool = usize::try_from(summary.users).unwrap_or(usize::MAX);
-        summary.open = Some(arrivals.finish(rate, options.overrides.over, pool));
-        // goose was given no thresholds: they are judged here, on the times
-        // counted from when each iteration was due.
-        let rules: Vec<_> = plan::thresholds(&load, &options.overrides)
-            .into_iter()
-            .cloned()
-            .collect();
-        summary.thresholds = judge::judge(&summary, &rules);
+    if let (Some((_, arrivals)), Some(rate)) = (&open, options.overrides.rate) {
+        judge_open(&mut summary, arrivals, rate, &load, &options.overrides);
     }
     summary.judge_by_default();
     logging::report_repeats();
@@ -223,6 +196,55 @@ async fn attack(
             .map_err(|e| LoadError::Run(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(summary)
+}
+
+/// The open model's schedule and the arrivals that hand it out, under `--rate`.
+fn open_model(
+    load: &Load,
+    overrides: &Overrides,
+) -> Result<Option<(arrival::Schedule, Arc<arrival::Arrivals>)>, LoadError> {
+    let Some(rate) = overrides.rate else {
+        return Ok(None);
+    };
+    let schedule = plan::open_schedule(load, overrides, rate).map_err(LoadError::Usage)?;
+    let arrivals = arrival::Arrivals::new(schedule)
+        .ok_or_else(|| LoadError::Run("cannot make a latency histogram".into()))?;
+    Ok(Some((schedule, Arc::new(arrivals))))
+}
+
+/// How an open-model run held its rate, and its thresholds: goose was given
+/// none, so they are judged here, on the times counted from when each
+/// iteration was due.
+fn judge_open(
+    summary: &mut LoadSummary,
+    arrivals: &arrival::Arrivals,
+    rate: arrival::RateSpec,
+    load: &Load,
+    overrides: &Overrides,
+) {
+    let pool = usize::try_from(summary.users).unwrap_or(usize::MAX);
+    summary.open = Some(arrivals.finish(rate, overrides.over, pool));
+    let rules: Vec<_> = plan::thresholds(load, overrides)
+        .into_iter()
+        .cloned()
+        .collect();
+    summary.thresholds = judge::judge(summary, &rules);
+}
+
+/// The steps as one goose scenario: a user's set-up first, then each step in
+/// order, in its phase.
+fn goose_scenario(name: &str, shared: &Arc<Shared>, phases: &[Phase]) -> GooseScenario {
+    let mut scenario =
+        GooseScenario::new(name).register_transaction(transaction::start_user(shared.clone()));
+    for (index, phase) in phases.iter().enumerate() {
+        let step = transaction::step(shared.clone(), index).set_sequence(index + 2);
+        scenario = scenario.register_transaction(match phase {
+            Phase::Start => step.set_on_start(),
+            Phase::Iteration => step,
+            Phase::Stop => step.set_on_stop(),
+        });
+    }
+    scenario
 }
 
 /// `--report` files split into those tollgate writes (`.json`, `.html`) and

@@ -319,14 +319,7 @@ async fn send_with(
     let sent = Instant::now();
     let goose = user.request(request.build()).await?;
     let mut metric = goose.request;
-    // From when the iteration was due (coordinated omission corrected): the
-    // wait for a free user and the request's building are part of its latency.
-    let waited = sending
-        .due
-        .map_or(0, |due| sent.saturating_duration_since(due).as_micros());
-    let micros = metric
-        .response_time_micros()
-        .saturating_add(u64::try_from(waited).unwrap_or(u64::MAX));
+    let micros = latency(&metric, sending, sent);
     let response = match goose.response {
         // goose has counted it as a failure already. The error's text names the
         // URL, which may hold `?jwt=`: only its kind is kept.
@@ -387,6 +380,18 @@ async fn send_with(
         user.set_success(&mut metric)?;
     }
     Ok(())
+}
+
+/// The request's latency in µs as goose timed it; for an iteration's first step
+/// under `--rate`, from when the iteration was due (coordinated omission
+/// corrected): the wait for a free user and the request's building count.
+fn latency(metric: &goose::metrics::GooseRequestMetric, sending: Sending, sent: Instant) -> u64 {
+    let waited = sending
+        .due
+        .map_or(0, |due| sent.saturating_duration_since(due).as_micros());
+    metric
+        .response_time_micros()
+        .saturating_add(u64::try_from(waited).unwrap_or(u64::MAX))
 }
 
 /// goose groups failures by this text, so it must not vary per request: the
