@@ -105,9 +105,10 @@ struct UserState {
     clients: Clients,
     scope: Scope,
     built: RequestCache,
-    /// Under `--rate`, when the iteration this user is running was due; `None`
-    /// between iterations (its other steps are then skipped).
-    due: Option<Instant>,
+    /// Under `--rate`, when the latency of the iteration this user is running
+    /// counts from (see `arrival.rs`); `None` between iterations (its other
+    /// steps are then skipped).
+    counted_from: Option<Instant>,
 }
 
 /// Gives a user its own clients and state before its first step.
@@ -138,7 +139,7 @@ fn set_up(shared: &Shared, user: &mut GooseUser) -> TransactionResult {
                 .take(shared.scenario.steps.len())
                 .collect(),
         ),
-        due: None,
+        counted_from: None,
     });
     Ok(())
 }
@@ -154,11 +155,11 @@ pub fn step(shared: Arc<Shared>, index: usize) -> Transaction {
 }
 
 /// Under `--rate`: whether this user runs step `index` now, and when its
-/// iteration was due. The first iteration step waits for the schedule's next
-/// turn; a user without one skips the rest of the iteration.
+/// iteration's latency counts from. The first iteration step waits for the
+/// schedule's next turn; a user without one skips the rest of the iteration.
 enum Pace {
     Closed,
-    Due(Instant),
+    Go(Instant),
     Skip,
 }
 
@@ -170,15 +171,15 @@ async fn pace(shared: &Shared, index: usize, user: &mut GooseUser) -> Pace {
         return Pace::Closed;
     };
     if index != first {
-        return state.due.map_or(Pace::Skip, Pace::Due);
+        return state.counted_from.map_or(Pace::Skip, Pace::Go);
     }
     match arrivals.next_turn().await {
-        Turn::Go(due) => {
-            state.due = Some(due);
-            Pace::Due(due)
+        Turn::Go(counted_from) => {
+            state.counted_from = Some(counted_from);
+            Pace::Go(counted_from)
         }
         Turn::Over => {
-            state.due = None;
+            state.counted_from = None;
             // goose asks again after its other steps (skipped at once): without
             // a pause the user would spin until goose ends the run.
             tokio::time::sleep(arrival::IDLE_POLL).await;
@@ -188,21 +189,21 @@ async fn pace(shared: &Shared, index: usize, user: &mut GooseUser) -> Pace {
 }
 
 async fn send(shared: &Shared, index: usize, user: &mut GooseUser) -> TransactionResult {
-    let due = match pace(shared, index, user).await {
+    let counted_from = match pace(shared, index, user).await {
         Pace::Skip => {
             tokio::task::yield_now().await;
             return Ok(());
         }
-        Pace::Due(due) => Some(due),
+        Pace::Go(counted_from) => Some(counted_from),
         Pace::Closed => None,
     };
-    let result = send_step(shared, index, user, due).await;
+    let result = send_step(shared, index, user, counted_from).await;
     if shared
         .iteration_steps
         .is_some_and(|(_, last)| last == index)
     {
         if let Some(state) = user.get_session_data_mut::<UserState>() {
-            if state.due.take().is_some() {
+            if state.counted_from.take().is_some() {
                 if let Some(arrivals) = &shared.arrivals {
                     arrivals.ended();
                 }
@@ -216,7 +217,7 @@ async fn send_step(
     shared: &Shared,
     index: usize,
     user: &mut GooseUser,
-    due: Option<Instant>,
+    counted_from: Option<Instant>,
 ) -> TransactionResult {
     let Some(state) = user.get_session_data_mut::<UserState>() else {
         // Its set-up failed (and said why); see `send_with` on why we yield.
@@ -233,7 +234,7 @@ async fn send_step(
         .is_some_and(|(first, _)| first == index);
     let sending = Sending {
         index,
-        due: due.filter(|_| first_of_iteration),
+        counted_from: counted_from.filter(|_| first_of_iteration),
     };
     let result = send_with(
         shared, sending, user, &env, &clients, &mut scope, &mut built,
@@ -274,11 +275,11 @@ async fn request_of(
 }
 
 /// Which step a user sends, and, for an iteration's first step under
-/// `--rate`, when it was due: its latency counts from then.
+/// `--rate`, when its latency counts from.
 #[derive(Clone, Copy)]
 struct Sending {
     index: usize,
-    due: Option<Instant>,
+    counted_from: Option<Instant>,
 }
 
 async fn send_with(
@@ -383,12 +384,12 @@ async fn send_with(
 }
 
 /// The request's latency in µs as goose timed it; for an iteration's first step
-/// under `--rate`, from when the iteration was due (coordinated omission
-/// corrected): the wait for a free user and the request's building count.
+/// under `--rate`, from its turn's instant (coordinated omission corrected:
+/// the wait for a free user, when there was one, and the request's building count).
 fn latency(metric: &goose::metrics::GooseRequestMetric, sending: Sending, sent: Instant) -> u64 {
     let waited = sending
-        .due
-        .map_or(0, |due| sent.saturating_duration_since(due).as_micros());
+        .counted_from
+        .map_or(0, |from| sent.saturating_duration_since(from).as_micros());
     metric
         .response_time_micros()
         .saturating_add(u64::try_from(waited).unwrap_or(u64::MAX))
