@@ -106,6 +106,34 @@ async fn signed_bundle() -> Signed {
         "{}",
         text(&made)
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("keys/signer.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the private key is its owner's alone: {mode:o}"
+        );
+    }
+    let root = dir.path().to_path_buf();
+    let again = tokio::task::spawn_blocking(move || {
+        tollgate(
+            &["keys", "gen", "signer", "--alg", "Ed25519", "--out", "keys"],
+            &root,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "never overwrites: {}",
+        text(&again)
+    );
 
     let mut config = tollgate::scenario::mock_config::MockConfig::default();
     config.confluence.version = Some("8.5.4".parse().unwrap());
