@@ -47,6 +47,10 @@ pub enum Command {
     /// Signing keys and their public halves (PEM, JWKS) for a real server's admin.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Check an evidence bundle (`run --bundle`): its signature, every file's
+    /// hash, nothing added or missing; print what it certifies. Exit 0 when it
+    /// verifies, 1 when it does not (each problem named), 2 on a usage error.
+    Verify(VerifyArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
 }
@@ -56,8 +60,10 @@ pub enum KeysCommand {
     /// Make a key and write it to DIR/NAME.pem (HS256: DIR/NAME.secret).
     Gen {
         name: String,
+        /// RS256, ES256 or HS256 (JWT signing keys), or Ed25519 (signs evidence
+        /// bundles: DIR/NAME.pem and its public half DIR/NAME.pub.pem).
         #[arg(long, default_value = "RS256")]
-        alg: crate::auth::keys::Alg,
+        alg: KeyGenAlg,
         #[arg(long, value_name = "DIR", default_value = "fixtures/keys")]
         out: PathBuf,
     },
@@ -68,6 +74,40 @@ pub enum KeysCommand {
         #[arg(long, value_name = "DIR", default_value = "fixtures/keys")]
         dir: PathBuf,
     },
+}
+
+/// What `keys gen --alg` makes: a JWT signing key, or an Ed25519 key that signs
+/// evidence bundles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyGenAlg {
+    Jwt(crate::auth::keys::Alg),
+    Ed25519,
+}
+
+impl std::str::FromStr for KeyGenAlg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text.eq_ignore_ascii_case("ed25519") {
+            return Ok(KeyGenAlg::Ed25519);
+        }
+        text.parse()
+            .map(KeyGenAlg::Jwt)
+            .map_err(|_| format!("'{text}' is not one of RS256, ES256, HS256, Ed25519"))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle (FILE.tar.gz) `run --bundle` wrote.
+    pub bundle: PathBuf,
+    /// The signer's public key (SPKI PEM, the .pub.pem of `keys gen --alg Ed25519`).
+    #[arg(long, value_name = "PUB.pem", conflicts_with = "allow_unsigned")]
+    pub key: Option<PathBuf>,
+    /// Accept a bundle written without --sign-key (its hashes are checked, but
+    /// they prove nothing about who wrote it).
+    #[arg(long)]
+    pub allow_unsigned: bool,
 }
 
 /// Where requests go and what they may use: shared by `run` and `load`.
@@ -164,6 +204,26 @@ pub struct RunArgs {
     pub setups: Vec<Setup>,
     #[command(flatten)]
     pub idp_loop: IdpLoopArgs,
+    #[command(flatten)]
+    pub bundle: BundleArgs,
+}
+
+/// `run --bundle`: the signed evidence bundle (docs/bundle.md).
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// Also write an evidence bundle: every report, the scenario and profile
+    /// files, what the target is, tollgate's build, and a manifest of SHA-256s,
+    /// signed with --sign-key. Check it with `tollgate verify`.
+    #[arg(long = "bundle", value_name = "FILE.tar.gz")]
+    pub path: Option<PathBuf>,
+    /// Sign the bundle's manifest with this Ed25519 private key (PKCS#8 PEM, from
+    /// `tollgate keys gen NAME --alg Ed25519`) [default: unsigned].
+    #[arg(long, value_name = "FILE", requires = "path")]
+    pub sign_key: Option<PathBuf>,
+    /// What the target is, in words, for the bundle: e.g. 'Confluence 9.2.3,
+    /// Acme OAuth 4.1'. tollgate adds what the target says of itself.
+    #[arg(long, value_name = "TEXT", requires = "path")]
+    pub describe_target: Option<String>,
 }
 
 fn parse_setup(text: &str) -> Result<Setup, String> {

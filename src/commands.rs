@@ -1,6 +1,7 @@
 //! What each subcommand does. Each returns a [`CommandOutcome`] or a
 //! [`CommandError`]; [`outcome::exit_code`] alone turns that into the exit code.
 
+pub mod bundle;
 mod idp_loop;
 pub mod load;
 pub mod outcome;
@@ -8,7 +9,9 @@ pub mod outcome;
 use std::io::Write;
 
 use crate::auth::keys::{self, Alg, SigningKey};
-use crate::cli::{CheckArgs, IdpArgs, KeysCommand, MockArgs, RunArgs, SelftestArgs, TargetArgs};
+use crate::cli::{
+    CheckArgs, IdpArgs, KeyGenAlg, KeysCommand, MockArgs, RunArgs, SelftestArgs, TargetArgs,
+};
 use crate::report::console::{Console, color_wanted};
 use crate::report::model::Outcome;
 use crate::report::write_report_file;
@@ -148,6 +151,8 @@ pub fn run(args: &RunArgs) -> CommandResult {
         return Err(usage("no scenario matches the given paths, --tag and --id"));
     }
     refuse_emulator_defaults(&scenarios, &target)?;
+    let runtime = runtime()?;
+    let bundle_plan = bundle::prepare(args, &scenarios, &runtime)?;
     let options = RunOptions {
         target,
         jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
@@ -155,7 +160,6 @@ pub fn run(args: &RunArgs) -> CommandResult {
         profile: profile.map(|p| p.name.inner),
         strict: args.strict,
     };
-    let runtime = runtime()?;
     let console = Console::new(color_wanted());
     let report = runtime.block_on(run_suite(scenarios, &options, |finished| {
         let _ = console.scenario_finished(&mut std::io::stdout().lock(), finished);
@@ -172,6 +176,9 @@ pub fn run(args: &RunArgs) -> CommandResult {
             eprintln!("error: cannot write {}: {e}", spec.path.display());
             outcome = CommandOutcome::Failed;
         }
+    }
+    if let Some(plan) = bundle_plan {
+        outcome = outcome.and(bundle::write(args, plan, &report));
     }
     let _ = console.summary(&mut stdout, &report);
     Ok(outcome)
@@ -347,7 +354,7 @@ pub fn keys(command: &KeysCommand) -> CommandResult {
     }
 }
 
-fn keys_gen(name: &str, alg: Alg, out: &std::path::Path) -> CommandResult {
+fn keys_gen(name: &str, alg: KeyGenAlg, out: &std::path::Path) -> CommandResult {
     if name.is_empty()
         || !name
             .chars()
@@ -357,6 +364,10 @@ fn keys_gen(name: &str, alg: Alg, out: &std::path::Path) -> CommandResult {
             "key name '{name}' may hold only letters, digits, '-' and '_'"
         )));
     }
+    let alg = match alg {
+        KeyGenAlg::Ed25519 => return bundle::keys_gen_ed25519(name, out),
+        KeyGenAlg::Jwt(alg) => alg,
+    };
     let (path, contents, public) = if alg == Alg::HS256 {
         // The secret is the text itself, as a scenario's `secret:` would hold it.
         let bytes: [u8; 32] = rand::random();

@@ -6,6 +6,7 @@
 //! [`report::model::RunReport`], which every reporter reads. See ARCHITECTURE.md.
 
 pub mod auth;
+pub mod bundle;
 pub mod cli;
 pub mod client;
 pub mod commands;

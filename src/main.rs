@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Mock(args) => commands::mock(args),
         Command::Idp(args) => commands::idp(args),
         Command::Keys(command) => commands::keys(command),
+        Command::Verify(args) => commands::bundle::verify(args),
         Command::Schema => commands::schema(),
     };
     if let Err(error) = &result {

@@ -69,6 +69,15 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["run", "load", "mock", "client", "session", "auth"],
     ),
     ("wire", &[""]),
+    // The evidence bundle packs and checks bytes: it reads the report model and
+    // is handed everything else, so neither a mock nor a load run reaches it.
+    (
+        "bundle",
+        &[
+            "mock", "load", "run", "session", "client", "auth", "expect", "scenario", "commands",
+            "cli", "selftest",
+        ],
+    ),
 ];
 
 /// What `mock` may take from `auth`: key material and JWT encoding, which the
