@@ -29,7 +29,8 @@ fn main() -> ExitCode {
         Command::Mock(args) => commands::mock(args),
         Command::Idp(args) => commands::idp(args),
         Command::Keys(command) => commands::keys(command),
-        Command::Schema => commands::schema(),
+        Command::Schema(args) => commands::schema(args),
+        Command::Completions(args) => commands::completions(args),
     };
     if let Err(error) = &result {
         // Nothing is left to tell if stderr is gone; the exit code still says it.
