@@ -5,7 +5,7 @@ mod idp_loop;
 mod list;
 pub mod load;
 pub mod outcome;
-mod schema;
+pub mod schema;
 
 use std::io::Write;
 
@@ -38,8 +38,6 @@ pub fn check(args: &CheckArgs) -> CommandResult {
     );
     Ok(CommandOutcome::Passed)
 }
-
-pub use schema::schema;
 
 /// `tollgate completions SHELL`: the script on stdout, for the shell to source.
 pub fn completions(args: &CompletionsArgs) -> CommandResult {

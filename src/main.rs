@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         Command::Mock(args) => commands::mock(args),
         Command::Idp(args) => commands::idp(args),
         Command::Keys(command) => commands::keys(command),
-        Command::Schema(args) => commands::schema(args),
+        Command::Schema(args) => commands::schema::schema(args),
         Command::Completions(args) => commands::completions(args),
     };
     if let Err(error) = &result {
