@@ -5,6 +5,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod help;
+
+use help::{
+    COMPLETIONS_AFTER_HELP, SCHEMA_AFTER_HELP, load_after_help, merge_after_help, run_after_help,
+    selftest_after_help,
+};
+
 use crate::load::shard::ShardSpec;
 use crate::report::ReportSpec;
 use crate::report::redact::{REDACTED, Redactor};
@@ -26,17 +33,21 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenarios against the embedded mock (default) or a real target.
+    #[command(after_help = run_after_help())]
     Run(RunArgs),
     /// Validate scenario files; send nothing.
     Check(CheckArgs),
     /// Prove the suite catches a non-conforming server: run it against the mock
     /// clean and once per fault, and check every fact is cited.
+    #[command(after_help = selftest_after_help())]
     Selftest(SelftestArgs),
     /// Drive a scenario under load (goose) and report throughput and latency per
     /// step, judged by thresholds; or, with --compare, the auth cost table.
+    #[command(after_help = load_after_help())]
     Load(LoadArgs),
     /// Add up load reports (goose JSON reports or summaries) from several machines
     /// or shards, and judge the thresholds on the sum.
+    #[command(after_help = merge_after_help())]
     Merge(MergeArgs),
     /// Serve the mock Confluence until Ctrl-C.
     Mock(MockArgs),
@@ -51,19 +62,61 @@ pub enum Command {
     /// hash, nothing added or missing; print what it certifies. Exit 0 when it
     /// verifies, 1 when it does not (each problem named), 2 on a usage error.
     Verify(VerifyArgs),
-    /// Print the JSON Schema of the scenario format.
-    Schema,
+    /// Print a JSON Schema: of scenario files (default), profiles or the JSON
+    /// run report, for editors and scripts.
+    #[command(after_help = SCHEMA_AFTER_HELP)]
+    Schema(SchemaArgs),
+    /// Print the completion script of a shell, to be sourced by it.
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which file's schema.
+    #[arg(long, value_enum, default_value = "scenario")]
+    pub kind: SchemaKind,
+}
+
+/// The files tollgate reads or writes that have a JSON Schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaKind {
+    /// A scenario file (scenarios/**/*.yaml).
+    Scenario,
+    /// A certification profile (profiles/*.yaml).
+    Profile,
+    /// The JSON run report (`run --report json=FILE`).
+    Report,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell whose script to print.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Make a key and write it to DIR/NAME.pem (HS256: DIR/NAME.secret).
+    ///
+    /// The private key is written readable by its owner only, and never over an
+    /// existing file; its public half is printed as PEM (`keys export` prints it
+    /// as a JWKS too). A scenario names the file under `keys:` (`private_key:`),
+    /// `tollgate idp --key` and `run --idp-key` take it as the IdP's signing key.
+    #[command(after_help = "Examples:
+  tollgate keys gen ci-plugin                  # fixtures/keys/ci-plugin.pem, RS256
+  tollgate keys gen edge --alg ES256 --out keys/
+  tollgate keys gen connect --alg HS256        # fixtures/keys/connect.secret")]
     Gen {
+        /// The key's name: its file's, and the `kid` of `keys export`'s JWKS.
+        /// Letters, digits, '-' and '_'.
         name: String,
         /// RS256, ES256 or HS256 (JWT signing keys), or Ed25519 (signs evidence
         /// bundles: DIR/NAME.pem and its public half DIR/NAME.pub.pem).
         #[arg(long, default_value = "RS256")]
         alg: KeyGenAlg,
+        /// The folder to write the key in (made if missing).
         #[arg(long, value_name = "DIR", default_value = "fixtures/keys")]
         out: PathBuf,
     },
@@ -176,12 +229,20 @@ pub struct RunArgs {
     /// Run only scenarios with this tag (repeatable; any matches).
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
+    /// Leave out scenarios with this tag (repeatable; wins over --tag and --id).
+    #[arg(long = "exclude-tag", value_name = "TAG")]
+    pub exclude_tags: Vec<String>,
+    /// Print what would run (ids, titles) and what would be skipped and why; send
+    /// nothing, start nothing, write no report. Exits 2 where the run would stop
+    /// before sending (e.g. a missing credential).
+    #[arg(long)]
+    pub list: bool,
     /// Run only the scenario with this id (repeatable).
     #[arg(long = "id", value_name = "ID")]
     pub ids: Vec<String>,
     /// Run exactly a certification profile's scenarios: profiles/NAME.yaml, or a
     /// path. With --target, its required vars must be given first.
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["tags", "ids"])]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["tags", "ids", "exclude_tags"])]
     pub profile: Option<String>,
     /// Also write a report: junit=FILE, json=FILE, md=FILE or html=FILE (repeatable).
     #[arg(long = "report", value_name = "FORMAT=FILE")]
@@ -589,6 +650,34 @@ mod tests {
         let message = refused.unwrap_err().to_string();
         assert!(message.contains("'--secret <NAME=VALUE>'"), "{message}");
         assert!(!message.contains("Hunter2-secret"), "{message}");
+    }
+
+    #[test]
+    fn the_definitions_hold_together() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
+
+    #[test]
+    fn exclude_tag_is_repeatable_and_list_is_a_run_flag() {
+        let cli = Cli::try_parse_from([
+            "tollgate",
+            "run",
+            "--exclude-tag",
+            "slow",
+            "--exclude-tag",
+            "plugin",
+            "--list",
+        ])
+        .unwrap();
+        let Command::Run(args) = cli.command else {
+            unreachable!()
+        };
+        assert_eq!(args.exclude_tags, ["slow", "plugin"]);
+        assert!(args.list);
+        // A certification run must not quietly run less than its profile.
+        let refused =
+            Cli::try_parse_from(["tollgate", "run", "--profile", "pat", "--exclude-tag", "x"]);
+        assert!(refused.is_err());
     }
 
     #[test]

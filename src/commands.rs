@@ -3,14 +3,17 @@
 
 pub mod bundle;
 mod idp_loop;
+mod list;
 pub mod load;
 pub mod outcome;
+pub mod schema;
 
 use std::io::Write;
 
 use crate::auth::keys::{self, Alg, SigningKey};
 use crate::cli::{
-    CheckArgs, IdpArgs, KeyGenAlg, KeysCommand, MockArgs, RunArgs, SelftestArgs, TargetArgs,
+    CheckArgs, CompletionsArgs, IdpArgs, KeyGenAlg, KeysCommand, MockArgs, RunArgs, SelftestArgs,
+    TargetArgs,
 };
 use crate::report::console::{Console, color_wanted};
 use crate::report::model::Outcome;
@@ -38,12 +41,15 @@ pub fn check(args: &CheckArgs) -> CommandResult {
     Ok(CommandOutcome::Passed)
 }
 
-pub fn schema() -> CommandResult {
-    let schema = schemars::schema_for!(scenario::model::Scenario);
-    let text = serde_json::to_string_pretty(&schema)
-        .map_err(|e| usage(format!("cannot render the schema: {e}")))?;
-    // A closed pipe (`tollgate schema | head`) is not an error worth a panic.
-    let _ = writeln!(std::io::stdout(), "{text}");
+/// `tollgate completions SHELL`: the script on stdout, for the shell to source.
+pub fn completions(args: &CompletionsArgs) -> CommandResult {
+    let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+    let name = command.get_name().to_string();
+    // Into memory first: clap_complete panics on a failed write, and a closed
+    // pipe (`tollgate completions bash | head`) is no bug.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, name, &mut script);
+    let _ = std::io::stdout().write_all(&script);
     Ok(CommandOutcome::Passed)
 }
 
@@ -134,6 +140,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
 }
 
 pub fn run(args: &RunArgs) -> CommandResult {
+    if args.list {
+        return list::list(args);
+    }
     let mut target = target_options(&args.target)?;
     let profile = args.profile.as_deref().map(load_profile).transpose()?;
     target.setups = args.setups.clone();
@@ -142,13 +151,15 @@ pub fn run(args: &RunArgs) -> CommandResult {
     let scenarios = match &profile {
         None => select::select(
             scenario::load_suite(&args.paths).map_err(CommandError::Diagnostics)?,
-            &args.tags,
-            &args.ids,
+            &selection(args),
         ),
-        Some(profile) => profile_scenarios(profile, args, &target.target)?,
+        Some(profile) => {
+            check_profile_vars(profile, args, &target.target)?;
+            profile_suite(profile, args)?
+        }
     };
     if scenarios.is_empty() {
-        return Err(usage("no scenario matches the given paths, --tag and --id"));
+        return Err(nothing_selected());
     }
     refuse_emulator_defaults(&scenarios, &target)?;
     let runtime = runtime()?;
@@ -173,8 +184,7 @@ pub fn run(args: &RunArgs) -> CommandResult {
         CommandOutcome::passed_if(report.outcome() <= Outcome::Skip && !warned_strictly);
     for spec in &args.reports {
         if let Err(e) = write_report_file(spec, &report) {
-            eprintln!("error: cannot write {}: {e}", spec.path.display());
-            outcome = CommandOutcome::Failed;
+            outcome = outcome.and(outcome::report_not_written(&spec.path, e));
         }
     }
     if let Some(plan) = bundle_plan {
@@ -202,14 +212,27 @@ fn load_profile(name: &str) -> Result<Profile, CommandError> {
     profile::load_file(&path).map_err(CommandError::Diagnostics)
 }
 
-/// The suite under `args.paths`, cut to exactly `profile`'s scenarios. Against a
-/// real target, every required var must be given first: a run with a default
-/// credential would fail for the wrong reason, after requests were sent.
-fn profile_scenarios(
+/// `--tag`, `--exclude-tag` and `--id`.
+fn selection(args: &RunArgs) -> select::Selection<'_> {
+    select::Selection {
+        tags: &args.tags,
+        exclude_tags: &args.exclude_tags,
+        ids: &args.ids,
+    }
+}
+
+fn nothing_selected() -> CommandError {
+    usage("no scenario matches the given paths, --tag, --exclude-tag and --id")
+}
+
+/// Against a real target, every var `profile` requires must be given first: a
+/// run with a default credential would fail for the wrong reason, after
+/// requests were sent.
+fn check_profile_vars(
     profile: &Profile,
     args: &RunArgs,
     target: &Target,
-) -> Result<Vec<scenario::Scenario>, CommandError> {
+) -> Result<(), CommandError> {
     let real_env = |name: &str| std::env::var(name).ok();
     if matches!(target, Target::Remote(_)) {
         let missing = profile.missing_vars(&given_vars(&args.target), &real_env);
@@ -220,6 +243,15 @@ fn profile_scenarios(
             });
         }
     }
+    Ok(())
+}
+
+/// The suite under `args.paths`, cut to exactly `profile`'s scenarios.
+fn profile_suite(
+    profile: &Profile,
+    args: &RunArgs,
+) -> Result<Vec<scenario::Scenario>, CommandError> {
+    let real_env = |name: &str| std::env::var(name).ok();
     // A required var given with --var also fills `${env:ENV}` in the files.
     let overrides = profile.env_overrides(&given_vars(&args.target));
     let env = |name: &str| {
@@ -485,8 +517,7 @@ pub fn selftest(args: &SelftestArgs) -> CommandResult {
                 }
             });
         if let Err(e) = written {
-            eprintln!("error: cannot write {}: {e}", spec.path.display());
-            outcome = CommandOutcome::Failed;
+            outcome = outcome.and(outcome::report_not_written(&spec.path, e));
         }
     }
     let mut out = std::io::stdout().lock();

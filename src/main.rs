@@ -30,7 +30,8 @@ fn main() -> ExitCode {
         Command::Idp(args) => commands::idp(args),
         Command::Keys(command) => commands::keys(command),
         Command::Verify(args) => commands::bundle::verify(args),
-        Command::Schema => commands::schema(),
+        Command::Schema(args) => commands::schema::schema(args),
+        Command::Completions(args) => commands::completions(args),
     };
     if let Err(error) = &result {
         // Nothing is left to tell if stderr is gone; the exit code still says it.

@@ -255,7 +255,7 @@ const REPORTS: [(ReportFormat, &str); 4] = [
 ];
 
 /// Writes the bundle of `args.bundle.path`; says where on stdout, or why not on
-/// stderr (a bundle that cannot be written fails the run like a report).
+/// stderr (a bundle that cannot be written exits as a report that cannot).
 pub fn write(args: &RunArgs, plan: Plan, report: &RunReport) -> CommandOutcome {
     let Some(path) = &args.bundle.path else {
         return CommandOutcome::Passed;
@@ -282,10 +282,7 @@ pub fn write(args: &RunArgs, plan: Plan, report: &RunReport) -> CommandOutcome {
             );
             CommandOutcome::Passed
         }
-        Err(e) => {
-            eprintln!("error: cannot write the bundle {}: {e}", path.display());
-            CommandOutcome::Failed
-        }
+        Err(e) => super::outcome::report_not_written(path, format_args!("the bundle: {e}")),
     }
 }
 

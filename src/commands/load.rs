@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::outcome::{CommandError, CommandOutcome};
+use super::outcome::{CommandError, CommandOutcome, report_not_written};
 use super::{CommandResult, refuse_emulator_defaults, runtime, target_options, usage};
 use crate::cli::{LoadArgs, MergeArgs};
 use crate::load::compare::formats::{self, Format};
@@ -116,7 +116,7 @@ fn load_one(path: &Path, options: &LoadOptions, sharding: &Sharding) -> CommandR
     }
     if let Err(e) = stamp_reports(sharding, &options.overrides) {
         eprintln!("error: {e}");
-        outcome = CommandOutcome::Failed;
+        outcome = outcome.and(CommandOutcome::ReportNotWritten);
     }
     Ok(outcome)
 }
@@ -228,10 +228,7 @@ fn load_compare(dir: &Path, options: &LoadOptions, how: Rounds) -> CommandResult
             Ok(()) => {
                 let _ = writeln!(stdout, "report: {}", path.display());
             }
-            Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                outcome = CommandOutcome::Failed;
-            }
+            Err(e) => outcome = outcome.and(report_not_written(path, e)),
         }
     }
     Ok(outcome)
@@ -290,8 +287,7 @@ pub fn merge(args: &MergeArgs) -> CommandResult {
     }
     for path in &args.reports {
         if let Err(e) = render::write_file(path, &merged) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            outcome = CommandOutcome::Failed;
+            outcome = outcome.and(report_not_written(path, e));
         }
     }
     Ok(outcome)

@@ -1,6 +1,7 @@
 //! How a command ended, and the one mapping from that to the process's exit code
 //! (README's exit table): 0 passed, 1 failed or could not be carried out, 2 a
-//! usage or scenario-file error (nothing was sent).
+//! usage or scenario-file error (nothing was sent), 3 a report that could not be
+//! written.
 
 use std::io::Write;
 
@@ -12,14 +13,21 @@ use crate::scenario::profile::RequiredVar;
 pub const EXIT_PASS: u8 = 0;
 pub const EXIT_FAIL: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
+/// A CI job must not take a run whose evidence is missing for a failing target
+/// (1) or a passing one (0): the run may have passed, its report is not there.
+pub const EXIT_REPORT: u8 = 3;
 
-/// A command that ran to its end: did what it judged hold?
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A command that ran to its end: did what it judged hold? Ordered from best to
+/// worst, so two outcomes combine to their `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CommandOutcome {
     Passed,
-    /// A scenario failed or errored, a threshold was breached, a fault went
-    /// uncaught, or a report could not be written (each said on stderr already).
+    /// A scenario failed or errored, a threshold was breached, or a fault went
+    /// uncaught (each said on stdout or stderr already).
     Failed,
+    /// A report could not be written (its path said on stderr already). Worse
+    /// than a failure: without its report a run proves nothing either way.
+    ReportNotWritten,
 }
 
 impl CommandOutcome {
@@ -31,10 +39,22 @@ impl CommandOutcome {
         }
     }
 
-    /// Failed if either is.
+    /// The worse of the two.
     pub fn and(self, other: CommandOutcome) -> Self {
-        Self::passed_if(self == CommandOutcome::Passed && other == CommandOutcome::Passed)
+        self.max(other)
     }
+}
+
+/// Says on stderr which report could not be written and why; the outcome that
+/// gives the report's own exit code.
+pub fn report_not_written(path: &std::path::Path, error: impl std::fmt::Display) -> CommandOutcome {
+    // Nothing is left to tell if stderr is gone; the exit code still says it.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "error: cannot write {}: {error}",
+        path.display()
+    );
+    CommandOutcome::ReportNotWritten
 }
 
 /// Why a command stopped before its end.
@@ -60,12 +80,16 @@ pub enum CommandError {
     /// The run was set up but could not be carried out (goose stopped it).
     #[error("{0}")]
     Run(String),
+    /// The run ended and a report could not be written; the message names it.
+    #[error("{0}")]
+    ReportNotWritten(String),
 }
 
 impl CommandError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CommandError::Run(_) => EXIT_FAIL,
+            CommandError::ReportNotWritten(_) => EXIT_REPORT,
             CommandError::Usage(_)
             | CommandError::Diagnostics(_)
             | CommandError::MissingVars { .. }
@@ -89,6 +113,7 @@ impl From<LoadError> for CommandError {
         match error {
             LoadError::Usage(message) => CommandError::Usage(message),
             LoadError::Run(message) => CommandError::Run(message),
+            LoadError::Report(message) => CommandError::ReportNotWritten(message),
         }
     }
 }
@@ -98,6 +123,7 @@ pub fn exit_code(result: &Result<CommandOutcome, CommandError>) -> u8 {
     match result {
         Ok(CommandOutcome::Passed) => EXIT_PASS,
         Ok(CommandOutcome::Failed) => EXIT_FAIL,
+        Ok(CommandOutcome::ReportNotWritten) => EXIT_REPORT,
         Err(error) => error.exit_code(),
     }
 }
@@ -135,9 +161,10 @@ mod tests {
     #[test]
     fn each_result_has_its_documented_exit_code() {
         let usage = || CommandError::Usage("bad".into());
-        let cases: [(Result<CommandOutcome, CommandError>, u8); 7] = [
+        let cases: [(Result<CommandOutcome, CommandError>, u8); 8] = [
             (Ok(CommandOutcome::Passed), 0),
             (Ok(CommandOutcome::Failed), 1),
+            (Ok(CommandOutcome::ReportNotWritten), 3),
             (Err(CommandError::Run("goose stopped".into())), 1),
             (Err(usage()), 2),
             (Err(CommandError::Diagnostics(Vec::new())), 2),
@@ -159,15 +186,21 @@ mod tests {
     fn a_load_error_keeps_its_exit_code() {
         let usage: CommandError = LoadError::Usage("refused".into()).into();
         let run: CommandError = LoadError::Run("stopped".into()).into();
-        assert_eq!((usage.exit_code(), run.exit_code()), (2, 1));
+        let report: CommandError = LoadError::Report("cannot write x.html".into()).into();
+        assert_eq!(
+            (usage.exit_code(), run.exit_code(), report.exit_code()),
+            (2, 1, 3)
+        );
     }
 
     #[test]
     fn outcomes_combine_to_the_worse() {
-        use CommandOutcome::{Failed, Passed};
+        use CommandOutcome::{Failed, Passed, ReportNotWritten};
         assert_eq!(Passed.and(Passed), Passed);
         assert_eq!(Passed.and(Failed), Failed);
         assert_eq!(Failed.and(Passed), Failed);
+        assert_eq!(Failed.and(ReportNotWritten), ReportNotWritten);
+        assert_eq!(ReportNotWritten.and(Passed), ReportNotWritten);
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub enum LoadError {
     /// The run could not start or goose stopped it.
     #[error("{0}")]
     Run(String),
+    /// The run ended, and one of its reports could not be written.
+    #[error("{0}")]
+    Report(String),
 }
 
 /// Runs `scenario` as a load and returns what it measured; thresholds are judged
@@ -193,7 +196,7 @@ async fn attack(
     logging::report_repeats();
     for path in &ours {
         render::write_file(path, &summary)
-            .map_err(|e| LoadError::Run(format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|e| LoadError::Report(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(summary)
 }

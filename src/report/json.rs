@@ -11,8 +11,8 @@ use super::model::RunReport;
 pub const FORMAT: &str = "tollgate-report/1";
 
 /// The file's top level: `format` first, then the report's own fields.
-#[derive(Serialize)]
-struct JsonReport<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct JsonReport<'a> {
     format: &'static str,
     #[serde(flatten)]
     report: &'a RunReport,

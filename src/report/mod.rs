@@ -15,6 +15,7 @@ pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod redact;
+pub mod schema;
 
 use std::fmt;
 use std::fs;

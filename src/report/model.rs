@@ -9,7 +9,9 @@ use serde::Serialize;
 ///
 /// Ordered from best to worst, so a scenario's outcome is the `max` of its steps'.
 /// `Warn` is a pass with warnings: every `expect` held, some `should` did not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Pass,
@@ -60,7 +62,7 @@ impl Outcome {
 }
 
 /// Where something is written in a scenario file (1-based line and column).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SourceLoc {
     pub file: String,
     pub line: usize,
@@ -73,7 +75,7 @@ impl std::fmt::Display for SourceLoc {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct RunReport {
     pub tool_version: String,
     /// RFC 3339, UTC.
@@ -96,7 +98,7 @@ pub struct RunReport {
 ///
 /// It repeats the run's version, target and times on purpose: the block is the
 /// evidence a vendor hands over, and must read on its own.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Certification {
     pub tool_version: String,
     /// `--profile NAME`, when the run was for one.
@@ -119,7 +121,7 @@ pub struct Certification {
 }
 
 /// One scenario file and the SHA-256 of its bytes as they were loaded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ScenarioFile {
     pub path: String,
     /// Lowercase hex.
@@ -188,7 +190,7 @@ impl Serialize for Verdict {
 /// The facts a run exercised on its target: a fact is exercised when a scenario
 /// that cites it ran (passed, warned, failed or errored); a skipped scenario
 /// exercises nothing. What a vendor's evidence covers, and what it does not.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FactCoverage {
     /// How many facts the table has.
     pub total: usize,
@@ -198,7 +200,7 @@ pub struct FactCoverage {
     pub not_exercised: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FactExercised {
     pub id: String,
     /// The worst outcome of the scenarios that exercised it.
@@ -215,7 +217,7 @@ impl FactCoverage {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Counts {
     pub total: usize,
     /// Passed without a warning.
@@ -255,7 +257,7 @@ impl RunReport {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ScenarioReport {
     pub id: String,
     pub title: String,
@@ -434,7 +436,7 @@ impl Serialize for StepReport {
 }
 
 /// The tally of a `burst:` step.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BurstSummary {
     pub count: u32,
     pub concurrency: u32,
@@ -445,7 +447,7 @@ pub struct BurstSummary {
 }
 
 /// One missed expectation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Failure {
     /// What was checked, e.g. `status`, `header location`, `json $.username`.
     pub check: Check,
@@ -536,7 +538,7 @@ impl Serialize for Check {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Transcript {
     pub request: RequestRecord,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -547,7 +549,7 @@ pub struct Transcript {
     pub idp_calls: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct RequestRecord {
     pub method: String,
     pub url: String,
@@ -579,7 +581,7 @@ impl RequestRecord {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ResponseRecord {
     pub status: u16,
     pub headers: Vec<(String, String)>,

@@ -198,10 +198,13 @@ fn skipped(scenario: &Scenario, reason: String) -> ScenarioReport {
     }
 }
 
+/// Why an `only: mock` scenario is skipped on a real target (`run --list` too).
+pub const ONLY_MOCK: &str = "needs the embedded mock (only: mock)";
+
 /// Runs one scenario to its end, or to its first step that does not pass.
 pub async fn run_scenario(scenario: &Scenario, target: &ResolvedTarget) -> ScenarioReport {
     if !target.is_embedded() && scenario.only == Some(Only::Mock) {
-        return skipped(scenario, "needs the embedded mock (only: mock)".into());
+        return skipped(scenario, ONLY_MOCK.into());
     }
     if let Some(reason) = target.excludes(scenario) {
         return skipped(scenario, reason);

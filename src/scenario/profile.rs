@@ -39,7 +39,8 @@ use super::{Diagnostic, de as tde};
 pub const PROFILE_DIR: &str = "profiles";
 
 /// One `profiles/*.yaml`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Profile {
     /// `[a-z0-9-]+`; the name `--profile` takes and reports show.
     pub name: Spanned<String>,
@@ -132,8 +133,31 @@ impl<'de> Deserialize<'de> for Selector {
     }
 }
 
+/// As its `Deserialize` reads it: an id, or `{ tag: TAG }`.
+impl schemars::JsonSchema for Selector {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Selector".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A scenario id (e.g. JWT-004), or { tag: TAG } for every scenario carrying the tag.",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "properties": { "tag": { "type": "string" } },
+                    "required": ["tag"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
 /// One entry of `requires_vars:`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RequiredVar {
     /// The scenario var `--var NAME=VALUE` sets.
     pub name: String,

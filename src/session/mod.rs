@@ -228,21 +228,7 @@ impl ResolvedTarget {
     /// set up by each scenario's own `mock:`.
     pub fn not_set_up_for(&self, scenario: &Scenario) -> Option<String> {
         self.remote.as_ref()?;
-        if let Some(setup) = scenario.requires_setup.filter(|s| s.on_target()) {
-            if !self.setups.contains(&setup) {
-                let name = setup.name();
-                return Some(format!(
-                    "needs a target set up for {name} (docs/profiles.md): run its profile, or declare it with --setup {name}"
-                ));
-            }
-        }
-        if scenario.needs_idp() && !self.has_idp_in_loop() {
-            return Some(
-                "needs tollgate's IdP in the loop: --idp-listen ADDR where the target can reach it"
-                    .into(),
-            );
-        }
-        None
+        setup_gap(scenario, &self.setups, self.has_idp_in_loop())
     }
 
     /// Whether tollgate's IdP serves this run beside a real target (`--idp-listen`).
@@ -275,6 +261,27 @@ impl ResolvedTarget {
     pub fn is_embedded(&self) -> bool {
         self.remote.is_none()
     }
+}
+
+/// Why a real target set up for `setups`, with or without tollgate's IdP in the
+/// loop, cannot run `scenario`, if it cannot. Also what `run --list` says
+/// before anything is started.
+pub fn setup_gap(scenario: &Scenario, setups: &[Setup], idp_in_loop: bool) -> Option<String> {
+    if let Some(setup) = scenario.requires_setup.filter(|s| s.on_target()) {
+        if !setups.contains(&setup) {
+            let name = setup.name();
+            return Some(format!(
+                "needs a target set up for {name} (docs/profiles.md): run its profile, or declare it with --setup {name}"
+            ));
+        }
+    }
+    if scenario.needs_idp() && !idp_in_loop {
+        return Some(
+            "needs tollgate's IdP in the loop: --idp-listen ADDR where the target can reach it"
+                .into(),
+        );
+    }
+    None
 }
 
 /// `text` as a target's URL: http(s) with a host, or nothing.

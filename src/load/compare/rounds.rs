@@ -80,7 +80,8 @@ pub async fn run(flows: Vec<FlowSpec>, rounds: Rounds) -> Result<Vec<FlowRun>, S
                 close(open).await;
                 return Err(e);
             }
-            Err(LoadError::Run(e)) => done.push(FlowRun {
+            // A flow's own report that cannot be written is that flow's error.
+            Err(LoadError::Run(e) | LoadError::Report(e)) => done.push(FlowRun {
                 error: Some(e),
                 ..run
             }),
@@ -97,7 +98,7 @@ pub async fn run(flows: Vec<FlowSpec>, rounds: Rounds) -> Result<Vec<FlowRun>, S
                         outcome = Err(e);
                         break 'rounds;
                     }
-                    LoadError::Run(e) => flow.run.error = Some(e),
+                    LoadError::Run(e) | LoadError::Report(e) => flow.run.error = Some(e),
                 }
             }
         }
