@@ -269,7 +269,8 @@ fn help_shows_exit_codes_and_examples_and_keys_gen_says_what_it_does() {
     let keys = tollgate(&["keys", "gen", "--help"]);
     let out = String::from_utf8_lossy(&keys.stdout);
     assert!(out.contains("The key's name"), "{out}");
-    assert!(out.contains("RS256 or ES256"), "{out}");
+    assert!(out.contains("RS256, ES256 or HS256"), "{out}");
+    assert!(out.contains("Ed25519"), "{out}");
     assert!(out.contains("Examples:"), "{out}");
 }
 
