@@ -22,6 +22,10 @@ const AUTH_USER: &str = "alice";
 const ECHO_USER: &str = "carol";
 /// A `--var` value nobody declared secret: evidence, which must stay visible.
 const EVIDENCE: &str = "Evidence-Visible-4242";
+/// The default of `${env:TG_EVIDENCE_USER:-…}`: a value from the environment
+/// whose variable is not named like a secret and that is sent where no
+/// credential goes, so evidence that must stay visible.
+const ENV_EVIDENCE: &str = "Env-Evidence-User-7";
 /// Nothing listens there: a step sent to it errors, naming its URL.
 const REFUSING: &str = "http://127.0.0.1:9";
 
@@ -61,9 +65,10 @@ fn entries() -> Vec<Entry> {
     vec![
         // An `auth:` field (Basic password, literal in the file).
         Entry::new("AUTH", 3, ""),
-        // The environment; long, since the mock echoes it back as a display
-        // name whose 200-character cut it straddles.
-        Entry::new("ENV", 24, "${env:TG_CANARY_ENV}"),
+        // The environment, from a variable named like a secret (issue 15: a
+        // variable such as CONF_USER is evidence, shown); long, since the mock
+        // echoes it back as a display name whose 200-character cut it straddles.
+        Entry::new("ENV", 24, "${env:TG_CANARY_SECRET}"),
         // `--secret cli=…`.
         Entry::new("CLI", 3, "${cli}"),
         // `vars: { declared: { value: …, secret: true } }`.
@@ -107,7 +112,7 @@ fn scenario(entry: &Entry, erroring: bool) -> String {
     let r = quoted(&entry.reference);
     let inner = entry.reference.as_str();
     let display_name = match entry.name {
-        "ENV" => quoted("${env:TG_CANARY_ENV}"),
+        "ENV" => quoted("${env:TG_CANARY_SECRET}"),
         "CAPTURE" => quoted(&entry.value),
         _ => quoted("Carol Evidence"),
     };
@@ -167,7 +172,7 @@ fn scenario(entry: &Entry, erroring: bool) -> String {
     };
     let steps = [
         format!(
-            "  - name: header, query, cookie and URL\n    request:\n      path: {path}\n      query: {{ probe: {r} }}\n      headers: {{ X-Probe: {r}, X-Evidence: \"${{shown}}\" }}\n      cookies: {{ probe: {r} }}\n      {auth_line}\n"
+            "  - name: header, query, cookie and URL\n    request:\n      path: {path}\n      query: {{ probe: {r} }}\n      headers: {{ X-Probe: {r}, X-Evidence: \"${{shown}}\", X-Evidence-User: \"${{env:TG_EVIDENCE_USER:-{ENV_EVIDENCE}}}\" }}\n      cookies: {{ probe: {r} }}\n      {auth_line}\n"
         ),
         format!(
             "  - name: JSON body\n    request: {{ method: POST, path: /rest/api/content, json: {{ probe: {r}, title: {r} }}, headers: {{ X-Evidence: \"${{shown}}\"{bearer} }} }}\n"
@@ -378,7 +383,11 @@ fn no_secret_reaches_any_output_of_run_whichever_way_it_came_in() {
     for spec in &specs {
         args.extend(["--report", spec]);
     }
-    let output = tollgate(&args, dir.path(), &[("TG_CANARY_ENV", &entries[1].value)]);
+    let output = tollgate(
+        &args,
+        dir.path(),
+        &[("TG_CANARY_SECRET", &entries[1].value)],
+    );
     let outputs = Outputs::read(&output, &files);
     assert_eq!(output.status.code(), Some(1), "{}", outputs.text("stdout"));
 
@@ -415,7 +424,7 @@ fn no_secret_reaches_any_output_of_run_whichever_way_it_came_in() {
 
     // Evidence that is not secret stays: the echo user, the status, a --var.
     let json_text = outputs.text("report.json");
-    for evidence in [ECHO_USER, "Carol Evidence", EVIDENCE, "200"] {
+    for evidence in [ECHO_USER, "Carol Evidence", EVIDENCE, ENV_EVIDENCE, "200"] {
         assert!(
             json_text.contains(evidence),
             "{evidence} missing from the JSON report"
@@ -479,7 +488,11 @@ fn no_secret_reaches_any_output_of_load() {
     for file in &files {
         args.extend(["--report", file.to_str().unwrap()]);
     }
-    let output = tollgate(&args, dir.path(), &[("TG_CANARY_ENV", &entries[1].value)]);
+    let output = tollgate(
+        &args,
+        dir.path(),
+        &[("TG_CANARY_SECRET", &entries[1].value)],
+    );
     let outputs = Outputs::read(&output, &files);
     let console = format!("{}{}", outputs.text("stdout"), outputs.text("stderr"));
     // The checks failed and the errors happened: goose's tables hold them.

@@ -22,6 +22,18 @@ pub fn algorithm(alg: Alg) -> Algorithm {
     }
 }
 
+impl KeyError {
+    /// The key of `keys:` the error is about, when it is about one.
+    pub fn key_name(&self) -> Option<&str> {
+        match self {
+            KeyError::Generate { .. } => None,
+            KeyError::BadPem { name, .. }
+            | KeyError::NoPublicHalf { name, .. }
+            | KeyError::Unreadable { name, .. } => Some(name),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("cannot generate a {alg} key: {reason}")]
@@ -309,8 +321,9 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    /// Makes or reads every key of a scenario's `keys:`. Relative PEM paths are
-    /// read from the working directory, like every other path tollgate is given.
+    /// Makes or reads every key of a scenario's `keys:`. PEM paths are read as
+    /// the loader resolved them (relative to the scenario's file,
+    /// `scenario::paths`).
     pub fn from_specs<'a>(
         specs: impl IntoIterator<Item = (&'a String, &'a KeySpec)>,
     ) -> Result<Self, KeyError> {
@@ -319,6 +332,7 @@ impl KeyRing {
             let key = if let Some(secret) = &spec.secret {
                 SigningKey::from_secret(name, secret.as_bytes().to_vec())
             } else if let Some(path) = &spec.private_key {
+                let path = &path.inner;
                 let pem = read_pem_file(path).map_err(|reason| KeyError::Unreadable {
                     name: name.clone(),
                     path: path.display().to_string(),
@@ -474,7 +488,10 @@ mod tests {
         let spec = KeySpec {
             alg: Alg::RS256,
             generate: false,
-            private_key: Some(path.to_path_buf()),
+            private_key: Some(crate::scenario::de::Spanned::new(
+                path.to_path_buf(),
+                crate::scenario::yaml::Pos::default(),
+            )),
             secret: None,
         };
         KeyRing::from_specs([(&"app".to_string(), &spec)])

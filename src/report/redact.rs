@@ -65,9 +65,10 @@ static FORM_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// The `jwt` query parameter of Atlassian Connect requests: replaced whole in URLs.
+/// The `jwt` query parameter of Atlassian Connect requests: its signature, or
+/// the whole value when it is no JWT.
 static JWT_PARAM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)([?&;]jwt=)[^&#\s]+").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"(?i)([?&;]jwt=)([^&#\s]+)").expect("valid regex"));
 
 /// The password of `scheme://user:password@host`.
 static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
@@ -115,8 +116,15 @@ impl Redactor {
     /// A value that must never be shown (a password, a value from `${env:…}`, a
     /// captured session id). Strings shorter than 3 characters are ignored: blanking
     /// every `a` or `42` would make reports unreadable and protect nothing.
+    ///
+    /// A JWT (a captured access token, say) is registered by its signature:
+    /// its header and claims are evidence anyone holding it can read, and
+    /// without the signature the token cannot be replayed.
     pub fn add_secret(&mut self, value: impl Into<String>) {
-        let value = value.into();
+        let mut value = value.into();
+        if let Some(signature) = jwt_signature(&value) {
+            value = signature.to_owned();
+        }
         if value.chars().count() < 3 {
             return;
         }
@@ -225,7 +233,15 @@ impl Redactor {
     /// A URL with the `jwt` query parameter, a userinfo password, secret query
     /// fields and every known secret replaced.
     pub fn url(&self, url: &str) -> String {
-        let url = JWT_PARAM.replace_all(url, format!("${{1}}{REDACTED}"));
+        let url = JWT_PARAM.replace_all(url, |caps: &regex::Captures<'_>| {
+            // A JWT keeps its header and claims; anything else goes whole.
+            match JWT.captures(&caps[2]) {
+                Some(jwt) if jwt[0].len() == caps[2].len() => {
+                    format!("{}{}.{REDACTED}", &caps[1], &jwt[1])
+                }
+                _ => format!("{}{REDACTED}", &caps[1]),
+            }
+        });
         self.text(&url)
     }
 
@@ -267,6 +283,17 @@ fn redact_shapes(text: &str) -> String {
     let out = JSON_FIELD.replace_all(&out, format!("${{1}}{REDACTED}\""));
     let out = FORM_FIELD.replace_all(&out, format!("${{1}}${{2}}{REDACTED}"));
     out.into_owned()
+}
+
+/// The signature of `value` when `value` is a whole signed JWT.
+fn jwt_signature(value: &str) -> Option<&str> {
+    let found = JWT.captures(value)?;
+    let whole = found.get(0)?;
+    if whole.start() != 0 || whole.end() != value.len() {
+        return None;
+    }
+    let header_and_claims = found.get(1)?;
+    value.get(header_and_claims.end() + 1..)
 }
 
 /// `name=value` → `name=[redacted]`; a pair with no `=` is all value.
@@ -416,13 +443,19 @@ mod tests {
             assert_eq!(shown, format!("{scheme} {kept}.{REDACTED}"));
             assert_clean(&shown);
         }
-        // A JWT that is itself a known secret (a captured token) goes whole.
+        // A JWT that is itself a known secret (a captured token) is known by
+        // its signature: the claims stay evidence everywhere it appears.
         let mut r = redactor();
         r.add_secret(token.clone());
         assert_eq!(
             r.header("Authorization", &format!("Bearer {token}")),
-            "Bearer [redacted]"
+            format!("Bearer {kept}.{REDACTED}")
         );
+        assert_eq!(
+            r.text(&format!(r#"{{"access_token":"x","echo":"{token}"}}"#)),
+            format!(r#"{{"access_token":"{REDACTED}","echo":"{kept}.{REDACTED}"}}"#)
+        );
+        assert!(!r.text(&format!("sig {SIGNATURE}")).contains(SIGNATURE));
     }
 
     #[test]
@@ -467,9 +500,16 @@ mod tests {
         let shown = r.url(&format!(
             "http://127.0.0.1:8090/rest/api/space?jwt={token}&limit=1"
         ));
+        // A Connect JWT in the query keeps its header and claims (the `qsh`,
+        // `iss` a reader checks); a value that is no JWT goes whole.
+        let (kept, _) = token.rsplit_once('.').unwrap();
         assert_eq!(
             shown,
-            "http://127.0.0.1:8090/rest/api/space?jwt=[redacted]&limit=1"
+            format!("http://127.0.0.1:8090/rest/api/space?jwt={kept}.[redacted]&limit=1")
+        );
+        assert_eq!(
+            r.url("http://h/x?JWT=opaque-value&limit=1"),
+            "http://h/x?JWT=[redacted]&limit=1"
         );
         let shown = r.url(&format!(
             "https://{USER}:{PASSWORD}@wiki.example/x?access_token={TOKEN}"

@@ -14,7 +14,7 @@ use super::model::CaptureFrom;
 use super::plan::{
     Address, Auth, Body, Capture, CaptureSource, CookieExpect, CrowdCalls, CrowdSsoAuth, Expect,
     IdpExpect, JwtAuth, Load, Matcher, MatcherSpec, OauthAuth, OauthCalls, Pattern, Query, Request,
-    Scenario, Step, credential_references,
+    Scenario, Step, credential_literals, credential_references,
 };
 use super::template::{JsonTemplate, Template};
 use super::threshold::Threshold;
@@ -64,6 +64,7 @@ pub fn compile(scenario: model::Scenario) -> Result<Scenario, Vec<Problem>> {
     if !compiler.problems.is_empty() {
         return Err(compiler.problems);
     }
+    let env_secrets = env_secrets(&scenario.env_values, &steps, &scenario.keys);
     Ok(Scenario {
         id: scenario.id,
         title: scenario.title,
@@ -79,10 +80,28 @@ pub fn compile(scenario: model::Scenario) -> Result<Scenario, Vec<Problem>> {
         load,
         file: scenario.file,
         source_sha256: scenario.source_sha256,
-        env_values: scenario.env_values,
+        env_secrets,
         env_defaults: scenario.env_defaults,
         secret_vars,
     })
+}
+
+/// The values from `${env:…}` that are secret: the variable is named like a
+/// secret, or the value is sent where a credential goes (a cookie, a password,
+/// `Authorization: Bearer …`) or is a key's shared secret. A user name, an
+/// issuer or a page id from the environment stays visible as evidence.
+fn env_secrets(
+    values: &[super::vars::EnvValue],
+    steps: &[Step],
+    keys: &indexmap::IndexMap<String, Spanned<model::KeySpec>>,
+) -> Vec<String> {
+    let mut credentials = credential_literals(steps);
+    credentials.extend(keys.values().filter_map(|key| key.secret.clone()));
+    values
+        .iter()
+        .filter(|v| super::vars::names_a_secret(&v.name) || credentials.contains(&v.value))
+        .map(|v| v.value.clone())
+        .collect()
 }
 
 /// An `auth:` form compiled on its own (for callers that build one in code).

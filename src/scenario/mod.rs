@@ -15,6 +15,7 @@ pub mod facts;
 mod load_tests;
 pub mod mock_config;
 pub mod model;
+pub mod paths;
 pub mod plan;
 pub mod profile;
 pub mod source;
@@ -79,9 +80,18 @@ pub fn load_str(
     })
 }
 
-/// What `${env:…}` put into a file: every value (secrets for the redactor) and
-/// the references that fell back to their default.
-type EnvResolved = (Vec<String>, Vec<vars::EnvDefault>);
+/// What `${env:…}` put into a file.
+#[derive(Default)]
+struct EnvResolved {
+    /// Every value, with the variable it came from (secret or not:
+    /// [`compile`] decides).
+    values: Vec<vars::EnvValue>,
+    /// The references that fell back to their default.
+    defaults: Vec<vars::EnvDefault>,
+    /// Scalars that are one set environment variable's value, whole: a path
+    /// there was given by the user, relative to the working directory.
+    from_environment: Vec<Pos>,
+}
 
 /// Replaces every `${env:…}` in the scalars under `root`, recording in `hidden`
 /// what each value was written as; `missing` hears of each unset variable.
@@ -91,13 +101,13 @@ fn resolve_env(
     hidden: &mut EnvSubstitutions,
     missing: &mut dyn FnMut(Pos, String),
 ) -> EnvResolved {
-    let (mut values, mut defaults) = (Vec::new(), Vec::new());
+    let mut resolved = EnvResolved::default();
     root.for_each_scalar_mut(&mut |text, pos| {
         let written = text.contains("${").then(|| text.clone());
         match vars::resolve_env(text, env) {
-            Ok(resolved) => {
-                values.extend(resolved.values);
-                defaults.extend(resolved.defaults);
+            Ok(found) => {
+                resolved.values.extend(found.values);
+                resolved.defaults.extend(found.defaults);
             }
             Err(var) => missing(pos, var),
         }
@@ -105,6 +115,13 @@ fn resolve_env(
         let Ok(references) = vars::references(&written) else {
             return;
         };
+        if let [only] = references.as_slice() {
+            let whole = only.start == 0 && only.end == written.len();
+            let set = vars::env_reference(only.name).is_some_and(|(var, _)| env(var).is_some());
+            if whole && set {
+                resolved.from_environment.push(pos);
+            }
+        }
         let from_env: Vec<(String, &str)> = references
             .iter()
             .filter_map(|r| {
@@ -120,7 +137,7 @@ fn resolve_env(
             hidden.add(value, reference.to_string());
         }
     });
-    (values, defaults)
+    resolved
 }
 
 /// The typed scenario from its tree, or every problem found on the way.
@@ -129,7 +146,7 @@ fn read_scenario(
     source: &str,
     path: &Path,
     mut problems: Vec<Problem>,
-    (env_values, env_defaults): EnvResolved,
+    env: EnvResolved,
 ) -> Result<Scenario, Vec<Problem>> {
     // Steps are read one by one, so a mistake in one step does not hide the others'.
     let step_nodes = take_steps(&mut root);
@@ -155,10 +172,18 @@ fn read_scenario(
     let Ok(mut scenario) = head else {
         return Err(problems);
     };
+    if let Some(mock) = root.get("mock") {
+        problems.extend(mock_config::inert::check(&scenario.mock, mock, false));
+    }
     scenario.steps = steps;
     scenario.file = path.to_path_buf();
-    scenario.env_values = env_values.clone();
-    scenario.env_defaults = env_defaults;
+    scenario.env_values = env.values;
+    scenario.env_defaults = env.defaults;
+    problems.extend(paths::resolve_keys(
+        &mut scenario.keys,
+        path,
+        &env.from_environment,
+    ));
     scenario.source_sha256 = {
         use sha2::Digest as _;
         hex::encode(sha2::Sha256::digest(source.as_bytes()))
@@ -346,6 +371,9 @@ pub fn load_mock_file(path: &Path) -> Result<MockFile, Vec<Diagnostic>> {
         .chain(config.as_ref().err().cloned())
     {
         problems.push((e.pos.unwrap_or(node.pos), e.message, e.help));
+    }
+    if let Ok(config) = &config {
+        problems.extend(mock_config::inert::check(config, node, true));
     }
     match config {
         Ok(config) if problems.is_empty() => Ok(MockFile {

@@ -51,8 +51,11 @@ pub struct Scenario {
     pub file: PathBuf,
     /// Of the exact text this scenario was compiled from.
     pub source_sha256: String,
-    /// Values that came from `${env:…}`: never shown in any report.
-    pub env_values: Vec<String>,
+    /// Values from `${env:…}` that are secret: the variable is named like one
+    /// (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*KEY*`), or the value is sent
+    /// where a credential goes. Never shown in any report; other values from
+    /// the environment (`CONF_USER`, `CONNECT_ISSUER`) are evidence.
+    pub env_secrets: Vec<String>,
     /// `${env:NAME:-default}` references whose variable was not set.
     pub env_defaults: Vec<EnvDefault>,
     /// Vars whose value is never shown, whoever gives it (the file, `--var`):
@@ -451,14 +454,64 @@ fn names_a_credential(name: &str) -> bool {
 /// token (issue 12).
 pub fn credential_references(steps: &[Step]) -> std::collections::BTreeSet<String> {
     let mut names = std::collections::BTreeSet::new();
-    let mut add = |template: &Template| names.extend(template.references().map(str::to_string));
+    visit_credentials(steps, &mut |sent| {
+        if let Sent::Template(template) = sent {
+            names.extend(template.references().map(str::to_string));
+        }
+    });
+    names
+}
+
+/// The literal values `steps` send where a credential goes (the places of
+/// [`credential_references`]), each whole and, when it is `SCHEME value` (an
+/// `Authorization` header as written), its value alone: a value from the
+/// environment is a credential when it is one of these.
+pub fn credential_literals(steps: &[Step]) -> Vec<String> {
+    let mut literals = Vec::new();
+    let mut add = |text: &str| {
+        literals.push(text.to_string());
+        if let Some((_, value)) = text.trim().split_once(char::is_whitespace) {
+            literals.push(value.trim().to_string());
+        }
+    };
+    visit_credentials(steps, &mut |sent| match sent {
+        Sent::Template(template) => {
+            if let Some(text) = template.as_literal() {
+                add(text);
+            }
+        }
+        Sent::Fixed(value) => json_strings(value, &mut add),
+    });
+    literals
+}
+
+/// A value sent where a credential goes.
+enum Sent<'a> {
+    Template(&'a Template),
+    /// A JSON value with no reference in it, under a key named like a credential.
+    Fixed(&'a serde_json::Value),
+}
+
+fn json_strings(value: &serde_json::Value, add: &mut dyn FnMut(&str)) {
+    match value {
+        serde_json::Value::String(text) => add(text),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_strings(v, add)),
+        serde_json::Value::Object(fields) => fields.values().for_each(|v| json_strings(v, add)),
+        _ => {}
+    }
+}
+
+/// Calls `visit` with every value `steps` send where a credential goes.
+fn visit_credentials(steps: &[Step], visit: &mut dyn FnMut(Sent<'_>)) {
     for step in steps {
         let request = &step.request;
         if let Some(auth) = &request.auth {
-            auth.inner.credentials().into_iter().for_each(&mut add);
+            for template in auth.inner.credentials() {
+                visit(Sent::Template(template));
+            }
         }
         for (_, value) in &request.cookies {
-            add(value);
+            visit(Sent::Template(value));
         }
         let named_pairs = request
             .headers
@@ -470,41 +523,60 @@ pub fn credential_references(steps: &[Step]) -> std::collections::BTreeSet<Strin
             });
         for (name, value) in named_pairs {
             if name.as_literal().is_none_or(names_a_credential) {
-                add(value);
+                visit(Sent::Template(value));
             }
         }
         if let Body::Json(json) = &request.body {
-            json_credentials(json, false, &mut add);
+            json_credentials(json, false, visit);
         }
         let address = match &request.address {
             Address::Path(template) | Address::Url(template) => template,
         };
         for (field, value) in query_in_address(address) {
             if names_a_credential(&field) {
-                add(&value);
+                visit(Sent::Template(&value));
             }
         }
     }
-    names
 }
 
-/// The references under JSON keys named like a credential.
-fn json_credentials(json: &JsonTemplate, under_credential: bool, add: &mut dyn FnMut(&Template)) {
+/// The values under JSON keys named like a credential.
+fn json_credentials(json: &JsonTemplate, under_credential: bool, visit: &mut dyn FnMut(Sent<'_>)) {
     match json {
-        JsonTemplate::Fixed(_) => {}
+        JsonTemplate::Fixed(value) => json_fixed_credentials(value, under_credential, visit),
         JsonTemplate::String(template) => {
             if under_credential {
-                add(template);
+                visit(Sent::Template(template));
             }
         }
         JsonTemplate::Array(items) => items
             .iter()
-            .for_each(|item| json_credentials(item, under_credential, add)),
+            .for_each(|item| json_credentials(item, under_credential, visit)),
         JsonTemplate::Object(fields) => {
             for (key, value) in fields {
-                json_credentials(value, under_credential || names_a_credential(key), add);
+                json_credentials(value, under_credential || names_a_credential(key), visit);
             }
         }
+    }
+}
+
+/// [`json_credentials`] inside a value that holds no reference.
+fn json_fixed_credentials(
+    value: &serde_json::Value,
+    under_credential: bool,
+    visit: &mut dyn FnMut(Sent<'_>),
+) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, value) in fields {
+                json_fixed_credentials(value, under_credential || names_a_credential(key), visit);
+            }
+        }
+        serde_json::Value::Array(items) => items
+            .iter()
+            .for_each(|item| json_fixed_credentials(item, under_credential, visit)),
+        other if under_credential => visit(Sent::Fixed(other)),
+        _ => {}
     }
 }
 

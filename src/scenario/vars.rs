@@ -58,13 +58,35 @@ pub struct EnvDefault {
     pub value: String,
 }
 
+/// One value an `${env:…}` reference put into a file, and the variable it
+/// stands for: whether it is secret depends on both ([`names_a_secret`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvValue {
+    pub name: String,
+    pub value: String,
+}
+
 /// What resolving `${env:…}` in one text put in.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct EnvResolved {
-    /// Every value put in (they are secrets), defaults included.
-    pub values: Vec<String>,
+    /// Every value put in, defaults included.
+    pub values: Vec<EnvValue>,
     /// The references that fell back to their default.
     pub defaults: Vec<EnvDefault>,
+}
+
+/// The words that make an environment variable's value a secret wherever it
+/// goes: `CONF_PASSWORD`, `APP_SECRET`, `CONF_PLUGIN_TOKEN`, `TOLLGATE_IDP_KEY`.
+/// Any other variable (`CONF_USER`, `CONNECT_ISSUER`, `CONF_PAGE_ID`) is
+/// evidence, shown in reports, unless the scenario sends it where a credential
+/// goes.
+const SECRET_NAME_WORDS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"];
+
+/// Whether an environment variable's name says its value is a secret
+/// (case-insensitive: `conf_password` too).
+pub fn names_a_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    SECRET_NAME_WORDS.iter().any(|word| upper.contains(word))
 }
 
 /// Replaces the `${env:…}` references of `text`, leaving other references alone.
@@ -96,7 +118,10 @@ pub fn resolve_env(
         };
         out.push_str(&text[last..r.start]);
         out.push_str(&value);
-        resolved.values.push(value);
+        resolved.values.push(EnvValue {
+            name: var.to_string(),
+            value,
+        });
         last = r.end;
     }
     if !resolved.values.is_empty() {
@@ -124,7 +149,12 @@ mod tests {
         let mut text = "${env:SET} ${env:UNSET:-fallback} ${user}".to_string();
         let resolved = resolve_env(&mut text, &env).unwrap();
         assert_eq!(text, "from-env fallback ${user}");
-        assert_eq!(resolved.values, ["from-env", "fallback"]);
+        let values: Vec<(&str, &str)> = resolved
+            .values
+            .iter()
+            .map(|v| (v.name.as_str(), v.value.as_str()))
+            .collect();
+        assert_eq!(values, [("SET", "from-env"), ("UNSET", "fallback")]);
         assert_eq!(
             resolved.defaults,
             [EnvDefault {
@@ -134,5 +164,23 @@ mod tests {
         );
         let mut missing = "${env:UNSET}".to_string();
         assert_eq!(resolve_env(&mut missing, &env).unwrap_err(), "UNSET");
+    }
+
+    #[test]
+    fn secret_names_are_told_by_their_words_in_any_case() {
+        for name in [
+            "CONF_PASSWORD",
+            "conf_passwd",
+            "APP_SECRET",
+            "CONNECT_SHARED_SECRET",
+            "CONF_PLUGIN_TOKEN",
+            "TOLLGATE_IDP_KEY",
+            "api_key",
+        ] {
+            assert!(names_a_secret(name), "{name}");
+        }
+        for name in ["CONF_USER", "CONNECT_ISSUER", "CONF_PAGE_ID", "PLUG_SPACE"] {
+            assert!(!names_a_secret(name), "{name}");
+        }
     }
 }

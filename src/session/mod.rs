@@ -79,6 +79,9 @@ pub enum SessionError {
     Client(#[from] ClientError),
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// A key file that could not be made a key, at the `private_key` that names it.
+    #[error("{at}: {error}")]
+    KeyFile { at: String, error: KeyError },
     #[error("cannot start the embedded mock: {0}")]
     Mock(std::io::Error),
     #[error("var '{name}': {error}")]
@@ -355,7 +358,8 @@ impl Session {
             redactor.add_secret(secret.clone());
         }
         let keys =
-            KeyRing::from_specs(scenario.keys.iter().map(|(name, spec)| (name, &spec.inner)))?;
+            KeyRing::from_specs(scenario.keys.iter().map(|(name, spec)| (name, &spec.inner)))
+                .map_err(|error| key_error_at(scenario, error))?;
         for secret in keys.secrets() {
             redactor.add_secret(secret);
         }
@@ -444,6 +448,27 @@ impl Session {
     }
 }
 
+/// `error` pointing at the `file:line:col` of the `private_key` it is about,
+/// when it is about a key read from a file.
+fn key_error_at(scenario: &Scenario, error: KeyError) -> SessionError {
+    let path = error
+        .key_name()
+        .and_then(|name| scenario.keys.get(name))
+        .and_then(|key| key.private_key.as_ref());
+    match path {
+        Some(path) => SessionError::KeyFile {
+            at: format!(
+                "{}:{}:{}",
+                scenario.file.display(),
+                path.pos.line,
+                path.pos.col
+            ),
+            error,
+        },
+        None => SessionError::Keys(error),
+    }
+}
+
 fn context_path(base_url: &str) -> String {
     url::Url::parse(base_url)
         .map(|u| u.path().trim_end_matches('/').to_string())
@@ -477,12 +502,12 @@ fn initial_scope(
 }
 
 /// What a scenario declares secret before anything is sent: values from the
-/// environment, the passwords of the emulator's users, and literal credentials
-/// written in steps.
+/// environment named like secrets or sent as credentials, the passwords of the
+/// emulator's users, and literal credentials written in steps.
 fn secrets_of(scenario: &Scenario) -> Redactor {
     let mut redactor = Redactor::new();
     let secrets = scenario
-        .env_values
+        .env_secrets
         .iter()
         .cloned()
         .chain(scenario.mock.secrets())
@@ -533,6 +558,36 @@ mod tests {
             ..TargetOptions::default()
         };
         assert!(ResolvedTarget::resolve(&fine, &[]).is_ok());
+    }
+
+    #[test]
+    fn env_values_are_secret_by_their_variable_s_name_or_where_they_are_sent() {
+        // Issue 15: a user name, an issuer or a page id from the environment is
+        // evidence; a password, token or key, or a value sent as a credential,
+        // is not.
+        let env = |name: &str| {
+            let value = match name {
+                "CONF_USER" => "Env-User-1",
+                "CONNECT_ISSUER" => "Env-Issuer-1",
+                "CONF_PASSWORD" => "Env-Password-1",
+                "APP_SECRET" => "Env-App-Secret-1",
+                "CONF_PLUGIN_TOKEN" => "Env-Token-1",
+                "TG_SESSION_ID" => "Env-Cookie-1",
+                "TG_BEARER" => "Env-Bearer-1",
+                _ => return None,
+            };
+            Some(value.to_string())
+        };
+        let text = "id: T\ntitle: t\nkeys: { app: { alg: HS256, secret: \"${env:APP_SECRET}\" } }\nsteps:\n  - name: s\n    request:\n      path: /x\n      auth: { basic: { user: \"${env:CONF_USER}\", password: \"${env:CONF_PASSWORD}\" } }\n      headers: { X-Issuer: \"${env:CONNECT_ISSUER}\", X-Plugin: \"${env:CONF_PLUGIN_TOKEN}\" }\n      cookies: { JSESSIONID: \"${env:TG_SESSION_ID}\" }\n  - name: t\n    request: { path: /y, headers: { Authorization: \"Bearer ${env:TG_BEARER}\" } }\n";
+        let scenario = crate::scenario::load_str(text, Path::new("inline.yaml"), &env)
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        let shown = secrets_of(&scenario).text(
+            "Env-User-1 Env-Issuer-1 Env-Password-1 Env-App-Secret-1 Env-Token-1 Env-Cookie-1 Env-Bearer-1",
+        );
+        assert_eq!(
+            shown,
+            "Env-User-1 Env-Issuer-1 [redacted] [redacted] [redacted] [redacted] [redacted]"
+        );
     }
 
     #[tokio::test]

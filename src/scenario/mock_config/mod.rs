@@ -17,6 +17,7 @@ pub mod confluence;
 mod debug;
 pub mod fault;
 pub mod idp;
+pub mod inert;
 pub mod plugin;
 pub mod server;
 

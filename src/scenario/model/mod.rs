@@ -68,10 +68,10 @@ pub struct Scenario {
     #[serde(skip)]
     #[schemars(skip)]
     pub source_sha256: String,
-    /// Values that came from `${env:…}`: never shown in any report.
+    /// Values that came from `${env:…}`, with their variables' names.
     #[serde(skip)]
     #[schemars(skip)]
-    pub env_values: Vec<String>,
+    pub env_values: Vec<super::vars::EnvValue>,
     /// `${env:NAME:-default}` references whose variable was not set.
     #[serde(skip)]
     #[schemars(skip)]
@@ -520,9 +520,11 @@ pub struct KeySpec {
     /// Make a fresh key for this run.
     #[serde(default)]
     pub generate: bool,
-    /// A PKCS#8 PEM file (RS256, ES256), relative to the working directory.
+    /// A PKCS#8 PEM file (RS256, ES256), relative to this file's folder (a
+    /// path that is one set environment variable's value whole: to the working
+    /// directory).
     #[serde(default)]
-    pub private_key: Option<PathBuf>,
+    pub private_key: Option<Spanned<PathBuf>>,
     /// The shared secret of an HS256 key.
     #[serde(default)]
     pub secret: Option<String>,
