@@ -375,14 +375,6 @@ fn about(
     }
 }
 
-/// Whether a variable's name says it holds a secret, as the redactor judges names.
-fn looks_secret(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    ["PASSWORD", "SECRET", "TOKEN", "KEY"]
-        .iter()
-        .any(|word| upper.contains(word))
-}
-
 /// `--var` and `--secret` for the bundle, and a redactor that knows every
 /// secret among them (for the free text of `--describe-target`).
 fn vars(args: &TargetArgs) -> (Vec<Var>, Redactor) {
@@ -397,12 +389,12 @@ fn vars(args: &TargetArgs) -> (Vec<Var>, Redactor) {
         });
     }
     for (name, value) in &args.vars {
-        if looks_secret(name) {
+        if crate::scenario::vars::names_a_secret(name) {
             redactor.add_secret(value.clone());
         }
     }
     for (name, value) in &args.vars {
-        let shown = if looks_secret(name) {
+        let shown = if crate::scenario::vars::names_a_secret(name) {
             REDACTED.to_string()
         } else {
             redactor.text(value)
