@@ -156,7 +156,7 @@ pub fn run(args: &RunArgs) -> CommandResult {
         strict: args.strict,
     };
     let runtime = runtime()?;
-    let console = Console::new(color_wanted());
+    let console = Console::new(color_wanted()).verbose(args.verbose);
     let report = runtime.block_on(run_suite(scenarios, &options, |finished| {
         let _ = console.scenario_finished(&mut std::io::stdout().lock(), finished);
     }));
