@@ -22,7 +22,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use model::{Counts, Failure, RunReport, StepReport, Transcript};
+use model::{Counts, Failure, RunReport, ScenarioReport, StepReport, Transcript};
 
 /// A report file format of `tollgate run --report FORMAT=FILE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -246,6 +246,23 @@ pub(crate) fn transcript_text(transcript: &Transcript) -> String {
         lines.extend(transcript.idp_calls.iter().map(|c| format!("! {c}")));
     }
     lines.join("\n")
+}
+
+/// Scenarios of one area, with their index in the run (in-page anchors use it).
+pub(crate) type Area<'a> = (String, Vec<(usize, &'a ScenarioReport)>);
+
+/// The run's scenarios grouped by [`ScenarioReport::area`], areas in the order
+/// they first appear, scenarios in run order within each.
+pub(crate) fn by_area(scenarios: &[ScenarioReport]) -> Vec<Area<'_>> {
+    let mut areas: Vec<Area<'_>> = Vec::new();
+    for (index, scenario) in scenarios.iter().enumerate() {
+        let area = scenario.area();
+        match areas.iter_mut().find(|(name, _)| *name == area) {
+            Some((_, members)) => members.push((index, scenario)),
+            None => areas.push((area, vec![(index, scenario)])),
+        }
+    }
+    areas
 }
 
 /// Prefixes every line of `text` with `prefix`.
