@@ -3,7 +3,19 @@
 
 use serde::Serialize;
 
-use super::SourceLoc;
+/// Where something is written in a scenario file (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceLoc {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl std::fmt::Display for SourceLoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
 
 /// Whether a check is a must (`expect`) or a should (`expect.should`): a missed
 /// must fails the step, a missed should is a warning.

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 mod check;
-pub use check::{Check, CheckResult, CookieAttribute, Failure, Level};
+pub use check::{Check, CheckResult, CookieAttribute, Failure, Level, SourceLoc};
 
 /// The result of one step, one scenario, or a whole run.
 ///
@@ -59,20 +59,6 @@ impl Outcome {
             Outcome::Fail => "failed",
             Outcome::Error => "error",
         }
-    }
-}
-
-/// Where something is written in a scenario file (1-based line and column).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SourceLoc {
-    pub file: String,
-    pub line: usize,
-    pub col: usize,
-}
-
-impl std::fmt::Display for SourceLoc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.col)
     }
 }
 
