@@ -22,9 +22,16 @@ pub fn write_markdown(report: &RunReport, out: &mut impl Write) -> io::Result<()
         Verdict::Incomplete { .. } => "⚠️",
         Verdict::NotConformant => "❌",
     };
+    // A pass with warnings says so beside the verdict: a conformant run may
+    // still miss `should`s worth a look.
+    let warned = if report.outcome() == Outcome::Warn {
+        " · ⚠️ passed with warnings"
+    } else {
+        ""
+    };
     writeln!(
         out,
-        "## tollgate: {icon} {}\n",
+        "## tollgate: {icon} {}{warned}\n",
         text(&cert.verdict.to_string())
     )?;
     let counts = &report.counts;
