@@ -257,6 +257,10 @@ pub struct RunArgs {
     /// warnings fails the run (exit 1) and the verdict.
     #[arg(long)]
     pub strict: bool,
+    /// Show every check of every step on the console, passed or not, with what
+    /// was expected, what came and where the check is written.
+    #[arg(long)]
+    pub verbose: bool,
     /// With --target: the target is set up for NAME (docs/profiles.md), so the
     /// scenarios that require it run (repeatable; --profile says its own). One of
     /// tollgate-idp, oauth-introspection, oauth-userinfo, jwt-public-key,

@@ -171,7 +171,7 @@ pub fn run(args: &RunArgs) -> CommandResult {
         profile: profile.map(|p| p.name.inner),
         strict: args.strict,
     };
-    let console = Console::new(color_wanted());
+    let console = Console::new(color_wanted()).verbose(args.verbose);
     let report = runtime.block_on(run_suite(scenarios, &options, |finished| {
         let _ = console.scenario_finished(&mut std::io::stdout().lock(), finished);
     }));

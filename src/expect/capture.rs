@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use super::Response;
-use crate::report::model::{Check, Failure, SourceLoc};
+use crate::report::model::{Check, CheckResult, Failure, SourceLoc};
+use crate::report::redact::Redactor;
 use crate::scenario::plan::{Capture, CaptureSource, Step};
 use crate::scenario::template::Scope;
 
@@ -48,6 +49,38 @@ pub fn capture(
         Ok(values)
     } else {
         Err(failures)
+    }
+}
+
+/// Every capture of a step as a check: found (its value as the report shows it,
+/// redacted, so a credential reads `[redacted]`) or the failure that it found
+/// nothing.
+pub fn capture_checks(
+    captures: &[Capture],
+    captured: &Result<Vec<Captured>, Vec<Failure>>,
+    file: &str,
+    redactor: &Redactor,
+) -> Vec<CheckResult> {
+    match captured {
+        Err(missed) => missed.iter().cloned().map(CheckResult::missed).collect(),
+        Ok(values) => captures
+            .iter()
+            .zip(values)
+            .map(|(capture, value)| {
+                let source = SourceLoc {
+                    file: file.to_string(),
+                    line: capture.pos.line,
+                    col: capture.pos.col,
+                };
+                let shown = if value.secret {
+                    crate::report::redact::REDACTED.to_string()
+                } else {
+                    redactor.text(&value.value)
+                };
+                let check = Check::Capture(capture.name.clone());
+                CheckResult::passed(check, capture.source.to_string(), shown, source)
+            })
+            .collect(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! while a step ran. The calls come from the IdP's log (tokens as digests only),
 //! so the evidence a report shows names which token, never the token.
 
-use crate::report::model::{Check, Failure, SourceLoc};
+use crate::report::model::{Check, CheckResult, Failure, Level, SourceLoc};
 use crate::report::redact::Redactor;
 use crate::scenario::de::Spanned;
 use crate::scenario::model::CountExpect;
@@ -27,6 +27,37 @@ pub fn judge_idp(
     scope: &Scope,
     redactor: &Redactor,
 ) -> Vec<Failure> {
+    idp_checks(expect, calls, file, scope, redactor)
+        .iter()
+        .filter_map(CheckResult::miss)
+        .collect()
+}
+
+/// Every check of `expect.idp`, then of `expect.should.idp`, held or missed:
+/// the evidence of what the target asked. Its misses are what [`judge_idp`]
+/// and [`judge_idp_should`] return.
+pub fn judge_idp_checks(
+    expect: &Expect,
+    calls: Option<&[IdpCall]>,
+    file: &str,
+    scope: &Scope,
+    redactor: &Redactor,
+) -> Vec<CheckResult> {
+    let mut checks = idp_checks(expect, calls, file, scope, redactor);
+    if let Some(should) = &expect.should {
+        let shoulds = idp_checks(should, calls, file, scope, redactor);
+        checks.extend(shoulds.into_iter().map(|c| c.at(Level::Should)));
+    }
+    checks
+}
+
+fn idp_checks(
+    expect: &Expect,
+    calls: Option<&[IdpCall]>,
+    file: &str,
+    scope: &Scope,
+    redactor: &Redactor,
+) -> Vec<CheckResult> {
     let Some(idp) = &expect.idp else {
         return Vec::new();
     };
@@ -34,7 +65,7 @@ pub fn judge_idp(
         file,
         scope,
         redactor,
-        failures: Vec::new(),
+        checks: Vec::new(),
     };
     match calls {
         Some(calls) => judge.all(idp, calls),
@@ -46,7 +77,7 @@ pub fn judge_idp(
             idp.pos,
         ),
     }
-    judge.failures
+    judge.checks
 }
 
 /// Everything `calls` miss of `expect.should.idp`: warnings.
@@ -73,18 +104,24 @@ struct IdpJudge<'a> {
     file: &'a str,
     scope: &'a Scope,
     redactor: &'a Redactor,
-    failures: Vec<Failure>,
+    checks: Vec<CheckResult>,
 }
 
 impl IdpJudge<'_> {
     fn fail(&mut self, what: &str, expected: String, actual: String, pos: Pos) {
+        self.record(false, what, expected, actual, pos);
+    }
+
+    fn record(&mut self, held: bool, what: &str, expected: String, actual: String, pos: Pos) {
         let name = if what.is_empty() {
             "idp".to_string()
         } else {
             format!("idp {what}")
         };
-        self.failures.push(Failure {
+        self.checks.push(CheckResult {
             check: Check::Idp(name),
+            level: Level::Must,
+            passed: held,
             expected: self.redactor.text(&expected),
             actual: self.redactor.text(&actual),
             source: SourceLoc {
@@ -118,14 +155,13 @@ impl IdpJudge<'_> {
     fn count(&mut self, kind: &str, count: Option<CountExpect>, calls: &[&IdpCall], pos: Pos) {
         let count = count.unwrap_or(CountExpect::AtLeast(1));
         let made = u32::try_from(calls.len()).unwrap_or(u32::MAX);
-        if !count.matches(made) {
-            self.fail(
-                &format!("{kind} count"),
-                format!("{count} {kind}"),
-                made_calls(kind, calls),
-                pos,
-            );
-        }
+        self.record(
+            count.matches(made),
+            &format!("{kind} count"),
+            format!("{count} {kind}"),
+            made_calls(kind, calls),
+            pos,
+        );
     }
 
     fn render(&mut self, template: &Template, kind: &str, pos: Pos) -> Option<String> {
@@ -166,34 +202,30 @@ impl IdpJudge<'_> {
                 IdpCall::Userinfo { token_sha256, .. } => (None, None, token_sha256.as_deref()),
                 _ => continue,
             };
-            // (what was checked, what it should have been) for each miss.
-            let mut misses: Vec<(&str, String)> = Vec::new();
+            // (what was checked, whether it held, what it should be) for each check.
+            let mut judged: Vec<(&str, bool, String)> = Vec::new();
             let auth_allowed =
                 |auth| expect.client_auth.is_empty() || expect.client_auth.contains(&auth);
-            if auth.is_some_and(|auth| !auth_allowed(auth)) {
+            if let Some(auth) = auth.filter(|_| !expect.client_auth.is_empty()) {
                 let allowed: Vec<&str> = expect.client_auth.iter().map(|a| a.name()).collect();
-                misses.push((
+                judged.push((
                     "client_auth",
+                    auth_allowed(auth),
                     format!("client authentication {}", allowed.join(" or ")),
                 ));
             }
-            if let Some(client) = client
-                .as_ref()
-                .filter(|c| called_client != Some(c.as_str()))
-            {
-                misses.push(("client", format!("client {client}")));
+            if let Some(client) = &client {
+                let held = called_client == Some(client.as_str());
+                judged.push(("client", held, format!("client {client}")));
             }
-            if let Some(token) = token.as_ref().filter(|t| digest != Some(t.as_str())) {
-                misses.push(("token", format!("token {}", short(token))));
+            if let Some(token) = &token {
+                let held = digest == Some(token.as_str());
+                judged.push(("token", held, format!("token {}", short(token))));
             }
             let which = format!("call {} of {}: {}", index + 1, made.len(), describe(call));
-            for (what, expected) in misses {
-                self.fail(
-                    &format!("{kind} {what}"),
-                    expected,
-                    which.clone(),
-                    expect.pos,
-                );
+            for (what, held, expected) in judged {
+                let what = format!("{kind} {what}");
+                self.record(held, &what, expected, which.clone(), expect.pos);
             }
         }
     }
@@ -221,15 +253,10 @@ impl IdpJudge<'_> {
             };
             let which = format!("call {} of {}: {}", index + 1, made.len(), describe(call));
             if let Some(application) = &application {
-                if called_app != Some(application.as_str()) {
-                    let expected = format!("application {application}");
-                    self.fail(
-                        &format!("{kind} application"),
-                        expected,
-                        which.clone(),
-                        expect.pos,
-                    );
-                }
+                let held = called_app == Some(application.as_str());
+                let expected = format!("application {application}");
+                let what = format!("{kind} application");
+                self.record(held, &what, expected, which.clone(), expect.pos);
             }
             for (name, matcher) in &expect.factors {
                 let values: Vec<&str> = factors
@@ -237,10 +264,11 @@ impl IdpJudge<'_> {
                     .filter(|(n, _)| n == name)
                     .map(|(_, v)| v.as_str())
                     .collect();
-                if let Err(miss) = check(&matcher.inner, Subject::Texts(&values), self.scope) {
-                    let what = format!("{kind} factor {name}");
-                    self.fail(&what, miss, which.clone(), matcher.pos);
-                }
+                let judged = check(&matcher.inner, Subject::Texts(&values), self.scope);
+                let held = judged.is_ok();
+                let expected = judged.unwrap_or_else(|miss| miss);
+                let what = format!("{kind} factor {name}");
+                self.record(held, &what, expected, which.clone(), matcher.pos);
             }
         }
     }

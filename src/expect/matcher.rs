@@ -43,8 +43,9 @@ fn json_text(value: &Value) -> String {
     }
 }
 
-/// `Ok` when the subject passes; otherwise what was expected, in words.
-pub fn check(matcher: &Matcher, subject: Subject<'_>, scope: &Scope) -> Result<(), String> {
+/// What was expected, in words: `Ok` when the subject passes (every part of the
+/// matcher, for the evidence of a passed check), `Err` with the parts it missed.
+pub fn check(matcher: &Matcher, subject: Subject<'_>, scope: &Scope) -> Result<String, String> {
     match matcher {
         Matcher::Equals(expected) => equals(expected, subject, scope),
         Matcher::Spec(spec) => check_spec(spec, subject, scope),
@@ -55,7 +56,7 @@ fn resolve(value: &JsonTemplate, scope: &Scope) -> Result<Value, String> {
     value.render(scope).map_err(|e| e.to_string())
 }
 
-fn equals(expected: &JsonTemplate, subject: Subject<'_>, scope: &Scope) -> Result<(), String> {
+fn equals(expected: &JsonTemplate, subject: Subject<'_>, scope: &Scope) -> Result<String, String> {
     let expected = resolve(expected, scope)?;
     let passed = match subject {
         Subject::Json(nodes) => nodes
@@ -66,11 +67,8 @@ fn equals(expected: &JsonTemplate, subject: Subject<'_>, scope: &Scope) -> Resul
             subject.texts().contains(&want)
         }
     };
-    if passed {
-        Ok(())
-    } else {
-        Err(format!("equal to {}", show(&expected)))
-    }
+    let words = format!("equal to {}", show(&expected));
+    if passed { Ok(words) } else { Err(words) }
 }
 
 /// JSON equality, except that a string from the scenario (where `${var}` always
@@ -92,33 +90,26 @@ fn show(value: &Value) -> String {
     }
 }
 
-fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, scope: &Scope) -> Result<(), String> {
-    let mut misses = Vec::new();
+fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, scope: &Scope) -> Result<String, String> {
+    let mut parts = Parts::default();
     let exists = subject.exists();
-    for (want, word) in [(spec.present, "present"), (spec.exists, "present")] {
-        match want {
-            Some(true) if !exists => misses.push(word.to_string()),
-            Some(false) if exists => misses.push("absent".to_string()),
-            _ => {}
-        }
-    }
-    match spec.absent {
-        Some(true) if exists => misses.push("absent".to_string()),
-        Some(false) if !exists => misses.push("present".to_string()),
-        _ => {}
+    let wanted = [spec.present, spec.exists, spec.absent.map(|absent| !absent)];
+    for want in wanted.into_iter().flatten() {
+        let word = if want { "present" } else { "absent" };
+        parts.push(exists == want, word.to_string());
     }
     if let Some(expected) = &spec.equals {
-        if let Err(miss) = equals(expected, subject, scope) {
-            misses.push(miss);
+        match equals(expected, subject, scope) {
+            Ok(words) => parts.push(true, words),
+            Err(words) => parts.push(false, words),
         }
     }
     if let Some(pattern) = &spec.matches {
         let re = pattern
             .resolve(scope)
             .map_err(|e| format!("a valid regular expression ({e})"))?;
-        if !subject.texts().iter().any(|t| re.is_match(t)) {
-            misses.push(format!("matching /{}/", re.as_str()));
-        }
+        let held = subject.texts().iter().any(|t| re.is_match(t));
+        parts.push(held, format!("matching /{}/", re.as_str()));
     }
     if let Some(needle) = &spec.contains {
         let needle = resolve(needle, scope)?;
@@ -133,18 +124,17 @@ fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, scope: &Scope) -> Result
                 .iter()
                 .any(|t| t.contains(&json_text(&needle))),
         };
-        if !found {
-            misses.push(format!("containing {}", show(&needle)));
-        }
+        parts.push(found, format!("containing {}", show(&needle)));
     }
     if let Some(json_type) = spec.json_type {
         let actual = match subject {
             Subject::Json(nodes) => nodes.first().map(|n| type_of(n)),
             _ => Some(JsonType::String),
         };
-        if actual != Some(json_type) {
-            misses.push(format!("of type {}", type_name(json_type)));
-        }
+        parts.push(
+            actual == Some(json_type),
+            format!("of type {}", type_name(json_type)),
+        );
     }
     if let Some(length) = spec.length {
         let actual = match subject {
@@ -156,9 +146,7 @@ fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, scope: &Scope) -> Result
             }),
             _ => subject.texts().first().map(|t| t.chars().count()),
         };
-        if actual != Some(length) {
-            misses.push(format!("of length {length}"));
-        }
+        parts.push(actual == Some(length), format!("of length {length}"));
     }
     if let Some(empty) = spec.empty {
         let is_empty = match subject {
@@ -171,29 +159,50 @@ fn check_spec(spec: &MatcherSpec, subject: Subject<'_>, scope: &Scope) -> Result
             }),
             _ => subject.texts().iter().all(|t| t.is_empty()),
         };
-        if is_empty != empty {
-            misses.push(if empty { "empty" } else { "not empty" }.to_string());
+        let word = if empty { "empty" } else { "not empty" };
+        parts.push(is_empty == empty, word.to_string());
+    }
+    combinators(spec, subject, scope, &mut parts);
+    parts.verdict()
+}
+
+/// The parts of a matcher judged so far: those that held and those missed.
+#[derive(Default)]
+struct Parts {
+    held: Vec<String>,
+    missed: Vec<String>,
+}
+
+impl Parts {
+    fn push(&mut self, held: bool, words: String) {
+        if held {
+            self.held.push(words);
+        } else {
+            self.missed.push(words);
         }
     }
-    combinators(spec, subject, scope, &mut misses);
-    if misses.is_empty() {
-        Ok(())
-    } else {
-        Err(misses.join(" and "))
+
+    /// A miss names only what missed; a pass names everything that held.
+    fn verdict(self) -> Result<String, String> {
+        if !self.missed.is_empty() {
+            Err(self.missed.join(" and "))
+        } else if self.held.is_empty() {
+            Ok("anything".to_string())
+        } else {
+            Ok(self.held.join(" and "))
+        }
     }
 }
 
 /// `not` and `any_of`: checks made of other matchers.
-fn combinators(spec: &MatcherSpec, subject: Subject<'_>, scope: &Scope, misses: &mut Vec<String>) {
+fn combinators(spec: &MatcherSpec, subject: Subject<'_>, scope: &Scope, parts: &mut Parts) {
     if let Some(inner) = &spec.not {
-        if check(inner, subject, scope).is_ok() {
-            misses.push(format!("not {}", describe(inner)));
-        }
+        let held = check(inner, subject, scope).is_err();
+        parts.push(held, format!("not {}", describe(inner)));
     }
     if let Some(options) = &spec.any_of {
-        if !options.iter().any(|m| check(m, subject, scope).is_ok()) {
-            misses.push(any_of_words(options));
-        }
+        let held = options.iter().any(|m| check(m, subject, scope).is_ok());
+        parts.push(held, any_of_words(options));
     }
 }
 
@@ -367,13 +376,31 @@ mod tests {
         let absent_or_anonymous = spec(json!({"any_of": [{"absent": true}, "anonymous"]}));
         assert_eq!(
             check(&absent_or_anonymous, Subject::Texts(&[]), &scope),
-            Ok(())
+            Ok("any of (absent | equal to 'anonymous')".to_string())
         );
         assert_eq!(
             check(&absent_or_anonymous, Subject::Texts(&["anonymous"]), &scope),
-            Ok(())
+            Ok("any of (absent | equal to 'anonymous')".to_string())
         );
         let miss = check(&absent_or_anonymous, Subject::Texts(&["alice"]), &scope).unwrap_err();
         assert_eq!(miss, "any of (absent | equal to 'anonymous')");
+    }
+
+    #[test]
+    fn a_pass_names_every_part_that_held_and_a_miss_only_what_missed() {
+        let scope = Scope::new();
+        let realm = spec(json!({"matches": "^OAuth", "not": {"contains": "Basic"}}));
+        assert_eq!(
+            check(&realm, Subject::Texts(&["OAuth realm=\"x\""]), &scope),
+            Ok("matching /^OAuth/ and not containing 'Basic'".to_string())
+        );
+        assert_eq!(
+            check(&realm, Subject::Texts(&["OAuth, Basic"]), &scope),
+            Err("not containing 'Basic'".to_string())
+        );
+        assert_eq!(
+            check(&equal(json!(401)), Subject::Texts(&["401"]), &scope),
+            Ok("equal to 401".to_string())
+        );
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use cookie::Cookie;
 use serde_json::Value;
 
-use crate::report::model::{Check, CookieAttribute, Failure, SourceLoc};
+use crate::report::model::{Check, CheckResult, CookieAttribute, Failure, Level, SourceLoc};
 use crate::report::redact::Redactor;
 use crate::scenario::de::Spanned;
 use crate::scenario::plan::{CookieExpect, Expect, Matcher, Query};
@@ -55,7 +55,8 @@ impl Response {
 }
 
 /// Everything `response` misses of `expect` (not of its `should`); `scope` fills
-/// in `${name}` in expected values.
+/// in `${name}` in expected values. What a load judges each answer with: it
+/// keeps no evidence of the checks that held.
 pub fn judge(
     expect: &Expect,
     response: &Response,
@@ -63,60 +64,9 @@ pub fn judge(
     scope: &Scope,
     redactor: &Redactor,
 ) -> Vec<Failure> {
-    let mut judge = Judge {
-        response,
-        file,
-        scope,
-        redactor,
-        failures: Vec::new(),
-    };
-    if let Some(status) = &expect.status {
-        if !status.matches(response.status) {
-            judge.fail(
-                Check::Status,
-                status.to_string(),
-                response.status.to_string(),
-                status.pos,
-            );
-        }
-    }
-    for (name, matcher) in &expect.headers {
-        judge.header(name, matcher);
-    }
-    if !expect.cookies.is_empty() {
-        let cookies = response.set_cookies();
-        for (name, cookie_expect) in &expect.cookies {
-            judge.cookie(name, cookie_expect, &cookies);
-        }
-    }
-    if !expect.json.is_empty() {
-        let document = response.json();
-        for (path, matcher) in &expect.json {
-            judge.json(path, matcher, document.as_ref());
-        }
-    }
-    if let Some(matcher) = &expect.body {
-        let text = response.body_text();
-        if let Err(miss) = check(&matcher.inner, Subject::Body(&text), scope) {
-            judge.fail(
-                Check::Body,
-                redactor.text(&miss),
-                describe_body(response, redactor),
-                matcher.pos,
-            );
-        }
-    }
-    if let Some(limit) = &expect.duration {
-        if response.elapsed > limit.max.get() {
-            judge.fail(
-                Check::Duration,
-                format!("at most {}", limit.max),
-                format!("{}ms", response.elapsed.as_millis()),
-                limit.pos,
-            );
-        }
-    }
-    judge.failures
+    let mut judge = Judge::new(response, file, scope, redactor, Keep::Misses);
+    judge.all(expect);
+    judge.checks.iter().filter_map(CheckResult::miss).collect()
 }
 
 /// Everything `response` misses of `expect.should`: warnings, judged as `expect` is.
@@ -134,58 +84,196 @@ pub fn judge_should(
         .unwrap_or_default()
 }
 
-/// One response being judged, and what it missed so far.
+/// Every check of `expect`, then of its `should`, passed or missed: the
+/// evidence of what a step asserted. Its misses are exactly what [`judge`] and
+/// [`judge_should`] return.
+pub fn judge_checks(
+    expect: &Expect,
+    response: &Response,
+    file: &str,
+    scope: &Scope,
+    redactor: &Redactor,
+) -> Vec<CheckResult> {
+    let mut checks = judge_every(expect, response, file, scope, redactor);
+    if let Some(should) = &expect.should {
+        let shoulds = judge_every(should, response, file, scope, redactor);
+        checks.extend(shoulds.into_iter().map(|c| c.at(Level::Should)));
+    }
+    checks
+}
+
+/// Every check of `expect` alone (not its `should`), passed or missed, as musts.
+pub fn judge_every(
+    expect: &Expect,
+    response: &Response,
+    file: &str,
+    scope: &Scope,
+    redactor: &Redactor,
+) -> Vec<CheckResult> {
+    let mut judge = Judge::new(response, file, scope, redactor, Keep::Every);
+    judge.all(expect);
+    judge.checks
+}
+
+/// Which checks a judge keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Only the misses (a load's every answer: no evidence is kept).
+    Misses,
+    /// Every check, with what held.
+    Every,
+}
+
+/// One response being judged, and what it checked so far.
 struct Judge<'a> {
     response: &'a Response,
     file: &'a str,
     scope: &'a Scope,
     redactor: &'a Redactor,
-    failures: Vec<Failure>,
+    keep: Keep,
+    checks: Vec<CheckResult>,
 }
 
-impl Judge<'_> {
-    fn fail(&mut self, check: Check, expected: String, actual: String, pos: Pos) {
-        self.failures.push(Failure {
-            check,
-            expected,
-            actual,
-            source: SourceLoc {
-                file: self.file.to_string(),
-                line: pos.line,
-                col: pos.col,
-            },
-        });
+impl<'a> Judge<'a> {
+    fn new(
+        response: &'a Response,
+        file: &'a str,
+        scope: &'a Scope,
+        redactor: &'a Redactor,
+        keep: Keep,
+    ) -> Self {
+        Judge {
+            response,
+            file,
+            scope,
+            redactor,
+            keep,
+            checks: Vec::new(),
+        }
     }
 
-    fn header(&mut self, name: &str, matcher: &Spanned<Matcher>) {
-        let raw: Vec<&str> = self.response.header_values(name).collect();
-        if let Err(miss) = check(&matcher.inner, Subject::Texts(&raw), self.scope) {
-            // Redacted only for the message: a load judges every response.
-            let values: Vec<String> = raw.iter().map(|v| self.redactor.header(name, v)).collect();
-            let actual = if values.is_empty() {
-                "(absent)".into()
-            } else {
-                values.join(" | ")
-            };
-            let expected = self.redactor.text(&miss);
-            self.fail(
-                Check::Header(name.to_string()),
-                expected,
-                actual,
-                matcher.pos,
+    fn all(&mut self, expect: &Expect) {
+        if let Some(status) = &expect.status {
+            let held = status.matches(self.response.status);
+            self.record(
+                held,
+                Check::Status,
+                || (status.to_string(), self.response.status.to_string()),
+                status.pos,
+            );
+        }
+        for (name, matcher) in &expect.headers {
+            self.header(name, matcher);
+        }
+        if !expect.cookies.is_empty() {
+            let cookies = self.response.set_cookies();
+            for (name, cookie_expect) in &expect.cookies {
+                self.cookie(name, cookie_expect, &cookies);
+            }
+        }
+        if !expect.json.is_empty() {
+            let document = self.response.json();
+            for (path, matcher) in &expect.json {
+                self.json(path, matcher, document.as_ref());
+            }
+        }
+        if let Some(matcher) = &expect.body {
+            let text = self.response.body_text();
+            let judged = check(&matcher.inner, Subject::Body(&text), self.scope);
+            self.matched(Check::Body, judged, matcher.pos, |judge| {
+                describe_body(judge.response, judge.redactor)
+            });
+        }
+        if let Some(limit) = &expect.duration {
+            let elapsed = self.response.elapsed;
+            self.record(
+                elapsed <= limit.max.get(),
+                Check::Duration,
+                || {
+                    (
+                        format!("at most {}", limit.max),
+                        format!("{}ms", elapsed.as_millis()),
+                    )
+                },
+                limit.pos,
             );
         }
     }
 
+    /// Records one check; `words` (expected, actual) are made only when kept.
+    fn record(
+        &mut self,
+        held: bool,
+        check: Check,
+        words: impl FnOnce() -> (String, String),
+        pos: Pos,
+    ) {
+        if held && self.keep == Keep::Misses {
+            return;
+        }
+        let (expected, actual) = words();
+        let source = SourceLoc {
+            file: self.file.to_string(),
+            line: pos.line,
+            col: pos.col,
+        };
+        self.checks.push(CheckResult {
+            check,
+            level: Level::Must,
+            passed: held,
+            expected,
+            actual,
+            source,
+        });
+    }
+
+    /// Records a matcher's verdict: what it expected (all of it when it held,
+    /// what missed otherwise), redacted, and `actual` as the report shows it.
+    fn matched(
+        &mut self,
+        check: Check,
+        judged: Result<String, String>,
+        pos: Pos,
+        actual: impl FnOnce(&Self) -> String,
+    ) {
+        let held = judged.is_ok();
+        if held && self.keep == Keep::Misses {
+            return;
+        }
+        let expected = self.redactor.text(&judged.unwrap_or_else(|miss| miss));
+        let actual = actual(self);
+        self.record(held, check, || (expected, actual), pos);
+    }
+
+    fn header(&mut self, name: &str, matcher: &Spanned<Matcher>) {
+        let raw: Vec<&str> = self.response.header_values(name).collect();
+        let judged = check(&matcher.inner, Subject::Texts(&raw), self.scope);
+        self.matched(
+            Check::Header(name.to_string()),
+            judged,
+            matcher.pos,
+            |judge| {
+                // Redacted only for the report: a load judges every response.
+                let values: Vec<String> =
+                    raw.iter().map(|v| judge.redactor.header(name, v)).collect();
+                if values.is_empty() {
+                    "(absent)".into()
+                } else {
+                    values.join(" | ")
+                }
+            },
+        );
+    }
+
     fn cookie(&mut self, name: &str, expect: &Spanned<CookieExpect>, cookies: &[Cookie<'_>]) {
         let found = cookies.iter().find(|c| c.name() == name);
-        for (attribute, expected, actual) in judge_cookie(expect, found, self.scope) {
+        for judged in judge_cookie(expect, found, self.scope) {
             let check = Check::Cookie {
                 name: name.to_string(),
-                attribute,
+                attribute: judged.attribute,
             };
-            let expected = self.redactor.text(&expected);
-            self.fail(check, expected, actual, expect.pos);
+            let expected = self.redactor.text(&judged.expected);
+            self.record(judged.held, check, || (expected, judged.actual), expect.pos);
         }
     }
 
@@ -193,7 +281,12 @@ impl Judge<'_> {
         let check_name = Check::Json(path.to_string());
         let Some(document) = document else {
             let actual = describe_body(self.response, self.redactor);
-            self.fail(check_name, "a JSON body".into(), actual, matcher.pos);
+            self.record(
+                false,
+                check_name,
+                || ("a JSON body".into(), actual),
+                matcher.pos,
+            );
             return;
         };
         let query = match path.resolve(self.scope) {
@@ -201,20 +294,21 @@ impl Judge<'_> {
             Err(e) => {
                 // The path was filled in from the scope: it may hold a secret.
                 let actual = self.redactor.text(&e.to_string());
-                self.fail(check_name, "a valid JSONPath".into(), actual, matcher.pos);
+                let words = || ("a valid JSONPath".into(), actual);
+                self.record(false, check_name, words, matcher.pos);
                 return;
             }
         };
         let nodes = query.query(document).all();
-        if let Err(miss) = check(&matcher.inner, Subject::Json(&nodes), self.scope) {
+        let judged = check(&matcher.inner, Subject::Json(&nodes), self.scope);
+        self.matched(check_name, judged, matcher.pos, |judge| {
             let actual = match nodes.as_slice() {
                 [] => "(nothing)".to_string(),
                 [one] => one.to_string(),
                 many => Value::Array(many.iter().map(|v| (*v).clone()).collect()).to_string(),
             };
-            let (expected, actual) = (self.redactor.text(&miss), self.redactor.text(&actual));
-            self.fail(check_name, expected, actual, matcher.pos);
-        }
+            judge.redactor.text(&actual)
+        });
     }
 }
 
@@ -234,66 +328,96 @@ fn describe_body(response: &Response, redactor: &Redactor) -> String {
     shown
 }
 
-/// Misses of one cookie expectation: (the attribute, or none for the cookie
-/// itself; expected; actual).
+/// One part of a cookie expectation, judged.
+struct CookieJudged {
+    /// The attribute, or none for the cookie itself.
+    attribute: Option<CookieAttribute>,
+    held: bool,
+    expected: String,
+    actual: String,
+}
+
+/// Every part of one cookie expectation, held or missed.
 fn judge_cookie(
     expect: &Spanned<CookieExpect>,
     found: Option<&Cookie<'_>>,
     scope: &Scope,
-) -> Vec<(Option<CookieAttribute>, String, String)> {
-    let mut misses = Vec::new();
+) -> Vec<CookieJudged> {
+    let mut judged = Vec::new();
+    let mut push = |attribute, held, expected: String, actual: String| {
+        judged.push(CookieJudged {
+            attribute,
+            held,
+            expected,
+            actual,
+        })
+    };
     let wants_present = expect.present != Some(false) && expect.absent != Some(true);
     let Some(cookie) = found else {
-        if wants_present {
-            misses.push((None, "set by the response".into(), "not set".into()));
-        }
-        return misses;
+        let expected = if wants_present {
+            "set by the response"
+        } else {
+            "not set"
+        };
+        push(None, !wants_present, expected.into(), "not set".into());
+        return judged;
     };
     if !wants_present {
-        misses.push((None, "not set".into(), "set".into()));
-        return misses;
+        push(None, false, "not set".into(), "set".into());
+        return judged;
     }
+    push(None, true, "set by the response".into(), "set".into());
     let flag = |on: bool| if on { "set" } else { "not set" }.to_string();
     if let Some(secure) = expect.secure {
-        if cookie.secure().unwrap_or(false) != secure {
-            misses.push((Some(CookieAttribute::Secure), flag(secure), flag(!secure)));
-        }
+        let actual = cookie.secure().unwrap_or(false);
+        push(
+            Some(CookieAttribute::Secure),
+            actual == secure,
+            flag(secure),
+            flag(actual),
+        );
     }
     if let Some(http_only) = expect.http_only {
-        if cookie.http_only().unwrap_or(false) != http_only {
-            misses.push((
-                Some(CookieAttribute::HttpOnly),
-                flag(http_only),
-                flag(!http_only),
-            ));
-        }
+        let actual = cookie.http_only().unwrap_or(false);
+        let attribute = Some(CookieAttribute::HttpOnly);
+        push(
+            attribute,
+            actual == http_only,
+            flag(http_only),
+            flag(actual),
+        );
     }
     if let Some(same_site) = &expect.same_site {
         let actual = cookie
             .same_site()
             .map(|s| s.to_string())
             .unwrap_or_else(|| "(none)".into());
-        if !actual.eq_ignore_ascii_case(same_site) {
-            misses.push((Some(CookieAttribute::SameSite), same_site.clone(), actual));
-        }
+        let held = actual.eq_ignore_ascii_case(same_site);
+        push(
+            Some(CookieAttribute::SameSite),
+            held,
+            same_site.clone(),
+            actual,
+        );
     }
     if let Some(path) = &expect.path {
         let actual = cookie.path().unwrap_or("(none)").to_string();
-        if &actual != path {
-            misses.push((Some(CookieAttribute::Path), path.clone(), actual));
-        }
+        push(
+            Some(CookieAttribute::Path),
+            &actual == path,
+            path.clone(),
+            actual,
+        );
     }
     if let Some(matcher) = &expect.value {
-        if let Err(miss) = check(matcher, Subject::Texts(&[cookie.value()]), scope) {
-            // A cookie's value is a credential: the report says only that it missed.
-            misses.push((
-                Some(CookieAttribute::Value),
-                miss,
-                crate::report::redact::REDACTED.into(),
-            ));
-        }
+        let verdict = check(matcher, Subject::Texts(&[cookie.value()]), scope);
+        let held = verdict.is_ok();
+        // A cookie's value is a credential: the report never shows it.
+        let expected = verdict.unwrap_or_else(|miss| miss);
+        let actual = crate::report::redact::REDACTED.to_string();
+        push(Some(CookieAttribute::Value), held, expected, actual);
     }
-    misses
+    judged
 }
 
 #[cfg(test)]

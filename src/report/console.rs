@@ -9,7 +9,7 @@ use std::io::{self, IsTerminal, Write};
 
 use owo_colors::{OwoColorize, Style};
 
-use super::model::{Outcome, RunReport, ScenarioReport};
+use super::model::{Level, Outcome, RunReport, ScenarioReport};
 use super::{counts_line, format_duration, indent};
 
 /// Whether stdout should get colour: not when `NO_COLOR` is set and non-empty
@@ -30,11 +30,22 @@ fn color_wanted_from(no_color: Option<&OsStr>, is_terminal: bool) -> bool {
 #[derive(Clone, Copy, Debug)]
 pub struct Console {
     color: bool,
+    /// `--verbose`: every check of every step, passed or not.
+    verbose: bool,
 }
 
 impl Console {
     pub fn new(color: bool) -> Self {
-        Console { color }
+        Console {
+            color,
+            verbose: false,
+        }
+    }
+
+    /// With `--verbose`: every step of every scenario with each check it made,
+    /// held or missed, instead of only what went wrong.
+    pub fn verbose(self, verbose: bool) -> Self {
+        Console { verbose, ..self }
     }
 
     fn paint(&self, text: &str, style: Style) -> String {
@@ -80,6 +91,9 @@ impl Console {
         if let (Outcome::Skip, Some(reason)) = (scenario.outcome, &scenario.skip_reason) {
             writeln!(out, "      reason: {reason}")?;
         }
+        if self.verbose {
+            return self.every_check(out, scenario);
+        }
         for step in &scenario.steps {
             let problem = step.outcome().is_problem();
             if !problem && step.warnings.is_empty() {
@@ -104,6 +118,50 @@ impl Console {
             }
             let label = self.paint("warning:", Style::new().yellow().bold());
             self.misses(out, &step.warnings, Some(&label))?;
+        }
+        Ok(())
+    }
+
+    /// `--verbose`: each step, then each check it made (`ok`, `MISS` for a
+    /// must, `warn` for a should) with expected, actual and where it is written,
+    /// and the step's error or skip reason.
+    fn every_check(&self, out: &mut impl Write, scenario: &ScenarioReport) -> io::Result<()> {
+        for step in &scenario.steps {
+            writeln!(
+                out,
+                "      step `{}` {} {}",
+                self.paint(&step.name, Style::new().bold()),
+                step.outcome().words(),
+                self.location(&step.source)
+            )?;
+            for check in &step.checks {
+                let (mark, style) = match (check.passed, check.level) {
+                    (true, _) => ("ok  ", Style::new().green()),
+                    (false, Level::Must) => ("MISS", Style::new().red().bold()),
+                    (false, Level::Should) => ("warn", Style::new().yellow().bold()),
+                };
+                let should = if check.level == Level::Should {
+                    "should "
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "        {} {should}{}: expected {}, actual {} {}",
+                    self.paint(mark, style),
+                    check.check,
+                    one_line(&check.expected),
+                    one_line(&check.actual),
+                    self.location(&check.source)
+                )?;
+            }
+            if let Some(error) = step.error() {
+                let label = self.paint("error:", Style::new().magenta().bold());
+                writeln!(out, "{}", indent(&format!("{label} {error}"), "        "))?;
+            }
+            if let Some(reason) = step.skip_reason() {
+                writeln!(out, "        skipped: {reason}")?;
+            }
         }
         Ok(())
     }
@@ -197,6 +255,11 @@ impl Console {
     }
 }
 
+/// A value on the line of its check: newlines shown as `⏎`.
+fn one_line(text: &str) -> String {
+    text.replace("\r\n", "⏎").replace(['\n', '\r'], "⏎")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +314,39 @@ mod tests {
         assert!(color_wanted_from(Some(OsStr::new("")), true));
         assert!(!color_wanted_from(Some(OsStr::new("1")), true));
         assert!(!color_wanted_from(None, false));
+    }
+
+    #[test]
+    fn verbose_shows_every_check_of_every_step_passed_or_not() {
+        let report = sample::report();
+        let console = Console::new(false).verbose(true);
+        let mut out = Vec::new();
+        for scenario in &report.scenarios {
+            console.scenario_finished(&mut out, scenario).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        // A passing step's checks, with what was expected and what came.
+        assert!(text.contains("step `get current user` passed"), "{text}");
+        assert!(
+            text.contains(
+                "ok   json $.username: expected equal to 'admin', actual \"admin\" \
+             --> scenarios/basic/valid-credentials.yaml:11:21"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("ok   status: expected 302, actual 302"),
+            "{text}"
+        );
+        assert!(
+            text.contains("MISS status: expected 401, actual 200"),
+            "{text}"
+        );
+        assert!(text.contains("warn should header content-type: expected matching /^text/html/"));
+        assert!(text.contains("skipped: not run") || !text.contains("skipped:"));
+        sample::assert_no_canary(&text);
+        // Without --verbose a passing step stays one line.
+        assert!(!render(false).contains("step `get current user`"));
     }
 
     #[test]

@@ -3,9 +3,11 @@
 
 use super::model::{FactCoverage, FactExercised, Outcome, ScenarioReport};
 
-/// Coverage of `table` (the fact ids, in order) by `scenarios`' `refs`: a fact
-/// is exercised when a scenario that cites it ran; a skip exercises nothing.
-pub fn fact_coverage(scenarios: &[ScenarioReport], table: &[String]) -> FactCoverage {
+/// Coverage of `table` (each fact's id and statement, in order) by `scenarios`'
+/// `refs`: a fact is exercised when a scenario that cites it ran; a skip
+/// exercises nothing.
+pub fn fact_coverage(scenarios: &[ScenarioReport], table: &[(String, String)]) -> FactCoverage {
+    let statements: std::collections::BTreeMap<String, String> = table.iter().cloned().collect();
     let mut exercised: Vec<FactExercised> = Vec::new();
     for scenario in scenarios.iter().filter(|s| s.outcome != Outcome::Skip) {
         for fact in &scenario.refs {
@@ -16,16 +18,23 @@ pub fn fact_coverage(scenarios: &[ScenarioReport], table: &[String]) -> FactCove
                 }
                 None => exercised.push(FactExercised {
                     id: fact.clone(),
+                    statement: statements.get(fact).cloned().unwrap_or_default(),
                     outcome: scenario.outcome,
                     scenarios: vec![scenario.id.clone()],
                 }),
             }
         }
     }
-    let rank = |id: &str| table.iter().position(|t| t == id).unwrap_or(usize::MAX);
+    let rank = |id: &str| {
+        table
+            .iter()
+            .position(|(t, _)| t == id)
+            .unwrap_or(usize::MAX)
+    };
     exercised.sort_by(|a, b| (rank(&a.id), &a.id).cmp(&(rank(&b.id), &b.id)));
     let not_exercised = table
         .iter()
+        .map(|(id, _)| id)
         .filter(|id| !exercised.iter().any(|f| &f.id == *id))
         .cloned()
         .collect();
@@ -33,6 +42,7 @@ pub fn fact_coverage(scenarios: &[ScenarioReport], table: &[String]) -> FactCove
         total: table.len(),
         exercised,
         not_exercised,
+        statements,
     }
 }
 
@@ -61,7 +71,9 @@ mod tests {
 
     #[test]
     fn a_fact_is_exercised_only_by_scenarios_that_ran_and_takes_their_worst_outcome() {
-        let table: Vec<String> = ["F-A-1", "F-A-2", "F-A-3"].map(String::from).to_vec();
+        let table: Vec<(String, String)> = ["F-A-1", "F-A-2", "F-A-3"]
+            .map(|id| (id.to_string(), format!("{id} holds")))
+            .to_vec();
         let scenarios = [
             scenario("S1", Outcome::Pass, &["F-A-2", "F-X-9"]),
             scenario("S2", Outcome::Fail, &["F-A-2"]),
@@ -83,5 +95,8 @@ mod tests {
             "a skip exercises nothing"
         );
         assert_eq!(coverage.summary(), "2 of 3 facts exercised");
+        assert_eq!(coverage.exercised[0].statement, "F-A-1 holds");
+        assert_eq!(coverage.exercised[2].statement, "", "an id the table lacks");
+        assert_eq!(coverage.statement("F-A-3"), Some("F-A-3 holds"));
     }
 }

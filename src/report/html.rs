@@ -1,7 +1,10 @@
 //! The HTML evidence report (`--report html=FILE`, issue 6, item 4): one
-//! self-contained page a plugin vendor can hand over — the verdict and
-//! certification block, the summary, every scenario with its steps, expected vs
-//! actual with source locations, the `curl` line and the redacted transcript.
+//! self-contained page a plugin vendor can hand over. In the order a reader
+//! needs it: the verdict and the counts; the certification block; the results
+//! grouped by area; the facts exercised, each with its statement; every
+//! scenario with its steps — every check a step made (expected, actual, where it
+//! is written; folded for a passing step), the `curl` line and the redacted
+//! transcript; and last the SHA-256 of each scenario file.
 //!
 //! Self-contained means nothing is fetched: CSS is inline, there is no script, no
 //! font, no image, and the only links are in-page anchors (`href="#…"`). A
@@ -14,8 +17,10 @@
 
 use std::io::{self, Write};
 
-use super::model::{Certification, Outcome, RunReport, ScenarioReport, StepReport, StepResult};
-use super::{counts_line, format_duration, transcript_text};
+use super::model::{
+    Certification, Counts, Level, Outcome, RunReport, ScenarioReport, StepReport, StepResult,
+};
+use super::{Area, by_area, counts_line, format_duration, transcript_text};
 
 /// Escapes `& < > " '` so text is inert in element content and in quoted
 /// attribute values alike.
@@ -79,11 +84,17 @@ pub fn write_html(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         escape(&counts_line(&report.counts, report.duration_ms))
     )?;
     write_certification(cert, out)?;
+    let areas = by_area(&report.scenarios);
+    write_summary(&areas, out)?;
     write_facts(report, out)?;
-    write_summary(report, out)?;
-    for (index, scenario) in report.scenarios.iter().enumerate() {
-        write_scenario(index, scenario, out)?;
+    writeln!(out, "<h2 id=\"results\">Results</h2>")?;
+    for (area, scenarios) in &areas {
+        writeln!(out, "<h2>Area <code>{}</code></h2>", escape(area))?;
+        for (index, scenario) in scenarios {
+            write_scenario(*index, scenario, out)?;
+        }
     }
+    write_hashes(cert, out)?;
     writeln!(out, "</body>\n</html>")
 }
 
@@ -112,7 +123,18 @@ fn write_certification(cert: &Certification, out: &mut impl Write) -> io::Result
         )?;
     }
     writeln!(out, "</table>")?;
-    writeln!(out, "<h3>Scenario files (SHA-256)</h3>\n<table>")?;
+    writeln!(
+        out,
+        "<p>The SHA-256 of each scenario file is at the <a href=\"#hashes\">end</a>.</p>"
+    )
+}
+
+/// Last: what proves which version of the suite judged the target.
+fn write_hashes(cert: &Certification, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "<h2 id=\"hashes\">Scenario files (SHA-256)</h2>\n<table>"
+    )?;
     writeln!(out, "<tr><th>File</th><th>SHA-256</th></tr>")?;
     for file in &cert.scenario_files {
         writeln!(
@@ -136,14 +158,15 @@ fn write_facts(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     if !facts.exercised.is_empty() {
         writeln!(
             out,
-            "<table>\n<tr><th>Fact</th><th>Outcome</th><th>Scenarios</th></tr>"
+            "<table>\n<tr><th>Fact</th><th>Statement</th><th>Outcome</th><th>Scenarios</th></tr>"
         )?;
         for fact in &facts.exercised {
             let scenarios: Vec<String> = fact.scenarios.iter().map(|s| escape(s)).collect();
             writeln!(
                 out,
-                "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td></tr>",
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
                 escape(&fact.id),
+                escape(&fact.statement),
                 outcome_tag(fact.outcome),
                 scenarios.join("</code>, <code>")
             )?;
@@ -153,30 +176,76 @@ fn write_facts(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     if !facts.not_exercised.is_empty() {
         writeln!(
             out,
-            "<p>Not exercised: {}</p>",
-            code_list(&facts.not_exercised)
+            "<h3>Not exercised</h3>\n<table>\n<tr><th>Fact</th><th>Statement</th></tr>"
         )?;
+        for id in &facts.not_exercised {
+            writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                escape(id),
+                escape(facts.statement(id).unwrap_or_default())
+            )?;
+        }
+        writeln!(out, "</table>")?;
     }
     Ok(())
 }
 
-fn write_summary(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "<h2 id=\"summary\">Scenarios</h2>\n<table>")?;
+/// The scenarios by area, each area with its counts.
+fn write_summary(areas: &[Area<'_>], out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "<h2 id=\"summary\">Scenarios by area</h2>\n<table>")?;
     writeln!(
         out,
         "<tr><th>Outcome</th><th>Scenario</th><th>Title</th><th>Duration</th></tr>"
     )?;
-    for (index, scenario) in report.scenarios.iter().enumerate() {
+    for (area, scenarios) in areas {
+        let counts = Counts::tally(scenarios.iter().map(|(_, s)| &s.outcome));
         writeln!(
             out,
-            "<tr><td>{}</td><td><a href=\"#s{index}\"><code>{}</code></a></td><td>{}</td><td>{}</td></tr>",
-            outcome_tag(scenario.outcome),
-            escape(&scenario.id),
-            escape(&scenario.title),
-            escape(&format_duration(scenario.duration_ms))
+            "<tr><th colspan=\"4\">{} <code>{}</code> — {}</th></tr>",
+            outcome_tag(
+                scenarios
+                    .iter()
+                    .map(|(_, s)| s.outcome)
+                    .max()
+                    .unwrap_or(Outcome::Pass)
+            ),
+            escape(area),
+            escape(&area_counts(&counts))
         )?;
+        for (index, scenario) in scenarios {
+            writeln!(
+                out,
+                "<tr><td>{}</td><td><a href=\"#s{index}\"><code>{}</code></a></td><td>{}</td><td>{}</td></tr>",
+                outcome_tag(scenario.outcome),
+                escape(&scenario.id),
+                escape(&scenario.title),
+                escape(&format_duration(scenario.duration_ms))
+            )?;
+        }
     }
     writeln!(out, "</table>")
+}
+
+/// `3 scenarios: 2 passed, 1 failed`: only the outcomes an area has.
+fn area_counts(counts: &Counts) -> String {
+    let parts: Vec<String> = [
+        (counts.passed, "passed"),
+        (counts.warned, "with warnings"),
+        (counts.failed, "failed"),
+        (counts.errored, "error"),
+        (counts.skipped, "skipped"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| format!("{n} {word}"))
+    .collect();
+    let noun = if counts.total == 1 {
+        "scenario"
+    } else {
+        "scenarios"
+    };
+    format!("{} {noun}: {}", counts.total, parts.join(", "))
 }
 
 fn write_scenario(index: usize, scenario: &ScenarioReport, out: &mut impl Write) -> io::Result<()> {
@@ -230,6 +299,7 @@ fn write_step(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
         Some("Warnings (should-level checks that missed)"),
         out,
     )?;
+    write_checks(step, out)?;
     let message = match &step.result {
         StepResult::Errored(message) => Some(("error", message)),
         StepResult::Skipped(reason) => Some(("skip", reason)),
@@ -273,6 +343,50 @@ fn write_step(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</div>")
+}
+
+/// Every check the step made, passed or not: what a passing step asserted.
+/// Folded when the step passed cleanly, open otherwise.
+fn write_checks(step: &StepReport, out: &mut impl Write) -> io::Result<()> {
+    if step.checks.is_empty() {
+        return Ok(());
+    }
+    let open = if step.outcome() == Outcome::Pass {
+        ""
+    } else {
+        " open"
+    };
+    let held = step.checks.iter().filter(|c| c.passed).count();
+    writeln!(
+        out,
+        "<details class=\"checks\"{open}><summary>Checks: {held} of {} held</summary>\n<table>",
+        step.checks.len()
+    )?;
+    writeln!(
+        out,
+        "<tr><th></th><th>Check</th><th>Expected</th><th>Actual</th><th>Written at</th></tr>"
+    )?;
+    for check in &step.checks {
+        let (class, mark) = match (check.passed, check.level) {
+            (true, _) => ("pass", "held"),
+            (false, Level::Must) => ("fail", "missed"),
+            (false, Level::Should) => ("warn", "missed (should)"),
+        };
+        let should = if check.level == Level::Should {
+            " (should)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "<tr><td class=\"{class}\">{mark}</td><td><code>{}</code>{should}</td><td><pre>{}</pre></td><td><pre>{}</pre></td><td><code>{}</code></td></tr>",
+            escape(&check.check.to_string()),
+            escape(&check.expected),
+            escape(&check.actual),
+            escape(&check.source.to_string())
+        )?;
+    }
+    writeln!(out, "</table>\n</details>")
 }
 
 /// A table of missed checks, under `heading` when one is given.
@@ -363,7 +477,13 @@ mod tests {
         // Transcripts: response headers and bodies, escaped.
         assert!(html.contains("&lt; Set-Cookie: JSESSIONID=[redacted]; Path=/; HttpOnly"));
         assert!(html.contains("<pre class=\"curl\">curl -X POST &#39;http"));
-        assert_eq!(html.matches("<details").count(), 5);
+        assert_eq!(html.matches("<summary>Transcript</summary>").count(), 5);
+        // Every judged step lists its checks; a clean pass folds them.
+        assert_eq!(html.matches("<details class=\"checks\">").count(), 2);
+        assert_eq!(html.matches("<details class=\"checks\" open>").count(), 2);
+        assert!(html.contains(
+            "<td class=\"pass\">held</td><td><code>json $.username</code></td><td><pre>equal to &#39;admin&#39;</pre></td><td><pre>&quot;admin&quot;</pre></td>"
+        ));
         // A missed `should`: its own table, the step marked WARN.
         assert!(html.contains("<span class=\"tag warn\">WARN</span>"));
         assert!(html.contains("Warnings (should-level checks that missed)"));
@@ -373,6 +493,31 @@ mod tests {
         // A title with `|` and every author value escaped: no raw `<` from data.
         assert!(html.contains("Logout invalidates the session | cookie"));
         sample::assert_no_canary(&html);
+    }
+
+    #[test]
+    fn verdict_and_summary_first_results_by_area_facts_with_their_text_hashes_last() {
+        let html = render(&sample::report());
+        let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        assert!(at("id=\"verdict\"") < at("id=\"summary\""));
+        assert!(at("id=\"summary\"") < at("id=\"facts\""));
+        assert!(at("id=\"facts\"") < at("id=\"results\""));
+        assert!(at("id=\"results\"") < at("id=\"hashes\""));
+        let first_hash = &sample::report().certification.scenario_files[0].sha256;
+        assert!(
+            at(first_hash) > at("id=\"hashes\""),
+            "hashes only at the end"
+        );
+        // Grouped by area: both `basic` scenarios under one heading.
+        assert_eq!(html.matches("<h2>Area <code>basic</code></h2>").count(), 1);
+        assert!(html.contains("<code>basic</code> — 2 scenarios: 1 passed, 1 with warnings"));
+        // Each fact's statement beside its id, escaped, exercised or not.
+        assert!(html.contains(
+            "<td><code>F-BASIC-5</code></td><td>A wrong password is `401` &lt;with&gt; a login reason.</td>"
+        ));
+        assert!(html.contains(
+            "<td><code>F-CROWD-1</code></td><td>The Crowd SSO cookie signs the user in.</td>"
+        ));
     }
 
     #[test]

@@ -1,57 +1,95 @@
 //! The Markdown report, shaped for a GitHub Actions step summary
-//! (`$GITHUB_STEP_SUMMARY`): a heading, the counts, a table of scenarios, then a
-//! collapsed `<details>` per failed, errored or warned scenario with its failures,
-//! warnings and the step transcripts.
+//! (`$GITHUB_STEP_SUMMARY`): the verdict as the heading, then the profile and
+//! counts in a table, the target, the facts (each with its statement), a table
+//! of scenarios grouped by area, then a collapsed `<details>` per failed,
+//! errored or warned scenario with its failures, warnings and the step
+//! transcripts.
 //!
-//! Values come from targets and scenario authors, so everything is escaped for
-//! where it lands: table cells (`|`, newlines), HTML (`<summary>`), code spans and
-//! fences (backticks).
+//! Values come from targets and scenario authors, so every one is escaped for
+//! where it lands: text and table cells (Markdown emphasis, links, HTML, `|`,
+//! newlines), HTML (`<summary>`), code spans and fences (backticks).
 
 use std::io::{self, Write};
 
-use super::model::{Outcome, RunReport, ScenarioReport};
-use super::{counts_line, format_duration, transcript_text};
+use super::model::{Outcome, RunReport, ScenarioReport, Verdict};
+use super::{by_area, counts_line, format_duration, transcript_text};
 
 /// Writes `report` as GitHub-flavoured Markdown.
 pub fn write_markdown(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
-    let (icon, verdict) = match report.outcome() {
-        Outcome::Pass | Outcome::Skip => ("✅", "passed"),
-        Outcome::Warn => ("⚠️", "passed with warnings"),
-        Outcome::Fail | Outcome::Error => ("❌", "failed"),
+    let cert = &report.certification;
+    let icon = match cert.verdict {
+        Verdict::Conformant => "✅",
+        Verdict::Incomplete { .. } => "⚠️",
+        Verdict::NotConformant => "❌",
     };
-    writeln!(out, "## tollgate: {icon} {verdict}\n")?;
-    let version = report
-        .certification
+    // A pass with warnings says so beside the verdict: a conformant run may
+    // still miss `should`s worth a look.
+    let warned = if report.outcome() == Outcome::Warn {
+        " · ⚠️ passed with warnings"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
+        "## tollgate: {icon} {}{warned}\n",
+        text(&cert.verdict.to_string())
+    )?;
+    let counts = &report.counts;
+    let profile = cert
+        .profile
+        .as_deref()
+        .map_or_else(|| "(none)".to_string(), code);
+    writeln!(
+        out,
+        "| Verdict | Profile | Scenarios | Passed | With warnings | Failed | Errors | Skipped |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|")?;
+    writeln!(
+        out,
+        "| **{}** | {} | {} | {} | {} | {} | {} | {} |\n",
+        text(&cert.verdict.to_string()),
+        cell(&profile),
+        counts.total,
+        counts.passed,
+        counts.warned,
+        counts.failed,
+        counts.errored,
+        counts.skipped
+    )?;
+    let version = cert
         .confluence_version
         .as_deref()
-        .map(|v| format!(" · Confluence {}", inline(v)))
+        .map(|v| format!(" · Confluence {}", text(v)))
         .unwrap_or_default();
     writeln!(
         out,
-        "**{}** · target {}{version} · tollgate {} · verdict **{}**\n",
-        counts_line(&report.counts, report.duration_ms),
+        "{} · target {}{version} · tollgate {}\n",
+        text(&counts_line(counts, report.duration_ms)),
         code(&report.target),
-        report.tool_version,
-        report.certification.verdict
+        text(&report.tool_version),
     )?;
 
     write_facts(report, out)?;
-    writeln!(out, "| Outcome | Scenario | Title | Duration |")?;
-    writeln!(out, "|---|---|---|---|")?;
-    for scenario in &report.scenarios {
-        let mut title = cell(&scenario.title);
-        if let Some(reason) = &scenario.skip_reason {
-            title.push_str(&format!("<br>*skipped: {}*", cell(reason)));
+    writeln!(out, "| Outcome | Area | Scenario | Title | Duration |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for (area, scenarios) in by_area(&report.scenarios) {
+        for (_, scenario) in scenarios {
+            // `text` escapes `|` and line breaks too: safe in a cell as it is.
+            let mut title = text(&scenario.title);
+            if let Some(reason) = &scenario.skip_reason {
+                title.push_str(&format!("<br>*skipped: {}*", text(reason)));
+            }
+            writeln!(
+                out,
+                "| {} {} | {} | {} | {} | {} |",
+                emoji(scenario.outcome),
+                scenario.outcome.as_str(),
+                cell(&code(&area)),
+                cell(&code(&scenario.id)),
+                title,
+                format_duration(scenario.duration_ms)
+            )?;
         }
-        writeln!(
-            out,
-            "| {} {} | {} | {} | {} |",
-            emoji(scenario.outcome),
-            scenario.outcome.as_str(),
-            cell(&code(&scenario.id)),
-            title,
-            format_duration(scenario.duration_ms)
-        )?;
     }
 
     let problems: Vec<_> = report
@@ -68,7 +106,8 @@ pub fn write_markdown(report: &RunReport, out: &mut impl Write) -> io::Result<()
     Ok(())
 }
 
-/// Which facts the run exercised on its target, folded: the evidence's reach.
+/// Which facts the run exercised on its target, folded: the evidence's reach,
+/// each fact with what it says.
 fn write_facts(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
     let facts = &report.facts;
     writeln!(
@@ -76,20 +115,32 @@ fn write_facts(report: &RunReport, out: &mut impl Write) -> io::Result<()> {
         "<details>\n<summary>{} on this target</summary>\n",
         html(&facts.summary())
     )?;
+    let statement = |s: &str| {
+        if s.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", text(s))
+        }
+    };
     for fact in &facts.exercised {
         let scenarios: Vec<String> = fact.scenarios.iter().map(|s| code(s)).collect();
         writeln!(
             out,
-            "- {} {} {}: {}",
+            "- {} {} {}{}: {}",
             emoji(fact.outcome),
             fact.outcome.as_str(),
             code(&fact.id),
-            cell(&scenarios.join(", "))
+            statement(&fact.statement),
+            scenarios.join(", ")
         )?;
     }
     if !facts.not_exercised.is_empty() {
         let ids: Vec<String> = facts.not_exercised.iter().map(|s| code(s)).collect();
-        writeln!(out, "\nNot exercised: {}", ids.join(", "))?;
+        writeln!(out, "\nNot exercised: {}\n", ids.join(", "))?;
+        for id in &facts.not_exercised {
+            let said = statement(facts.statement(id).unwrap_or_default());
+            writeln!(out, "- {}{said}", code(id))?;
+        }
     }
     writeln!(out, "\n</details>\n")
 }
@@ -165,6 +216,28 @@ fn cell(text: &str) -> String {
         .replace('\n', "<br>")
 }
 
+/// Text from a scenario author or a target as Markdown shows it, never as it
+/// would format: HTML characters as entities, Markdown's emphasis, links, code
+/// and table characters escaped, line breaks as `<br>`.
+fn text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for ch in value.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => {}
+            '\n' => out.push_str("<br>"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            ch => out.push(ch),
+        }
+    }
+    out
+}
+
 /// Text safe inside HTML elements.
 fn html(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -238,9 +311,13 @@ mod tests {
     #[test]
     fn markdown_has_table_and_details_for_problems_only() {
         let text = render();
-        assert!(text.starts_with("## tollgate: ❌ failed\n"));
+        assert!(text.starts_with("## tollgate: ❌ not conformant\n"));
         let rows = text.lines().filter(|l| l.starts_with("| ")).count();
-        assert_eq!(rows, 1 + 5, "header plus one row per scenario");
+        assert_eq!(
+            rows,
+            2 + 1 + 5,
+            "counts, then a header and one row per scenario"
+        );
         assert!(text.contains("Logout invalidates the session \\| cookie"));
         // The facts, then one per scenario that failed, errored or warned.
         assert_eq!(text.matches("<details>").count(), 4);
@@ -250,12 +327,49 @@ mod tests {
             text.contains("Not exercised: `F-BASIC-2`, `F-CROWD-1`"),
             "the skipped scenario's"
         );
-        assert!(text.contains("| ⚠️ warn | `BASIC-003` |"));
+        assert!(text.contains("| ⚠️ warn | `basic` | `BASIC-003` |"));
         assert!(text.contains(
             "- ⚠️ warning, **header content-type** at `scenarios/basic/wrong-password.yaml:17:25`"
         ));
         assert!(text.contains("expected `401`, actual `200`"));
         sample::assert_no_canary(&text);
+    }
+
+    #[test]
+    fn verdict_profile_and_counts_come_first() {
+        let text = render();
+        let head: Vec<&str> = text.lines().take(5).collect();
+        assert_eq!(head[0], "## tollgate: ❌ not conformant");
+        assert!(head[2].starts_with("| Verdict | Profile | Scenarios | Passed |"));
+        assert_eq!(
+            head[4],
+            "| **not conformant** | `basic-locked-down` | 5 | 1 | 1 | 1 | 1 | 1 |"
+        );
+        // Facts with their statements, escaped.
+        assert!(text.contains(
+            "`F-BASIC-5` — A wrong password is \\`401\\` &lt;with&gt; a login reason.: `BASIC-003`"
+        ), "{text}");
+        assert!(text.contains("- `F-CROWD-1` — The Crowd SSO cookie signs the user in."));
+    }
+
+    #[test]
+    fn every_user_string_is_escaped_in_table_cells_too() {
+        let mut report = sample::report();
+        report.scenarios[0].title =
+            "**bold** <img src=x> [link](http://x) `code` | pipe\nnext".into();
+        report.scenarios[4].skip_reason = Some("_why_ <b>".into());
+        let mut out = Vec::new();
+        write_markdown(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("| ") && l.contains("`basic/valid-credentials`"))
+            .unwrap();
+        assert!(row.contains(
+            "\\*\\*bold\\*\\* &lt;img src=x&gt; \\[link\\](http://x) \\`code\\` \\| pipe<br>next"
+        ), "{row}");
+        assert!(!row.contains("<img"), "{row}");
+        assert!(text.contains("*skipped: \\_why\\_ &lt;b&gt;*"), "{text}");
     }
 
     #[test]

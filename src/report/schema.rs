@@ -10,7 +10,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings, js
 
 use super::json::{FORMAT, JsonReport};
 use super::model::{
-    BurstSummary, Check, Failure, Outcome, SourceLoc, StepReport, Transcript, Verdict,
+    BurstSummary, Check, CheckResult, Failure, Outcome, SourceLoc, StepReport, Transcript, Verdict,
 };
 
 /// The schema of a `tollgate-report/1` file, as written (the serialize side:
@@ -87,6 +87,10 @@ struct StepShape {
     /// What the answer missed of the step's `should` (a pass with warnings).
     #[serde(skip_serializing_if = "Option::is_none")]
     warnings: Option<Vec<Failure>>,
+    /// Every check made of the answer, passed or not, with expected, actual and
+    /// where it is written; absent when no answer was judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checks: Option<Vec<CheckResult>>,
     /// The exchange, redacted; absent when nothing was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     transcript: Option<Transcript>,

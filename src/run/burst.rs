@@ -9,7 +9,7 @@ use futures::StreamExt;
 
 use crate::client::{describe_error, read_response};
 use crate::expect::{self, Response};
-use crate::report::model::{BurstSummary, Check, Failure, SourceLoc};
+use crate::report::model::{BurstSummary, Check, CheckResult, Failure, Level, SourceLoc};
 use crate::report::redact::Redactor;
 use crate::scenario::model::Burst;
 use crate::scenario::plan::Expect;
@@ -20,9 +20,8 @@ use crate::scenario::template::Scope;
 pub struct BurstResult {
     pub summary: BurstSummary,
     pub first: Option<Response>,
-    pub failures: Vec<Failure>,
-    /// Misses of the step's `should`.
-    pub warnings: Vec<Failure>,
+    /// Every check, held or missed: musts, then the step's `should`.
+    pub checks: Vec<CheckResult>,
 }
 
 /// Sends `request` `burst.count` times with at most `burst.concurrency` in flight.
@@ -53,7 +52,7 @@ pub async fn send(
     Ok(answers)
 }
 
-/// Judges a burst's answers: `expect` gives failures, its `should` warnings.
+/// Judges a burst's answers: `expect` gives musts, its `should` shoulds.
 pub fn judge(
     expect: &Expect,
     answers: Vec<Result<Response, String>>,
@@ -82,9 +81,9 @@ pub fn judge(
         scope,
         redactor,
     };
-    let mut failures = Vec::new();
+    let mut checks = Vec::new();
     if let Some(first) = errors.first() {
-        failures.push(Failure {
+        checks.push(CheckResult::missed(Failure {
             check: Check::BurstAnswers,
             expected: format!("an answer to each of {} requests", burst.count),
             actual: redactor.text(&format!("{} got none; the first: {first}", errors.len())),
@@ -92,14 +91,13 @@ pub fn judge(
                 .statuses
                 .first()
                 .map_or(Default::default(), |(_, s)| s.pos)),
-        });
+        }));
     }
-    failures.extend(answers.misses(expect));
-    let warnings = expect
-        .should
-        .as_ref()
-        .map(|should| answers.misses(should))
-        .unwrap_or_default();
+    checks.extend(answers.checks(expect));
+    if let Some(should) = &expect.should {
+        let shoulds = answers.checks(should);
+        checks.extend(shoulds.into_iter().map(|c| c.at(Level::Should)));
+    }
     BurstResult {
         summary: BurstSummary {
             count: burst.count,
@@ -108,8 +106,7 @@ pub fn judge(
             errors: u32::try_from(errors.len()).unwrap_or(u32::MAX),
         },
         first: responses.into_iter().next(),
-        failures,
-        warnings,
+        checks,
     }
 }
 
@@ -132,50 +129,66 @@ impl Answers<'_> {
         }
     }
 
-    /// What the answers missed of `expect` (its `statuses`, its per-answer checks
-    /// and its `each`), not of its `should`.
-    fn misses(&self, expect: &Expect) -> Vec<Failure> {
-        let mut failures = Vec::new();
+    /// Every check of `expect` (its `statuses`, its per-answer checks and its
+    /// `each`), not of its `should`, held or missed.
+    fn checks(&self, expect: &Expect) -> Vec<CheckResult> {
+        let mut checks = Vec::new();
         for (status, count) in &expect.statuses {
             let got = self.tally.get(status).copied().unwrap_or(0);
-            if !count.matches(got) {
-                failures.push(Failure {
-                    check: Check::BurstStatus(*status),
-                    expected: format!("{} × {status}", count.inner),
-                    actual: format!("{got} × {status} ({})", self.shown_tally),
-                    source: self.at(count.pos),
-                });
-            }
+            checks.push(CheckResult {
+                check: Check::BurstStatus(*status),
+                level: Level::Must,
+                passed: count.matches(got),
+                expected: format!("{} × {status}", count.inner),
+                actual: format!("{got} × {status} ({})", self.shown_tally),
+                source: self.at(count.pos),
+            });
         }
         // The step's own expectations hold for every answer; `each` for those of
-        // its status. A miss is reported once, with how many answers missed it.
+        // its status. A check is reported once, with how many answers missed it.
         let (file, scope, redactor) = (self.file, self.scope, self.redactor);
-        let mut misses: Vec<(Failure, u32)> = Vec::new();
+        // Each check: the first miss (else the first pass), how many missed, of how many.
+        let mut judged: Vec<(CheckResult, u32, u32)> = Vec::new();
         for response in self.responses {
-            let mut found = expect::judge(expect, response, file, scope, redactor);
+            let mut found = expect::judge_every(expect, response, file, scope, redactor);
             let each = expect
                 .each
                 .iter()
                 .find(|(status, _)| *status == response.status);
             if let Some((_, each)) = each {
-                found.extend(expect::judge(each, response, file, scope, redactor));
+                found.extend(expect::judge_every(each, response, file, scope, redactor));
             }
-            for failure in found {
-                match misses
-                    .iter_mut()
-                    .find(|(f, _)| f.check == failure.check && f.source == failure.source)
-                {
-                    Some((_, n)) => *n += 1,
-                    None => misses.push((failure, 1)),
+            for check in found {
+                let same = |c: &CheckResult| c.check == check.check && c.source == check.source;
+                match judged.iter_mut().find(|(c, _, _)| same(c)) {
+                    Some((kept, missed, of)) => {
+                        *of += 1;
+                        if !check.passed {
+                            if *missed == 0 {
+                                *kept = check;
+                            }
+                            *missed += 1;
+                        }
+                    }
+                    None => {
+                        let missed = u32::from(!check.passed);
+                        judged.push((check, missed, 1));
+                    }
                 }
             }
         }
         let total = self.responses.len();
-        for (mut failure, n) in misses {
-            failure.actual = format!("{} (in {n} of {total} answers)", failure.actual);
-            failures.push(failure);
+        for (mut check, missed, of) in judged {
+            // A miss counts against every answer, as it always has; a pass says
+            // how many answers it was judged on (`each` judges one status's).
+            check.actual = if missed > 0 {
+                format!("{} (in {missed} of {total} answers)", check.actual)
+            } else {
+                format!("{} (in each of {of} answers)", check.actual)
+            };
+            checks.push(check);
         }
-        failures
+        checks
     }
 }
 

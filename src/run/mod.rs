@@ -17,7 +17,7 @@ use crate::report::model::{
     StepResult, Verdict,
 };
 use crate::scenario::Scenario;
-use crate::scenario::facts::fact_ids;
+use crate::scenario::facts::fact_rows;
 use crate::scenario::model::Only;
 use crate::session::{ResolvedTarget, Session, SessionError, TargetOptions};
 use step::{StepContext, millis, run_step};
@@ -116,7 +116,7 @@ pub async fn run_suite(
         strict: options.strict,
         verdict: Verdict::of(&counts, options.strict),
     };
-    let facts = fact_coverage(&scenarios, fact_ids());
+    let facts = fact_coverage(&scenarios, fact_rows());
     Ok(RunReport {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         facts,
@@ -124,6 +124,7 @@ pub async fn run_suite(
         finished_at,
         duration_ms: millis(started.elapsed()),
         target,
+        hostname: hostname(),
         counts,
         certification,
         scenarios,
@@ -146,6 +147,18 @@ fn scenario_files(scenarios: &[Scenario]) -> Vec<ScenarioFile> {
             sha256: sha256.to_owned(),
         })
         .collect()
+}
+
+/// The machine's name, for JUnit's `hostname`: the kernel's where it has one
+/// (Linux), else what the shell says, else `localhost`.
+fn hostname() -> String {
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
+    kernel
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
 }
 
 fn now_rfc3339() -> String {
@@ -256,6 +269,7 @@ async fn drive(scenario: &Scenario, session: &mut Session) -> Vec<StepReport> {
             for later in &scenario.steps[index + 1..] {
                 reports.push(StepReport {
                     warnings: Vec::new(),
+                    checks: Vec::new(),
                     burst: None,
                     name: later.name.clone(),
                     source: SourceLoc {
@@ -286,6 +300,7 @@ fn setup_error(scenario: &Scenario, message: String) -> StepReport {
 fn scenario_error(name: &str, source: SourceLoc, message: String) -> StepReport {
     StepReport {
         warnings: Vec::new(),
+        checks: Vec::new(),
         burst: None,
         name: name.into(),
         source,

@@ -5,11 +5,12 @@ use std::time::{Duration, Instant};
 
 use super::burst;
 use crate::client::{self, Clients, Env, describe_error, read_response};
-use crate::expect::idp::{describe_calls, judge_idp, judge_idp_should};
+use crate::expect::idp::{describe_calls, judge_idp_checks};
 use crate::expect::{self, Response};
 use crate::mock::idp::log::IdpLog;
 use crate::report::model::{
-    RequestRecord, ResponseRecord, SourceLoc, StepReport, StepResult, Transcript,
+    CheckResult, Failure, Level, RequestRecord, ResponseRecord, SourceLoc, StepReport, StepResult,
+    Transcript,
 };
 use crate::report::redact::Redactor;
 use crate::scenario::plan::Step;
@@ -42,6 +43,7 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
     };
     let mut report = StepReport {
         warnings: Vec::new(),
+        checks: Vec::new(),
         burst: None,
         name: step.name.clone(),
         source,
@@ -113,29 +115,45 @@ pub async fn run_step(step: &Step, ctx: StepContext<'_>) -> StepReport {
                 .insert(captured.name.clone(), captured.value.clone());
         }
     }
-    let mut failures = expect::judge(&step.expect, &response, ctx.file, ctx.scope, ctx.redactor);
-    report.warnings =
-        expect::judge_should(&step.expect, &response, ctx.file, ctx.scope, ctx.redactor);
-    if let Err(missed) = captured {
-        failures.extend(missed);
-    }
+    let mut checks =
+        expect::judge_checks(&step.expect, &response, ctx.file, ctx.scope, ctx.redactor);
+    checks.extend(expect::capture::capture_checks(
+        &step.capture,
+        &captured,
+        ctx.file,
+        ctx.redactor,
+    ));
     let idp = IdpJudged::of(step, ctx.idp.zip(mark), ctx.file, ctx.scope, ctx.redactor);
-    failures.extend(idp.failures);
-    report.warnings.extend(idp.warnings);
+    checks.extend(idp.checks);
     report.transcript = Some(Transcript {
         request: request_record,
         response: Some(record_response(&response, ctx.redactor)),
         idp_calls: idp.shown,
     });
-    report.result = StepResult::judged(failures);
+    settle(&mut report, checks);
     report.duration_ms = millis(started.elapsed());
     report
 }
 
+/// The step's result from every check it made: its missed musts are its
+/// failures, its missed shoulds its warnings, and all of them its evidence.
+fn settle(report: &mut StepReport, checks: Vec<CheckResult>) {
+    let misses = |level: Level| -> Vec<Failure> {
+        checks
+            .iter()
+            .filter(|c| c.level == level)
+            .filter_map(CheckResult::miss)
+            .collect()
+    };
+    report.result = StepResult::judged(misses(Level::Must));
+    report.warnings = misses(Level::Should);
+    report.checks = checks;
+}
+
 /// A step's `expect.idp` judged on what the IdP was asked since the step sent.
 struct IdpJudged {
-    failures: Vec<crate::report::model::Failure>,
-    warnings: Vec<crate::report::model::Failure>,
+    /// Musts, then shoulds.
+    checks: Vec<CheckResult>,
     /// The calls, one line each, for the transcript.
     shown: Vec<String>,
 }
@@ -151,8 +169,7 @@ impl IdpJudged {
         let calls: Option<Vec<IdpCall>> = idp.map(|(log, mark)| log.since(mark));
         let calls = calls.as_deref();
         IdpJudged {
-            failures: judge_idp(&step.expect, calls, file, scope, redactor),
-            warnings: judge_idp_should(&step.expect, calls, file, scope, redactor),
+            checks: judge_idp_checks(&step.expect, calls, file, scope, redactor),
             // Names and addresses, tokens only as digests; redacted all the same,
             // as everything a report shows.
             shown: calls
@@ -179,11 +196,9 @@ fn finish_burst(
         idp_calls: idp.shown,
     });
     report.burst = Some(judged.summary);
-    let mut failures = judged.failures;
-    failures.extend(idp.failures);
-    report.result = StepResult::judged(failures);
-    report.warnings = judged.warnings;
-    report.warnings.extend(idp.warnings);
+    let mut checks = judged.checks;
+    checks.extend(idp.checks);
+    settle(&mut report, checks);
     report.duration_ms = millis(started.elapsed());
     report
 }

@@ -5,6 +5,9 @@
 
 use serde::Serialize;
 
+mod check;
+pub use check::{Check, CheckResult, CookieAttribute, Failure, Level, SourceLoc};
+
 /// The result of one step, one scenario, or a whole run.
 ///
 /// Ordered from best to worst, so a scenario's outcome is the `max` of its steps'.
@@ -61,20 +64,6 @@ impl Outcome {
     }
 }
 
-/// Where something is written in a scenario file (1-based line and column).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct SourceLoc {
-    pub file: String,
-    pub line: usize,
-    pub col: usize,
-}
-
-impl std::fmt::Display for SourceLoc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.col)
-    }
-}
-
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct RunReport {
     pub tool_version: String,
@@ -85,6 +74,8 @@ pub struct RunReport {
     /// The base URL of a real target, or `embedded mock` when each scenario ran
     /// against its own emulator instance.
     pub target: String,
+    /// The machine tollgate ran on (JUnit's `hostname`).
+    pub hostname: String,
     pub scenarios: Vec<ScenarioReport>,
     pub counts: Counts,
     /// Which facts of the fact table this run exercised on its target.
@@ -198,11 +189,18 @@ pub struct FactCoverage {
     pub exercised: Vec<FactExercised>,
     /// Facts of the table no scenario that ran cites.
     pub not_exercised: Vec<String>,
+    /// Each fact's statement, by id, as the fact table writes it: shown beside
+    /// the id where a reader meets it.
+    #[serde(skip)]
+    pub statements: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FactExercised {
     pub id: String,
+    /// What the fact says, from the fact table (none for an id it lacks).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub statement: String,
     /// The worst outcome of the scenarios that exercised it.
     pub outcome: Outcome,
     /// Their ids, in run order.
@@ -214,6 +212,11 @@ impl FactCoverage {
     pub fn summary(&self) -> String {
         let done = self.total.saturating_sub(self.not_exercised.len());
         format!("{done} of {} facts exercised", self.total)
+    }
+
+    /// What fact `id` says, when the table has it.
+    pub fn statement(&self, id: &str) -> Option<&str> {
+        self.statements.get(id).map(String::as_str)
     }
 }
 
@@ -274,6 +277,30 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
+    /// The part of the suite the scenario belongs to: the folder its file is in
+    /// (`scenarios/basic/x.yaml` → `basic`), else its id's prefix (`BASIC-004` →
+    /// `basic`). Reports group by it; JUnit's `classname` is `tollgate.AREA`.
+    pub fn area(&self) -> String {
+        let path = std::path::Path::new(&self.source.file);
+        let folder = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|name| name.to_string_lossy().into_owned())
+            .filter(|name| !name.is_empty() && name != "." && name != "..");
+        folder.unwrap_or_else(|| {
+            let prefix = self
+                .id
+                .split(['-', '/', '_', '.'])
+                .next()
+                .unwrap_or_default();
+            if prefix.is_empty() {
+                "scenarios".to_string()
+            } else {
+                prefix.to_ascii_lowercase()
+            }
+        })
+    }
+
     /// The steps that failed or errored, in order.
     pub fn problem_steps(&self) -> impl Iterator<Item = &StepReport> {
         self.steps.iter().filter(|step| step.outcome().is_problem())
@@ -289,6 +316,10 @@ pub struct StepReport {
     /// What the answer missed of the step's `should`: reported, counted, and a
     /// failure only under `--strict`. Judged whether or not `expect` held.
     pub warnings: Vec<Failure>,
+    /// Every check the step made, passed or missed, musts then shoulds: what a
+    /// reader needs to see that a passing step asserted something. Empty when no
+    /// answer was judged (an error, a skip).
+    pub checks: Vec<CheckResult>,
     pub duration_ms: u64,
     /// The exchange, redacted. Absent when nothing was sent. For a burst, the
     /// first answer.
@@ -401,14 +432,15 @@ impl IntoIterator for Failures {
 }
 
 /// The `tollgate-report/1` shape of a step: `outcome`, then `failures` when it
-/// failed, `error` when it errored and `warnings` when a `should` missed. A skip's reason is written as
+/// failed, `error` when it errored, `warnings` when a `should` missed, and
+/// `checks` (every check, passed or not) when an answer was judged. A skip's reason is written as
 /// `skip_reason`, as a scenario's is, and also as `error`, where readers of
 /// earlier reports find it.
 impl Serialize for StepReport {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
 
-        let mut out = serializer.serialize_struct("StepReport", 8)?;
+        let mut out = serializer.serialize_struct("StepReport", 9)?;
         out.serialize_field("name", &self.name)?;
         out.serialize_field("source", &self.source)?;
         out.serialize_field("outcome", &self.outcome())?;
@@ -424,6 +456,9 @@ impl Serialize for StepReport {
         }
         if !self.warnings.is_empty() {
             out.serialize_field("warnings", &self.warnings)?;
+        }
+        if !self.checks.is_empty() {
+            out.serialize_field("checks", &self.checks)?;
         }
         if let Some(transcript) = &self.transcript {
             out.serialize_field("transcript", transcript)?;
@@ -444,98 +479,6 @@ pub struct BurstSummary {
     pub statuses: std::collections::BTreeMap<u16, u32>,
     /// Requests that got no answer (refused, timed out).
     pub errors: u32,
-}
-
-/// One missed expectation.
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Failure {
-    /// What was checked, e.g. `status`, `header location`, `json $.username`.
-    pub check: Check,
-    pub expected: String,
-    pub actual: String,
-    /// Where the expectation is written in the scenario.
-    pub source: SourceLoc,
-}
-
-/// What one expectation looked at. Reports show it by its [`Display`]
-/// (`status`, `header location`, `cookie JSESSIONID Secure`, …), which the JSON
-/// report writes as `check`.
-///
-/// [`Display`]: std::fmt::Display
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Check {
-    Status,
-    Header(String),
-    /// A cookie's presence (no attribute) or one of its attributes.
-    Cookie {
-        name: String,
-        attribute: Option<CookieAttribute>,
-    },
-    /// A JSONPath as written in the scenario.
-    Json(String),
-    Body,
-    Duration,
-    /// A capture, by its variable's name, that found nothing.
-    Capture(String),
-    /// A burst's requests that got no answer.
-    BurstAnswers,
-    /// How many of a burst's answers had this status (`statuses:`).
-    BurstStatus(u16),
-    /// What the target asked tollgate's IdP (`expect.idp`), e.g.
-    /// `idp introspections count`.
-    Idp(String),
-}
-
-/// The attribute of a `Set-Cookie` an expectation judged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CookieAttribute {
-    Secure,
-    HttpOnly,
-    SameSite,
-    Path,
-    Value,
-}
-
-impl std::fmt::Display for CookieAttribute {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            CookieAttribute::Secure => "Secure",
-            CookieAttribute::HttpOnly => "HttpOnly",
-            CookieAttribute::SameSite => "SameSite",
-            CookieAttribute::Path => "Path",
-            CookieAttribute::Value => "value",
-        })
-    }
-}
-
-impl std::fmt::Display for Check {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Check::Status => f.write_str("status"),
-            Check::Header(name) => write!(f, "header {name}"),
-            Check::Cookie {
-                name,
-                attribute: None,
-            } => write!(f, "cookie {name}"),
-            Check::Cookie {
-                name,
-                attribute: Some(attribute),
-            } => write!(f, "cookie {name} {attribute}"),
-            Check::Json(path) => write!(f, "json {path}"),
-            Check::Body => f.write_str("body"),
-            Check::Duration => f.write_str("duration"),
-            Check::Capture(name) => write!(f, "capture {name}"),
-            Check::BurstAnswers => f.write_str("burst"),
-            Check::BurstStatus(status) => write!(f, "statuses {status}"),
-            Check::Idp(what) => f.write_str(what),
-        }
-    }
-}
-
-impl Serialize for Check {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
 }
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
@@ -608,6 +551,7 @@ mod tests {
     fn step_report(result: StepResult) -> StepReport {
         StepReport {
             warnings: Vec::new(),
+            checks: Vec::new(),
             name: "one".into(),
             source: at(4),
             result,
