@@ -6,9 +6,11 @@
 //! latencies in HDR histograms and a time series, which `progress.rs` prints
 //! each second; [`summary`] puts goose's counts and those latencies into the
 //! table people read and `tollgate merge` adds up; [`render`] writes it as
-//! JSON, Markdown or HTML (`html.rs`); [`compare`] runs a folder of flows under
-//! the same load into the auth cost table.
+//! JSON, Markdown or HTML (`html.rs`), with the change against a [`baseline`];
+//! [`compare`] runs a folder of flows under the same load into the auth cost
+//! table.
 
+pub mod baseline;
 pub mod compare;
 mod hdr;
 mod html;
@@ -48,6 +50,8 @@ pub struct LoadOptions {
     pub faults: Vec<Fault>,
     /// No progress lines (`--quiet`).
     pub quiet: bool,
+    /// An earlier run the reports show the change against (`--baseline`).
+    pub baseline: Option<Arc<baseline::Baseline>>,
 }
 
 /// Why a load run did not produce a summary.
@@ -140,11 +144,8 @@ async fn attack(
 
     // goose shows its host in every report: never with a password in it.
     let host = without_userinfo(&session.endpoints.base_url);
-    let mut config = plan::configuration(&load_of(scenario), &options.overrides, &host)
+    let config = plan::configuration(&load_of(scenario), &options.overrides, &host)
         .map_err(LoadError::Usage)?;
-    let (ours, goose_reports) = own_reports(&config.report_file);
-    // tollgate writes its own JSON and HTML reports (`render.rs`) once the run is over.
-    config.report_file = goose_reports;
     let run_info = run_info(scenario, &config, &options.faults);
     logging::install(session.redactor.clone());
     let steps: Vec<(String, String, Phase)> = scenario
@@ -189,26 +190,12 @@ async fn attack(
     summary.run = run_info;
     summary.judge_by_default();
     logging::report_repeats();
-    for path in &ours {
-        render::write_file(path, &summary)
+    let comparison = options.baseline.as_deref().map(|b| b.compare(&summary));
+    for path in &options.overrides.reports {
+        render::write_report(path, &summary, comparison.as_ref())
             .map_err(|e| LoadError::Run(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(summary)
-}
-
-/// `--report` files split into those tollgate writes (`.json`, `.html`) and
-/// goose's (`.md`, which shows `--baseline-file`'s changes).
-fn own_reports(reports: &[String]) -> (Vec<std::path::PathBuf>, Vec<String>) {
-    let (ours, goose): (Vec<&String>, Vec<&String>) = reports.iter().partition(|path| {
-        let lower = path.to_ascii_lowercase();
-        [".json", ".html", ".htm"]
-            .iter()
-            .any(|e| lower.ends_with(e))
-    });
-    (
-        ours.into_iter().map(std::path::PathBuf::from).collect(),
-        goose.into_iter().cloned().collect(),
-    )
 }
 
 /// What the reports say about how the run was driven.

@@ -42,9 +42,8 @@ pub struct Overrides {
     /// Judge thresholds at the end only.
     pub no_threshold_abort: bool,
     pub co_mitigation: Option<CoMitigation>,
-    /// goose reports: `.html`, `.json`, `.md` by extension.
+    /// Reports tollgate writes: `.html`, `.json`, `.md` by extension.
     pub reports: Vec<PathBuf>,
-    pub baseline_file: Option<PathBuf>,
 }
 
 /// The steps in the order a user runs them, each with its phase.
@@ -169,16 +168,8 @@ pub fn configuration(
     };
     config.threshold = thresholds.iter().map(|t| t.to_string()).collect();
     config.no_threshold_abort = overrides.no_threshold_abort;
-    config.report_file = overrides
-        .reports
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    config.baseline_file = overrides
-        .baseline_file
-        .as_ref()
-        .map(|p| p.display().to_string());
-    // tollgate prints its own summary; goose's controllers would open ports.
+    // tollgate prints its own summary and writes every report itself (goose's
+    // report_file stays empty); goose's controllers would open ports.
     config.no_print_metrics = true;
     config.no_telnet = true;
     config.quiet = 1;
