@@ -312,8 +312,10 @@ for ((round = 1; round <= REPEAT; round++)); do
     record c
     if [[ -z "$load_note" ]]; then
         echo "round $round of $REPEAT: (d) tollgate load -> $load_name ..." >&2
+        # The target is a mock started apart, so the scenario's default
+        # credentials (the mock's alice) are meant: --allow-defaults.
         run_summary "tollgate_load_$round" "$load_pid" "$tollgate" load "$LOAD_SCENARIO" \
-            --target "$load_url" --users "$USERS" --increase-rate "$USERS" \
+            --target "$load_url" --allow-defaults --users "$USERS" --increase-rate "$USERS" \
             --run-time "${SECONDS_PER_RUN}s" --quiet
         record d
     fi
