@@ -392,17 +392,22 @@ pub struct LoadArgs {
     pub no_threshold_abort: bool,
     /// Write a report: FILE.html (self-contained, with plots), FILE.json (the
     /// summary `tollgate merge` reads; docs/load-report.schema.json) or FILE.md
-    /// (goose's, with --baseline-file's changes) (repeatable). With --compare:
+    /// (repeatable); with --baseline, each shows the change. With --compare:
     /// the cost table in that format, and each flow's report as FILE-FLOW.EXT.
     #[arg(long = "report", alias = "report-file", value_name = "FILE")]
     pub reports: Vec<PathBuf>,
     /// Coordinated-omission mitigation [default: average with --throttle, else disabled].
     #[arg(long, value_enum, value_name = "MODE")]
     pub co_mitigation: Option<crate::load::plan::CoMitigation>,
-    /// A goose JSON report (goose's own format) from an earlier run: a --report
-    /// FILE.md shows the change against it.
-    #[arg(long, value_name = "FILE")]
-    pub baseline_file: Option<PathBuf>,
+    /// An earlier run's JSON report (or a merged one): the console and every
+    /// report show, per step, the change in req/s, p50, p99, p99.9 and error rate.
+    #[arg(
+        long,
+        alias = "baseline-file",
+        value_name = "FILE.json",
+        conflicts_with = "compare"
+    )]
+    pub baseline: Option<PathBuf>,
     /// Switch on a fault in the embedded mock, e.g. slow_auth (repeatable).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     pub faults: Vec<Fault>,

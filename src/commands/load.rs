@@ -15,7 +15,9 @@ use crate::load::compare::{self, Table};
 use crate::load::plan::{self, Overrides, ShardPlan};
 use crate::load::shard::{self, Shard, ShardRecord};
 use crate::load::summary::LoadSummary;
-use crate::load::{LoadError, LoadOptions, judge, load_of, merge as merging, render, run_load};
+use crate::load::{
+    LoadError, LoadOptions, baseline, judge, load_of, merge as merging, render, run_load,
+};
 use crate::scenario::threshold::Threshold;
 use crate::scenario::{self, Scenario};
 
@@ -37,12 +39,17 @@ pub fn load(args: &LoadArgs) -> CommandResult {
             no_threshold_abort: args.no_threshold_abort,
             co_mitigation: args.co_mitigation,
             reports: args.reports.clone(),
-            baseline_file: args.baseline_file.clone(),
             rate: args.rate,
             over: args.over,
         },
         faults: args.faults.clone(),
         quiet: args.quiet,
+        baseline: args
+            .baseline
+            .as_deref()
+            .map(|path| baseline::read(path).map(std::sync::Arc::new))
+            .transpose()
+            .map_err(|e| usage(format!("--baseline: {e}")))?,
     };
     let sharding = Sharding {
         shard: args
@@ -84,6 +91,10 @@ struct Sharding {
 }
 
 fn load_one(path: &Path, options: &LoadOptions, sharding: &Sharding) -> CommandResult {
+    for report in &options.overrides.reports {
+        render::check_extension(report)
+            .map_err(|e| usage(format!("--report {}: {e}", report.display())))?;
+    }
     let scenario = scenario::load_file(path).map_err(CommandError::Diagnostics)?;
     refuse_emulator_defaults(std::slice::from_ref(&scenario), &options.target)?;
     let mut options = options.clone();
@@ -108,6 +119,9 @@ fn load_one(path: &Path, options: &LoadOptions, sharding: &Sharding) -> CommandR
     let mut outcome = verdict(&summary);
     let mut stdout = std::io::stdout().lock();
     let _ = summary.write_table(&mut stdout);
+    if let Some(baseline) = &options.baseline {
+        let _ = baseline::write_console(&baseline.compare(&summary), &mut stdout);
+    }
     if let Some(note) = shard_line(sharding, &options.overrides) {
         let _ = writeln!(stdout, "{note}");
     }

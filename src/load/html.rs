@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::baseline::{self, Comparison};
 use super::summary::{Histogram, LoadSummary, Phase, micros};
 use super::table::{HEADINGS, cells, headline, open_lines, rows};
 use crate::report::html::escape;
@@ -39,7 +40,11 @@ struct Line {
     points: Vec<(f64, f64)>,
 }
 
-pub fn write_html(summary: &LoadSummary, out: &mut impl Write) -> io::Result<()> {
+pub fn write_html(
+    summary: &LoadSummary,
+    baseline: Option<&Comparison>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let mut page = String::new();
     let title = escape(&summary.scenario);
     let _ = write!(
@@ -54,6 +59,9 @@ pub fn write_html(summary: &LoadSummary, out: &mut impl Write) -> io::Result<()>
     }
     about(summary, &mut page);
     percentiles(summary, &mut page);
+    if let Some(comparison) = baseline {
+        against_baseline(comparison, &mut page);
+    }
     thresholds(summary, &mut page);
     over_time(summary, &mut page);
     histogram(summary, &mut page);
@@ -102,6 +110,33 @@ fn percentiles(summary: &LoadSummary, page: &mut String) {
         let _ = writeln!(page, "<td>{}</td></tr>", micros(row.mean_us));
     }
     page.push_str("</table>\n");
+}
+
+fn against_baseline(comparison: &Comparison, page: &mut String) {
+    let _ = write!(
+        page,
+        "<h2>Baseline</h2>\n<p>{}</p>\n<table>\n<tr>",
+        escape(&baseline::headline(comparison))
+    );
+    for heading in baseline::HEADINGS {
+        let _ = write!(page, "<th>{heading}</th>");
+    }
+    page.push_str("</tr>\n");
+    for step in &comparison.steps {
+        page.push_str("<tr>");
+        for cell in baseline::cells(step) {
+            let _ = write!(page, "<td>{}</td>", escape(&cell));
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</table>\n");
+    if !comparison.notes.is_empty() {
+        page.push_str("<ul>\n");
+        for note in &comparison.notes {
+            let _ = writeln!(page, "<li>{}</li>", escape(note));
+        }
+        page.push_str("</ul>\n");
+    }
 }
 
 fn thresholds(summary: &LoadSummary, page: &mut String) {

@@ -6,10 +6,12 @@
 //! latencies in HDR histograms and a time series, which `progress.rs` prints
 //! each second; [`summary`] puts goose's counts and those latencies into the
 //! table people read and `tollgate merge` adds up; [`render`] writes it as
-//! JSON, Markdown or HTML (`html.rs`); [`compare`] runs a folder of flows under
-//! the same load into the auth cost table.
+//! JSON, Markdown or HTML (`html.rs`), with the change against a [`baseline`];
+//! [`compare`] runs a folder of flows under the same load into the auth cost
+//! table.
 
 pub mod arrival;
+pub mod baseline;
 pub mod compare;
 mod hdr;
 mod html;
@@ -50,6 +52,8 @@ pub struct LoadOptions {
     pub faults: Vec<Fault>,
     /// No progress lines (`--quiet`).
     pub quiet: bool,
+    /// An earlier run the reports show the change against (`--baseline`).
+    pub baseline: Option<Arc<baseline::Baseline>>,
 }
 
 /// Why a load run did not produce a summary.
@@ -141,11 +145,7 @@ async fn attack(
 
     // goose shows its host in every report: never with a password in it.
     let host = without_userinfo(&session.endpoints.base_url);
-    let mut config =
-        plan::configuration(&load, &options.overrides, &host).map_err(LoadError::Usage)?;
-    let (ours, goose_reports) = own_reports(&config.report_file);
-    // tollgate writes its own JSON and HTML reports (`render.rs`) once the run is over.
-    config.report_file = goose_reports;
+    let config = plan::configuration(&load, &options.overrides, &host).map_err(LoadError::Usage)?;
     let run_info = run_info(scenario, &config, &options.faults, &options.overrides);
     logging::install(session.redactor.clone());
     let steps: Vec<(String, String, Phase)> = scenario
@@ -194,8 +194,9 @@ async fn attack(
     }
     summary.judge_by_default();
     logging::report_repeats();
-    for path in &ours {
-        render::write_file(path, &summary)
+    let comparison = options.baseline.as_deref().map(|b| b.compare(&summary));
+    for path in &options.overrides.reports {
+        render::write_report(path, &summary, comparison.as_ref())
             .map_err(|e| LoadError::Report(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(summary)
@@ -248,21 +249,6 @@ fn goose_scenario(name: &str, shared: &Arc<Shared>, phases: &[Phase]) -> GooseSc
         });
     }
     scenario
-}
-
-/// `--report` files split into those tollgate writes (`.json`, `.html`) and
-/// goose's (`.md`, which shows `--baseline-file`'s changes).
-fn own_reports(reports: &[String]) -> (Vec<std::path::PathBuf>, Vec<String>) {
-    let (ours, goose): (Vec<&String>, Vec<&String>) = reports.iter().partition(|path| {
-        let lower = path.to_ascii_lowercase();
-        [".json", ".html", ".htm"]
-            .iter()
-            .any(|e| lower.ends_with(e))
-    });
-    (
-        ours.into_iter().map(std::path::PathBuf::from).collect(),
-        goose.into_iter().cloned().collect(),
-    )
 }
 
 /// The first and last steps each iteration runs, if any does.

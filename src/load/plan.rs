@@ -43,9 +43,8 @@ pub struct Overrides {
     /// Judge thresholds at the end only.
     pub no_threshold_abort: bool,
     pub co_mitigation: Option<CoMitigation>,
-    /// goose reports: `.html`, `.json`, `.md` by extension.
+    /// Reports tollgate writes: `.html`, `.json`, `.md` by extension.
     pub reports: Vec<PathBuf>,
-    pub baseline_file: Option<PathBuf>,
     /// The open model: iterations started at this rate (`--rate`), ramped over
     /// `over` when the rate is a ramp.
     pub rate: Option<RateSpec>,
@@ -180,7 +179,7 @@ pub fn configuration(
         .map(|t| t.to_string())
         .collect();
     config.no_threshold_abort = overrides.no_threshold_abort;
-    Ok(finish_configuration(config, overrides))
+    Ok(finish_configuration(config))
 }
 
 /// The rules a run is judged by: the command line's, else the scenario's.
@@ -192,21 +191,10 @@ pub fn thresholds<'a>(load: &'a Load, overrides: &'a Overrides) -> Vec<&'a Thres
     }
 }
 
-/// What every run's configuration ends with: reports, and goose kept quiet.
-fn finish_configuration(
-    mut config: GooseConfiguration,
-    overrides: &Overrides,
-) -> GooseConfiguration {
-    config.report_file = overrides
-        .reports
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    config.baseline_file = overrides
-        .baseline_file
-        .as_ref()
-        .map(|p| p.display().to_string());
-    // tollgate prints its own summary; goose's controllers would open ports.
+/// What every run's configuration ends with: goose kept quiet.
+fn finish_configuration(mut config: GooseConfiguration) -> GooseConfiguration {
+    // tollgate prints its own summary and writes every report itself (goose's
+    // report_file stays empty); goose's controllers would open ports.
     config.no_print_metrics = true;
     config.no_telnet = true;
     config.quiet = 1;
@@ -255,7 +243,7 @@ fn open_configuration(
         schedule.length().as_secs_f64().ceil().max(1.0)
     ));
     config.co_mitigation = Some(GooseCoordinatedOmissionMitigation::Disabled);
-    Ok(finish_configuration(config, overrides))
+    Ok(finish_configuration(config))
 }
 
 /// When the open model's iterations are due: `rate` over the run time the

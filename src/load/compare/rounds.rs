@@ -121,7 +121,6 @@ async fn one_round(flow: &mut Open, warm_up: Duration, last: bool) -> Result<(),
         let mut options = flow.spec.options.clone();
         options.overrides.run_time = Some(warm_up);
         options.overrides.reports.clear();
-        options.overrides.baseline_file = None;
         // A warm-up measures nothing, so it judges nothing either.
         options.overrides.no_threshold_abort = true;
         attack(scenario, &options, session, target).await?;

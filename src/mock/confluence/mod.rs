@@ -42,6 +42,7 @@ pub mod content;
 pub mod control;
 pub mod crowd_client;
 pub mod crowd_sso;
+pub mod jwt_key;
 pub mod limits;
 pub mod native_oauth;
 pub mod outbound;

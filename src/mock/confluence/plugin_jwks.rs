@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
+
+use super::jwt_key::VerifyingKey;
 use serde_json::Value;
 
 use super::outbound::{self, AnswerError};
@@ -25,11 +27,11 @@ pub const REFETCH_INTERVAL: Duration = Duration::from_secs(1);
 /// Keys taken from one set; the rest are ignored.
 const MAX_KEYS: usize = 100;
 
-/// One public key of the set.
+/// One public key of the set, parsed when the set is fetched.
 pub struct RemoteKey {
     pub kid: Option<String>,
     pub alg: Algorithm,
-    pub key: DecodingKey,
+    pub key: VerifyingKey,
 }
 
 /// Why the key set could not be had (the plugin then fails closed).
@@ -211,7 +213,7 @@ fn usable(jwk: &Jwk) -> Option<RemoteKey> {
     Some(RemoteKey {
         kid: jwk.common.key_id.clone(),
         alg,
-        key: DecodingKey::from_jwk(jwk).ok()?,
+        key: VerifyingKey::new(alg, &DecodingKey::from_jwk(jwk).ok()?)?,
     })
 }
 
