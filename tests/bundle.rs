@@ -4,30 +4,15 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use tollgate::bundle::about::About;
 use tollgate::bundle::verify::{VerifyError, verify_bundle};
 
+mod common;
+use common::cli::{text, tollgate_in as tollgate};
+
 const SCENARIO: &str = "id: BUNDLE-001\ntitle: anonymous current user\nsteps:\n  - name: one\n    request: { path: /rest/api/user/current }\n    expect: { status: 200 }\n";
 const PROFILE: &str = "name: tiny\ntitle: one scenario\nscenarios:\n  - BUNDLE-001\n";
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .output()
-        .expect("tollgate runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// Every entry of a bundle: path and bytes, in order.
 fn entries(bundle: &Path) -> Vec<(String, Vec<u8>)> {

@@ -3,29 +3,13 @@
 //! iterations; no assertion rests on how fast this machine is.
 
 mod common;
+use common::cli::{text, tollgate};
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::schema::schema_misses;
 use serde_json::Value;
-
-fn tollgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("tollgate runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 fn load(scenario: &str, extra: &[&str]) -> Output {
     let mut args = vec![

@@ -3,28 +3,12 @@
 //! closed-model load of tests/load.rs shares the CPU with a rate that must be
 //! held (a debug build on two cores has little to spare at 500/s).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 mod common;
-
-fn tollgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("tollgate runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use common::cli::{text, tollgate};
 
 /// A step's latency histogram from the JSON report.
 fn hdr_of(step: &Value) -> hdrhistogram::Histogram<u64> {

@@ -2,16 +2,10 @@
 //! and 6): JUnit that CI tools annotate, and evidence of every check.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(dir)
-        .output()
-        .expect("tollgate runs")
-}
+mod common;
+use common::cli::tollgate_in as tollgate;
 
 /// Runs `scenarios` (relative to `dir`) with every report into `out`.
 fn run_with_reports(dir: &Path, scenarios: &str, out: &Path, extra: &[&str]) -> Output {

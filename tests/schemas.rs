@@ -4,19 +4,12 @@
 //! the JSON reports real runs write (with every field declared).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 use tollgate::scenario::yaml::{self, Node, NodeKind};
 
-fn tollgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("tollgate runs")
-}
+mod common;
+use common::cli::tollgate;
 
 fn schema(kind: &str) -> Value {
     let output = tollgate(&["schema", "--kind", kind]);

@@ -5,6 +5,7 @@
 //! Each test binary uses only some of these, hence the allowance below.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod schema;
 
 use std::net::SocketAddr;
