@@ -108,3 +108,33 @@ fn a_rate_the_options_cannot_carry_is_refused_before_anything_is_sent() {
         assert!(out.contains(said), "{args:?}: {out}");
     }
 }
+
+#[test]
+fn a_rate_paces_iterations_and_leaves_each_users_login_alone() {
+    let _one_at_a_time = RATED.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("session.json");
+    let output = tollgate(&[
+        "load",
+        "scenarios/load/session.yaml",
+        "--rate",
+        "50/s",
+        "--run-time",
+        "2s",
+        "--users",
+        "4",
+        "--quiet",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let steps = json["steps"].as_array().unwrap();
+    // The login runs once per user, before its first iteration, unpaced.
+    assert_eq!(steps[0]["phase"], "start", "{out}");
+    assert_eq!(steps[0]["requests"], 4, "{out}");
+    assert_eq!(steps[1]["requests"], 100, "{out}");
+    assert_eq!(json["open"]["started"], 100, "{out}");
+    assert_eq!(json["steps"][1]["failures"], 0, "{out}");
+}

@@ -18,6 +18,8 @@ use crate::scenario::threshold::Threshold;
 /// Without `run_time` or `iterations` anywhere, a load stops after this: every
 /// load loop is bounded.
 pub const DEFAULT_RUN_TIME: Duration = Duration::from_secs(30);
+/// Seconds goose runs past an open-model schedule's length (see `open_configuration`).
+const OPEN_RUN_SLACK_SECS: f64 = 1.0;
 /// Users when neither `load.users` nor `--users` says.
 pub const DEFAULT_USERS: usize = 8;
 
@@ -236,11 +238,15 @@ fn open_configuration(
     let schedule = open_schedule(load, overrides, rate)?;
     let users = overrides.users.unwrap_or_else(|| rate.default_pool());
     config.users = Some(users);
-    // Launched within about 50 ms: the schedule starts with the first user.
+    // Launched within about 50 ms. The schedule starts when the first user
+    // asks for an iteration, which may be after goose's clock starts (its
+    // once-per-user steps, a login, come first): a second more keeps the
+    // schedule's last iterations inside goose's run. Users with nothing left
+    // wait it out without sending, and rates count over the schedule alone.
     config.increase_rate = Some((users as f64 * 20.0).to_string());
     config.run_time = Some(format!(
         "{}s",
-        schedule.length().as_secs_f64().ceil().max(1.0)
+        schedule.length().as_secs_f64().ceil().max(1.0) + OPEN_RUN_SLACK_SECS
     ));
     config.co_mitigation = Some(GooseCoordinatedOmissionMitigation::Disabled);
     Ok(finish_configuration(config))
@@ -429,7 +435,8 @@ mod tests {
         let config = configuration(load, &rated, "http://x").unwrap();
         // A pool for the rate, not the closed model's users.
         assert_eq!(config.users, Some(125));
-        assert_eq!(config.run_time.as_deref(), Some("3s"));
+        // 2.5 s rounded up, and a second for the users' set-up.
+        assert_eq!(config.run_time.as_deref(), Some("4s"));
         assert!(config.threshold.is_empty(), "judged on tollgate's figures");
         assert_eq!(
             config.co_mitigation,

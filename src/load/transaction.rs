@@ -164,9 +164,13 @@ enum Pace {
 }
 
 async fn pace(shared: &Shared, index: usize, user: &mut GooseUser) -> Pace {
-    let (Some(arrivals), Some((first, _))) = (&shared.arrivals, shared.iteration_steps) else {
+    let (Some(arrivals), Some((first, last))) = (&shared.arrivals, shared.iteration_steps) else {
         return Pace::Closed;
     };
+    // A user's once-only steps (a login, a logout) are not iterations.
+    if !(first..=last).contains(&index) {
+        return Pace::Closed;
+    }
     let Some(state) = user.get_session_data_mut::<UserState>() else {
         return Pace::Closed;
     };
