@@ -91,6 +91,9 @@ fn an_open_model_counts_slow_answers_from_when_they_were_due() {
 
 #[test]
 fn a_rate_the_options_cannot_carry_is_refused_before_anything_is_sent() {
+    let compare = tollgate(&["load", "--compare", "scenarios/load", "--rate", "5/s"]);
+    assert_eq!(compare.status.code(), Some(2), "{}", text(&compare));
+    assert!(text(&compare).contains("--rate goes with one scenario"));
     for (args, said) in [
         (&["--rate", "5/s", "--throttle", "3"][..], "--throttle"),
         (

@@ -64,6 +64,9 @@ pub fn load(args: &LoadArgs) -> CommandResult {
             Err(usage("--repeat and --warm-up go with --compare"))
         }
         (Some(path), _) => load_one(path, &options, &sharding),
+        (None, Some(_)) if args.rate.is_some() => Err(usage(
+            "--rate goes with one scenario: --compare's cost is how much each flow can take, which a fixed rate would hide",
+        )),
         (None, Some(dir)) => {
             let rounds = Rounds {
                 warm_up: args.warm_up.unwrap_or(DEFAULT_WARM_UP),
