@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::load_report::hdr_of;
 use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -530,15 +531,7 @@ fn the_html_report_loads_nothing_plots_in_svg_and_the_json_report_follows_its_sc
     }
 
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/docs/load-report.schema.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let misses = common::schema::schema_misses(&schema, &schema, &report, "$");
+    let misses = common::load_report::schema_misses(&report);
     assert!(misses.is_empty(), "{misses:#?}\n{report}");
     let step = &report["steps"][0];
     assert!(!step["series"].as_array().unwrap().is_empty(), "{report}");
@@ -547,22 +540,7 @@ fn the_html_report_loads_nothing_plots_in_svg_and_the_json_report_follows_its_sc
     let mut broken = report.clone();
     broken["steps"][0]["phase"] = "sometimes".into();
     broken["run"] = Value::Null;
-    assert_eq!(
-        common::schema::schema_misses(&schema, &schema, &broken, "$").len(),
-        2
-    );
-}
-
-/// A step's latencies from a JSON load report.
-fn hdr_of(step: &Value) -> hdrhistogram::Histogram<u64> {
-    use base64::Engine;
-    let encoded = step["latency"]["hdr"].as_str().expect("latency.hdr");
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .unwrap();
-    hdrhistogram::serialization::Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
-        .unwrap()
+    assert_eq!(common::load_report::schema_misses(&broken).len(), 2);
 }
 
 #[test]

@@ -9,18 +9,7 @@ use serde_json::Value;
 
 mod common;
 use common::cli::{text, tollgate};
-
-/// A step's latency histogram from the JSON report.
-fn hdr_of(step: &Value) -> hdrhistogram::Histogram<u64> {
-    use base64::Engine;
-    let encoded = step["latency"]["hdr"].as_str().expect("latency.hdr");
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .unwrap();
-    hdrhistogram::serialization::Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
-        .unwrap()
-}
+use common::load_report::hdr_of;
 
 /// One open-model run at a time: two at 500/s side by side would measure how
 /// a debug build on two cores shares its CPU, not the schedule.
@@ -63,15 +52,7 @@ fn an_open_model_rate_starts_its_iterations_whatever_the_latency() {
     assert_eq!(open["started"].as_u64().unwrap(), sent, "{out}");
     assert!(out.contains("open model 500/s:"), "{out}");
     assert!(out.contains("of 5000 iterations started"), "{out}");
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/docs/load-report.schema.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let misses = common::schema::schema_misses(&schema, &schema, &json, "$");
+    let misses = common::load_report::schema_misses(&json);
     assert!(misses.is_empty(), "{misses:?}");
 }
 

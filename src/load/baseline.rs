@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::merge::{self, MergeError};
-use super::summary::{Histogram, LoadSummary, StepLoad, micros};
+use super::summary::{Histogram, LoadSummary, StepLoad, clip, micros};
 
 /// An earlier run read back, to compare this one with.
 #[derive(Clone, Debug)]
@@ -270,15 +270,6 @@ pub fn write_console(comparison: &Comparison, out: &mut impl Write) -> io::Resul
         writeln!(out, "baseline note: {note}")?;
     }
     Ok(())
-}
-
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut clipped: String = text.chars().take(width - 1).collect();
-    clipped.push('…');
-    clipped
 }
 
 #[cfg(test)]

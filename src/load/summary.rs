@@ -411,7 +411,8 @@ impl LoadSummary {
 /// Failure reasons the console shows; the reports have them all.
 const REASONS_SHOWN: usize = 5;
 
-fn clip(text: &str, width: usize) -> String {
+/// `text` cut to `width` characters, the last one `…` when it was longer.
+pub(super) fn clip(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_string();
     }

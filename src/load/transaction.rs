@@ -202,16 +202,17 @@ async fn send(shared: &Shared, index: usize, user: &mut GooseUser) -> Transactio
         Pace::Closed => None,
     };
     let result = send_step(shared, index, user, counted_from).await;
-    if shared
-        .iteration_steps
-        .is_some_and(|(_, last)| last == index)
-    {
-        if let Some(state) = user.get_session_data_mut::<UserState>() {
-            if state.counted_from.take().is_some() {
-                if let Some(arrivals) = &shared.arrivals {
-                    arrivals.ended();
-                }
-            }
+    // Under `--rate`, the iteration's last step frees its user for the next turn.
+    if let Some(arrivals) = &shared.arrivals {
+        let last_step = shared
+            .iteration_steps
+            .is_some_and(|(_, last)| last == index);
+        let ended = last_step
+            && user
+                .get_session_data_mut::<UserState>()
+                .is_some_and(|state| state.counted_from.take().is_some());
+        if ended {
+            arrivals.ended();
         }
     }
     result

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod load_report;
 pub mod schema;
 
 use std::net::SocketAddr;
