@@ -16,8 +16,8 @@ use crate::bundle::verify::{VerifyError, verify_bundle};
 use crate::bundle::write::{BundleFile, write_bundle};
 use crate::bundle::{FORMAT, paths, pem};
 use crate::cli::{RunArgs, TargetArgs, VerifyArgs};
+use crate::client::Clients;
 use crate::client::manifest::{MANIFEST_PATH, read_manifest};
-use crate::client::{Clients, TlsTrust};
 use crate::report::ReportFormat;
 use crate::report::model::RunReport;
 use crate::report::redact::{REDACTED, Redactor};
@@ -212,16 +212,10 @@ async fn read_target(args: &TargetArgs) -> TargetRead {
             "not read: the target is the embedded mock (each scenario ran against its own)",
         );
     };
-    let mut trust = TlsTrust {
-        insecure: args.insecure,
-        ..TlsTrust::default()
+    let trust = match crate::session::given_trust(args.ca_cert.as_deref(), args.insecure) {
+        Ok(trust) => trust,
+        Err(e) => return TargetRead::unknown(&from, e.to_string()),
     };
-    if let Some(path) = &args.ca_cert {
-        match std::fs::read_to_string(path) {
-            Ok(pem) => trust.extra_roots_pem.push(pem),
-            Err(e) => return TargetRead::unknown(&from, format!("--ca-cert not read: {e}")),
-        }
-    }
     let clients = match Clients::shared(&trust) {
         Ok(clients) => clients,
         Err(e) => return TargetRead::unknown(&from, e.to_string()),

@@ -7,7 +7,7 @@
 pub mod idp_loop;
 pub mod version;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::auth::keys::{KeyError, KeyRing, read_pem_file};
@@ -122,6 +122,25 @@ struct Remote {
     context_path: String,
 }
 
+/// The TLS trust `--ca-cert` and `--insecure` ask for, the system's roots
+/// included.
+pub fn given_trust(ca_cert: Option<&Path>, insecure: bool) -> Result<TlsTrust, SessionError> {
+    let mut trust = TlsTrust {
+        extra_roots_pem: Vec::new(),
+        insecure,
+    };
+    if let Some(path) = ca_cert {
+        // Bounded and regular files only, as key files are: `/dev/zero` must
+        // not be read until memory runs out.
+        let pem = read_pem_file(path).map_err(|reason| SessionError::CaCert {
+            path: path.display().to_string(),
+            reason,
+        })?;
+        trust.extra_roots_pem.push(pem);
+    }
+    Ok(trust)
+}
+
 impl ResolvedTarget {
     /// `options` resolved for `scenarios` (an embedded run trusts the mock's CA
     /// when one of them asks for an HTTPS mock).
@@ -133,19 +152,7 @@ impl ResolvedTarget {
         if let Some(idp) = &options.idp {
             refuse_userinfo("--idp", idp)?;
         }
-        let mut trust = TlsTrust {
-            extra_roots_pem: Vec::new(),
-            insecure: options.insecure,
-        };
-        if let Some(path) = &options.ca_cert {
-            // Bounded and regular files only, as key files are: `/dev/zero` must
-            // not be read until memory runs out.
-            let pem = read_pem_file(path).map_err(|reason| SessionError::CaCert {
-                path: path.display().to_string(),
-                reason,
-            })?;
-            trust.extra_roots_pem.push(pem);
-        }
+        let mut trust = given_trust(options.ca_cert.as_deref(), options.insecure)?;
         let idp_loop = match (&options.idp_loop, &remote) {
             (None, _) => None,
             (Some(_), None) => return Err(SessionError::IdpLoopWithoutTarget),
